@@ -1,0 +1,49 @@
+/* luaopen_leadnotes_core: the entry point of the Lua module. The functions
+ * themselves live in one lua_<component>.c file per component. */
+#include "lua_binding.h"
+
+#include <git2.h>
+
+int ln_lua_push_failure(lua_State *L, const ln_error *err)
+{
+	lua_pushnil(L);
+	lua_pushstring(L, err->message[0] ? err->message : ln_error_name(err->code));
+	lua_pushstring(L, ln_error_name(err->code));
+	return 3;
+}
+
+int ln_lua_raise(lua_State *L, const char *fn, const ln_error *err)
+{
+	return luaL_error(L, "%s: %s", fn, err->message[0] ? err->message : ln_error_name(err->code));
+}
+
+static int core_libgit2_version(lua_State *L)
+{
+	int major, minor, rev;
+	git_libgit2_version(&major, &minor, &rev);
+	lua_pushfstring(L, "%d.%d.%d", major, minor, rev);
+	return 1;
+}
+
+static const luaL_Reg core_functions[] = {
+	{ "libgit2_version", core_libgit2_version },
+	{ NULL, NULL }
+};
+
+#if defined(__GNUC__)
+__attribute__((visibility("default")))
+#endif
+int luaopen_leadnotes_core(lua_State *L);
+
+int luaopen_leadnotes_core(lua_State *L)
+{
+	luaL_newlib(L, core_functions);
+	lua_pushstring(L, LUA_VERSION);
+	lua_setfield(L, -2, "lua_version");
+	ln_lua_open_template(L);
+	ln_lua_open_store(L);
+	ln_lua_open_org(L);
+	ln_lua_open_prompts(L);
+	ln_lua_open_team(L);
+	return 1;
+}

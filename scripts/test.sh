@@ -1,0 +1,10 @@
+#!/bin/sh
+# The whole test suite: every Lua ABI, then the sanitizer build.
+# Usage: scripts/test.sh            (installs what is missing first)
+set -eu
+cd "$(dirname "$0")/.."
+sh scripts/deps.sh
+for preset in default lua5.3 luajit asan; do
+	echo "== leadnotes: $preset"
+	cmake --workflow --preset "$preset"
+done
