@@ -13,6 +13,18 @@ void ln_lua_open_store(lua_State *L);
 void ln_lua_open_org(lua_State *L);
 void ln_lua_open_prompts(lua_State *L);
 void ln_lua_open_team(lua_State *L);
+void ln_lua_open_sync(lua_State *L); /* after store: adds methods to it */
+
+/* The store handle: a userdata whose metatable is registered under this
+ * name, with its methods in the metatable's __index table. Components other
+ * than the store add their own methods there (ln_lua_open_store runs
+ * first). */
+#define LN_LUA_STORE_META "leadnotes.store"
+
+struct ln_store;
+/* The open store at idx, or a Lua error naming fn ("bad argument", or
+ * "attempt to use a closed notes store"). Implemented in lua_store.c. */
+struct ln_store *ln_lua_check_store(lua_State *L, int idx, const char *fn);
 
 /* Pushes nil, err->message, the code's name: the `nil, message, code` of a
  * failure of the world. Returns 3, the number of values pushed. */
