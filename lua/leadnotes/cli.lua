@@ -1,0 +1,466 @@
+-- leadnotes command line: the front end for editors without Lua (Emacs,
+-- Helix, VS Code tasks, a shell). Run by build/<abi>/bin/leadnotes or the
+-- installed `leadnotes`; `require("leadnotes.cli").main(args)` does the same
+-- in-process and returns the exit status: 0 done, 1 failed, 2 wrong usage.
+-- Results go to stdout, errors to stderr with the prefix "leadnotes:".
+local M = {}
+
+local common = require("leadnotes.editor.common")
+
+local usage = [[
+usage: leadnotes [--dir DIR] COMMAND [ARGS]
+
+Notes on your direct reports, one git-versioned folder per person.
+
+commands:
+  new KIND PERSON        create a dated note from a template; prints its path
+  insert KIND PERSON     print a filled template (to insert where you are)
+  save PATH              commit one note
+  history PERSON|PATH    commits touching a person's folder or one note
+  show REV PATH          a note as it was at a revision
+  diff REV [REV2] PATH   what changed between REV and REV2 (default: the file)
+  restore REV PATH       write an old version back and commit it
+  prompt                 a leadership prompt for today
+  team                   one line per report: last one-on-one, open items...
+  nudges                 what needs your attention
+  packet PERSON FROM TO  everything about PERSON between two dates (YYYY-MM-DD)
+  sync [REMOTE]          fetch, merge and push the notes
+  seal PATH              mark a finished evaluation (an annotated git tag)
+  verify PATH            does PATH still equal its sealed version?
+  demo                   a tour on a demo team in a temporary folder
+
+options:
+  --dir DIR              the notes folder (default: $LEADNOTES_DIR, else ~/leadnotes)
+  --set KEY=VALUE        an asked template field (new, insert), repeatable
+  -h, --help             this text; `leadnotes COMMAND --help` for one command
+
+KIND is one-on-one or evaluation. PERSON may be several words ("Dana Demo").
+Exit status: 0 done, 1 failed, 2 wrong usage.
+]]
+
+local help = {
+  new = [[
+usage: leadnotes new KIND PERSON [--set KEY=VALUE]...
+Creates <notes>/<person>/<YYYY-MM-DD>-KIND.org from the template (never
+overwrites: a second note the same day gets -2), prints its path on stdout
+and the cursor mark as "line:col" on stderr. Fields the template asks for
+take their default unless given with --set.]],
+  insert = [[
+usage: leadnotes insert KIND PERSON [--set KEY=VALUE]...
+Prints the filled template on stdout, for an editor to insert at the cursor.
+The cursor mark goes to stderr as "line:col" (1-based).]],
+  save = [[
+usage: leadnotes save PATH [-m MESSAGE]
+Commits the note at PATH (relative to the current directory or the notes
+folder). Prints the commit, or "nothing to commit" when it did not change.]],
+  history = [[
+usage: leadnotes history PERSON|PATH [--limit N]
+One line per commit touching that person's folder or that note, newest
+first: short id, date, summary, files.]],
+  show = [[
+usage: leadnotes show REV PATH
+Prints the note at PATH as it was in revision REV (an id, a short id, HEAD~2).]],
+  diff = [[
+usage: leadnotes diff REV [REV2] PATH
+A unified diff of PATH between REV and REV2, or the file as it is now.]],
+  restore = [[
+usage: leadnotes restore REV PATH
+Writes the version of PATH from REV back and commits it; the replaced
+content stays in the history.]],
+  prompt = [[
+usage: leadnotes prompt [--context CONTEXT] [--person PERSON] [--date YYYY-MM-DD]
+A short leadership prompt; the same person, context and day give the same one.
+CONTEXT: one-on-one, evaluation, weekly-reflection, first-months.]],
+  team = [[
+usage: leadnotes team [--date YYYY-MM-DD]
+One line per report: last one-on-one, days since, cadence, overdue, open
+items, oldest open item, next review.]],
+  nudges = [[
+usage: leadnotes nudges [--date YYYY-MM-DD]
+What needs attention: overdue one-on-ones, old open items, reviews due.]],
+  packet = [[
+usage: leadnotes packet PERSON FROM TO
+An org document with everything about PERSON from FROM to TO (YYYY-MM-DD),
+dated by when git first saw each entry: the ground for an evaluation.]],
+  sync = [[
+usage: leadnotes sync [REMOTE]
+Fetches, merges and pushes the notes folder (default remote: origin).]],
+  seal = [[
+usage: leadnotes seal PATH
+Seals a finished evaluation with an annotated tag on the commit that holds it.]],
+  verify = [[
+usage: leadnotes verify PATH
+Says whether PATH still equals its sealed version; prints the diff if not.]],
+  demo = [[
+usage: leadnotes demo [--keep]
+Creates a demo team in a temporary folder (mode 0700) and shows each
+command on it. --keep leaves the folder and prints where it is.]],
+}
+
+-- A failure: the message and the exit status.
+local Failure = {}
+local function fail(status, fmt, ...)
+  error(setmetatable({ status = status, message = string.format(fmt, ...) }, Failure), 0)
+end
+local function usage_error(fmt, ...) fail(2, fmt, ...) end
+local function check(value, message, ...)
+  if value == nil then fail(1, "%s", tostring(message or "failed")) end
+  return value, message, ...
+end
+
+-- Parses argv into {dir=, set={}, opts={}, words={}, help=}.
+local function parse(argv)
+  local parsed = { set = {}, opts = {}, words = {} }
+  local with_value = { ["--dir"] = true, ["--set"] = true, ["--limit"] = true, ["--context"] = true,
+    ["--person"] = true, ["--date"] = true, ["-m"] = true, ["--message"] = true }
+  local i = 1
+  while i <= #argv do
+    local a = argv[i]
+    local name, inline = a:match("^(%-%-[%w-]+)=(.*)$")
+    if name then a = name end
+    if a == "--" then
+      for j = i + 1, #argv do parsed.words[#parsed.words + 1] = argv[j] end
+      break
+    elseif a == "-h" or a == "--help" then
+      parsed.help = true
+    elseif a == "--keep" then
+      parsed.opts.keep = true
+    elseif with_value[a] then
+      local value = inline
+      if value == nil then
+        i = i + 1
+        value = argv[i]
+      end
+      if value == nil then usage_error("%s needs a value", a) end
+      if a == "--dir" then
+        parsed.dir = value
+      elseif a == "--set" then
+        local key, v = value:match("^([%w_%-]+)=(.*)$")
+        if not key then usage_error("--set takes KEY=VALUE, got '%s'", value) end
+        parsed.set[key] = v
+      else
+        parsed.opts[(a:gsub("^%-+", ""))] = value
+      end
+    elseif a:sub(1, 1) == "-" and #a > 1 then
+      usage_error("unknown option '%s'", a)
+    else
+      parsed.words[#parsed.words + 1] = a
+    end
+    i = i + 1
+  end
+  return parsed
+end
+
+local function cwd()
+  local pwd = os.getenv("PWD")
+  if pwd and pwd ~= "" then return pwd end
+  local p = io.popen("pwd")
+  local dir = p and p:read("*l")
+  if p then p:close() end
+  return dir or "."
+end
+
+local function exists(path)
+  local f = io.open(path, "rb")
+  if f then f:close() return true end
+  return false
+end
+
+-- A path given on the command line: relative to the current directory when
+-- that file exists, else to the notes folder. Always absolute.
+local function note_path(ctx, path)
+  if common.is_absolute(path) then return path end
+  local here = common.absolute(path, cwd())
+  if exists(here) then return here end
+  return common.absolute(path, ctx.dir)
+end
+
+local function store(ctx)
+  if not ctx.store then ctx.store = check(common.store(ctx.dir)) end
+  return ctx.store
+end
+
+local function feature(name) return check(common.feature(name)) end
+
+local function kind_and_person(words, command)
+  local kind = words[1]
+  if not kind then usage_error("%s: which kind of note? one-on-one or evaluation", command) end
+  local person = common.person(words, 2)
+  if not person then usage_error("%s: whose note? give a person's name", command) end
+  return kind, person
+end
+
+local function print_cursor(ctx, cursor)
+  if type(cursor) == "table" and cursor.line then
+    ctx.err:write(string.format("cursor %d:%d\n", cursor.line, (cursor.col or 0) + 1))
+  end
+end
+
+-- Fills asked fields: --set values, else the field's default.
+local function values_for(ctx, kind)
+  local values = {}
+  local fields = common.feature("fields")
+  if fields then
+    local list = common.call(fields, kind)
+    for _, f in ipairs(type(list) == "table" and list or {}) do
+      if f.key and f.default ~= nil then values[f.key] = f.default end
+    end
+  end
+  for k, v in pairs(ctx.set) do values[k] = v end
+  return values
+end
+
+local commands = {}
+
+function commands.new(ctx, words)
+  local kind, person = kind_and_person(words, "new")
+  local s = store(ctx)
+  local path, cursor = check(common.method(s, "new_note", kind, person, values_for(ctx, kind)))
+  ctx.out:write(common.absolute(path, ctx.dir), "\n")
+  print_cursor(ctx, cursor)
+end
+
+function commands.insert(ctx, words)
+  local kind, person = kind_and_person(words, "insert")
+  local render = feature("render")
+  local text, cursor = check(common.call(render, kind, person, values_for(ctx, kind)))
+  ctx.out:write(text)
+  print_cursor(ctx, cursor)
+end
+
+function commands.save(ctx, words)
+  if not words[1] then usage_error("save: which file? give its path") end
+  local commit, msg = common.method(store(ctx), "save", note_path(ctx, words[1]), ctx.opts.m or ctx.opts.message)
+  if commit == nil and msg then fail(1, "%s", msg) end
+  if commit then
+    ctx.out:write(string.format("committed %s %s\n", commit.short or commit.id or "", commit.summary or ""))
+  else
+    ctx.out:write("nothing to commit: the file did not change\n")
+  end
+end
+
+function commands.history(ctx, words)
+  local target = common.person(words, 1)
+  if not target then usage_error("history: whose? give a person or a note's path") end
+  if target:find("/") or target:match("%.org$") or target:match("%.md$") then target = note_path(ctx, target) end
+  local opts = {}
+  if ctx.opts.limit then
+    opts.limit = tonumber(ctx.opts.limit) or usage_error("--limit takes a number")
+  end
+  local list = check(common.method(store(ctx), "history", target, opts))
+  if #list == 0 then ctx.out:write("no commits yet\n") end
+  for _, c in ipairs(list) do ctx.out:write(common.history_line(c), "\n") end
+end
+
+function commands.show(ctx, words)
+  if #words ~= 2 then usage_error("show takes REV PATH") end
+  ctx.out:write(check(common.method(store(ctx), "show", words[1], note_path(ctx, words[2]))))
+end
+
+function commands.diff(ctx, words)
+  if #words < 2 or #words > 3 then usage_error("diff takes REV [REV2] PATH") end
+  local a, b = words[1], (#words == 3 and words[2] or nil)
+  local text = check(common.method(store(ctx), "diff", a, b, note_path(ctx, words[#words])))
+  ctx.out:write(text)
+end
+
+function commands.restore(ctx, words)
+  if #words ~= 2 then usage_error("restore takes REV PATH") end
+  local path = note_path(ctx, words[2])
+  local commit, msg = common.method(store(ctx), "restore", words[1], path)
+  if commit == nil and msg then fail(1, "%s", msg) end
+  ctx.out:write(string.format("restored %s from %s%s\n", words[2], words[1],
+    type(commit) == "table" and (" (commit " .. (commit.short or commit.id or "") .. ")") or ""))
+end
+
+function commands.prompt(ctx, words)
+  if #words > 0 then usage_error("prompt takes options only (--context, --person, --date)") end
+  local prompt = feature("prompt")
+  local p = check(common.call(prompt, { context = ctx.opts.context or "one-on-one", person = ctx.opts.person, date = ctx.opts.date }))
+  for _, line in ipairs(common.prompt_lines(p)) do ctx.out:write(line, "\n") end
+end
+
+function commands.team(ctx)
+  local team = feature("team")
+  store(ctx)
+  local list = check(common.call(team, ctx.opts.date))
+  for _, line in ipairs(common.team_lines(list)) do ctx.out:write(line, "\n") end
+end
+
+function commands.nudges(ctx)
+  local nudges = feature("nudges")
+  store(ctx)
+  local list = check(common.call(nudges, ctx.opts.date))
+  if #list == 0 then ctx.out:write("nothing needs your attention\n") end
+  for _, line in ipairs(common.nudge_lines(list)) do ctx.out:write(line, "\n") end
+end
+
+function commands.packet(ctx, words)
+  if #words < 3 then usage_error("packet takes PERSON FROM TO") end
+  local from, to = words[#words - 1], words[#words]
+  for _, d in ipairs({ from, to }) do
+    if not d:match("^%d%d%d%d%-%d%d%-%d%d$") then usage_error("packet: dates are YYYY-MM-DD, got '%s'", d) end
+  end
+  local name_words = {}
+  for i = 1, #words - 2 do name_words[i] = words[i] end
+  local person = common.person(name_words)
+  local packet = feature("packet")
+  store(ctx)
+  ctx.out:write(check(common.call(packet, person, from, to)))
+end
+
+function commands.sync(ctx, words)
+  local result = check(common.method(store(ctx), "sync", words[1]))
+  if type(result) == "table" then
+    ctx.out:write(string.format("synced%s\n", result.summary and (": " .. result.summary) or ""))
+    for _, path in ipairs(result.conflicts or {}) do ctx.out:write("conflict to resolve: ", path, "\n") end
+  else
+    ctx.out:write("synced\n")
+  end
+end
+
+function commands.seal(ctx, words)
+  if #words ~= 1 then usage_error("seal takes PATH") end
+  local result = check(common.method(store(ctx), "seal", note_path(ctx, words[1])))
+  ctx.out:write("sealed ", words[1], type(result) == "table" and result.tag and (" as " .. result.tag) or "", "\n")
+end
+
+function commands.verify(ctx, words)
+  if #words ~= 1 then usage_error("verify takes PATH") end
+  local ok, detail = common.method(store(ctx), "verify", note_path(ctx, words[1]))
+  if ok == nil then fail(1, "%s", detail or "cannot verify") end
+  if ok == true or (type(ok) == "table" and ok.ok) then
+    ctx.out:write("unchanged since it was sealed\n")
+  else
+    local diff = type(ok) == "table" and ok.diff or detail
+    ctx.out:write("changed since it was sealed\n")
+    if type(diff) == "string" then ctx.out:write(diff) end
+    ctx.status = 1
+  end
+end
+
+-- The demo: a demo team in a temporary folder, each step shown as the
+-- command a user types and what it prints. Steps that need a piece not
+-- built yet say what is missing and the demo goes on.
+function commands.demo(ctx)
+  local dir = ctx.explicit_dir
+  if not dir then
+    local p = io.popen("mktemp -d 2>/dev/null")
+    dir = p and p:read("*l")
+    if p then p:close() end
+    if not dir or dir == "" then fail(1, "demo: cannot create a temporary folder") end
+    os.execute("chmod 700 '" .. dir .. "'")
+    dir = dir .. "/notes"
+  end
+  ctx.dir = dir
+  local api = common.api()
+  if api and api.setup then pcall(api.setup, { notes_dir = dir }) end
+  local out = ctx.out
+  local function step(title, argv)
+    out:write("\n$ leadnotes ", table.concat(argv, " "), "    # ", title, "\n")
+    local sub = { out = out, err = out, dir = dir }
+    local status = M.run(argv, sub)
+    if status ~= 0 then out:write("(", status == 1 and "failed" or "usage", ")\n") end
+    return status
+  end
+  out:write("leadnotes demo: notes folder ", dir, "\n")
+  local team = { "Dana Demo", "Alex Example", "Sam Sample" }
+  local s, err = common.store(dir)
+  if not s then out:write("(the store cannot be opened: ", tostring(err), ")\n") end
+  if s and pcall(function() return s.profile end) and type(s.profile) == "function" then
+    local starts = { "2026-02-02", "2025-06-16", "2026-10-05" }
+    for i, person in ipairs(team) do
+      pcall(s.profile, s, person, { role = "engineer", start = starts[i], cadence = "14" })
+    end
+    out:write("(profiles written for ", table.concat(team, ", "), ")\n")
+  end
+  step("a filled one-on-one, as text to insert", { "insert", "one-on-one", "Dana Demo" })
+  step("an evaluation, with an asked field given", { "insert", "evaluation", "Dana Demo", "--set", "period=2026 H2" })
+  local path
+  do
+    out:write("\n$ leadnotes new one-on-one Dana Demo    # a dated note in Dana's folder\n")
+    local buf = { text = "" }
+    function buf:write(...) for _, v in ipairs({ ... }) do self.text = self.text .. tostring(v) end end
+    local status = M.run({ "new", "one-on-one", "Dana Demo" }, { out = buf, err = buf, dir = dir })
+    out:write(buf.text)
+    if status == 0 then path = buf.text:match("^([^\n]+)") end
+    if status ~= 0 then out:write("(failed)\n") end
+  end
+  if path then
+    local f = io.open(path, "a")
+    if f then
+      f:write("\n* Notes\nDana wants to lead the next design review.\n")
+      f:close()
+      out:write("(the demo writes a line into the note, as you would in your editor)\n")
+    end
+    step("commit it", { "save", path })
+    step("what happened to Dana's notes", { "history", "Dana Demo" })
+  end
+  for _, person in ipairs({ "Alex Example", "Sam Sample" }) do
+    local buf = { text = "" }
+    function buf:write(...) for _, v in ipairs({ ... }) do self.text = self.text .. tostring(v) end end
+    if M.run({ "new", "one-on-one", person }, { out = buf, err = { write = function() end }, dir = dir }) == 0 then
+      M.run({ "save", buf.text:match("^([^\n]+)") }, { out = { write = function() end }, err = out, dir = dir })
+    end
+  end
+  out:write("\n(one-on-ones for Alex Example and Sam Sample made and saved the same way)\n")
+  step("the whole team at a glance", { "team" })
+  step("what needs attention", { "nudges" })
+  step("a leadership prompt for today", { "prompt" })
+  if ctx.opts.keep or ctx.explicit_dir then
+    out:write("\nThe demo notes stay in ", dir, "\n")
+  else
+    common.reset()
+    os.execute("rm -rf '" .. dir:gsub("/notes$", "") .. "'")
+  end
+end
+
+-- Runs one command line with streams {out=, err=} and returns the status.
+function M.run(argv, ctx)
+  ctx = ctx or {}
+  ctx.out = ctx.out or io.stdout
+  ctx.err = ctx.err or io.stderr
+  local ok, result = pcall(function()
+    local parsed = parse(argv)
+    local name = parsed.words[1]
+    if not name then
+      if parsed.help then ctx.out:write(usage) return 0 end
+      usage_error("no command given; `leadnotes --help` lists them")
+    end
+    local command = commands[name]
+    if not command then usage_error("unknown command '%s'; `leadnotes --help` lists them", name) end
+    if parsed.help then ctx.out:write(help[name] or usage, "\n") return 0 end
+    ctx.set, ctx.opts = parsed.set, parsed.opts
+    ctx.explicit_dir = parsed.dir
+    if parsed.dir then
+      ctx.dir = parsed.dir
+      local api = common.api()
+      if api and api.setup then pcall(api.setup, { notes_dir = parsed.dir }) end
+    end
+    ctx.dir = ctx.dir or common.notes_dir()
+    if not common.is_absolute(ctx.dir) then ctx.dir = common.absolute(ctx.dir, cwd()) end
+    table.remove(parsed.words, 1)
+    command(ctx, parsed.words)
+    return ctx.status or 0
+  end)
+  if ok then return result end
+  if getmetatable(result) == Failure then
+    ctx.err:write("leadnotes: ", (result.message:gsub("^%(leadnotes%)%s*", "")), "\n")
+    return result.status
+  end
+  ctx.err:write("leadnotes: ", (tostring(result):gsub("^%(leadnotes%)%s*", "")), "\n")
+  return 1
+end
+
+function M.main(argv)
+  local status = M.run(argv or {})
+  io.stdout:flush()
+  return status
+end
+
+-- Run as a script (the wrapper does `interp .../leadnotes/cli.lua args`).
+if arg and arg[0] and arg[0]:match("leadnotes/cli%.lua$") and (...) ~= "leadnotes.cli" then
+  os.exit(M.main(arg))
+end
+
+return M
