@@ -1,0 +1,514 @@
+-- The benchmark harness, run by tests/bench/run (which builds the benchclock
+-- helper and sets the paths). Measures, in one run and on the same
+-- generated repositories, leadnotes' store against the git command line:
+--   * per save: store:save() in this long-lived process vs `git add <f>` +
+--     `git commit -q -m x` as subprocesses (what git-auto-commit-mode and
+--     obsidian-git do);
+--   * per person history: store:history(person), first call on a repository
+--     never seen before and then warm, vs `git log --format=%H -- <person>/`
+--     without a commit-graph and with `git commit-graph write --reachable
+--     --changed-paths` (Bloom filters). The lists must be equal, or the run
+--     fails;
+--   * the team view (issue 4): leadnotes.team() warm vs rg finding the open
+--     items in the same tree, when team() exists.
+-- Prints markdown tables of medians and ratios. No timing is asserted.
+
+local clock = require("benchclock")
+
+local HERE = assert(os.getenv("LEADNOTES_BENCH_DIR"), "run me through tests/bench/run")
+local ROOT = HERE:gsub("/tests/bench$", "")
+
+local SIZES = {
+  S = { people = 20, files = 2000, commits = 5000, saves = 40, persons = 10, reps = 3 },
+  M = { people = 200, files = 20000, commits = 50000, saves = 30, persons = 10, reps = 2 },
+  L = { people = 1000, files = 100000, commits = 200000, saves = 20, persons = 5, reps = 1 },
+}
+
+-- Targets from issue 3 item 8 and issue 4 item 5.
+local TARGET = {
+  save_ratio = 5,          -- whole save >= 5x faster than git add + git commit, every size
+  commit_ms_L = 5,         -- the commit itself <= 5 ms at L ...
+  commit_ratio = 40,       -- ... and >= 40x faster than the subprocesses
+  history_warm_vs_bloom = 0.1, -- warm history at L <= 0.1x git log with Bloom filters
+  history_cold_vs_plain = 2,   -- first call <= 2x git log without a commit-graph
+  team_vs_rg = 0.5,            -- team() warm <= 0.5x rg
+}
+
+---------------------------------------------------------------------------
+-- small helpers
+
+local function die(fmt, ...)
+  io.stderr:write("bench: ", string.format(fmt, ...), "\n")
+  os.exit(1)
+end
+
+local function note(fmt, ...)
+  io.stderr:write(string.format(fmt, ...), "\n")
+end
+
+local function sh_quote(s) return "'" .. tostring(s):gsub("'", "'\\''") .. "'" end
+
+local function capture(cmd)
+  local p = assert(io.popen(cmd, "r"))
+  local out = p:read("a")
+  local ok, _, code = p:close()
+  if not ok then die("command failed (%s): %s", tostring(code), cmd) end
+  return out
+end
+
+local function run(cmd)
+  local ok, _, code = os.execute(cmd)
+  if not ok then die("command failed (%s): %s", tostring(code), cmd) end
+end
+
+local function lines(text)
+  local out = {}
+  for line in text:gmatch("[^\n]+") do out[#out + 1] = line end
+  return out
+end
+
+local function median(list)
+  assert(#list > 0, "median of nothing")
+  local s = {}
+  for i, v in ipairs(list) do s[i] = v end
+  table.sort(s)
+  local n = #s
+  if n % 2 == 1 then return s[(n + 1) // 2] end
+  return (s[n // 2] + s[n // 2 + 1]) / 2
+end
+
+-- Times fn once, in milliseconds.
+local function ms(fn)
+  local t0 = clock.now()
+  local a, b, c = fn()
+  return (clock.now() - t0) * 1000, a, b, c
+end
+
+local function spawn_ok(argv, out_path)
+  local status = clock.spawn(argv, out_path)
+  if status ~= 0 then die("exit %d: %s", status, table.concat(argv, " ")) end
+end
+
+local function fmt_ms(v)
+  if v == nil then return "—" end
+  if v >= 100 then return string.format("%.0f ms", v) end
+  if v >= 10 then return string.format("%.1f ms", v) end
+  return string.format("%.2f ms", v)
+end
+
+local function fmt_ratio(a, b)
+  if a == nil or b == nil or b == 0 then return "—" end
+  return string.format("%.2f", a / b)
+end
+
+local function fmt_times(fast, slow)
+  if fast == nil or slow == nil or fast == 0 then return "—" end
+  return string.format("%.1f×", slow / fast)
+end
+
+---------------------------------------------------------------------------
+-- options
+
+local opts = { sizes = { "S" }, saves = nil, persons = nil, keep = false, skip_team = false }
+do
+  local i = 1
+  while i <= #arg do
+    local a = arg[i]
+    if a == "--sizes" or a == "-s" then
+      i = i + 1
+      opts.sizes = {}
+      for s in (arg[i] or ""):gmatch("[^,]+") do
+        if not SIZES[s] then die("unknown size '%s' (S, M or L)", s) end
+        opts.sizes[#opts.sizes + 1] = s
+      end
+    elseif a == "--saves" then i = i + 1 opts.saves = tonumber(arg[i])
+    elseif a == "--persons" then i = i + 1 opts.persons = tonumber(arg[i])
+    elseif a == "--keep" then opts.keep = true
+    elseif a == "--no-team" then opts.skip_team = true
+    elseif a == "-h" or a == "--help" then
+      print([[usage: tests/bench/run [--sizes S,M,L] [--saves N] [--persons K] [--keep] [--no-team]
+  --sizes    which repositories (default S; L takes minutes to generate the first time)
+  --saves    saves timed per size (default S 40, M 30, L 20)
+  --persons  people whose history is timed (default 10, L 5)
+  --keep     keep the working copies (printed) instead of deleting them
+  --no-team  skip the team-view benchmark]])
+      os.exit(0)
+    else
+      die("unknown argument '%s' (try --help)", a)
+    end
+    i = i + 1
+  end
+end
+
+---------------------------------------------------------------------------
+-- the module under test
+
+package.path = ROOT .. "/lua/?.lua;" .. ROOT .. "/lua/?/init.lua;" .. package.path
+local leadnotes_ok, leadnotes = pcall(require, "leadnotes")
+if not leadnotes_ok then die("cannot load leadnotes: %s", tostring(leadnotes)) end
+local core = leadnotes.core
+
+-- A function of the API, or nil when its module is not there yet (the lazy
+-- loader of init.lua raises for a missing module).
+local function api(key)
+  local ok, fn = pcall(function() return leadnotes[key] end)
+  if ok and type(fn) == "function" then return fn end
+  return nil
+end
+
+-- The store: core.open(dir), else leadnotes.open(dir).
+local function open_store(dir)
+  local opener = rawget(core, "open") or api("open")
+  if not opener then return nil, "neither leadnotes.core.open nor leadnotes.open exists" end
+  local ok, store, err = pcall(opener, dir)
+  if not ok then return nil, tostring(store) end
+  if not store then return nil, tostring(err) end
+  return store
+end
+
+local function store_available()
+  if not (rawget(core, "open") or api("open")) then
+    return false, "the store is not built yet (no leadnotes.core.open)"
+  end
+  return true
+end
+
+---------------------------------------------------------------------------
+-- repositories
+
+local function generate(size)
+  local dir = HERE .. "/repos/" .. size
+  local t0 = clock.now()
+  run(sh_quote(HERE .. "/gen_repo") .. " " .. size .. " >/dev/null")
+  local elapsed = clock.now() - t0
+  local marker = io.open(dir .. "/.git/leadnotes-bench-1", "r")
+  local info = marker and marker:read("a") or ""
+  if marker then marker:close() end
+  local import, repack, checkout = info:match("import=([%d.]+)s repack=([%d.]+)s checkout=([%d.]+)s")
+  local gen_s = import and (tonumber(import) + tonumber(repack) + tonumber(checkout)) or elapsed
+  return dir, gen_s
+end
+
+local TMP = capture("mktemp -d \"${TMPDIR:-/tmp}/leadnotes-bench.XXXXXX\""):gsub("%s+$", "")
+
+-- A copy of the cached repository, with its index refreshed so that the
+-- copy's new inode numbers do not make the first git command re-hash every
+-- file.
+local function working_copy(src, name)
+  local dst = TMP .. "/" .. name
+  local ms_copy = ms(function() run("cp -a " .. sh_quote(src) .. " " .. sh_quote(dst)) end)
+  run("git -C " .. sh_quote(dst) .. " update-index -q --refresh")
+  return dst, ms_copy
+end
+
+local function people_of(dir)
+  local out = {}
+  for name in capture("ls " .. sh_quote(dir)):gmatch("[^\n]+") do out[#out + 1] = name end
+  table.sort(out)
+  return out
+end
+
+-- Deterministic choice of people to time: spread over the sorted list.
+local function chosen(people, k)
+  local out = {}
+  k = math.min(k, #people)
+  for i = 1, k do out[i] = people[((i - 1) * #people) // k + 1] end
+  return out
+end
+
+local function latest_note(dir, person)
+  local best
+  for name in capture("ls " .. sh_quote(dir .. "/" .. person)):gmatch("[^\n]+") do
+    if name:match("one%-on%-one") and (best == nil or name > best) then best = name end
+  end
+  return person .. "/" .. assert(best, "no one-on-one for " .. person)
+end
+
+local function append(path, text)
+  local f = assert(io.open(path, "a"))
+  f:write(text)
+  f:close()
+end
+
+local function git_log_ids(dir, person)
+  return lines(capture("git -C " .. sh_quote(dir) .. " log --format=%H -- " .. sh_quote(person .. "/")))
+end
+
+local function loose_kb(dir)
+  local out = capture("git -C " .. sh_quote(dir) .. " count-objects -v")
+  return tonumber(out:match("size: (%d+)")) or 0, tonumber(out:match("count: (%d+)")) or 0
+end
+
+local function same_ids(store_history, ids, what)
+  if #store_history ~= #ids then
+    die("%s: history has %d commits, git log has %d", what, #store_history, #ids)
+  end
+  for i, entry in ipairs(store_history) do
+    if entry.id ~= ids[i] then
+      die("%s: entry %d is %s, git log says %s", what, i, tostring(entry.id), ids[i])
+    end
+  end
+end
+
+---------------------------------------------------------------------------
+-- the measurements of one size
+
+local function bench_size(size)
+  local spec = SIZES[size]
+  local result = { size = size, spec = spec }
+  note("== %s: %d people, %d files, %d commits", size, spec.people, spec.files, spec.commits)
+  local cached, gen_s = generate(size)
+  result.gen_s = gen_s
+  note("   repository: %s (generated in %.1f s)", cached, gen_s)
+
+  local people = people_of(cached)
+  local k = opts.persons or spec.persons
+  local persons = chosen(people, k)
+  local reps = spec.reps
+
+  -- Copy A: the store. Copy B: git. Separate, so neither sees the other's
+  -- commits; the saves alternate between them so that the noise of a
+  -- shared machine falls on both alike.
+  local a_dir, copy_ms = working_copy(cached, size .. "-store")
+  local b_dir = working_copy(cached, size .. "-git")
+  result.copy_ms = copy_ms
+
+  -- git log without a commit-graph, then with Bloom filters.
+  local plain, bloom = {}, {}
+  for _ = 1, reps do
+    for _, p in ipairs(persons) do
+      plain[#plain + 1] = ms(function()
+        spawn_ok({ "git", "-C", b_dir, "log", "--format=%H", "--", p .. "/" })
+      end)
+    end
+  end
+  result.graph_write_ms = ms(function()
+    spawn_ok({ "git", "-C", b_dir, "commit-graph", "write", "--reachable", "--changed-paths" })
+  end)
+  for _ = 1, reps do
+    for _, p in ipairs(persons) do
+      bloom[#bloom + 1] = ms(function()
+        spawn_ok({ "git", "-C", b_dir, "log", "--format=%H", "--", p .. "/" })
+      end)
+    end
+  end
+  result.git_log_plain = median(plain)
+  result.git_log_bloom = median(bloom)
+  note("   git log: %s without a commit-graph, %s with Bloom filters (commit-graph write %s)",
+    fmt_ms(result.git_log_plain), fmt_ms(result.git_log_bloom), fmt_ms(result.graph_write_ms))
+
+  local available, why = store_available()
+  local store
+  if available then
+    local open_ms, s, err = ms(function() return open_store(a_dir) end)
+    if not s then
+      available, why = false, "open failed: " .. tostring(err)
+    else
+      store, result.open_ms = s, open_ms
+    end
+  end
+  result.store_missing = not available and why or nil
+
+  -- History: the first call on a repository never seen before, then warm.
+  if store then
+    local first = persons[1]
+    local cold_ms, h, err = ms(function() return store:history(first) end)
+    if not h then die("history(%s): %s", first, tostring(err)) end
+    same_ids(h, git_log_ids(a_dir, first), size .. " history(" .. first .. ") cold")
+    result.history_cold = cold_ms
+    local warm = {}
+    for _ = 1, reps + 1 do
+      for _, p in ipairs(persons) do
+        local t, hist, e = ms(function() return store:history(p) end)
+        if not hist then die("history(%s): %s", p, tostring(e)) end
+        warm[#warm + 1] = t
+      end
+    end
+    for _, p in ipairs(persons) do
+      same_ids(store:history(p), git_log_ids(a_dir, p), size .. " history(" .. p .. ")")
+    end
+    result.history_warm = median(warm)
+    note("   history: first call %s, warm %s (lists equal to git log for %d people)",
+      fmt_ms(result.history_cold), fmt_ms(result.history_warm), #persons)
+  end
+
+  -- Saves, alternating store and git. Each iteration appends a line to the
+  -- latest one-on-one of a person (the same file in both copies).
+  local n = opts.saves or spec.saves
+  local store_times, git_times = {}, {}
+  local a_head0 = capture("git -C " .. sh_quote(a_dir) .. " rev-parse HEAD")
+  local a_loose0 = loose_kb(a_dir)
+  local save_people = chosen(people, math.min(n, #people))
+  for i = 1, n do
+    local person = save_people[(i - 1) % #save_people + 1]
+    local rel = latest_note(a_dir, person)
+    local line = string.format("- Follow-up %d: a line added by the benchmark.\n", i)
+    if store then
+      append(a_dir .. "/" .. rel, line)
+      local t, commit, err = ms(function() return store:save(rel) end)
+      if not commit then die("save(%s): %s", rel, tostring(err)) end
+      store_times[#store_times + 1] = t
+    end
+    append(b_dir .. "/" .. rel, line)
+    git_times[#git_times + 1] = ms(function()
+      spawn_ok({ "git", "-C", b_dir, "add", "--", rel })
+      spawn_ok({ "git", "-C", b_dir, "commit", "-q", "-m", "x" })
+    end)
+  end
+  result.git_save = median(git_times)
+  note("   git add + git commit: %s", fmt_ms(result.git_save))
+  if store then
+    result.store_save = median(store_times)
+    -- Sanity: every save is a commit, the index is consistent, and the
+    -- history index was extended by the saves.
+    local count = tonumber(capture("git -C " .. sh_quote(a_dir) .. " rev-list --count " ..
+      a_head0:gsub("%s+$", "") .. "..HEAD"))
+    if count ~= n then die("%d saves made %d commits", n, count) end
+    local status = capture("git -C " .. sh_quote(a_dir) .. " status --porcelain")
+    if status ~= "" then die("git status is not clean after the saves:\n%s", status) end
+    local kb = loose_kb(a_dir)
+    result.loose_kb_per_save = (kb - a_loose0) / n
+    for i = 1, math.min(n, #save_people) do
+      local p = save_people[i]
+      same_ids(store:history(p), git_log_ids(a_dir, p), size .. " history(" .. p .. ") after saves")
+    end
+    note("   store:save: %s (%.1f KB of loose objects per save; git status clean)",
+      fmt_ms(result.store_save), result.loose_kb_per_save)
+    if store.close then store:close() end
+  end
+
+  result.a_dir, result.b_dir = a_dir, b_dir
+  return result
+end
+
+---------------------------------------------------------------------------
+-- the team view (issue 4 item 5): 200 people x 100 notes is the M repository
+
+local function bench_team()
+  local team = api("team")
+  local rg = capture("command -v rg || true"):gsub("%s+$", "")
+  if rg == "" then return { missing = "rg is not installed" } end
+  local r = { size = "M" }
+  local cached = generate("M")
+  local dir = working_copy(cached, "M-team")
+  local pattern = "^(\\*+ TODO |\\s*[-+*] \\[ \\])"
+  local rg_times = {}
+  for _ = 1, 5 do
+    rg_times[#rg_times + 1] = ms(function() spawn_ok({ "rg", "-n", "--no-heading", pattern, dir }) end)
+  end
+  r.rg = median(rg_times)
+  if not team then
+    r.missing = "leadnotes.team() does not exist yet (issue 4 item 5)"
+    return r
+  end
+  if leadnotes.setup then leadnotes.setup({ notes_dir = dir }) end
+  local date = "2026-11-01"
+  local cold_ms, list, err = ms(function() return team(date) end)
+  if not list then r.missing = "team() failed: " .. tostring(err) return r end
+  r.cold = cold_ms
+  local warm = {}
+  for _ = 1, 5 do warm[#warm + 1] = ms(function() return team(date) end) end
+  r.warm = median(warm)
+  r.entries = #list
+  if #list ~= SIZES.M.people then
+    die("team() listed %d people, the repository has %d", #list, SIZES.M.people)
+  end
+  return r
+end
+
+---------------------------------------------------------------------------
+-- machine and report
+
+local function machine()
+  local cpu = capture("grep -m1 'model name' /proc/cpuinfo || true"):match(":%s*(.-)%s*$") or "unknown CPU"
+  local cores = capture("nproc"):gsub("%s+$", "")
+  local mem = capture("grep -m1 MemTotal /proc/meminfo || true"):match("(%d+)")
+  local git = capture("git --version"):gsub("%s+$", "")
+  local lib = core.libgit2_version and core.libgit2_version() or "?"
+  return string.format("%s, %s cores, %.0f GB RAM, %s, libgit2 %s, %s",
+    cpu, cores, (tonumber(mem) or 0) / 1048576, git, lib, _VERSION)
+end
+
+local function loadavg()
+  local f = io.open("/proc/loadavg", "r")
+  if not f then return "?" end
+  local s = f:read("l")
+  f:close()
+  return s:match("^(%S+ %S+ %S+)") or s
+end
+
+local function main()
+  local started = clock.now()
+  local load_before = loadavg()
+  local results = {}
+  for _, size in ipairs(opts.sizes) do results[#results + 1] = bench_size(size) end
+  local team = nil
+  if not opts.skip_team then team = bench_team() end
+  local load_after = loadavg()
+
+  local out = {}
+  local function say(fmt, ...) out[#out + 1] = string.format(fmt, ...) end
+  say("Machine: %s. Load average %s before, %s after; run took %.0f s.",
+    machine(), load_before, load_after, clock.now() - started)
+  say("")
+  say("| size | people / files / commits | generated in | save: store | save: git add + commit | store faster by | loose objects per save |")
+  say("|---|---|---|---|---|---|---|")
+  for _, r in ipairs(results) do
+    say("| %s | %d / %d / %d | %.0f s | %s | %s | %s | %s |", r.size, r.spec.people, r.spec.files,
+      r.spec.commits, r.gen_s, fmt_ms(r.store_save), fmt_ms(r.git_save), fmt_times(r.store_save, r.git_save),
+      r.loose_kb_per_save and string.format("%.1f KB", r.loose_kb_per_save) or "—")
+  end
+  say("")
+  say("| size | history: first call | history: warm | git log, no commit-graph | git log, Bloom filters | warm / Bloom | first / no commit-graph | commit-graph write |")
+  say("|---|---|---|---|---|---|---|---|")
+  for _, r in ipairs(results) do
+    say("| %s | %s | %s | %s | %s | %s | %s | %s |", r.size, fmt_ms(r.history_cold),
+      fmt_ms(r.history_warm), fmt_ms(r.git_log_plain), fmt_ms(r.git_log_bloom),
+      fmt_ratio(r.history_warm, r.git_log_bloom), fmt_ratio(r.history_cold, r.git_log_plain),
+      fmt_ms(r.graph_write_ms))
+  end
+  if team then
+    say("")
+    say("| team view (M: 200 people × 100 notes) | team() first call | team() warm | rg for open items | warm / rg |")
+    say("|---|---|---|---|---|")
+    say("| %s | %s | %s | %s | %s |", team.missing and ("not measured: " .. team.missing) or "measured",
+      fmt_ms(team.cold), fmt_ms(team.warm), fmt_ms(team.rg), fmt_ratio(team.warm, team.rg))
+  end
+  say("")
+  -- Targets, measured against honestly.
+  say("Targets (issue 3 item 8, issue 4 item 5):")
+  for _, r in ipairs(results) do
+    if r.store_missing then
+      say("- %s: store not measured: %s", r.size, r.store_missing)
+    else
+      local ratio = r.git_save / r.store_save
+      say("- %s: whole save %.1f× faster than git add + commit (target ≥ %d×): %s", r.size, ratio,
+        TARGET.save_ratio, ratio >= TARGET.save_ratio and "met" or "NOT met")
+      if r.size == "L" then
+        say("- L: save %s vs the commit target ≤ %d ms (this is the whole save, index included): %s",
+          fmt_ms(r.store_save), TARGET.commit_ms_L, r.store_save <= TARGET.commit_ms_L and "met" or "not shown")
+        local w = r.history_warm / r.git_log_bloom
+        say("- L: warm history %.3f× git's Bloom-filter time (target ≤ %.1f×): %s", w,
+          TARGET.history_warm_vs_bloom, w <= TARGET.history_warm_vs_bloom and "met" or "NOT met")
+      end
+      local c = r.history_cold / r.git_log_plain
+      say("- %s: first history call %.2f× git log without a commit-graph (target ≤ %d×): %s", r.size, c,
+        TARGET.history_cold_vs_plain, c <= TARGET.history_cold_vs_plain and "met" or "NOT met")
+    end
+  end
+  if team and team.warm then
+    local t = team.warm / team.rg
+    say("- team(): warm %.2f× rg (target ≤ %.1f×): %s", t, TARGET.team_vs_rg, t <= TARGET.team_vs_rg and "met" or "NOT met")
+  elseif team then
+    say("- team(): not measured: %s", team.missing)
+  end
+  print(table.concat(out, "\n"))
+
+  if opts.keep then
+    note("working copies kept in %s", TMP)
+  else
+    run("rm -rf " .. sh_quote(TMP))
+  end
+end
+
+main()
