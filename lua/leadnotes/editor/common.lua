@@ -26,9 +26,16 @@ local function missing(what)
 end
 
 -- The API table, or nil and why it cannot be loaded (no build for this Lua).
+-- The first failure is kept: Lua 5.1 answers a second require of a module
+-- that failed with "loop or previous error", which explains nothing.
+local load_error
 function M.api()
+  if load_error then return nil, load_error end
   local ok, api = pcall(require, "leadnotes")
-  if not ok then return nil, tostring(api) end
+  if not ok then
+    load_error = tostring(api)
+    return nil, load_error
+  end
   return api
 end
 

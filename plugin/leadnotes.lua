@@ -1,0 +1,30 @@
+-- leadnotes for Neovim: only the :Lead command and one write hook are
+-- defined at start-up; everything else is required on first use.
+if vim.g.loaded_leadnotes then return end
+vim.g.loaded_leadnotes = true
+
+vim.api.nvim_create_user_command("Lead", function(opts)
+  require("leadnotes.editor.nvim").command(opts)
+end, {
+  nargs = "*",
+  range = true,
+  desc = "leadnotes: one-on-ones, evaluations, history, prompts",
+  complete = function(arg_lead, cmd_line, cursor_pos)
+    return require("leadnotes.editor.nvim").complete(arg_lead, cmd_line, cursor_pos)
+  end,
+})
+
+-- Writing a note under the notes folder commits it. The check is a string
+-- comparison; the module is loaded only for a file inside the folder.
+vim.api.nvim_create_autocmd("BufWritePost", {
+  group = vim.api.nvim_create_augroup("leadnotes", { clear = true }),
+  callback = function(args)
+    local ok, config = pcall(require, "leadnotes.config")
+    if not ok then return end
+    local dir = vim.fn.resolve(vim.fn.fnamemodify(config.notes_dir(), ":p")):gsub("/+$", "")
+    local file = vim.fn.resolve(vim.fn.fnamemodify(args.file, ":p"))
+    if file:sub(1, #dir + 1) == dir .. "/" then
+      require("leadnotes.editor.nvim").on_write(args.buf, file, dir)
+    end
+  end,
+})

@@ -1,0 +1,253 @@
+-- End to end in a real headless Neovim: the :Lead command, the buffers it
+-- makes, the commit on :write, checked with the git command line.
+local api = vim.api
+local dir = assert(os.getenv("LEADNOTES_DIR"), "LEADNOTES_DIR must be set")
+local nvim = require("leadnotes.editor.nvim")
+local common = require("leadnotes.editor.common")
+
+local function eq(want, got, what)
+  if want ~= got then error(string.format("%s: expected %s, got %s", what or "value", vim.inspect(want), vim.inspect(got)), 2) end
+end
+local function truthy(v, what) if not v then error((what or "expected a true value"), 2) end return v end
+local function lines(buf) return api.nvim_buf_get_lines(buf or 0, 0, -1, false) end
+local function text(buf) return table.concat(lines(buf), "\n") end
+local function git(...)
+  local result = vim.fn.system(vim.list_extend({ "git", "-C", dir }, { ... }))
+  if vim.v.shell_error ~= 0 then error("git " .. table.concat({ ... }, " ") .. " failed: " .. result, 2) end
+  return result
+end
+local function notified(pattern)
+  for _, n in ipairs(_G.notified) do if tostring(n.msg):find(pattern) then return n end end
+  return nil
+end
+
+-- Answers every vim.ui.input question with its default (what a user
+-- pressing <CR> does) and records the questions.
+local asked = {}
+vim.ui.input = function(opts, on_confirm)
+  asked[#asked + 1] = opts.prompt
+  on_confirm(opts.default or "")
+end
+
+local function api_has(name) return common.feature(name) ~= nil end
+local function store_has(name)
+  local s = common.store(nvim.notes_dir())
+  return s ~= nil and pcall(function() return s[name] end) and type(s[name]) == "function"
+end
+local function need_store(...)
+  if not api_has("open") then skip("the notes store (leadnotes.open) is not built yet") end
+  for _, m in ipairs({ ... }) do
+    if not store_has(m) then skip("store:" .. m .. " is not built yet") end
+  end
+end
+local function need_templates()
+  if not api_has("render") then skip("templates (leadnotes.render) are not built yet") end
+end
+
+test("only :Lead is defined at start-up; the adapter and the core load on first use", function()
+  eq(2, vim.fn.exists(":Lead"), ":Lead exists")
+  -- This file required the adapter itself; a fresh Neovim is checked by the
+  -- start-up test. Here: the plugin file defines nothing else global.
+  eq(true, vim.g.loaded_leadnotes, "g:loaded_leadnotes")
+end)
+
+test(":Lead without a subcommand lists the subcommands", function()
+  vim.cmd("Lead")
+  truthy(notified("one%-on%-one"), "the list names one-on-one")
+  truthy(notified("history"), "the list names history")
+end)
+
+test(":Lead with an unknown subcommand says so with the (leadnotes) prefix", function()
+  vim.cmd("Lead frobnicate")
+  local n = truthy(notified("unknown subcommand 'frobnicate'"), "a message")
+  truthy(tostring(n.msg):find("^%(leadnotes%)"), "the (leadnotes) prefix")
+end)
+
+test("completion offers the subcommands", function()
+  local all = nvim.complete("", "Lead ", 5)
+  truthy(vim.tbl_contains(all, "one-on-one"), "one-on-one offered")
+  truthy(vim.tbl_contains(all, "history"), "history offered")
+  eq(vim.inspect({ "history" }), vim.inspect(nvim.complete("hi", "Lead hi", 7)), "prefix")
+end)
+
+test("a piece that is not built yet is named, never an uncaught error", function()
+  for _, sub in ipairs({ "team", "nudges", "prompt" }) do
+    _G.notified = {}
+    local ok, err = pcall(vim.cmd, "Lead " .. sub)
+    truthy(ok, ":Lead " .. sub .. " raised " .. tostring(err))
+    local feature = sub
+    if not common.api() then
+      truthy(notified("cannot load") or notified("not built"), ":Lead " .. sub .. " says the module cannot load")
+    elseif not api_has(feature) then
+      truthy(notified("not available yet"), ":Lead " .. sub .. " names what is missing")
+    end
+  end
+end)
+
+test(":Lead one-on-one Dana Demo opens a new dated note, filled, cursor on the mark", function()
+  need_store("new_note")
+  need_templates()
+  asked = {}
+  vim.cmd("Lead one-on-one Dana Demo")
+  local name = api.nvim_buf_get_name(0)
+  truthy(name:find(os.date("%Y-%m-%d") .. "%-one%-on%-one%.org$"), "a dated one-on-one file, got " .. name)
+  truthy(common.relative(vim.fn.resolve(name), vim.fn.resolve(nvim.notes_dir())), "under the notes folder: " .. name)
+  truthy(text():find("Dana"), "the person's name is in the note")
+  eq(nil, text():find("{{cursor}}", 1, true), "the cursor mark is removed")
+  eq(nil, text():find("{{", 1, true), "no unrendered tag")
+end)
+
+test(":write of a note commits it; git log sees it and git status stays clean", function()
+  need_store("new_note", "save")
+  need_templates()
+  vim.cmd("Lead one-on-one Dana Demo")
+  local path = vim.fn.resolve(api.nvim_buf_get_name(0))
+  local rel = common.relative(path, vim.fn.resolve(nvim.notes_dir()))
+  api.nvim_buf_set_lines(0, -1, -1, false, { "", "Written in the end-to-end test." })
+  vim.cmd("write")
+  local log = git("log", "--format=%H %s", "--", rel)
+  truthy(log:match("%x+"), "a commit touching " .. rel)
+  eq("", git("status", "--porcelain"), "git status")
+  eq("Written in the end-to-end test.", vim.trim(git("show", "HEAD:" .. rel)):match("[^\n]*$"), "committed content")
+  for _, n in ipairs(_G.notified) do
+    if n.level == vim.log.levels.ERROR then error("unexpected error: " .. n.msg) end
+  end
+end)
+
+test(":write of a file outside the notes folder makes no commit", function()
+  need_store("save")
+  local before = git("rev-list", "--all", "--count")
+  local outside = vim.fn.tempname() .. ".org"
+  vim.cmd("edit " .. vim.fn.fnameescape(outside))
+  api.nvim_buf_set_lines(0, 0, -1, false, { "* not a note" })
+  vim.cmd("write")
+  eq(before, git("rev-list", "--all", "--count"), "commit count")
+  os.remove(outside)
+end)
+
+test("history lists the commits; <CR> opens the old version read-only; d diffs; r restores", function()
+  need_store("new_note", "save", "history", "show", "diff", "restore")
+  need_templates()
+  vim.cmd("Lead one-on-one Dana Demo")
+  local path = vim.fn.resolve(api.nvim_buf_get_name(0))
+  local rel = common.relative(path, vim.fn.resolve(nvim.notes_dir()))
+  api.nvim_buf_set_lines(0, -1, -1, false, { "first version line" })
+  vim.cmd("write")
+  local first = vim.trim(git("rev-parse", "HEAD"))
+  api.nvim_buf_set_lines(0, -1, -1, false, { "second version line" })
+  vim.cmd("write")
+  local second = vim.trim(git("rev-parse", "HEAD"))
+  truthy(first ~= second, "two commits")
+
+  vim.cmd("Lead history Dana Demo")
+  local hist = api.nvim_get_current_buf()
+  local listing = text(hist)
+  truthy(listing:find(second:sub(1, 7), 1, true), "the newest commit is listed")
+  truthy(listing:find(first:sub(1, 7), 1, true), "the older commit is listed")
+  eq(false, api.nvim_buf_get_option(hist, "modifiable"), "history buffer modifiable")
+
+  -- <CR> on the older commit shows the note as it was then.
+  local row
+  for i, l in ipairs(lines(hist)) do if l:find(first:sub(1, 7), 1, true) then row = i end end
+  api.nvim_win_set_cursor(0, { row, 0 })
+  vim.cmd("execute \"normal \\<CR>\"")
+  local old = text()
+  truthy(old:find("first version line", 1, true), "old version has the first line")
+  eq(nil, old:find("second version line", 1, true), "old version lacks the later line")
+  eq(false, api.nvim_buf_get_option(0, "modifiable"), "old version modifiable")
+  eq(true, api.nvim_buf_get_option(0, "readonly"), "old version readonly")
+  vim.cmd("close")
+
+  -- d on the newest commit shows its diff with diff highlighting.
+  for i, l in ipairs(lines(hist)) do if l:find(second:sub(1, 7), 1, true) then row = i end end
+  api.nvim_set_current_win(vim.fn.bufwinid(hist))
+  api.nvim_win_set_cursor(0, { row, 0 })
+  vim.cmd("normal d")
+  eq("diff", vim.bo.filetype, "diff buffer filetype")
+  truthy(text():find("+second version line", 1, true), "the diff adds the second line")
+  vim.cmd("close")
+
+  -- r on the older commit asks, then restores and commits.
+  local question
+  nvim.confirm = function(q) question = q return true end
+  api.nvim_set_current_win(vim.fn.bufwinid(hist))
+  for i, l in ipairs(lines(hist)) do if l:find(first:sub(1, 7), 1, true) then row = i end end
+  api.nvim_win_set_cursor(0, { row, 0 })
+  vim.cmd("normal r")
+  truthy(question and question:find(first:sub(1, 7), 1, true), "asked before restoring")
+  local f = assert(io.open(path)); local now = f:read("*a"); f:close()
+  eq(nil, now:find("second version line", 1, true), "restored file lacks the later line")
+  truthy(git("log", "-1", "--format=%H", "--", rel):match(vim.pesc(second)) == nil, "a new commit for the restore")
+  eq("", git("status", "--porcelain"), "git status after restore")
+end)
+
+test(":Lead insert one-on-one puts the filled template at the cursor", function()
+  need_templates()
+  vim.cmd("enew")
+  api.nvim_buf_set_lines(0, 0, -1, false, { "before", "" })
+  api.nvim_win_set_cursor(0, { 2, 0 })
+  vim.cmd("Lead insert one-on-one Dana Demo")
+  local all = lines()
+  eq("before", all[1], "text before the insertion kept")
+  truthy(#all > 3, "the template was inserted")
+  truthy(text():find("Dana"), "the person is in the inserted text")
+  eq(nil, text():find("{{cursor}}", 1, true), "mark removed")
+end)
+
+test("person completion offers the people of the notes folder, names with spaces included", function()
+  need_store("new_note", "people")
+  need_templates()
+  vim.cmd("Lead one-on-one Dana Demo")
+  local people = common.people(common.store(nvim.notes_dir()))
+  truthy(#people > 0, "store:people() lists someone")
+  local got = nvim.complete("", "Lead history ", 13)
+  truthy(#got > 0, "candidates after :Lead history")
+  local first = people[1]
+  local typed = first:sub(1, 2)
+  local c = nvim.complete(typed, "Lead history " .. typed, 13 + #typed)
+  truthy(vim.tbl_contains(c, first), "completes " .. first)
+end)
+
+test(":Lead team and :Lead nudges open dashboards; :Lead prompt a floating window", function()
+  need_store("new_note")
+  if not api_has("team") then skip("insights (leadnotes.team) are not built yet") end
+  vim.cmd("Lead team")
+  truthy(api.nvim_buf_get_name(0):find("leadnotes://team", 1, true), "team buffer")
+  truthy(#lines() >= 2, "a header and rows")
+  vim.cmd("Lead nudges")
+  truthy(api.nvim_buf_get_name(0):find("leadnotes://nudges", 1, true), "nudges buffer")
+  local before = #api.nvim_list_wins()
+  vim.cmd("Lead prompt")
+  local win = api.nvim_get_current_win()
+  eq("editor", api.nvim_win_get_config(win).relative, "a floating window")
+  truthy(#vim.trim(text()) > 0, "the prompt has text")
+  eq(before + 1, #api.nvim_list_wins(), "one more window")
+end)
+
+test(":checkhealth leadnotes reports the module, libgit2 and the notes folder", function()
+  vim.cmd("checkhealth leadnotes")
+  local report = text()
+  truthy(report:find("Lua of this editor"), "the Lua ABI")
+  if common.api() then
+    truthy(report:find("leadnotes.core loaded", 1, true), "module found")
+    truthy(report:find("libgit2 %d"), "libgit2 version")
+  else
+    truthy(report:find("ERROR"), "an error when the module cannot load")
+  end
+  truthy(report:find("notes folder", 1, true), "the notes folder section")
+  truthy(report:find("git identity", 1, true), "the git identity section")
+end)
+
+test(":help leadnotes finds the documentation", function()
+  local doc = vim.fn.tempname()
+  vim.fn.mkdir(doc .. "/doc", "p")
+  local src = os.getenv("LEADNOTES_SOURCE_DIR") .. "/doc/leadnotes.txt"
+  vim.fn.writefile(vim.fn.readfile(src), doc .. "/doc/leadnotes.txt")
+  vim.cmd("helptags " .. vim.fn.fnameescape(doc .. "/doc"))
+  vim.opt.runtimepath:append(doc)
+  vim.cmd("help leadnotes")
+  eq("help", vim.bo.buftype, "a help buffer")
+  truthy(text():find("%*leadnotes%*"), "the leadnotes tag")
+  vim.cmd("help :Lead")
+  truthy(api.nvim_get_current_line():find("*:Lead*", 1, true), "the :Lead tag")
+end)
