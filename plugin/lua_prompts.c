@@ -106,8 +106,15 @@ static int prompts_add(lua_State *L)
 	const char *text = luaL_checklstring(L, 2, &len);
 	ln_error err;
 
-	if (ln_prompts_parse(*ud, text, len, &err) < 0)
-		return ln_lua_push_failure(L, &err);
+	if (ln_prompts_parse(*ud, text, len, &err) < 0) {
+		lua_pushnil(L);
+		if (err.line)
+			lua_pushfstring(L, "line %d: %s", err.line, err.message);
+		else
+			lua_pushstring(L, err.message);
+		lua_pushstring(L, ln_error_name(err.code));
+		return 3;
+	}
 	lua_pushboolean(L, 1);
 	return 1;
 }
