@@ -1,0 +1,162 @@
+/* leadnotes: the notes store, a folder of notes inside a git repository.
+ * Every change is a commit made in-process with libgit2 that touches only
+ * the saved path; history is answered from an index kept under .git/. */
+#ifndef LEADNOTES_STORE_H
+#define LEADNOTES_STORE_H
+
+#include <git2.h>
+
+#include "leadnotes/common.h"
+
+typedef struct ln_store ln_store;
+
+/* ln_store_save returns this (positive) instead of 0 when the file equals
+ * what HEAD holds: no commit was made. */
+#define LN_STORE_UNCHANGED 1
+
+/* Longest name a person's folder may have, in bytes. */
+#define LN_STORE_NAME_MAX 100
+
+/* What a commit made by the store is. */
+typedef struct ln_commit_info {
+	char id[GIT_OID_HEXSZ + 1];  /* full hex id */
+	char short_id[8];            /* first 7 hex digits */
+	char summary[256];           /* first line of the message, cut to fit */
+	long long time;              /* committer time, seconds since the epoch */
+} ln_commit_info;
+
+/* One commit of a history, newest first. */
+typedef struct ln_history_entry {
+	char id[GIT_OID_HEXSZ + 1];
+	char short_id[8];
+	long long time;    /* committer time, seconds since the epoch */
+	char *author;      /* author name */
+	char *summary;     /* first line of the message */
+	char **paths;      /* changed paths under the notes folder (relative to it) */
+	size_t path_count;
+} ln_history_entry;
+
+typedef struct ln_history {
+	ln_history_entry *entries;
+	size_t count;
+} ln_history;
+
+/* Limits of a history query; zero fields mean "no limit". */
+typedef struct ln_history_opts {
+	size_t limit;
+	long long since; /* committer time >= since */
+	long long until; /* committer time <= until */
+} ln_history_opts;
+
+/* A list of strings the caller owns (ln_store_strings_free). */
+typedef struct ln_strings {
+	char **items;
+	size_t count;
+} ln_strings;
+
+/* One uncommitted change under the folder. */
+typedef struct ln_status_entry {
+	char *path;   /* relative to the notes folder */
+	char state;   /* 'M' modified, 'A' new (untracked or added), 'D' deleted */
+} ln_status_entry;
+
+typedef struct ln_status {
+	ln_status_entry *entries;
+	size_t count;
+} ln_status;
+
+/* Opens the notes folder `dir` into *out (free with ln_store_free). A
+ * missing folder is created (0700) as a new repository with a first commit;
+ * a folder inside an existing repository uses that repository and touches
+ * only paths under the folder. */
+int ln_store_open(ln_store **out, const char *dir, ln_error *err);
+
+/* Closes the store; store may be NULL. */
+void ln_store_free(ln_store *store);
+
+/* Borrowed, valid as long as the store. */
+git_repository *ln_store_repository(ln_store *store);
+/* The notes folder, absolute, without a trailing slash. */
+const char *ln_store_dir(const ln_store *store);
+/* The notes folder relative to the repository's workdir: "" for the root,
+ * else "sub/dir/". */
+const char *ln_store_prefix(const ln_store *store);
+
+/* The last notice worth telling the user ("removed a stale lock ..."), or
+ * "" when there is none; borrowed. ln_store_clear_notice forgets it. */
+const char *ln_store_notice(const ln_store *store);
+void ln_store_clear_notice(ln_store *store);
+
+/* Maps a person's display name to a folder name into *out (caller frees):
+ * Unicode letters kept, whitespace runs folded to '-'. Refuses (LN_EINVALID)
+ * empty names, ".", "..", '/', '\\', NUL or control characters, a leading
+ * '.', ".git" in any case, invalid UTF-8, more than LN_STORE_NAME_MAX bytes.
+ * Pure function. `len` is the byte length of name (names may hold NUL). */
+int ln_store_person_dir(char **out, const char *display_name, ln_error *err);
+int ln_store_person_dir_len(char **out, const char *name, size_t len, ln_error *err);
+
+/* Turns a path given by a caller (absolute, or relative to the notes folder)
+ * into the path relative to the folder, normalised, into *out (caller
+ * frees). LN_EINVALID for anything outside the folder, under .git, or
+ * reached through a symlink that leaves the folder. */
+int ln_store_relpath(char **out, ln_store *store, const char *path, ln_error *err);
+
+/* Top-level folders of the notes folder (the people), sorted, into *out. */
+int ln_store_people(ln_strings *out, ln_store *store, ln_error *err);
+void ln_store_strings_free(ln_strings *list);
+
+/* Commits the current content of `path` (or its deletion) as one commit that
+ * touches only that path, updating that one index entry. message NULL means
+ * the default ("<person>: <kind> <date>"). Returns 0 with *out filled (out may
+ * be NULL), LN_STORE_UNCHANGED when HEAD already holds that content, or a
+ * negative code (LN_ELOCKED after bounded retries). Never writes the file. */
+int ln_store_save(ln_store *store, const char *path, const char *message, ln_commit_info *out, ln_error *err);
+
+/* Commits every uncommitted change under the folder, one commit per person
+ * (top-level folder; files at the top level make one more). The commits
+ * made are appended to *out (may be NULL; free with ln_store_commits_free). */
+typedef struct ln_commits {
+	ln_commit_info *items;
+	size_t count;
+} ln_commits;
+int ln_store_save_all(ln_commits *out, ln_store *store, ln_error *err);
+void ln_store_commits_free(ln_commits *list);
+
+/* The blob id of `path` at HEAD into *out, and in *dirty whether the working
+ * file differs from it (1) or not (0); dirty may be NULL. LN_ENOTFOUND when
+ * HEAD has no such file. */
+int ln_store_blob_id(git_oid *out, int *dirty, ln_store *store, const char *path, ln_error *err);
+
+/* The content of `path` at revision `rev` (anything git rev-parse takes)
+ * into *out and *out_len (caller frees *out; NUL-terminated). Raw blob, as
+ * `git show rev:path`. LN_ENOTFOUND for an unknown revision or path. */
+int ln_store_show(char **out, size_t *out_len, ln_store *store, const char *rev, const char *path, ln_error *err);
+
+/* Unified diff of `path` between rev_a and rev_b (NULL: the working file),
+ * as `git diff rev_a rev_b -- path` prints it, into *out (caller frees; ""
+ * when equal). */
+int ln_store_diff(char **out, ln_store *store, const char *rev_a, const char *rev_b, const char *path, ln_error *err);
+
+/* Writes the version of `path` at `rev` back to the working file (0600) and
+ * commits it with a message saying so. Returns as ln_store_save. */
+int ln_store_restore(ln_store *store, const char *rev, const char *path, ln_commit_info *out, ln_error *err);
+
+/* Commits touching `path` (a file or a folder, relative to the notes
+ * folder, or absolute) reachable from HEAD, newest first, as
+ * `git log -- <path>` lists them (default history simplification). opts may
+ * be NULL. Free with ln_store_history_free. Uses and extends the history
+ * index in <gitdir>/leadnotes/. */
+int ln_store_history(ln_history *out, ln_store *store, const char *path, const ln_history_opts *opts, ln_error *err);
+void ln_store_history_free(ln_history *history);
+
+/* Uncommitted changes under the folder, sorted by path. */
+int ln_store_status(ln_status *out, ln_store *store, ln_error *err);
+void ln_store_status_free(ln_status *status);
+
+/* Packs loose objects when more than `threshold` have piled up (0: the
+ * default, 1000). Sets *packed (may be NULL) to the number packed. Called
+ * by the store itself every few hundred saves; callers may call it when
+ * idle. */
+int ln_store_maintain(ln_store *store, size_t threshold, size_t *packed, ln_error *err);
+
+#endif

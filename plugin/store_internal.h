@@ -1,0 +1,42 @@
+/* Shared between store.c and history.c; not part of the public API. */
+#ifndef LEADNOTES_STORE_INTERNAL_H
+#define LEADNOTES_STORE_INTERNAL_H
+
+#include "leadnotes/store.h"
+
+struct ln_history_graph;
+
+struct ln_store {
+	git_repository *repo;
+	git_index *index;
+	char *dir;     /* absolute notes folder, no trailing slash */
+	char *workdir; /* repository workdir, with a trailing slash */
+	char *gitdir;  /* repository .git folder, with a trailing slash */
+	char *prefix;  /* folder relative to workdir: "" or "sub/dir/" */
+	char *lockpath; /* <gitdir>/leadnotes/lock: serialises leadnotes writers */
+	int lock_fd;
+	int lock_depth;
+	unsigned saves; /* since open: packs loose objects every so often */
+	char notice[256]; /* last thing worth telling the user, or "" */
+	struct ln_history_graph *graph; /* loaded on first history call */
+};
+
+/* Copies git's last error into err with code, prefixed by what failed. */
+int store_git_error(ln_error *err, int code, const char *what);
+
+/* Takes / releases the leadnotes writer lock (flock on <gitdir>/leadnotes/lock),
+ * waiting a bounded time. Nested calls are counted. */
+int store_lock(ln_store *store, ln_error *err);
+void store_unlock(ln_store *store);
+
+/* The commit HEAD points at into *out (NULL when unborn). */
+int store_head_commit(git_commit **out, ln_store *store, ln_error *err);
+
+/* The history index learns about a commit the store just made: `parent`
+ * (may be NULL) was HEAD before, `paths` (folder-relative) changed. */
+void history_note_commit(ln_store *store, const git_oid *id, long long time,
+	const git_oid *parent, char **paths, size_t path_count);
+
+void history_graph_free(struct ln_history_graph *graph);
+
+#endif
