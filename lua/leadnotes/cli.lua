@@ -5,6 +5,15 @@
 -- Results go to stdout, errors to stderr with the prefix "leadnotes:".
 local M = {}
 
+-- Run as a script (`interp .../lua/leadnotes/cli.lua args`, what the
+-- wrapper does): find the other Lua files next to this one.
+local as_script = arg and arg[0] and arg[0]:match("leadnotes/cli%.lua$") and (...) ~= "leadnotes.cli"
+if as_script then
+  local lua_dir = arg[0]:gsub("leadnotes/cli%.lua$", "")
+  if lua_dir == "" then lua_dir = "./" end
+  package.path = lua_dir .. "?.lua;" .. lua_dir .. "?/init.lua;" .. package.path
+end
+
 local common = require("leadnotes.editor.common")
 
 local usage = [[
@@ -357,7 +366,9 @@ function commands.demo(ctx)
   if api and api.setup then pcall(api.setup, { notes_dir = dir }) end
   local out = ctx.out
   local function step(title, argv)
-    out:write("\n$ leadnotes ", table.concat(argv, " "), "    # ", title, "\n")
+    local shown = {}
+    for i, a in ipairs(argv) do shown[i] = a:find("[%s']") and ("'" .. a .. "'") or a end
+    out:write("\n$ leadnotes ", table.concat(shown, " "), "    # ", title, "\n")
     local sub = { out = out, err = out, dir = dir }
     local status = M.run(argv, sub)
     if status ~= 0 then out:write("(", status == 1 and "failed" or "usage", ")\n") end
@@ -396,14 +407,19 @@ function commands.demo(ctx)
     step("commit it", { "save", path })
     step("what happened to Dana's notes", { "history", "Dana Demo" })
   end
+  local made = {}
   for _, person in ipairs({ "Alex Example", "Sam Sample" }) do
     local buf = { text = "" }
     function buf:write(...) for _, v in ipairs({ ... }) do self.text = self.text .. tostring(v) end end
-    if M.run({ "new", "one-on-one", person }, { out = buf, err = { write = function() end }, dir = dir }) == 0 then
-      M.run({ "save", buf.text:match("^([^\n]+)") }, { out = { write = function() end }, err = out, dir = dir })
+    local quiet = { write = function() end }
+    if M.run({ "new", "one-on-one", person }, { out = buf, err = quiet, dir = dir }) == 0
+      and M.run({ "save", buf.text:match("^([^\n]+)") }, { out = quiet, err = quiet, dir = dir }) == 0 then
+      made[#made + 1] = person
     end
   end
-  out:write("\n(one-on-ones for Alex Example and Sam Sample made and saved the same way)\n")
+  if #made > 0 then
+    out:write("\n(one-on-ones for ", table.concat(made, " and "), " made and saved the same way)\n")
+  end
   step("the whole team at a glance", { "team" })
   step("what needs attention", { "nudges" })
   step("a leadership prompt for today", { "prompt" })
@@ -459,8 +475,8 @@ function M.main(argv)
 end
 
 -- Run as a script (the wrapper does `interp .../leadnotes/cli.lua args`).
-if arg and arg[0] and arg[0]:match("leadnotes/cli%.lua$") and (...) ~= "leadnotes.cli" then
-  os.exit(M.main(arg))
+if as_script then
+  os.exit(M.main(arg), true)
 end
 
 return M

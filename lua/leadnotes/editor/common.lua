@@ -62,6 +62,11 @@ function M.call(fn, ...)
   local results = pack(pcall(fn, ...))
   if not results[1] then
     local msg = tostring(results[2]):gsub("^%(leadnotes%)%s*", "")
+    local module = msg:match("module '([^']+)' not found")
+    if module then
+      local file = "lua/" .. module:gsub("%.", "/") .. ".lua"
+      return nil, string.format("a piece is not available yet: %s (%s) is not built", module, file)
+    end
     return nil, msg
   end
   return unpack(results, 2, results.n)
