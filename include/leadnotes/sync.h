@@ -1,0 +1,111 @@
+/* leadnotes: sync with a git remote (fetch, integrate, push), sealed
+ * evaluations (annotated tags) and the clean/smudge filter drivers libgit2
+ * does not run by itself. Works on a plain git_repository plus the notes
+ * folder's place inside its working directory, so it knows nothing of the
+ * store's own state. */
+#ifndef LEADNOTES_SYNC_H
+#define LEADNOTES_SYNC_H
+
+#include <stddef.h>
+#include <git2.h>
+
+#include "leadnotes/common.h"
+
+/* How a sync integrated the remote's work. */
+typedef enum ln_sync_merge {
+	LN_SYNC_UP_TO_DATE = 0,  /* nothing new on the remote */
+	LN_SYNC_FAST_FORWARD = 1, /* the local branch moved forward to the remote's */
+	LN_SYNC_MERGE = 2        /* both sides had new commits: a merge commit */
+} ln_sync_merge;
+
+/* Progress for long transfers. stage is "fetch", "resolve", "checkout" or
+ * "push"; received and total count objects (steps for checkout). Return 0
+ * to go on, non-zero to cancel the sync (which then fails, nothing lost). */
+typedef int (*ln_sync_progress_cb)(const char *stage, size_t received, size_t total, void *payload);
+
+typedef struct ln_sync_options {
+	const char *remote;           /* remote name; NULL means "origin" */
+	ln_sync_progress_cb progress; /* may be NULL */
+	void *payload;                /* passed to progress */
+} ln_sync_options;
+
+#define LN_SYNC_OPTIONS_INIT { NULL, NULL, NULL }
+
+typedef struct ln_sync_result {
+	size_t fetched;      /* objects received from the remote */
+	ln_sync_merge merged;
+	int pushed;          /* 1 when something was pushed */
+	char **conflicts;    /* notes left with conflict markers, relative to the notes folder */
+	size_t conflict_count;
+	char *branch;        /* the local branch synced ("main") */
+} ln_sync_result;
+
+/* Fetches from the remote, integrates its branch of the same name
+ * (fast-forward, else a merge commit; conflicting notes keep both sides
+ * between conflict markers and are committed) and pushes the branch and the
+ * eval/ tags. prefix is the notes folder relative to the working directory
+ * ("" or "sub/"): conflict paths are reported relative to it. Refuses
+ * (LN_EEXISTS) when tracked files have uncommitted changes. On success *out
+ * is a result the caller frees with ln_sync_result_free; when conflicts were
+ * committed it is also LN_OK (the list says which notes need attention) and
+ * the list is appended to .git/leadnotes/conflicts. On failure *out is NULL,
+ * err says why, and the branch, index and working tree are as before. */
+int ln_sync_run(ln_sync_result **out, git_repository *repo, const char *prefix,
+	const ln_sync_options *opts, ln_error *err);
+
+/* Frees a result; NULL is fine. */
+void ln_sync_result_free(ln_sync_result *result);
+
+/* The notes recorded in .git/leadnotes/conflicts that still hold conflict
+ * markers in the working tree (a resolved note drops out), relative to the
+ * notes folder. *out is a NULL-terminated array the caller frees with
+ * ln_sync_strings_free; *count its length. No file: an empty list. */
+int ln_sync_conflicts(char ***out, size_t *count, git_repository *repo, const char *prefix, ln_error *err);
+
+/* Frees a NULL-terminated string array; NULL is fine. */
+void ln_sync_strings_free(char **strings);
+
+/* The result of checking a note against its seal. */
+typedef struct ln_seal_status {
+	int sealed;      /* 1 when an eval/ tag records this note */
+	char *tag;       /* the latest such tag name, or NULL */
+	int unchanged;   /* 1 when the file equals the sealed version */
+	char *diff;      /* unified diff sealed -> current, or NULL when unchanged or not sealed */
+} ln_seal_status;
+
+/* Seals a note: an annotated tag eval/<person>/<date> (date from the file
+ * name, else today; "-2", "-3"... when that name is taken by another seal)
+ * on the latest commit that introduced the note's committed content. path is
+ * relative to the notes folder and starts with the person's folder. Refuses
+ * (LN_EINVALID) a note with uncommitted changes or outside a person folder,
+ * LN_ENOTFOUND one that was never committed. Sealing again an unchanged,
+ * sealed note returns the existing tag. *out_tag is the tag name, freed by
+ * the caller with free(). */
+int ln_seal_create(char **out_tag, git_repository *repo, const char *prefix, const char *path, ln_error *err);
+
+/* Checks a note against its latest seal. *out is freed with
+ * ln_seal_status_free. A note that was never sealed is sealed=0, not an
+ * error; a missing file compares as empty. */
+int ln_seal_verify(ln_seal_status **out, git_repository *repo, const char *prefix, const char *path, ln_error *err);
+
+/* Frees a status; NULL is fine. */
+void ln_seal_status_free(ln_seal_status *status);
+
+/* The tag name a seal of path would start from (eval/<person>/<date>), made
+ * a valid ref name whatever the person folder holds. *out freed with free(). */
+int ln_seal_tag_name(char **out, const char *path, ln_error *err);
+
+/* Registers, once per process, a libgit2 filter that runs the
+ * filter.<driver>.clean and .smudge commands of the repository's git config
+ * for paths whose .gitattributes say filter=<driver> (git-crypt and the
+ * like), as git does. Without it libgit2 would store plaintext. Safe to call
+ * many times. */
+int ln_sync_filters_register(ln_error *err);
+
+/* 0 when path (relative to the working directory) can be written to the
+ * object database faithfully: no filter attribute, or a driver whose clean
+ * command is configured and the filter registered. LN_EINVALID otherwise,
+ * with a message naming the driver: the caller must not store the blob. */
+int ln_sync_filter_check(git_repository *repo, const char *repo_path, ln_error *err);
+
+#endif

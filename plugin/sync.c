@@ -1,0 +1,1287 @@
+/* leadnotes: sync the notes repository with a git remote, in-process through
+ * libgit2: fetch, integrate (fast-forward or a merge commit whose
+ * conflicting notes keep both sides between markers), push. Also the
+ * clean/smudge filter driver that libgit2 does not run by itself. */
+#include "leadnotes/sync.h"
+#include "leadnotes/buf.h"
+
+#include <git2.h>
+#include <git2/sys/filter.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define SYNC_CONFLICTS_FILE "leadnotes/conflicts"
+#define SYNC_MARKER "<<<<<<< "
+
+/* ------------------------------------------------------------------ */
+/* small helpers */
+
+static int sync_git_error(ln_error *err, int code, const char *what)
+{
+	const git_error *e = git_error_last();
+	return ln_error_set(err, code, "%s: %s", what, e && e->message ? e->message : "libgit2 failed");
+}
+
+static char *sync_strdup(const char *s)
+{
+	size_t n = strlen(s) + 1;
+	char *copy = malloc(n);
+	if (copy)
+		memcpy(copy, s, n);
+	return copy;
+}
+
+void ln_sync_strings_free(char **strings)
+{
+	size_t i;
+	if (!strings)
+		return;
+	for (i = 0; strings[i]; i++)
+		free(strings[i]);
+	free(strings);
+}
+
+/* A growable NULL-terminated list of owned strings. */
+typedef struct sync_list {
+	char **items;
+	size_t count;
+	size_t cap;
+} sync_list;
+
+static int sync_list_has(const sync_list *list, const char *s)
+{
+	size_t i;
+	for (i = 0; i < list->count; i++)
+		if (strcmp(list->items[i], s) == 0)
+			return 1;
+	return 0;
+}
+
+static int sync_list_add(sync_list *list, const char *s)
+{
+	if (sync_list_has(list, s))
+		return 0;
+	if (list->count + 2 > list->cap) {
+		size_t cap = list->cap ? list->cap * 2 : 8;
+		char **items = realloc(list->items, cap * sizeof(*items));
+		if (!items)
+			return -1;
+		list->items = items;
+		list->cap = cap;
+	}
+	if (!(list->items[list->count] = sync_strdup(s)))
+		return -1;
+	list->count++;
+	list->items[list->count] = NULL;
+	return 0;
+}
+
+static void sync_list_free(sync_list *list)
+{
+	size_t i;
+	for (i = 0; i < list->count; i++)
+		free(list->items[i]);
+	free(list->items);
+	list->items = NULL;
+	list->count = list->cap = 0;
+}
+
+/* The path relative to the notes folder when it lies inside it, else the
+ * path relative to the working directory. */
+static const char *sync_note_path(const char *repo_path, const char *prefix)
+{
+	size_t n = prefix ? strlen(prefix) : 0;
+	if (n && strncmp(repo_path, prefix, n) == 0)
+		return repo_path + n;
+	return repo_path;
+}
+
+static int sync_has_marker(const char *data, size_t len)
+{
+	size_t mlen = strlen(SYNC_MARKER), i;
+	if (len < mlen)
+		return 0;
+	for (i = 0; i + mlen <= len; i++) {
+		if ((i == 0 || data[i - 1] == '\n') && memcmp(data + i, SYNC_MARKER, mlen) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* 1 when the working file holds a conflict marker line. */
+static int sync_file_has_marker(const char *file)
+{
+	FILE *f = fopen(file, "rb");
+	ln_buf buf = LN_BUF_INIT;
+	char chunk[8192];
+	size_t n;
+	int found = 0;
+	if (!f)
+		return 0;
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		ln_buf_put(&buf, chunk, n);
+	fclose(f);
+	if (!ln_buf_failed(&buf) && buf.ptr)
+		found = sync_has_marker(buf.ptr, buf.size);
+	ln_buf_free(&buf);
+	return found;
+}
+
+/* ------------------------------------------------------------------ */
+/* the conflicts record: .git/leadnotes/conflicts, one line per note,
+ * "<UTC time>\t<path relative to the notes folder>" */
+
+static int sync_conflicts_path(ln_buf *out, git_repository *repo)
+{
+	return ln_buf_printf(out, "%s%s", git_repository_path(repo), SYNC_CONFLICTS_FILE);
+}
+
+/* Adds to paths the recorded notes that still hold markers. */
+static int sync_conflicts_read(sync_list *paths, git_repository *repo, const char *prefix)
+{
+	ln_buf file = LN_BUF_INIT, note = LN_BUF_INIT;
+	const char *workdir = git_repository_workdir(repo);
+	char line[4096];
+	FILE *f;
+	int rc = 0;
+	if (sync_conflicts_path(&file, repo) < 0) {
+		ln_buf_free(&file);
+		return -1;
+	}
+	f = fopen(file.ptr, "r");
+	ln_buf_free(&file);
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f)) {
+		char *tab = strchr(line, '\t'), *nl;
+		if (!tab)
+			continue;
+		if ((nl = strchr(tab + 1, '\n')))
+			*nl = '\0';
+		if (!tab[1] || sync_list_has(paths, tab + 1) || !workdir)
+			continue;
+		ln_buf_clear(&note);
+		ln_buf_printf(&note, "%s%s%s", workdir, prefix ? prefix : "", tab + 1);
+		if (ln_buf_failed(&note)) {
+			rc = -1;
+			break;
+		}
+		if (sync_file_has_marker(note.ptr) && sync_list_add(paths, tab + 1) < 0) {
+			rc = -1;
+			break;
+		}
+	}
+	fclose(f);
+	ln_buf_free(&note);
+	return rc;
+}
+
+/* Rewrites the record: the notes still in conflict plus the new ones. */
+static int sync_conflicts_record(git_repository *repo, const char *prefix, const sync_list *fresh, ln_error *err)
+{
+	sync_list old = { NULL, 0, 0 };
+	ln_buf path = LN_BUF_INIT, tmp = LN_BUF_INIT, dir = LN_BUF_INIT, text = LN_BUF_INIT;
+	char stamp[32];
+	time_t now = time(NULL);
+	struct tm tm;
+	size_t i;
+	int fd = -1, rc = LN_OK;
+
+	gmtime_r(&now, &tm);
+	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	if (sync_conflicts_read(&old, repo, prefix) < 0) {
+		rc = ln_error_set(err, LN_ENOMEM, "sync: out of memory");
+		goto cleanup;
+	}
+	for (i = 0; i < old.count; i++)
+		if (!sync_list_has(fresh, old.items[i]))
+			ln_buf_printf(&text, "%s\t%s\n", stamp, old.items[i]);
+	for (i = 0; i < fresh->count; i++)
+		ln_buf_printf(&text, "%s\t%s\n", stamp, fresh->items[i]);
+	ln_buf_printf(&dir, "%sleadnotes", git_repository_path(repo));
+	sync_conflicts_path(&path, repo);
+	ln_buf_printf(&tmp, "%s.tmp", path.ptr ? path.ptr : "");
+	if (ln_buf_failed(&text) || ln_buf_failed(&dir) || ln_buf_failed(&path) || ln_buf_failed(&tmp)) {
+		rc = ln_error_set(err, LN_ENOMEM, "sync: out of memory");
+		goto cleanup;
+	}
+	if (mkdir(dir.ptr, 0700) < 0 && errno != EEXIST) {
+		rc = ln_error_set(err, LN_EIO, "sync: cannot create %s: %s", dir.ptr, strerror(errno));
+		goto cleanup;
+	}
+	if (text.size == 0) {
+		if (unlink(path.ptr) < 0 && errno != ENOENT)
+			rc = ln_error_set(err, LN_EIO, "sync: cannot remove %s: %s", path.ptr, strerror(errno));
+		goto cleanup;
+	}
+	fd = open(tmp.ptr, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	if (fd < 0 || write(fd, text.ptr, text.size) != (ssize_t)text.size || fsync(fd) < 0) {
+		rc = ln_error_set(err, LN_EIO, "sync: cannot write %s: %s", tmp.ptr, strerror(errno));
+		goto cleanup;
+	}
+	close(fd);
+	fd = -1;
+	if (rename(tmp.ptr, path.ptr) < 0)
+		rc = ln_error_set(err, LN_EIO, "sync: cannot write %s: %s", path.ptr, strerror(errno));
+
+cleanup:
+	if (fd >= 0) {
+		close(fd);
+		unlink(tmp.ptr);
+	}
+	sync_list_free(&old);
+	ln_buf_free(&path);
+	ln_buf_free(&tmp);
+	ln_buf_free(&dir);
+	ln_buf_free(&text);
+	return rc;
+}
+
+int ln_sync_conflicts(char ***out, size_t *count, git_repository *repo, const char *prefix, ln_error *err)
+{
+	sync_list paths = { NULL, 0, 0 };
+	*out = NULL;
+	if (count)
+		*count = 0;
+	if (sync_conflicts_read(&paths, repo, prefix) < 0) {
+		sync_list_free(&paths);
+		return ln_error_set(err, LN_ENOMEM, "conflicts: out of memory");
+	}
+	if (!paths.items && !(paths.items = calloc(1, sizeof(char *))))
+		return ln_error_set(err, LN_ENOMEM, "conflicts: out of memory");
+	*out = paths.items;
+	if (count)
+		*count = paths.count;
+	return LN_OK;
+}
+
+/* ------------------------------------------------------------------ */
+/* remote callbacks */
+
+typedef struct sync_state {
+	const ln_sync_options *opts;
+	int cancelled;
+	int attempts;        /* credential requests so far */
+	int auth_exhausted;  /* every supported credential was tried */
+	size_t fetched;
+	ln_buf rejected;     /* refs the remote refused, with its reasons */
+} sync_state;
+
+static int sync_report(sync_state *st, const char *stage, size_t received, size_t total)
+{
+	if (!st->opts || !st->opts->progress)
+		return 0;
+	if (st->opts->progress(stage, received, total, st->opts->payload) != 0) {
+		st->cancelled = 1;
+		git_error_set_str(GIT_ERROR_CALLBACK, "cancelled by the progress callback");
+		return -1;
+	}
+	return 0;
+}
+
+/* The SSH agent first, then unencrypted keys in ~/.ssh, a user name when
+ * asked, and the default (Negotiate/NTLM) credentials for HTTP. Nothing is
+ * stored or prompted for. */
+static int sync_credentials(git_credential **out, const char *url, const char *username_from_url,
+	unsigned int allowed_types, void *payload)
+{
+	static const char *const keys[] = { "id_ed25519", "id_ecdsa", "id_rsa" };
+	sync_state *st = payload;
+	const char *user = username_from_url && *username_from_url ? username_from_url : "git";
+	const char *home = getenv("HOME");
+	(void)url;
+
+	if (allowed_types & GIT_CREDENTIAL_USERNAME)
+		return git_credential_username_new(out, user);
+	st->attempts++;
+	if (allowed_types & GIT_CREDENTIAL_SSH_KEY) {
+		int k = 0, i;
+		if (getenv("SSH_AUTH_SOCK")) {
+			if (st->attempts == 1)
+				return git_credential_ssh_key_from_agent(out, user);
+			k = 1;
+		}
+		/* attempt k+1.. maps onto the existing key files in order */
+		for (i = 0; home && i < (int)(sizeof(keys) / sizeof(keys[0])); i++) {
+			char priv[1024], pub[1100];
+			struct stat sb;
+			snprintf(priv, sizeof(priv), "%s/.ssh/%s", home, keys[i]);
+			if (stat(priv, &sb) < 0)
+				continue;
+			if (++k == st->attempts) {
+				snprintf(pub, sizeof(pub), "%s.pub", priv);
+				return git_credential_ssh_key_new(out, user, stat(pub, &sb) == 0 ? pub : NULL, priv, NULL);
+			}
+		}
+	}
+	if ((allowed_types & GIT_CREDENTIAL_DEFAULT) && st->attempts == 1)
+		return git_credential_default_new(out);
+	st->auth_exhausted = 1;
+	git_error_set_str(GIT_ERROR_NET, "authentication failed: leadnotes uses the SSH agent and unencrypted "
+		"keys in ~/.ssh; passwords, tokens and git credential helpers are not supported");
+	return GIT_EAUTH;
+}
+
+static int sync_transfer_progress(const git_indexer_progress *stats, void *payload)
+{
+	sync_state *st = payload;
+	st->fetched = stats->received_objects;
+	if (stats->received_objects < stats->total_objects)
+		return sync_report(st, "fetch", stats->received_objects, stats->total_objects);
+	return sync_report(st, "resolve", stats->indexed_deltas, stats->total_deltas);
+}
+
+static int sync_push_progress(unsigned int current, unsigned int total, size_t bytes, void *payload)
+{
+	(void)bytes;
+	return sync_report(payload, "push", current, total);
+}
+
+static int sync_push_update(const char *refname, const char *status, void *payload)
+{
+	sync_state *st = payload;
+	if (status)
+		ln_buf_printf(&st->rejected, "%s%s (%s)", st->rejected.size ? ", " : "", refname, status);
+	return 0;
+}
+
+static void sync_checkout_progress(const char *path, size_t completed, size_t total, void *payload)
+{
+	(void)path;
+	sync_report(payload, "checkout", completed, total);
+}
+
+typedef struct sync_checkout_note {
+	ln_buf paths;
+	size_t count;
+} sync_checkout_note;
+
+static int sync_checkout_notify(git_checkout_notify_t why, const char *path, const git_diff_file *baseline,
+	const git_diff_file *target, const git_diff_file *workdir, void *payload)
+{
+	sync_checkout_note *note = payload;
+	(void)baseline;
+	(void)target;
+	(void)workdir;
+	if (why == GIT_CHECKOUT_NOTIFY_CONFLICT && note->count++ < 3)
+		ln_buf_printf(&note->paths, "%s%s", note->paths.size ? ", " : "", path);
+	return 0;
+}
+
+static void sync_callbacks(git_remote_callbacks *cb, sync_state *st)
+{
+	cb->credentials = sync_credentials;
+	cb->transfer_progress = sync_transfer_progress;
+	cb->push_transfer_progress = sync_push_progress;
+	cb->push_update_reference = sync_push_update;
+	cb->payload = st;
+}
+
+/* ------------------------------------------------------------------ */
+/* sync steps */
+
+/* Refuses when tracked files differ from HEAD (in the index or the working
+ * tree): integrating would have to overwrite or mix them. */
+static int sync_check_clean(git_repository *repo, ln_error *err)
+{
+	git_status_options so;
+	git_status_list *list = NULL;
+	ln_buf names = LN_BUF_INIT;
+	size_t i, n, dirty = 0;
+	int rc = LN_OK;
+
+	git_status_options_init(&so, GIT_STATUS_OPTIONS_VERSION);
+	so.show = GIT_STATUS_SHOW_INDEX_AND_WORKDIR;
+	so.flags = GIT_STATUS_OPT_EXCLUDE_SUBMODULES;
+	if (git_status_list_new(&list, repo, &so) < 0) {
+		rc = sync_git_error(err, LN_ERROR, "sync: cannot read the status of the notes");
+		goto cleanup;
+	}
+	n = git_status_list_entrycount(list);
+	for (i = 0; i < n; i++) {
+		const git_status_entry *e = git_status_byindex(list, i);
+		const char *path;
+		if (e->status == GIT_STATUS_CURRENT || e->status == GIT_STATUS_WT_NEW || e->status == GIT_STATUS_IGNORED)
+			continue;
+		path = e->head_to_index ? e->head_to_index->old_file.path
+			: e->index_to_workdir ? e->index_to_workdir->old_file.path : "?";
+		if (dirty++ < 3)
+			ln_buf_printf(&names, "%s%s", names.size ? ", " : "", path);
+	}
+	if (dirty)
+		rc = ln_error_set(err, LN_EEXISTS, "sync: %zu file%s changed but not committed (%s%s); save them "
+			"first, nothing was synced", dirty, dirty == 1 ? "" : "s", names.ptr ? names.ptr : "",
+			dirty > 3 ? ", ..." : "");
+
+cleanup:
+	git_status_list_free(list);
+	ln_buf_free(&names);
+	return rc;
+}
+
+/* The remote-tracking ref the remote's fetch refspecs map branch_ref onto,
+ * or LN_ENOTFOUND. */
+static int sync_tracking_name(git_buf *out, git_remote *remote, const char *branch_ref)
+{
+	size_t i, n = git_remote_refspec_count(remote);
+	for (i = 0; i < n; i++) {
+		const git_refspec *spec = git_remote_get_refspec(remote, i);
+		if (git_refspec_direction(spec) == GIT_DIRECTION_FETCH && git_refspec_src_matches(spec, branch_ref))
+			return git_refspec_transform(out, spec, branch_ref) < 0 ? LN_ERROR : LN_OK;
+	}
+	return LN_ENOTFOUND;
+}
+
+/* Checks target out over the working tree, from baseline (NULL: the index),
+ * refusing to overwrite anything not committed. */
+static int sync_checkout(git_repository *repo, git_tree *target, git_tree *baseline, sync_state *st, ln_error *err)
+{
+	git_checkout_options co;
+	sync_checkout_note note = { LN_BUF_INIT, 0 };
+	int rc = LN_OK;
+
+	git_checkout_options_init(&co, GIT_CHECKOUT_OPTIONS_VERSION);
+	co.checkout_strategy = GIT_CHECKOUT_SAFE;
+	co.baseline = baseline;
+	co.dir_mode = 0700;
+	co.file_mode = 0600;
+	co.progress_cb = sync_checkout_progress;
+	co.progress_payload = st;
+	co.notify_flags = GIT_CHECKOUT_NOTIFY_CONFLICT;
+	co.notify_cb = sync_checkout_notify;
+	co.notify_payload = &note;
+	if (git_checkout_tree(repo, (const git_object *)target, &co) < 0) {
+		if (note.count)
+			rc = ln_error_set(err, LN_EEXISTS, "sync: files that are not committed are in the way (%s%s); "
+				"save or move them and sync again, nothing was changed", note.paths.ptr ? note.paths.ptr : "",
+				note.count > 3 ? ", ..." : "");
+		else
+			rc = sync_git_error(err, LN_ERROR, "sync: cannot update the notes folder");
+	}
+	ln_buf_free(&note.paths);
+	return rc;
+}
+
+/* Filtered content of an index entry's blob as the working tree holds it
+ * (smudged), or an empty input for a missing side. */
+static int sync_side(git_merge_file_input *in, git_buf *buf, git_repository *repo, const git_index_entry *entry)
+{
+	git_blob *blob = NULL;
+	git_blob_filter_options fo;
+	int rc;
+	in->ptr = NULL;
+	in->size = 0;
+	in->path = NULL;
+	in->mode = 0;
+	if (!entry)
+		return 0;
+	if ((rc = git_blob_lookup(&blob, repo, &entry->id)) < 0)
+		return rc;
+	git_blob_filter_options_init(&fo, GIT_BLOB_FILTER_OPTIONS_VERSION);
+	fo.flags = GIT_BLOB_FILTER_CHECK_FOR_BINARY;
+	rc = git_blob_filter(buf, blob, entry->path, &fo);
+	git_blob_free(blob);
+	if (rc < 0)
+		return rc;
+	in->ptr = buf->ptr;
+	in->size = buf->size;
+	in->path = entry->path;
+	in->mode = entry->mode;
+	return 0;
+}
+
+/* Resolves one conflict: both sides' text merged with markers (or the
+ * surviving side when the other deleted the file), cleaned through the
+ * path's filters into a blob. *entry_out gets path, mode and id. */
+static int sync_resolve(git_index_entry *entry_out, int *marked, git_repository *repo, const git_index_entry *ancestor,
+	const git_index_entry *ours, const git_index_entry *theirs, const char *their_label, ln_error *err)
+{
+	git_buf b_anc = GIT_BUF_INIT, b_ours = GIT_BUF_INIT, b_theirs = GIT_BUF_INIT, cleaned = GIT_BUF_INIT;
+	git_merge_file_input in_anc, in_ours, in_theirs;
+	git_merge_file_options fo;
+	git_merge_file_result res = { 0 };
+	git_filter_list *filters = NULL;
+	const git_index_entry *side = ours ? ours : theirs;
+	const char *data;
+	size_t size;
+	int rc = LN_OK;
+
+	*marked = 0;
+	memset(entry_out, 0, sizeof(*entry_out));
+	entry_out->path = side->path;
+	entry_out->mode = side->mode;
+	if (!ours || !theirs) {
+		/* deleted on one side, changed on the other: keep the changed note */
+		entry_out->id = side->id;
+		return LN_OK;
+	}
+	if (sync_side(&in_anc, &b_anc, repo, ancestor) < 0 || sync_side(&in_ours, &b_ours, repo, ours) < 0 ||
+		sync_side(&in_theirs, &b_theirs, repo, theirs) < 0) {
+		rc = sync_git_error(err, LN_ERROR, "sync: cannot read both sides of a note");
+		goto cleanup;
+	}
+	git_merge_file_options_init(&fo, GIT_MERGE_FILE_OPTIONS_VERSION);
+	fo.ancestor_label = "common version";
+	fo.our_label = "this machine";
+	fo.their_label = their_label;
+	fo.flags = GIT_MERGE_FILE_STYLE_MERGE;
+	if (git_merge_file(&res, ancestor ? &in_anc : NULL, &in_ours, &in_theirs, &fo) < 0) {
+		rc = sync_git_error(err, LN_ERROR, "sync: cannot merge a note");
+		goto cleanup;
+	}
+	if (res.ptr && (res.automergeable || sync_has_marker(res.ptr, res.len))) {
+		data = res.ptr;
+		size = res.len;
+		*marked = !res.automergeable;
+	} else {
+		/* binary: no text merge; keep both as whole copies */
+		ln_buf both = LN_BUF_INIT;
+		ln_buf_printf(&both, "%sthis machine\n", SYNC_MARKER);
+		ln_buf_put(&both, in_ours.ptr, in_ours.size);
+		ln_buf_printf(&both, "\n=======\n");
+		ln_buf_put(&both, in_theirs.ptr, in_theirs.size);
+		ln_buf_printf(&both, "\n>>>>>>> %s\n", their_label);
+		if (ln_buf_failed(&both)) {
+			ln_buf_free(&both);
+			rc = ln_error_set(err, LN_ENOMEM, "sync: out of memory");
+			goto cleanup;
+		}
+		git_merge_file_result_free(&res);
+		memset(&res, 0, sizeof(res));
+		res.ptr = ln_buf_detach(&both);
+		res.len = strlen(res.ptr);
+		data = res.ptr;
+		size = res.len;
+		*marked = 1;
+	}
+	if (git_filter_list_load(&filters, repo, NULL, side->path, GIT_FILTER_TO_ODB, GIT_FILTER_DEFAULT) < 0 ||
+		(filters && git_filter_list_apply_to_buffer(&cleaned, filters, data, size) < 0)) {
+		rc = sync_git_error(err, LN_ERROR, "sync: the clean filter failed on a merged note");
+		goto cleanup;
+	}
+	if (filters) {
+		data = cleaned.ptr;
+		size = cleaned.size;
+	}
+	if (git_blob_create_from_buffer(&entry_out->id, repo, data, size) < 0)
+		rc = sync_git_error(err, LN_ERROR, "sync: cannot store a merged note");
+	if (res.mode)
+		entry_out->mode = res.mode;
+
+cleanup:
+	git_filter_list_free(filters);
+	git_buf_dispose(&cleaned);
+	git_buf_dispose(&b_anc);
+	git_buf_dispose(&b_ours);
+	git_buf_dispose(&b_theirs);
+	git_merge_file_result_free(&res);
+	return rc;
+}
+
+/* Merges theirs into ours in memory; conflicts are resolved with markers
+ * and their paths added to conflicts. *tree_out is the merged tree. */
+static int sync_merge_tree(git_oid *tree_out, git_repository *repo, git_commit *ours, git_commit *theirs,
+	const char *their_label, const char *prefix, sync_list *conflicts, ln_error *err)
+{
+	git_merge_options mo;
+	git_index *index = NULL;
+	git_index_conflict_iterator *it = NULL;
+	const git_index_entry *anc, *our, *their;
+	git_index_entry *resolved = NULL;
+	size_t count = 0, cap = 0, i;
+	int rc = LN_OK, marked;
+
+	git_merge_options_init(&mo, GIT_MERGE_OPTIONS_VERSION);
+	if (git_merge_commits(&index, repo, ours, theirs, &mo) < 0) {
+		rc = sync_git_error(err, LN_ERROR, "sync: cannot merge the remote's notes");
+		goto cleanup;
+	}
+	if (git_index_has_conflicts(index)) {
+		if (git_index_conflict_iterator_new(&it, index) < 0) {
+			rc = sync_git_error(err, LN_ERROR, "sync: cannot list conflicts");
+			goto cleanup;
+		}
+		while (git_index_conflict_next(&anc, &our, &their, it) == 0) {
+			if (count == cap) {
+				size_t ncap = cap ? cap * 2 : 8;
+				git_index_entry *grown = realloc(resolved, ncap * sizeof(*grown));
+				if (!grown) {
+					rc = ln_error_set(err, LN_ENOMEM, "sync: out of memory");
+					goto cleanup;
+				}
+				resolved = grown;
+				cap = ncap;
+			}
+			if ((rc = sync_resolve(&resolved[count], &marked, repo, anc, our, their, their_label, err)) < 0)
+				goto cleanup;
+			/* the path points into the index: copy it before the index changes */
+			if (!(resolved[count].path = sync_strdup(resolved[count].path))) {
+				rc = ln_error_set(err, LN_ENOMEM, "sync: out of memory");
+				goto cleanup;
+			}
+			count++;
+			if (sync_list_add(conflicts, sync_note_path(resolved[count - 1].path, prefix)) < 0) {
+				rc = ln_error_set(err, LN_ENOMEM, "sync: out of memory");
+				goto cleanup;
+			}
+		}
+		git_index_conflict_iterator_free(it);
+		it = NULL;
+		for (i = 0; i < count; i++) {
+			if (git_index_conflict_remove(index, resolved[i].path) < 0 || git_index_add(index, &resolved[i]) < 0) {
+				rc = sync_git_error(err, LN_ERROR, "sync: cannot record a merged note");
+				goto cleanup;
+			}
+		}
+	}
+	if (git_index_write_tree_to(tree_out, index, repo) < 0)
+		rc = sync_git_error(err, LN_ERROR, "sync: cannot write the merged tree");
+
+cleanup:
+	for (i = 0; i < count; i++)
+		free((char *)resolved[i].path);
+	free(resolved);
+	git_index_conflict_iterator_free(it);
+	git_index_free(index);
+	return rc;
+}
+
+static int sync_signature(git_signature **out, git_repository *repo)
+{
+	if (git_signature_default(out, repo) == 0)
+		return 0;
+	return git_signature_now(out, "leadnotes", "leadnotes@localhost");
+}
+
+/* Makes the merge commit, checks it out and moves the branch. */
+static int sync_merge(git_repository *repo, git_reference *branch, git_commit *ours, git_commit *theirs,
+	const char *remote_name, const char *branch_name, const char *prefix, sync_list *conflicts, sync_state *st,
+	ln_error *err)
+{
+	git_oid tree_id, commit_id;
+	git_tree *tree = NULL, *our_tree = NULL;
+	git_signature *sig = NULL;
+	git_reference *moved = NULL;
+	ln_buf label = LN_BUF_INIT, message = LN_BUF_INIT;
+	const git_commit *parents[2];
+	size_t i;
+	int rc;
+
+	ln_buf_printf(&label, "%s/%s", remote_name, branch_name);
+	if (ln_buf_failed(&label)) {
+		rc = ln_error_set(err, LN_ENOMEM, "sync: out of memory");
+		goto cleanup;
+	}
+	if ((rc = sync_merge_tree(&tree_id, repo, ours, theirs, label.ptr, prefix, conflicts, err)) < 0)
+		goto cleanup;
+	ln_buf_printf(&message, "leadnotes sync: merge %s\n", label.ptr);
+	if (conflicts->count) {
+		ln_buf_printf(&message, "\nNotes with both versions kept between conflict markers:\n");
+		for (i = 0; i < conflicts->count; i++)
+			ln_buf_printf(&message, "\t%s\n", conflicts->items[i]);
+	}
+	if (ln_buf_failed(&message)) {
+		rc = ln_error_set(err, LN_ENOMEM, "sync: out of memory");
+		goto cleanup;
+	}
+	parents[0] = ours;
+	parents[1] = theirs;
+	if (git_tree_lookup(&tree, repo, &tree_id) < 0 || git_commit_tree(&our_tree, ours) < 0 ||
+		sync_signature(&sig, repo) < 0 ||
+		git_commit_create(&commit_id, repo, NULL, sig, sig, NULL, message.ptr, tree, 2, parents) < 0) {
+		rc = sync_git_error(err, LN_ERROR, "sync: cannot create the merge commit");
+		goto cleanup;
+	}
+	if ((rc = sync_checkout(repo, tree, our_tree, st, err)) < 0)
+		goto cleanup;
+	if (git_reference_set_target(&moved, branch, &commit_id, "leadnotes sync: merge") < 0)
+		rc = sync_git_error(err, LN_ERROR, "sync: cannot move the branch to the merge commit");
+
+cleanup:
+	git_reference_free(moved);
+	git_signature_free(sig);
+	git_tree_free(tree);
+	git_tree_free(our_tree);
+	ln_buf_free(&label);
+	ln_buf_free(&message);
+	return rc;
+}
+
+/* Moves the branch (or creates it, when unborn) to theirs. */
+static int sync_fast_forward(git_repository *repo, git_reference *branch, const char *branch_ref, git_commit *ours,
+	git_commit *theirs, sync_state *st, ln_error *err)
+{
+	git_tree *target = NULL, *baseline = NULL;
+	git_reference *moved = NULL;
+	int rc;
+
+	if (git_commit_tree(&target, theirs) < 0 || (ours && git_commit_tree(&baseline, ours) < 0)) {
+		rc = sync_git_error(err, LN_ERROR, "sync: cannot read the remote's notes");
+		goto cleanup;
+	}
+	if ((rc = sync_checkout(repo, target, baseline, st, err)) < 0)
+		goto cleanup;
+	if (branch)
+		rc = git_reference_set_target(&moved, branch, git_commit_id(theirs), "leadnotes sync: fast-forward");
+	else
+		rc = git_reference_create(&moved, repo, branch_ref, git_commit_id(theirs), 0, "leadnotes sync: first fetch");
+	if (rc < 0)
+		rc = sync_git_error(err, LN_ERROR, "sync: cannot move the branch forward");
+
+cleanup:
+	git_reference_free(moved);
+	git_tree_free(target);
+	git_tree_free(baseline);
+	return rc;
+}
+
+/* Adds to specs the local eval/ tags the remote does not have. */
+static int sync_tag_specs(sync_list *specs, git_repository *repo, git_remote *remote)
+{
+	const git_remote_head **heads = NULL;
+	git_strarray tags = { NULL, 0 };
+	size_t nheads = 0, i, j;
+	ln_buf spec = LN_BUF_INIT;
+	int rc = 0;
+
+	if (git_tag_list_match(&tags, "eval/*", repo) < 0)
+		return -1;
+	if (git_remote_ls(&heads, &nheads, remote) < 0)
+		nheads = 0;
+	for (i = 0; i < tags.count && rc == 0; i++) {
+		int present = 0;
+		ln_buf_clear(&spec);
+		ln_buf_printf(&spec, "refs/tags/%s", tags.strings[i]);
+		for (j = 0; j < nheads && !present; j++)
+			present = spec.ptr && strcmp(heads[j]->name, spec.ptr) == 0;
+		if (present)
+			continue;
+		ln_buf_printf(&spec, ":refs/tags/%s", tags.strings[i]);
+		if (ln_buf_failed(&spec) || sync_list_add(specs, spec.ptr) < 0)
+			rc = -1;
+	}
+	git_strarray_dispose(&tags);
+	ln_buf_free(&spec);
+	return rc;
+}
+
+/* The leadnotes writer lock (flock on <gitdir>/leadnotes/lock, the file the
+ * store serialises its saves with), waited for up to about ten seconds.
+ * Returns the open descriptor, or a negative code. */
+static int sync_lock(git_repository *repo, ln_error *err)
+{
+	ln_buf dir = LN_BUF_INIT, file = LN_BUF_INIT;
+	int fd = -1, tries;
+	ln_buf_printf(&dir, "%sleadnotes", git_repository_path(repo));
+	ln_buf_printf(&file, "%sleadnotes/lock", git_repository_path(repo));
+	if (ln_buf_failed(&dir) || ln_buf_failed(&file)) {
+		fd = ln_error_set(err, LN_ENOMEM, "sync: out of memory");
+		goto cleanup;
+	}
+	if (mkdir(dir.ptr, 0700) < 0 && errno != EEXIST) {
+		fd = ln_error_set(err, LN_EIO, "sync: cannot create %s: %s", dir.ptr, strerror(errno));
+		goto cleanup;
+	}
+	if ((fd = open(file.ptr, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) < 0) {
+		fd = ln_error_set(err, LN_EIO, "sync: cannot open %s: %s", file.ptr, strerror(errno));
+		goto cleanup;
+	}
+	for (tries = 0; flock(fd, LOCK_EX | LOCK_NB) < 0; tries++) {
+		struct timespec pause = { 0, 50 * 1000 * 1000 };
+		if (errno != EWOULDBLOCK && errno != EINTR) {
+			close(fd);
+			fd = ln_error_set(err, LN_EIO, "sync: cannot lock %s: %s", file.ptr, strerror(errno));
+			goto cleanup;
+		}
+		if (tries >= 200) {
+			close(fd);
+			fd = ln_error_set(err, LN_ELOCKED, "sync: the notes are busy (another leadnotes is saving or "
+				"syncing); try again");
+			goto cleanup;
+		}
+		nanosleep(&pause, NULL);
+	}
+
+cleanup:
+	ln_buf_free(&dir);
+	ln_buf_free(&file);
+	return fd;
+}
+
+void ln_sync_result_free(ln_sync_result *result)
+{
+	if (!result)
+		return;
+	ln_sync_strings_free(result->conflicts);
+	free(result->branch);
+	free(result);
+}
+
+int ln_sync_run(ln_sync_result **out, git_repository *repo, const char *prefix, const ln_sync_options *opts,
+	ln_error *err)
+{
+	sync_state st;
+	git_remote *remote = NULL;
+	git_reference *head = NULL, *branch = NULL, *tracking = NULL;
+	git_commit *ours = NULL, *theirs = NULL;
+	git_buf tracking_name = GIT_BUF_INIT;
+	git_fetch_options fo;
+	git_push_options po;
+	sync_list conflicts = { NULL, 0, 0 }, specs = { NULL, 0, 0 };
+	ln_sync_result *result = NULL;
+	const char *remote_name = opts && opts->remote ? opts->remote : "origin";
+	const char *branch_ref, *branch_name, *url;
+	int rc = LN_OK, lock_fd = -1;
+
+	memset(&st, 0, sizeof(st));
+	st.opts = opts;
+	git_fetch_options_init(&fo, GIT_FETCH_OPTIONS_VERSION);
+	git_push_options_init(&po, GIT_PUSH_OPTIONS_VERSION);
+	*out = NULL;
+	ln_error_clear(err);
+	if (!prefix)
+		prefix = "";
+	if (git_repository_is_bare(repo))
+		return ln_error_set(err, LN_EINVALID, "sync: the notes repository has no working tree");
+	if ((lock_fd = sync_lock(repo, err)) < 0)
+		return lock_fd;
+
+	/* the branch HEAD names */
+	if (git_reference_lookup(&head, repo, "HEAD") < 0) {
+		rc = sync_git_error(err, LN_ERROR, "sync: cannot read HEAD");
+		goto cleanup;
+	}
+	if (git_reference_type(head) != GIT_REFERENCE_SYMBOLIC ||
+		strncmp(git_reference_symbolic_target(head), "refs/heads/", 11) != 0) {
+		rc = ln_error_set(err, LN_EINVALID, "sync: HEAD is not on a branch; check out a branch, then sync");
+		goto cleanup;
+	}
+	branch_ref = git_reference_symbolic_target(head);
+	branch_name = branch_ref + 11;
+	rc = git_reference_lookup(&branch, repo, branch_ref);
+	if (rc < 0 && rc != GIT_ENOTFOUND) {
+		rc = sync_git_error(err, LN_ERROR, "sync: cannot read the branch");
+		goto cleanup;
+	}
+	rc = LN_OK;
+	if (branch && git_commit_lookup(&ours, repo, git_reference_target(branch)) < 0) {
+		rc = sync_git_error(err, LN_ERROR, "sync: cannot read the branch's commit");
+		goto cleanup;
+	}
+	if ((rc = sync_check_clean(repo, err)) < 0)
+		goto cleanup;
+
+	/* fetch */
+	rc = git_remote_lookup(&remote, repo, remote_name);
+	if (rc == GIT_ENOTFOUND || rc == GIT_EINVALIDSPEC) {
+		rc = ln_error_set(err, LN_ENOTFOUND, "sync: no remote named '%s'; add one with: git remote add %s <url>",
+			remote_name, remote_name);
+		goto cleanup;
+	} else if (rc < 0) {
+		rc = sync_git_error(err, LN_ERROR, "sync: cannot read the remote");
+		goto cleanup;
+	}
+	url = git_remote_url(remote) ? git_remote_url(remote) : "";
+	sync_callbacks(&fo.callbacks, &st);
+	fo.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_ALL;
+	if (git_remote_fetch(remote, NULL, &fo, "leadnotes sync: fetch") < 0) {
+		const git_error *e = git_error_last();
+		rc = ln_error_set(err, LN_ERROR, "sync: cannot fetch from '%s' (%s): %s; nothing was changed", remote_name,
+			url, st.cancelled ? "cancelled" : e && e->message ? e->message : "unknown error");
+		goto cleanup;
+	}
+
+	/* integrate */
+	result = calloc(1, sizeof(*result));
+	if (!result || !(result->branch = sync_strdup(branch_name))) {
+		rc = ln_error_set(err, LN_ENOMEM, "sync: out of memory");
+		goto cleanup;
+	}
+	result->fetched = st.fetched;
+	result->merged = LN_SYNC_UP_TO_DATE;
+	rc = sync_tracking_name(&tracking_name, remote, branch_ref);
+	if (rc == LN_OK) {
+		rc = git_reference_lookup(&tracking, repo, tracking_name.ptr);
+		if (rc < 0 && rc != GIT_ENOTFOUND) {
+			rc = sync_git_error(err, LN_ERROR, "sync: cannot read the remote's branch");
+			goto cleanup;
+		}
+		if (rc == 0 && git_commit_lookup(&theirs, repo, git_reference_target(tracking)) < 0) {
+			rc = sync_git_error(err, LN_ERROR, "sync: cannot read the remote's commit");
+			goto cleanup;
+		}
+	}
+	rc = LN_OK;
+	if (theirs) {
+		const git_oid *their_id = git_commit_id(theirs);
+		if (!ours) {
+			rc = sync_fast_forward(repo, NULL, branch_ref, NULL, theirs, &st, err);
+			result->merged = LN_SYNC_FAST_FORWARD;
+		} else if (git_oid_equal(git_commit_id(ours), their_id) ||
+			git_graph_descendant_of(repo, git_commit_id(ours), their_id) == 1) {
+			result->merged = LN_SYNC_UP_TO_DATE;
+		} else if (git_graph_descendant_of(repo, their_id, git_commit_id(ours)) == 1) {
+			rc = sync_fast_forward(repo, branch, branch_ref, ours, theirs, &st, err);
+			result->merged = LN_SYNC_FAST_FORWARD;
+		} else {
+			rc = sync_merge(repo, branch, ours, theirs, remote_name, branch_name, prefix, &conflicts, &st, err);
+			result->merged = LN_SYNC_MERGE;
+		}
+		if (rc < 0)
+			goto cleanup;
+	}
+	if (conflicts.count && (rc = sync_conflicts_record(repo, prefix, &conflicts, err)) < 0)
+		goto cleanup;
+
+	/* push: the branch when the remote lacks some of it, and new seals */
+	git_reference_free(branch);
+	branch = NULL;
+	rc = git_reference_lookup(&branch, repo, branch_ref);
+	if (rc == 0 && (!theirs || !git_oid_equal(git_reference_target(branch), git_commit_id(theirs)))) {
+		ln_buf spec = LN_BUF_INIT;
+		ln_buf_printf(&spec, "%s:%s", branch_ref, branch_ref);
+		if (ln_buf_failed(&spec) || sync_list_add(&specs, spec.ptr) < 0) {
+			ln_buf_free(&spec);
+			rc = ln_error_set(err, LN_ENOMEM, "sync: out of memory");
+			goto cleanup;
+		}
+		ln_buf_free(&spec);
+	}
+	rc = LN_OK;
+	if (sync_tag_specs(&specs, repo, remote) < 0) {
+		rc = sync_git_error(err, LN_ERROR, "sync: cannot list the sealed evaluations");
+		goto cleanup;
+	}
+	if (specs.count) {
+		git_strarray refspecs;
+		refspecs.strings = specs.items;
+		refspecs.count = specs.count;
+		sync_callbacks(&po.callbacks, &st);
+		if (git_remote_push(remote, &refspecs, &po) < 0) {
+			const git_error *e = git_error_last();
+			rc = ln_error_set(err, LN_ERROR, "sync: cannot push to '%s' (%s): %s; the local notes are safe%s",
+				remote_name, url, st.cancelled ? "cancelled" : e && e->message ? e->message : "unknown error",
+				result->merged != LN_SYNC_UP_TO_DATE ? " and already include the remote's" : "");
+			goto cleanup;
+		}
+		if (st.rejected.size) {
+			rc = ln_error_set(err, LN_ERROR, "sync: '%s' refused %s; the local notes are safe, sync again",
+				remote_name, st.rejected.ptr);
+			goto cleanup;
+		}
+		result->pushed = 1;
+	}
+	if (!(result->conflicts = calloc(conflicts.count + 1, sizeof(char *)))) {
+		rc = ln_error_set(err, LN_ENOMEM, "sync: out of memory");
+		goto cleanup;
+	}
+	if (conflicts.count)
+		memcpy(result->conflicts, conflicts.items, conflicts.count * sizeof(char *));
+	result->conflict_count = conflicts.count;
+	free(conflicts.items);
+	conflicts.items = NULL;
+	conflicts.count = 0;
+	*out = result;
+	result = NULL;
+	rc = LN_OK;
+
+cleanup:
+	ln_sync_result_free(result);
+	sync_list_free(&conflicts);
+	sync_list_free(&specs);
+	ln_buf_free(&st.rejected);
+	git_buf_dispose(&tracking_name);
+	git_commit_free(ours);
+	git_commit_free(theirs);
+	git_reference_free(tracking);
+	git_reference_free(branch);
+	git_reference_free(head);
+	git_remote_free(remote);
+	close(lock_fd);
+	return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* filter drivers: filter.<driver>.clean / .smudge, run with /bin/sh in the
+ * working directory with the note on stdin, as git runs them */
+
+typedef struct sync_filter_stream {
+	git_writestream parent;
+	git_writestream *next;
+	ln_buf input;
+	const char *command; /* owned by the payload */
+	const char *path;
+	const char *workdir;
+} sync_filter_stream;
+
+/* Runs command over input; the output goes to *output. */
+static int sync_filter_run(ln_buf *output, const char *command, const char *path, const char *workdir,
+	const char *input, size_t len)
+{
+	ln_buf cmd = LN_BUF_INIT;
+	int in_pair[2] = { -1, -1 }, out_pipe[2] = { -1, -1 };
+	size_t written = 0;
+	pid_t pid = -1;
+	int status = 0, rc = -1, out_open = 1;
+	const char *p;
+
+	/* %f is the path, single-quoted for the shell */
+	for (p = command; *p; p++) {
+		if (p[0] == '%' && p[1] == 'f') {
+			const char *q;
+			ln_buf_putc(&cmd, '\'');
+			for (q = path; *q; q++) {
+				if (*q == '\'')
+					ln_buf_puts(&cmd, "'\\''");
+				else
+					ln_buf_putc(&cmd, *q);
+			}
+			ln_buf_putc(&cmd, '\'');
+			p++;
+		} else {
+			ln_buf_putc(&cmd, *p);
+		}
+	}
+	if (ln_buf_failed(&cmd) || !cmd.ptr)
+		goto cleanup;
+	/* a socket for stdin so a filter that exits early gives EPIPE, not SIGPIPE */
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, in_pair) < 0 || pipe(out_pipe) < 0)
+		goto cleanup;
+	fcntl(in_pair[0], F_SETFD, FD_CLOEXEC);
+	fcntl(out_pipe[0], F_SETFD, FD_CLOEXEC);
+	pid = fork();
+	if (pid < 0)
+		goto cleanup;
+	if (pid == 0) {
+		if (dup2(in_pair[1], 0) < 0 || dup2(out_pipe[1], 1) < 0)
+			_exit(127);
+		if (workdir && chdir(workdir) < 0)
+			_exit(127);
+		execl("/bin/sh", "sh", "-c", cmd.ptr, (char *)NULL);
+		_exit(127);
+	}
+	close(in_pair[1]);
+	in_pair[1] = -1;
+	close(out_pipe[1]);
+	out_pipe[1] = -1;
+	if (len == 0)
+		shutdown(in_pair[0], SHUT_WR);
+	while (out_open) {
+		struct pollfd fds[2];
+		nfds_t n = 0;
+		fds[n].fd = out_pipe[0];
+		fds[n].events = POLLIN;
+		n++;
+		if (written < len) {
+			fds[n].fd = in_pair[0];
+			fds[n].events = POLLOUT;
+			n++;
+		}
+		if (poll(fds, n, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			goto cleanup;
+		}
+		if (n > 1 && (fds[1].revents & (POLLOUT | POLLERR | POLLHUP))) {
+			ssize_t w = send(in_pair[0], input + written, len - written, MSG_NOSIGNAL | MSG_DONTWAIT);
+			if (w < 0 && errno != EAGAIN && errno != EINTR)
+				written = len; /* the filter stopped reading: let it finish */
+			else if (w > 0)
+				written += (size_t)w;
+			if (written >= len)
+				shutdown(in_pair[0], SHUT_WR);
+		}
+		if (fds[0].revents & (POLLIN | POLLHUP | POLLERR)) {
+			char chunk[8192];
+			ssize_t r = read(out_pipe[0], chunk, sizeof(chunk));
+			if (r < 0 && errno == EINTR)
+				continue;
+			if (r <= 0)
+				out_open = 0;
+			else if (ln_buf_put(output, chunk, (size_t)r) < 0)
+				goto cleanup;
+		}
+	}
+	rc = 0;
+
+cleanup:
+	if (in_pair[0] >= 0)
+		close(in_pair[0]);
+	if (in_pair[1] >= 0)
+		close(in_pair[1]);
+	if (out_pipe[0] >= 0)
+		close(out_pipe[0]);
+	if (out_pipe[1] >= 0)
+		close(out_pipe[1]);
+	if (pid > 0) {
+		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+			;
+		if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+			rc = -1;
+	}
+	ln_buf_free(&cmd);
+	return rc;
+}
+
+static int sync_filter_write(git_writestream *s, const char *buffer, size_t len)
+{
+	sync_filter_stream *fs = (sync_filter_stream *)s;
+	return ln_buf_put(&fs->input, buffer, len) < 0 ? -1 : 0;
+}
+
+static int sync_filter_close(git_writestream *s)
+{
+	sync_filter_stream *fs = (sync_filter_stream *)s;
+	ln_buf output = LN_BUF_INIT;
+	int rc;
+	if (sync_filter_run(&output, fs->command, fs->path, fs->workdir, fs->input.ptr ? fs->input.ptr : "",
+		    fs->input.size) < 0 || ln_buf_failed(&output)) {
+		ln_buf_free(&output);
+		git_error_set_str(GIT_ERROR_FILTER, "a filter driver command failed (see filter.<driver> in git config)");
+		return -1;
+	}
+	rc = output.size ? fs->next->write(fs->next, output.ptr, output.size) : 0;
+	ln_buf_free(&output);
+	if (rc == 0)
+		rc = fs->next->close(fs->next);
+	return rc;
+}
+
+static void sync_filter_stream_free(git_writestream *s)
+{
+	sync_filter_stream *fs = (sync_filter_stream *)s;
+	ln_buf_free(&fs->input);
+	free(fs);
+}
+
+/* The configured command for driver in this direction, or NULL. */
+static char *sync_filter_command(git_repository *repo, const char *driver, int to_odb)
+{
+	git_config *cfg = NULL;
+	git_buf value = GIT_BUF_INIT;
+	ln_buf key = LN_BUF_INIT;
+	char *command = NULL;
+	ln_buf_printf(&key, "filter.%s.%s", driver, to_odb ? "clean" : "smudge");
+	if (!ln_buf_failed(&key) && git_repository_config_snapshot(&cfg, repo) == 0 &&
+		git_config_get_string_buf(&value, cfg, key.ptr) == 0 && value.size)
+		command = sync_strdup(value.ptr);
+	git_buf_dispose(&value);
+	git_config_free(cfg);
+	ln_buf_free(&key);
+	return command;
+}
+
+static int sync_filter_required(git_repository *repo, const char *driver)
+{
+	git_config *cfg = NULL;
+	ln_buf key = LN_BUF_INIT;
+	int required = 0;
+	ln_buf_printf(&key, "filter.%s.required", driver);
+	if (!ln_buf_failed(&key) && git_repository_config_snapshot(&cfg, repo) == 0 &&
+		git_config_get_bool(&required, cfg, key.ptr) < 0)
+		required = 0;
+	git_config_free(cfg);
+	ln_buf_free(&key);
+	return required;
+}
+
+static int sync_filter_check_cb(git_filter *self, void **payload, const git_filter_source *src, const char **attr_values)
+{
+	const char *driver = attr_values && attr_values[0] ? attr_values[0] : NULL;
+	git_repository *repo = git_filter_source_repo(src);
+	int to_odb = git_filter_source_mode(src) == GIT_FILTER_TO_ODB;
+	char *command;
+	(void)self;
+	if (!driver || !GIT_ATTR_HAS_VALUE(driver) || !repo)
+		return GIT_PASSTHROUGH;
+	command = sync_filter_command(repo, driver, to_odb);
+	if (!command) {
+		if (sync_filter_required(repo, driver)) {
+			git_error_set_str(GIT_ERROR_FILTER, "a required filter driver has no command configured");
+			return -1;
+		}
+		return GIT_PASSTHROUGH;
+	}
+	*payload = command;
+	return 0;
+}
+
+static int sync_filter_stream_cb(git_writestream **out, git_filter *self, void **payload,
+	const git_filter_source *src, git_writestream *next)
+{
+	sync_filter_stream *fs = calloc(1, sizeof(*fs));
+	(void)self;
+	if (!fs)
+		return -1;
+	fs->parent.write = sync_filter_write;
+	fs->parent.close = sync_filter_close;
+	fs->parent.free = sync_filter_stream_free;
+	fs->next = next;
+	fs->command = *payload;
+	fs->path = git_filter_source_path(src);
+	fs->workdir = git_repository_workdir(git_filter_source_repo(src));
+	*out = &fs->parent;
+	return 0;
+}
+
+static void sync_filter_cleanup_cb(git_filter *self, void *payload)
+{
+	(void)self;
+	free(payload);
+}
+
+static git_filter sync_driver_filter;
+static int sync_driver_registered;
+
+#define SYNC_FILTER_NAME "leadnotes-driver"
+
+int ln_sync_filters_register(ln_error *err)
+{
+	int rc;
+	if (sync_driver_registered)
+		return LN_OK;
+	git_libgit2_init();
+	git_filter_init(&sync_driver_filter, GIT_FILTER_VERSION);
+	sync_driver_filter.attributes = "filter=*";
+	sync_driver_filter.check = sync_filter_check_cb;
+	sync_driver_filter.stream = sync_filter_stream_cb;
+	sync_driver_filter.cleanup = sync_filter_cleanup_cb;
+	rc = git_filter_register(SYNC_FILTER_NAME, &sync_driver_filter, GIT_FILTER_DRIVER_PRIORITY);
+	if (rc < 0 && rc != GIT_EEXISTS)
+		return sync_git_error(err, LN_ERROR, "cannot register the filter driver");
+	sync_driver_registered = 1;
+	return LN_OK;
+}
+
+int ln_sync_filter_check(git_repository *repo, const char *repo_path, ln_error *err)
+{
+	const char *value = NULL;
+	char *command;
+	if (git_attr_get(&value, repo, GIT_ATTR_CHECK_FILE_THEN_INDEX, repo_path, "filter") < 0)
+		return sync_git_error(err, LN_ERROR, "cannot read .gitattributes");
+	if (!GIT_ATTR_HAS_VALUE(value))
+		return LN_OK;
+	command = sync_filter_command(repo, value, 1);
+	if (!command)
+		return ln_error_set(err, LN_EINVALID, "%s has filter=%s in .gitattributes but filter.%s.clean is not "
+			"configured (for git-crypt: git-crypt unlock); not saving it, so the plain text never reaches git",
+			repo_path, value, value);
+	free(command);
+	if (!sync_driver_registered)
+		return ln_error_set(err, LN_EINVALID, "%s needs the filter driver '%s', which this program did not "
+			"register; not saving it", repo_path, value);
+	return LN_OK;
+}

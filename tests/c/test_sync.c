@@ -1,0 +1,784 @@
+/* sync, seal, filters: two clones of a real remote (a bare repository by
+ * path, and git daemon on 127.0.0.1) synced through ln_sync_run, every result
+ * checked with the git command line. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <git2.h>
+
+#include "leadnotes/sync.h"
+
+static int passed, failed;
+static char tmp[512];
+
+#define CHECK(cond, name)                                                    \
+	do {                                                                     \
+		if (cond) {                                                          \
+			passed++;                                                        \
+		} else {                                                             \
+			failed++;                                                        \
+			fprintf(stderr, "FAIL %s:%d: %s (%s)\n", __FILE__, __LINE__, name, #cond); \
+		}                                                                    \
+	} while (0)
+
+/* Runs a shell command built printf-style; returns its exit status. */
+static int sh(const char *fmt, ...)
+{
+	char cmd[4096];
+	va_list ap;
+	int status;
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	status = system(cmd);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/* The standard output of a shell command, trailing newlines kept; caller frees. */
+static char *out(const char *fmt, ...)
+{
+	char cmd[4096], chunk[4096];
+	char *data = calloc(1, 1);
+	size_t len = 0, n;
+	va_list ap;
+	FILE *p;
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	if (!(p = popen(cmd, "r")))
+		return data;
+	while ((n = fread(chunk, 1, sizeof(chunk), p)) > 0) {
+		char *grown = realloc(data, len + n + 1);
+		if (!grown)
+			break;
+		data = grown;
+		memcpy(data + len, chunk, n);
+		len += n;
+		data[len] = '\0';
+	}
+	pclose(p);
+	return data;
+}
+
+static void write_file(const char *dir, const char *path, const char *text)
+{
+	char file[1024];
+	FILE *f;
+	snprintf(file, sizeof(file), "%s/%s", dir, path);
+	sh("mkdir -p \"$(dirname '%s')\"", file);
+	f = fopen(file, "wb");
+	if (f) {
+		fputs(text, f);
+		fclose(f);
+	}
+}
+
+static char *read_file(const char *dir, const char *path)
+{
+	char file[1024];
+	snprintf(file, sizeof(file), "%s/%s", dir, path);
+	return out("cat '%s' 2>/dev/null", file);
+}
+
+/* Commits path in clone the way a save does (through git here). */
+static void commit(const char *clone, const char *path, const char *text, const char *message)
+{
+	write_file(clone, path, text);
+	sh("cd '%s' && git add -- '%s' && git commit -q -m '%s'", clone, path, message);
+}
+
+static int run_sync(ln_sync_result **res, const char *clone, ln_error *err)
+{
+	git_repository *repo = NULL;
+	int rc;
+	*res = NULL;
+	if (git_repository_open(&repo, clone) < 0) {
+		ln_error_set(err, LN_ERROR, "cannot open %s", clone);
+		return LN_ERROR;
+	}
+	rc = ln_sync_run(res, repo, "", NULL, err);
+	git_repository_free(repo);
+	return rc;
+}
+
+static int contains(const char *hay, const char *needle)
+{
+	return hay && strstr(hay, needle) != NULL;
+}
+
+static int fsck_ok(const char *repo)
+{
+	return sh("git -C '%s' fsck --strict >/dev/null 2>&1", repo) == 0;
+}
+
+static int status_clean(const char *clone)
+{
+	char *s = out("git -C '%s' status --porcelain", clone);
+	int clean = s[0] == '\0';
+	if (!clean)
+		fprintf(stderr, "status of %s:\n%s", clone, s);
+	free(s);
+	return clean;
+}
+
+static char *head_of(const char *repo)
+{
+	return out("git -C '%s' rev-parse HEAD 2>/dev/null", repo);
+}
+
+/* A remote (by url) with two clones a and b holding one first note. */
+static void make_pair(const char *name, const char *url)
+{
+	sh("cd '%s' && git init -q --bare -b main %s.git", tmp, name);
+	sh("cd '%s' && git clone -q '%s' %s-a 2>/dev/null", tmp, url, name);
+	sh("cd '%s/%s-a' && git config user.name Ann && git config user.email ann@example.org", tmp, name);
+	{
+		char a[1024];
+		snprintf(a, sizeof(a), "%s/%s-a", tmp, name);
+		commit(a, "alice/2026-03-01-one-on-one.org", "* One-on-one\nline one\nline two\nline three\n", "first");
+		sh("cd '%s' && git push -q origin main 2>/dev/null", a);
+	}
+	sh("cd '%s' && git clone -q '%s' %s-b 2>/dev/null", tmp, url, name);
+	sh("cd '%s/%s-b' && git config user.name Bob && git config user.email bob@example.org", tmp, name);
+}
+
+/* Two clones edit different notes, then the same note; sync both ways. */
+static void scenario(const char *name)
+{
+	char a[1024], b[1024], bare[1024];
+	ln_sync_result *res = NULL;
+	ln_error err;
+	char *text, *log;
+	int rc;
+
+	snprintf(a, sizeof(a), "%s/%s-a", tmp, name);
+	snprintf(b, sizeof(b), "%s/%s-b", tmp, name);
+	snprintf(bare, sizeof(bare), "%s/%s.git", tmp, name);
+
+	/* different notes */
+	commit(a, "alice/2026-03-08-one-on-one.org", "* alice again\n", "a: alice");
+	commit(b, "bob/2026-03-08-one-on-one.org", "* bob\n", "b: bob");
+	rc = run_sync(&res, a, &err);
+	CHECK(rc == 0, "sync: a clone ahead of the remote pushes");
+	CHECK(res && res->merged == LN_SYNC_UP_TO_DATE && res->pushed == 1 && res->conflict_count == 0,
+		"sync: ahead means up-to-date and pushed");
+	ln_sync_result_free(res);
+	rc = run_sync(&res, b, &err);
+	if (rc)
+		fprintf(stderr, "%s\n", err.message);
+	CHECK(rc == 0, "sync: diverged clones merge");
+	CHECK(res && res->merged == LN_SYNC_MERGE && res->pushed == 1 && res->conflict_count == 0,
+		"sync: different notes merge without conflicts and push");
+	CHECK(res && res->fetched > 0, "sync: counts the objects fetched");
+	ln_sync_result_free(res);
+	text = read_file(b, "alice/2026-03-08-one-on-one.org");
+	CHECK(strcmp(text, "* alice again\n") == 0, "sync: the other clone's note arrives");
+	free(text);
+	log = out("git -C '%s' log -1 --format=%%P main", bare);
+	CHECK(strchr(log, ' ') != NULL, "sync: the remote holds a merge commit with two parents");
+	free(log);
+	CHECK(status_clean(b), "sync: git status is clean after a merge");
+	rc = run_sync(&res, a, &err);
+	CHECK(rc == 0 && res && res->merged == LN_SYNC_FAST_FORWARD && res->pushed == 0,
+		"sync: the first clone fast-forwards and has nothing to push");
+	ln_sync_result_free(res);
+	text = read_file(a, "bob/2026-03-08-one-on-one.org");
+	CHECK(strcmp(text, "* bob\n") == 0, "sync: fast-forward brings the note");
+	free(text);
+	{
+		char *ha = head_of(a), *hb = head_of(b), *hr = head_of(bare);
+		CHECK(strcmp(ha, hb) == 0 && strcmp(ha, hr) == 0, "sync: both clones and the remote agree");
+		free(ha);
+		free(hb);
+		free(hr);
+	}
+	CHECK(status_clean(a), "sync: git status is clean after a fast-forward");
+	rc = run_sync(&res, a, &err);
+	CHECK(rc == 0 && res && res->merged == LN_SYNC_UP_TO_DATE && res->pushed == 0,
+		"sync: nothing new is up-to-date");
+	ln_sync_result_free(res);
+
+	/* the same note, the same line */
+	commit(a, "alice/2026-03-01-one-on-one.org", "* One-on-one\nline one\nANN CHANGED THIS\nline three\n", "a edit");
+	commit(b, "alice/2026-03-01-one-on-one.org", "* One-on-one\nline one\nBOB CHANGED THIS\nline three\n", "b edit");
+	rc = run_sync(&res, a, &err);
+	CHECK(rc == 0 && res && res->pushed, "sync: first edit of the note pushed");
+	ln_sync_result_free(res);
+	rc = run_sync(&res, b, &err);
+	if (rc)
+		fprintf(stderr, "%s\n", err.message);
+	CHECK(rc == 0, "sync: a conflict still syncs");
+	CHECK(res && res->merged == LN_SYNC_MERGE && res->pushed && res->conflict_count == 1 && res->conflicts &&
+		strcmp(res->conflicts[0], "alice/2026-03-01-one-on-one.org") == 0,
+		"sync: the conflicting note is listed");
+	ln_sync_result_free(res);
+	text = read_file(b, "alice/2026-03-01-one-on-one.org");
+	CHECK(contains(text, "ANN CHANGED THIS") && contains(text, "BOB CHANGED THIS"), "sync: both sides are kept");
+	CHECK(contains(text, "<<<<<<< this machine") && contains(text, "=======") && contains(text, ">>>>>>> origin/main"),
+		"sync: conflict markers name both sides");
+	CHECK(contains(text, "line one") && contains(text, "line three"), "sync: the rest of the note is intact");
+	free(text);
+	CHECK(status_clean(b), "sync: the note with markers is committed");
+	log = out("git -C '%s' log -1 --format=%%B main", bare);
+	CHECK(contains(log, "alice/2026-03-01-one-on-one.org"), "sync: the merge commit names the note");
+	free(log);
+	{
+		git_repository *repo = NULL;
+		char **list = NULL;
+		size_t n = 0;
+		char *rec = out("cat '%s/.git/leadnotes/conflicts'", b);
+		CHECK(contains(rec, "\talice/2026-03-01-one-on-one.org\n"), "sync: the conflict is recorded for nudges");
+		free(rec);
+		git_repository_open(&repo, b);
+		CHECK(ln_sync_conflicts(&list, &n, repo, "", &err) == 0 && n == 1 && strcmp(list[0],
+			"alice/2026-03-01-one-on-one.org") == 0, "conflicts: lists a note that still has markers");
+		ln_sync_strings_free(list);
+		commit(b, "alice/2026-03-01-one-on-one.org", "* One-on-one\nline one\nBOTH\nline three\n", "resolved");
+		CHECK(ln_sync_conflicts(&list, &n, repo, "", &err) == 0 && n == 0 && list && !list[0],
+			"conflicts: a resolved note drops out");
+		ln_sync_strings_free(list);
+		git_repository_free(repo);
+	}
+	rc = run_sync(&res, a, &err);
+	CHECK(rc == 0 && res && res->merged == LN_SYNC_FAST_FORWARD, "sync: the other side fast-forwards");
+	ln_sync_result_free(res);
+	CHECK(fsck_ok(a) && fsck_ok(b) && fsck_ok(bare), "sync: git fsck --strict passes everywhere");
+
+	/* uncommitted edits are never overwritten */
+	commit(a, "bob/2026-03-08-one-on-one.org", "* bob from a\n", "a edits bob");
+	run_sync(&res, a, &err);
+	ln_sync_result_free(res);
+	write_file(b, "bob/2026-03-08-one-on-one.org", "* bob unsaved in b\n");
+	{
+		char *before = head_of(b);
+		char *after;
+		rc = run_sync(&res, b, &err);
+		CHECK(rc == LN_EEXISTS && res == NULL, "sync: refuses while a tracked note has uncommitted changes");
+		CHECK(contains(err.message, "bob/2026-03-08-one-on-one.org"), "sync: the refusal names the note");
+		text = read_file(b, "bob/2026-03-08-one-on-one.org");
+		CHECK(strcmp(text, "* bob unsaved in b\n") == 0, "sync: the unsaved edit is untouched");
+		free(text);
+		after = head_of(b);
+		CHECK(strcmp(before, after) == 0, "sync: HEAD did not move");
+		free(before);
+		free(after);
+	}
+	sh("git -C '%s' checkout -q -- .", b);
+}
+
+/* A free TCP port on 127.0.0.1 (the kernel's choice). */
+static int free_port(void)
+{
+	struct sockaddr_in addr;
+	socklen_t len = sizeof(addr);
+	int fd = socket(AF_INET, SOCK_STREAM, 0), port = 0;
+	memset(&addr, 0, sizeof(addr));
+	addr.sin_family = AF_INET;
+	addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (fd >= 0 && bind(fd, (struct sockaddr *)&addr, sizeof(addr)) == 0 &&
+		getsockname(fd, (struct sockaddr *)&addr, &len) == 0)
+		port = ntohs(addr.sin_port);
+	if (fd >= 0)
+		close(fd);
+	return port;
+}
+
+static int port_open(int port)
+{
+	struct sockaddr_in addr;
+	int fd = socket(AF_INET, SOCK_STREAM, 0), ok;
+	memset(&addr, 0, sizeof(addr));
+	addr.sin_family = AF_INET;
+	addr.sin_port = htons((unsigned short)port);
+	addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ok = fd >= 0 && connect(fd, (struct sockaddr *)&addr, sizeof(addr)) == 0;
+	if (fd >= 0)
+		close(fd);
+	return ok;
+}
+
+static pid_t start_daemon(int port)
+{
+	char port_arg[32], base_arg[600];
+	pid_t pid;
+	int i;
+	snprintf(port_arg, sizeof(port_arg), "--port=%d", port);
+	snprintf(base_arg, sizeof(base_arg), "--base-path=%s", tmp);
+	pid = fork();
+	if (pid == 0) {
+		int devnull = open("/dev/null", 1);
+		if (devnull >= 0)
+			dup2(devnull, 2);
+		execlp("git", "git", "daemon", "--export-all", "--enable=receive-pack", "--reuseaddr", "--listen=127.0.0.1",
+			port_arg, base_arg, tmp, (char *)NULL);
+		_exit(127);
+	}
+	for (i = 0; i < 200 && pid > 0; i++) {
+		struct timespec pause = { 0, 25 * 1000 * 1000 };
+		if (port_open(port))
+			return pid;
+		nanosleep(&pause, NULL);
+	}
+	return pid;
+}
+
+static void stop_daemon(pid_t pid)
+{
+	if (pid > 0) {
+		kill(pid, SIGTERM);
+		waitpid(pid, NULL, 0);
+	}
+}
+
+static void test_remote_down_or_refusing(const char *name)
+{
+	char a[1024], bare[1024];
+	ln_sync_result *res = NULL;
+	ln_error err;
+	char *before, *after, *text;
+	int rc;
+
+	snprintf(a, sizeof(a), "%s/%s-a", tmp, name);
+	snprintf(bare, sizeof(bare), "%s/%s.git", tmp, name);
+	commit(a, "carol/2026-04-01-one-on-one.org", "* carol\n", "a: carol");
+	before = head_of(a);
+
+	/* a remote that is not there */
+	sh("git -C '%s' remote add gone '%s/nowhere.git'", a, tmp);
+	{
+		git_repository *repo = NULL;
+		ln_sync_options opts = LN_SYNC_OPTIONS_INIT;
+		opts.remote = "gone";
+		git_repository_open(&repo, a);
+		rc = ln_sync_run(&res, repo, "", &opts, &err);
+		CHECK(rc < 0 && res == NULL, "sync: a missing remote fails");
+		CHECK(contains(err.message, "cannot fetch from 'gone'"), "sync: the message names the remote");
+		opts.remote = "nosuch";
+		rc = ln_sync_run(&res, repo, "", &opts, &err);
+		CHECK(rc == LN_ENOTFOUND && contains(err.message, "git remote add"), "sync: an unknown remote name says how to add it");
+		git_repository_free(repo);
+	}
+	/* a daemon that is down */
+	{
+		int port = free_port();
+		git_repository *repo = NULL;
+		ln_sync_options opts = LN_SYNC_OPTIONS_INIT;
+		sh("git -C '%s' remote add down git://127.0.0.1:%d/path.git", a, port);
+		opts.remote = "down";
+		git_repository_open(&repo, a);
+		rc = ln_sync_run(&res, repo, "", &opts, &err);
+		CHECK(rc < 0 && res == NULL, "sync: a daemon that is down fails with a message");
+		git_repository_free(repo);
+	}
+	after = head_of(a);
+	CHECK(strcmp(before, after) == 0, "sync: a failed fetch leaves HEAD alone");
+	free(after);
+	text = read_file(a, "carol/2026-04-01-one-on-one.org");
+	CHECK(strcmp(text, "* carol\n") == 0 && status_clean(a), "sync: a failed fetch loses nothing");
+	free(text);
+
+	/* a remote that refuses the push (git daemon runs the hook; libgit2's
+	 * local transport for a path does not) */
+	write_file(bare, "hooks/pre-receive", "#!/bin/sh\necho 'no pushes today' >&2\nexit 1\n");
+	sh("chmod +x '%s/hooks/pre-receive'", bare);
+	{
+		char *remote_before = head_of(bare);
+		char *remote_after;
+		rc = run_sync(&res, a, &err);
+		CHECK(rc < 0 && res == NULL, "sync: a refused push fails");
+		CHECK(contains(err.message, "refused") || contains(err.message, "cannot push"), "sync: the refusal is explained");
+		remote_after = head_of(bare);
+		CHECK(strcmp(remote_before, remote_after) == 0, "sync: the remote did not change");
+		free(remote_before);
+		free(remote_after);
+	}
+	after = head_of(a);
+	CHECK(strcmp(before, after) == 0 && status_clean(a), "sync: a refused push keeps the local commits");
+	free(after);
+	sh("rm -f '%s/hooks/pre-receive'", bare);
+	rc = run_sync(&res, a, &err);
+	CHECK(rc == 0 && res && res->pushed, "sync: once the remote accepts, the commit goes through");
+	ln_sync_result_free(res);
+	free(before);
+}
+
+static int progress_calls;
+static int count_progress(const char *stage, size_t received, size_t total, void *payload)
+{
+	(void)stage;
+	(void)received;
+	(void)total;
+	(void)payload;
+	progress_calls++;
+	return 0;
+}
+
+static int cancel_progress(const char *stage, size_t received, size_t total, void *payload)
+{
+	(void)stage;
+	(void)received;
+	(void)total;
+	(void)payload;
+	return 1;
+}
+
+static void test_progress_and_cancel(void)
+{
+	char a[1024], b[1024];
+	git_repository *repo = NULL;
+	ln_sync_options opts = LN_SYNC_OPTIONS_INIT;
+	ln_sync_result *res = NULL;
+	ln_error err;
+	char *before, *after;
+	int rc;
+
+	snprintf(a, sizeof(a), "%s/path-a", tmp);
+	snprintf(b, sizeof(b), "%s/path-b", tmp);
+	commit(a, "dave/2026-05-01-one-on-one.org", "* dave\n", "a: dave");
+	run_sync(&res, a, &err);
+	ln_sync_result_free(res);
+	git_repository_open(&repo, b);
+	before = head_of(b);
+	opts.progress = cancel_progress;
+	rc = ln_sync_run(&res, repo, "", &opts, &err);
+	CHECK(rc < 0 && res == NULL && contains(err.message, "cancelled"), "sync: the progress callback can cancel");
+	after = head_of(b);
+	CHECK(strcmp(before, after) == 0, "sync: a cancelled sync changes nothing");
+	free(after);
+	opts.progress = count_progress;
+	rc = ln_sync_run(&res, repo, "", &opts, &err);
+	CHECK(rc == 0 && progress_calls > 0, "sync: progress is reported");
+	ln_sync_result_free(res);
+	free(before);
+	git_repository_free(repo);
+}
+
+static void test_seal(void)
+{
+	char a[1024], b[1024], bare[1024];
+	git_repository *repo = NULL;
+	ln_seal_status *st = NULL;
+	ln_sync_result *res = NULL;
+	ln_error err;
+	char *tag = NULL, *s, *name = NULL;
+	const char *eval = "alice/2026-06-30-evaluation.org";
+	int rc;
+
+	snprintf(a, sizeof(a), "%s/path-a", tmp);
+	snprintf(b, sizeof(b), "%s/path-b", tmp);
+	snprintf(bare, sizeof(bare), "%s/path.git", tmp);
+	commit(a, eval, "* Evaluation\nExceeds expectations.\n", "a: eval");
+	s = head_of(a);
+	commit(a, "bob/2026-06-30-one-on-one.org", "* later work\n", "a: later");
+	git_repository_open(&repo, a);
+
+	rc = ln_seal_create(&tag, repo, "", eval, &err);
+	CHECK(rc == 0 && tag && strcmp(tag, "eval/alice/2026-06-30") == 0, "seal: tag eval/<person>/<date>");
+	{
+		char *type = out("git -C '%s' cat-file -t eval/alice/2026-06-30", a);
+		char *target = out("git -C '%s' rev-parse 'eval/alice/2026-06-30^{commit}'", a);
+		char *listed = out("git -C '%s' tag -n", a);
+		CHECK(strcmp(type, "tag\n") == 0, "seal: an annotated tag");
+		CHECK(strcmp(target, s) == 0, "seal: on the commit that holds the note's content, not a later one");
+		CHECK(contains(listed, "eval/alice/2026-06-30") && contains(listed, "Sealed evaluation: " "alice/2026-06-30-evaluation.org"),
+			"seal: visible to git tag -n");
+		free(type);
+		free(target);
+		free(listed);
+	}
+	free(s);
+	free(tag);
+	tag = NULL;
+	rc = ln_seal_create(&tag, repo, "", eval, &err);
+	CHECK(rc == 0 && tag && strcmp(tag, "eval/alice/2026-06-30") == 0, "seal: sealing again an unchanged note returns the seal");
+	free(tag);
+	tag = NULL;
+
+	rc = ln_seal_verify(&st, repo, "", eval, &err);
+	CHECK(rc == 0 && st && st->sealed && st->unchanged && st->diff == NULL && st->tag &&
+		strcmp(st->tag, "eval/alice/2026-06-30") == 0, "verify: an untouched note is unchanged");
+	ln_seal_status_free(st);
+	write_file(a, eval, "* Evaluation\nMeets expectations.\n");
+	rc = ln_seal_verify(&st, repo, "", eval, &err);
+	CHECK(rc == 0 && st && st->sealed && !st->unchanged && contains(st->diff, "-Exceeds expectations.") &&
+		contains(st->diff, "+Meets expectations."), "verify: a changed note shows the diff");
+	ln_seal_status_free(st);
+	rc = ln_seal_create(&tag, repo, "", eval, &err);
+	CHECK(rc == LN_EINVALID && !tag && contains(err.message, "not saved"), "seal: refuses a note with unsaved changes");
+	sh("cd '%s' && git commit -q -am 'a: eval changed'", a);
+	rc = ln_seal_create(&tag, repo, "", eval, &err);
+	CHECK(rc == 0 && tag && strcmp(tag, "eval/alice/2026-06-30-2") == 0, "seal: a changed note gets a new seal");
+	free(tag);
+	tag = NULL;
+	rc = ln_seal_verify(&st, repo, "", eval, &err);
+	CHECK(rc == 0 && st && st->unchanged && strcmp(st->tag, "eval/alice/2026-06-30-2") == 0, "verify: uses the latest seal");
+	ln_seal_status_free(st);
+	rc = ln_seal_verify(&st, repo, "", "bob/2026-06-30-one-on-one.org", &err);
+	CHECK(rc == 0 && st && !st->sealed && !st->tag && !st->diff, "verify: an unsealed note is sealed=false");
+	ln_seal_status_free(st);
+	rc = ln_seal_create(&tag, repo, "", "alice/never.org", &err);
+	CHECK(rc == LN_ENOTFOUND, "seal: a note never saved is not found");
+	rc = ln_seal_create(&tag, repo, "", "../etc/passwd", &err);
+	CHECK(rc == LN_EINVALID, "seal: refuses a path outside the folder");
+	rc = ln_seal_create(&tag, repo, "", "toplevel.org", &err);
+	CHECK(rc == LN_EINVALID, "seal: refuses a note outside a person folder");
+
+	/* a person folder in Unicode, with spaces and dots */
+	commit(a, "José Núñez. Jr/2026-07-01-evaluation.org", "* Evaluación\n", "a: jose");
+	rc = ln_seal_create(&tag, repo, "", "José Núñez. Jr/2026-07-01-evaluation.org", &err);
+	if (rc)
+		fprintf(stderr, "%s\n", err.message);
+	CHECK(rc == 0 && tag, "seal: a Unicode person folder seals");
+	if (tag) {
+		CHECK(sh("git check-ref-format 'refs/tags/%s'", tag) == 0, "seal: the tag name passes git check-ref-format");
+		CHECK(strncmp(tag, "eval/Jos", 8) == 0 && contains(tag, "/2026-07-01"), "seal: the name keeps the person");
+		free(tag);
+		tag = NULL;
+	}
+	rc = ln_seal_tag_name(&name, "~^:?*[ \\/undated.org", &err);
+	CHECK(rc == 0 && sh("git check-ref-format 'refs/tags/%s'", name) == 0, "seal: hostile folder names still give valid refs");
+	free(name);
+	name = NULL;
+	{
+		/* the date comes from today when the file name has none */
+		char today[16];
+		time_t now = time(NULL);
+		struct tm tm;
+		localtime_r(&now, &tm);
+		strftime(today, sizeof(today), "%Y-%m-%d", &tm);
+		ln_seal_tag_name(&name, "alice/profile.org", &err);
+		CHECK(name && contains(name, today), "seal: a file name without a date uses today");
+		free(name);
+	}
+
+	/* seals travel with sync */
+	rc = ln_sync_run(&res, repo, "", NULL, &err);
+	CHECK(rc == 0 && res && res->pushed, "sync: pushes the seals");
+	ln_sync_result_free(res);
+	s = out("git -C '%s' tag -l 'eval/*'", bare);
+	CHECK(contains(s, "eval/alice/2026-06-30\n") && contains(s, "eval/alice/2026-06-30-2\n"), "sync: the remote has the seals");
+	free(s);
+	git_repository_free(repo);
+	git_repository_open(&repo, b);
+	rc = ln_sync_run(&res, repo, "", NULL, &err);
+	ln_sync_result_free(res);
+	rc = ln_seal_verify(&st, repo, "", eval, &err);
+	CHECK(rc == 0 && st && st->sealed && st->unchanged, "sync: the other clone fetches the seals and verifies them");
+	ln_seal_status_free(st);
+	git_repository_free(repo);
+	CHECK(fsck_ok(a) && fsck_ok(bare), "seal: git fsck --strict passes");
+}
+
+/* A rot13 "encryption" filter: clean and smudge are the same tr command. */
+static void test_filter(void)
+{
+	char a[1024], b[1024], bare[1024];
+	git_repository *repo = NULL;
+	ln_sync_result *res = NULL;
+	ln_error err;
+	git_oid id;
+	char *s;
+	int rc;
+
+	snprintf(a, sizeof(a), "%s/path-a", tmp);
+	snprintf(b, sizeof(b), "%s/path-b", tmp);
+	snprintf(bare, sizeof(bare), "%s/path.git", tmp);
+	CHECK(ln_sync_filters_register(&err) == 0 && ln_sync_filters_register(&err) == 0,
+		"filter: registering twice is fine");
+	for (rc = 0; rc < 2; rc++) {
+		const char *clone = rc ? b : a;
+		sh("git -C '%s' config filter.rot.clean 'tr A-Za-z N-ZA-Mn-za-m'", clone);
+		sh("git -C '%s' config filter.rot.smudge 'tr A-Za-z N-ZA-Mn-za-m'", clone);
+	}
+	commit(a, ".gitattributes", "secret/** filter=rot\nlocked/** filter=nodriver\n", "attributes");
+	git_repository_open(&repo, a);
+	CHECK(ln_sync_filter_check(repo, "alice/x.org", &err) == 0, "filter: a path without a filter is fine");
+	CHECK(ln_sync_filter_check(repo, "secret/x.org", &err) == 0, "filter: a configured driver is fine");
+	rc = ln_sync_filter_check(repo, "locked/x.org", &err);
+	CHECK(rc == LN_EINVALID && contains(err.message, "filter.nodriver.clean"), "filter: an unconfigured driver is refused");
+	write_file(a, "secret/2026-08-01-evaluation.org", "Hello Secret\n");
+	CHECK(git_blob_create_from_workdir(&id, repo, "secret/2026-08-01-evaluation.org") == 0, "filter: libgit2 stores a filtered blob");
+	{
+		char hex[GIT_OID_HEXSZ + 1];
+		git_oid_tostr(hex, sizeof(hex), &id);
+		s = out("git -C '%s' cat-file -p %s", a, hex);
+		CHECK(strcmp(s, "Uryyb Frperg\n") == 0, "filter: the blob holds the cleaned text, not the plain text");
+		free(s);
+	}
+	sh("cd '%s' && git add secret && git commit -q -m secret", a);
+	rc = ln_sync_run(&res, repo, "", NULL, &err);
+	CHECK(rc == 0, "filter: sync pushes the filtered note");
+	ln_sync_result_free(res);
+	s = out("git -C '%s' show main:secret/2026-08-01-evaluation.org", bare);
+	CHECK(strcmp(s, "Uryyb Frperg\n") == 0, "filter: the remote never sees the plain text");
+	free(s);
+	git_repository_free(repo);
+	git_repository_open(&repo, b);
+	rc = ln_sync_run(&res, repo, "", NULL, &err);
+	CHECK(rc == 0 && res && res->merged == LN_SYNC_FAST_FORWARD, "filter: the other clone fast-forwards");
+	ln_sync_result_free(res);
+	s = read_file(b, "secret/2026-08-01-evaluation.org");
+	CHECK(strcmp(s, "Hello Secret\n") == 0, "filter: checkout smudges back to the plain text");
+	free(s);
+	CHECK(status_clean(b), "filter: git status agrees with the smudged file");
+
+	/* both sides change the filtered note: merged on the plain text */
+	commit(a, "secret/2026-08-01-evaluation.org", "Hello Ann\n", "a secret");
+	commit(b, "secret/2026-08-01-evaluation.org", "Hello Bob\n", "b secret");
+	git_repository_free(repo);
+	run_sync(&res, a, &err);
+	ln_sync_result_free(res);
+	git_repository_open(&repo, b);
+	rc = ln_sync_run(&res, repo, "", NULL, &err);
+	CHECK(rc == 0 && res && res->conflict_count == 1, "filter: a conflict in a filtered note is reported");
+	ln_sync_result_free(res);
+	s = read_file(b, "secret/2026-08-01-evaluation.org");
+	CHECK(contains(s, "Hello Ann") && contains(s, "Hello Bob") && contains(s, "<<<<<<< this machine"),
+		"filter: the markers are around the plain text");
+	free(s);
+	s = out("git -C '%s' show main:secret/2026-08-01-evaluation.org", bare);
+	CHECK(contains(s, "Uryyb Naa") && contains(s, "Uryyb Obo") && !contains(s, "Hello"),
+		"filter: the merged blob on the remote is cleaned");
+	free(s);
+	CHECK(status_clean(b), "filter: status clean after a filtered merge");
+	git_repository_free(repo);
+}
+
+/* git-crypt, when installed: real encryption at rest. */
+static void test_git_crypt(void)
+{
+	char a[1024], b[1024], bare[1024], key[1024];
+	ln_sync_result *res = NULL;
+	ln_error err;
+	char *s;
+	int rc;
+
+	if (sh("command -v git-crypt >/dev/null 2>&1") != 0) {
+		fprintf(stderr, "skip: git-crypt is not installed\n");
+		return;
+	}
+	snprintf(bare, sizeof(bare), "%s/crypt.git", tmp);
+	make_pair("crypt", bare);
+	snprintf(a, sizeof(a), "%s/crypt-a", tmp);
+	snprintf(b, sizeof(b), "%s/crypt-b", tmp);
+	snprintf(bare, sizeof(bare), "%s/crypt.git", tmp);
+	snprintf(key, sizeof(key), "%s/crypt.key", tmp);
+	sh("cd '%s' && git-crypt init >/dev/null && git-crypt export-key '%s'", a, key);
+	commit(a, ".gitattributes", "private/** filter=git-crypt diff=git-crypt\n", "git-crypt");
+	write_file(a, "private/2026-09-01-evaluation.org", "* Confidential review\n");
+	sh("cd '%s' && git add private && git commit -q -m private", a);
+	rc = run_sync(&res, a, &err);
+	CHECK(rc == 0, "git-crypt: sync pushes");
+	ln_sync_result_free(res);
+	s = out("git -C '%s' show main:private/2026-09-01-evaluation.org | head -c 10 | od -c | head -1", bare);
+	CHECK(contains(s, "G   I   T   C   R   Y   P   T"), "git-crypt: the remote holds ciphertext");
+	free(s);
+	sh("cd '%s' && git pull -q 2>/dev/null; git-crypt unlock '%s'", b, key);
+	commit(a, "private/2026-09-01-evaluation.org", "* Confidential review\nfrom a\n", "a private");
+	run_sync(&res, a, &err);
+	ln_sync_result_free(res);
+	rc = run_sync(&res, b, &err);
+	if (rc)
+		fprintf(stderr, "%s\n", err.message);
+	CHECK(rc == 0 && res && res->merged == LN_SYNC_FAST_FORWARD, "git-crypt: the other clone syncs");
+	ln_sync_result_free(res);
+	s = read_file(b, "private/2026-09-01-evaluation.org");
+	CHECK(strcmp(s, "* Confidential review\nfrom a\n") == 0, "git-crypt: the note arrives decrypted");
+	free(s);
+	CHECK(status_clean(b), "git-crypt: status clean");
+	CHECK(fsck_ok(bare), "git-crypt: fsck");
+}
+
+int main(void)
+{
+	char url[1024];
+	pid_t daemon = -1;
+	int port;
+
+	snprintf(tmp, sizeof(tmp), "/tmp/ln-sync-XXXXXX");
+	if (!mkdtemp(tmp)) {
+		perror("mkdtemp");
+		return 1;
+	}
+	/* a clean git configuration for both git and libgit2 */
+	setenv("HOME", tmp, 1);
+	setenv("XDG_CONFIG_HOME", tmp, 1);
+	setenv("GIT_CONFIG_NOSYSTEM", "1", 1);
+	setenv("GIT_AUTHOR_NAME", "Test", 1);
+	setenv("GIT_AUTHOR_EMAIL", "test@example.org", 1);
+	setenv("GIT_COMMITTER_NAME", "Test", 1);
+	setenv("GIT_COMMITTER_EMAIL", "test@example.org", 1);
+	setenv("GIT_CONFIG_COUNT", "2", 1);
+	setenv("GIT_CONFIG_KEY_0", "maintenance.auto", 1);
+	setenv("GIT_CONFIG_VALUE_0", "false", 1);
+	setenv("GIT_CONFIG_KEY_1", "gc.auto", 1);
+	setenv("GIT_CONFIG_VALUE_1", "0", 1);
+	unsetenv("SSH_AUTH_SOCK");
+	git_libgit2_init();
+
+	snprintf(url, sizeof(url), "%s/path.git", tmp);
+	make_pair("path", url);
+	scenario("path");
+
+	port = free_port();
+	daemon = start_daemon(port);
+	CHECK(daemon > 0 && port_open(port), "git daemon: started on 127.0.0.1");
+	snprintf(url, sizeof(url), "git://127.0.0.1:%d/daemon.git", port);
+	sh("cd '%s' && git init -q --bare -b main daemon.git", tmp);
+	sh("cd '%s' && git clone -q '%s' daemon-a 2>/dev/null", tmp, url);
+	sh("cd '%s/daemon-a' && git config user.name Ann && git config user.email ann@example.org", tmp);
+	{
+		char a[1024];
+		snprintf(a, sizeof(a), "%s/daemon-a", tmp);
+		commit(a, "alice/2026-03-01-one-on-one.org", "* One-on-one\nline one\nline two\nline three\n", "first");
+		sh("cd '%s' && git push -q origin main 2>/dev/null", a);
+	}
+	sh("cd '%s' && git clone -q '%s' daemon-b 2>/dev/null", tmp, url);
+	scenario("daemon");
+	test_remote_down_or_refusing("daemon");
+	stop_daemon(daemon);
+	{
+		/* the daemon is gone now: nothing lost */
+		char a[1024];
+		char *before, *after, *text;
+		ln_sync_result *res = NULL;
+		ln_error err;
+		snprintf(a, sizeof(a), "%s/daemon-a", tmp);
+		commit(a, "erin/2026-04-02-one-on-one.org", "* erin\n", "a: erin");
+		before = head_of(a);
+		CHECK(run_sync(&res, a, &err) < 0 && !res && contains(err.message, "cannot fetch"),
+			"sync: a stopped daemon gives a message");
+		after = head_of(a);
+		text = read_file(a, "erin/2026-04-02-one-on-one.org");
+		CHECK(strcmp(before, after) == 0 && strcmp(text, "* erin\n") == 0 && status_clean(a),
+			"sync: a stopped daemon loses nothing");
+		free(before);
+		free(after);
+		free(text);
+	}
+	test_progress_and_cancel();
+	test_seal();
+	test_filter();
+	test_git_crypt();
+
+	git_libgit2_shutdown();
+	if (!failed && !getenv("LEADNOTES_KEEP_TMP"))
+		sh("rm -rf '%s'", tmp);
+	else
+		fprintf(stderr, "kept %s\n", tmp);
+	printf("%d passed, %d failed\n", passed, failed);
+	return failed ? 1 : 0;
+}
