@@ -101,9 +101,10 @@ Seals a finished evaluation with an annotated tag on the commit that holds it.]]
 usage: leadnotes verify PATH
 Says whether PATH still equals its sealed version; prints the diff if not.]],
   demo = [[
-usage: leadnotes demo [--keep]
-Creates a demo team in a temporary folder (mode 0700) and shows each
-command on it. --keep leaves the folder and prints where it is.]],
+usage: leadnotes [--dir DIR] demo [--keep] [--quiet]
+Creates a demo team in a temporary folder (mode 0700), or in DIR, and shows
+each command on it. --keep leaves the folder (always kept with --dir);
+--quiet only makes the team.]],
 }
 
 -- A failure: the message and the exit status.
@@ -132,8 +133,8 @@ local function parse(argv)
       break
     elseif a == "-h" or a == "--help" then
       parsed.help = true
-    elseif a == "--keep" then
-      parsed.opts.keep = true
+    elseif a == "--keep" or a == "--quiet" then
+      parsed.opts[a:sub(3)] = true
     elseif with_value[a] then
       local value = inline
       if value == nil then
@@ -365,6 +366,7 @@ function commands.demo(ctx)
   local api = common.api()
   if api and api.setup then pcall(api.setup, { notes_dir = dir }) end
   local out = ctx.out
+  if ctx.opts.quiet then out = { write = function() end } end
   local function step(title, argv)
     local shown = {}
     for i, a in ipairs(argv) do shown[i] = a:find("[%s']") and ("'" .. a .. "'") or a end
