@@ -1176,19 +1176,20 @@ static int add_headline(ln_org_doc *doc, const kwset *set, const org_line *lines
 			while (w > title_start && is_blank(s[w - 1]))
 				w--;
 			title_end = w;
-			for (k = r; k < e; k++)
-				if (s[k] != ':' && (k == r || s[k - 1] == ':'))
+			/* Tags are the pieces between colons, empty ones included
+			 * (org-split-string keeps them). */
+			for (k = r + 1; k < e; k++)
+				if (s[k] == ':')
 					count++;
-			tags = count ? arena_alloc(doc, count * sizeof(*tags)) : NULL;
-			if (count && !tags)
+			tags = arena_alloc(doc, count * sizeof(*tags));
+			if (!tags)
 				return -1;
-			for (k = r, t = 0; k < e && t < count; k++) {
-				if (s[k] != ':' && (k == r || s[k - 1] == ':')) {
-					size_t m = k;
-					while (m < e && s[m] != ':')
-						m++;
-					tags[t++] = arena_strndup(doc, s + k, m - k);
-				}
+			for (k = r + 1, t = 0; t < count; t++) {
+				size_t m = k;
+				while (m < e && s[m] != ':')
+					m++;
+				tags[t] = arena_strndup(doc, s + k, m - k);
+				k = m + 1;
 			}
 			h->tags = tags;
 			h->tag_count = count;
