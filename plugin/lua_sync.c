@@ -1,7 +1,246 @@
-/* leadnotes.core: the sync, seal and verify functions. */
+/* leadnotes.core: the sync, seal, verify and conflicts methods of the store
+ * handle, and the filter-driver runner registered when the module opens. */
+#include <stdlib.h>
+#include <string.h>
+
 #include "lua_binding.h"
+#include "leadnotes/store.h"
+#include "leadnotes/sync.h"
+
+typedef struct lua_progress {
+	lua_State *L;
+	int fn;              /* stack index of the callback, 0 when none */
+	int failed;          /* the callback raised an error */
+	char message[256];
+} lua_progress;
+
+/* Calls opts.progress(stage, received, total) protected: an error in it
+ * cancels the sync (and is raised once libgit2 has returned); returning
+ * false cancels too. */
+static int sync_lua_progress(const char *stage, size_t received, size_t total, void *payload)
+{
+	lua_progress *lp = payload;
+	lua_State *L = lp->L;
+	int stop = 0;
+	if (!lp->fn || lp->failed)
+		return lp->failed;
+	lua_pushvalue(L, lp->fn);
+	lua_pushstring(L, stage);
+	lua_pushnumber(L, (lua_Number)received);
+	lua_pushnumber(L, (lua_Number)total);
+	if (lua_pcall(L, 3, 1, 0) != LUA_OK) {
+		const char *msg = lua_tostring(L, -1);
+		snprintf(lp->message, sizeof(lp->message), "%s", msg ? msg : "error object is not a string");
+		lp->failed = 1;
+		lua_pop(L, 1);
+		return 1;
+	}
+	stop = lua_type(L, -1) == LUA_TBOOLEAN && !lua_toboolean(L, -1);
+	lua_pop(L, 1);
+	return stop;
+}
+
+static void push_strings(lua_State *L, char **items, size_t count)
+{
+	size_t i;
+	lua_createtable(L, (int)count, 0);
+	for (i = 0; i < count; i++) {
+		lua_pushstring(L, items[i]);
+		lua_rawseti(L, -2, (int)i + 1);
+	}
+}
+
+/* store:sync([remote [, opts]]) or store:sync(opts). opts: progress =
+ * function(stage, received, total), save = false to refuse uncommitted
+ * changes instead of saving them first. */
+static int m_sync(lua_State *L)
+{
+	ln_store *s = ln_lua_check_store(L, 1, "sync");
+	ln_sync_options o = LN_SYNC_OPTIONS_INIT;
+	ln_sync_result *res = NULL;
+	lua_progress lp;
+	ln_error err;
+	size_t saved = 0;
+	int opts = 0, save = 1, rc;
+	const char *merged;
+
+	memset(&lp, 0, sizeof(lp));
+	lp.L = L;
+	ln_error_clear(&err);
+	if (lua_istable(L, 2) && lua_isnoneornil(L, 3)) {
+		opts = 2;
+	} else {
+		o.remote = luaL_optstring(L, 2, NULL);
+		if (!lua_isnoneornil(L, 3)) {
+			luaL_checktype(L, 3, LUA_TTABLE);
+			opts = 3;
+		}
+	}
+	if (opts) {
+		lua_getfield(L, opts, "save");
+		if (!lua_isnil(L, -1)) {
+			if (lua_type(L, -1) != LUA_TBOOLEAN)
+				return luaL_error(L, "sync: opts.save must be a boolean, got %s", luaL_typename(L, -1));
+			save = lua_toboolean(L, -1);
+		}
+		lua_pop(L, 1);
+		if (!o.remote) {
+			lua_getfield(L, opts, "remote");
+			if (!lua_isnil(L, -1) && lua_type(L, -1) != LUA_TSTRING)
+				return luaL_error(L, "sync: opts.remote must be a string, got %s", luaL_typename(L, -1));
+			o.remote = lua_tostring(L, -1); /* stays on the stack, so stays alive */
+		}
+		lua_getfield(L, opts, "progress");
+		if (lua_isfunction(L, -1)) {
+			lp.fn = lua_gettop(L);
+			o.progress = sync_lua_progress;
+			o.payload = &lp;
+		} else if (!lua_isnil(L, -1)) {
+			return luaL_error(L, "sync: opts.progress must be a function, got %s", luaL_typename(L, -1));
+		}
+	}
+	if (save) {
+		ln_commits commits = { NULL, 0 };
+		rc = ln_store_save_all(&commits, s, &err);
+		saved = commits.count;
+		ln_store_commits_free(&commits);
+		if (rc < 0)
+			return ln_lua_push_failure(L, &err);
+	}
+	rc = ln_sync_run(&res, ln_store_repository(s), ln_store_prefix(s), &o, &err);
+	if (lp.failed) {
+		ln_sync_result_free(res);
+		return luaL_error(L, "sync: progress callback failed: %s", lp.message);
+	}
+	if (rc < 0)
+		return ln_lua_push_failure(L, &err);
+	merged = res->merged == LN_SYNC_MERGE ? "merge" : res->merged == LN_SYNC_FAST_FORWARD ? "fast-forward" : "up-to-date";
+	lua_createtable(L, 0, 7);
+	lua_pushnumber(L, (lua_Number)res->fetched);
+	lua_setfield(L, -2, "fetched");
+	lua_pushstring(L, merged);
+	lua_setfield(L, -2, "merged");
+	lua_pushboolean(L, res->pushed);
+	lua_setfield(L, -2, "pushed");
+	lua_pushstring(L, res->branch);
+	lua_setfield(L, -2, "branch");
+	lua_pushstring(L, o.remote ? o.remote : "origin");
+	lua_setfield(L, -2, "remote");
+	lua_pushnumber(L, (lua_Number)saved);
+	lua_setfield(L, -2, "saved");
+	push_strings(L, res->conflicts, res->conflict_count);
+	lua_setfield(L, -2, "conflicts");
+	ln_sync_result_free(res);
+	return 1;
+}
+
+/* The path relative to the notes folder, or a failure already pushed
+ * (returns NULL and sets *nret). */
+static char *sync_relpath(lua_State *L, ln_store *s, const char *path, int *nret)
+{
+	char *rel = NULL;
+	ln_error err;
+	ln_error_clear(&err);
+	if (ln_store_relpath(&rel, s, path, &err) < 0) {
+		*nret = ln_lua_push_failure(L, &err);
+		return NULL;
+	}
+	return rel;
+}
+
+/* store:seal(path) -> tag name. Saves the note first when it has changes. */
+static int m_seal(lua_State *L)
+{
+	ln_store *s = ln_lua_check_store(L, 1, "seal");
+	const char *path = luaL_checkstring(L, 2);
+	char *rel, *tag = NULL;
+	ln_error err;
+	git_oid id;
+	int dirty = 0, rc, nret = 0;
+
+	ln_error_clear(&err);
+	if (!(rel = sync_relpath(L, s, path, &nret)))
+		return nret;
+	rc = ln_store_blob_id(&id, &dirty, s, rel, &err);
+	if (rc == LN_ENOTFOUND || (rc == 0 && dirty))
+		rc = ln_store_save(s, rel, NULL, NULL, &err);
+	if (rc >= 0)
+		rc = ln_seal_create(&tag, ln_store_repository(s), ln_store_prefix(s), rel, &err);
+	free(rel);
+	if (rc < 0)
+		return ln_lua_push_failure(L, &err);
+	lua_pushstring(L, tag);
+	free(tag);
+	return 1;
+}
+
+/* store:verify(path) -> {sealed=, tag=, unchanged=, diff=} */
+static int m_verify(lua_State *L)
+{
+	ln_store *s = ln_lua_check_store(L, 1, "verify");
+	const char *path = luaL_checkstring(L, 2);
+	ln_seal_status *st = NULL;
+	char *rel;
+	ln_error err;
+	int rc, nret = 0;
+
+	ln_error_clear(&err);
+	if (!(rel = sync_relpath(L, s, path, &nret)))
+		return nret;
+	rc = ln_seal_verify(&st, ln_store_repository(s), ln_store_prefix(s), rel, &err);
+	free(rel);
+	if (rc < 0)
+		return ln_lua_push_failure(L, &err);
+	lua_createtable(L, 0, 4);
+	lua_pushboolean(L, st->sealed);
+	lua_setfield(L, -2, "sealed");
+	lua_pushboolean(L, st->unchanged);
+	lua_setfield(L, -2, "unchanged");
+	if (st->tag) {
+		lua_pushstring(L, st->tag);
+		lua_setfield(L, -2, "tag");
+	}
+	if (st->diff) {
+		lua_pushstring(L, st->diff);
+		lua_setfield(L, -2, "diff");
+	}
+	ln_seal_status_free(st);
+	return 1;
+}
+
+/* store:conflicts() -> the notes a sync left with conflict markers that
+ * still have them. */
+static int m_conflicts(lua_State *L)
+{
+	ln_store *s = ln_lua_check_store(L, 1, "conflicts");
+	char **list = NULL;
+	size_t count = 0;
+	ln_error err;
+	ln_error_clear(&err);
+	if (ln_sync_conflicts(&list, &count, ln_store_repository(s), ln_store_prefix(s), &err) < 0)
+		return ln_lua_push_failure(L, &err);
+	push_strings(L, list, count);
+	ln_sync_strings_free(list);
+	return 1;
+}
+
+static const luaL_Reg sync_methods[] = {
+	{ "conflicts", m_conflicts },
+	{ "seal", m_seal },
+	{ "sync", m_sync },
+	{ "verify", m_verify },
+	{ NULL, NULL }
+};
 
 void ln_lua_open_sync(lua_State *L)
 {
-	(void)L;
+	ln_sync_filters_register(NULL);
+	luaL_getmetatable(L, LN_LUA_STORE_META);
+	if (lua_istable(L, -1)) {
+		lua_getfield(L, -1, "__index");
+		if (lua_istable(L, -1))
+			luaL_setfuncs(L, sync_methods, 0);
+		lua_pop(L, 1);
+	}
+	lua_pop(L, 1);
 }

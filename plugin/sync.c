@@ -1209,8 +1209,15 @@ static int sync_filter_check_cb(git_filter *self, void **payload, const git_filt
 		return GIT_PASSTHROUGH;
 	command = sync_filter_command(repo, driver, to_odb);
 	if (!command) {
-		if (sync_filter_required(repo, driver)) {
-			git_error_set_str(GIT_ERROR_FILTER, "a required filter driver has no command configured");
+		/* Unlike git, never store the unfiltered text: with an
+		 * encryption driver (git-crypt) that would be the plain text. */
+		if (to_odb || sync_filter_required(repo, driver)) {
+			char msg[256];
+			snprintf(msg, sizeof(msg), "%s has filter=%s in .gitattributes but filter.%s.%s is not configured "
+				"(for git-crypt: git-crypt unlock); refusing to store it unfiltered",
+				git_filter_source_path(src) ? git_filter_source_path(src) : "a file", driver, driver,
+				to_odb ? "clean" : "smudge");
+			git_error_set_str(GIT_ERROR_FILTER, msg);
 			return -1;
 		}
 		return GIT_PASSTHROUGH;

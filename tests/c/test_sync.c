@@ -609,6 +609,14 @@ static void test_filter(void)
 	CHECK(ln_sync_filter_check(repo, "secret/x.org", &err) == 0, "filter: a configured driver is fine");
 	rc = ln_sync_filter_check(repo, "locked/x.org", &err);
 	CHECK(rc == LN_EINVALID && contains(err.message, "filter.nodriver.clean"), "filter: an unconfigured driver is refused");
+	write_file(a, "locked/2026-08-01-evaluation.org", "Plain words\n");
+	CHECK(git_blob_create_from_workdir(&id, repo, "locked/2026-08-01-evaluation.org") < 0 &&
+		contains(git_error_last()->message, "filter.nodriver.clean"),
+		"filter: libgit2 refuses to store a note whose driver is not configured");
+	s = out("cd '%s' && git hash-object locked/2026-08-01-evaluation.org | xargs git cat-file -t 2>&1", a);
+	CHECK(!contains(s, "blob"), "filter: no blob with the plain text was written");
+	free(s);
+	sh("rm -rf '%s/locked'", a);
 	write_file(a, "secret/2026-08-01-evaluation.org", "Hello Secret\n");
 	CHECK(git_blob_create_from_workdir(&id, repo, "secret/2026-08-01-evaluation.org") == 0, "filter: libgit2 stores a filtered blob");
 	{
