@@ -54,7 +54,7 @@ for _, name in ipairs(files) do cmd[#cmd + 1] = sh_quote(corpus .. "/" .. name) 
 local log = os.tmpname()
 local ok = os.execute(table.concat(cmd, " ") .. " >/dev/null 2>" .. sh_quote(log))
 if ok ~= true and ok ~= 0 then
-  io.stderr:write("emacs failed to dump the corpus:\n" .. read_all(log))
+  io.stderr:write("emacs failed to dump the corpus:\n" .. read_all(log):sub(1, 3000) .. "\n")
   os.remove(out)
   os.remove(log)
   os.exit(1)
