@@ -1,0 +1,244 @@
+-- store:history equals `git log --format=%H -- <path>` on linear histories,
+-- merges made by git (clean, conflicting, evil), resets and rebases made
+-- between saves, and survives a damaged history index.
+package.path = "lua/?.lua;lua/?/init.lua;" .. package.path
+
+local function q(s) return "'" .. tostring(s):gsub("'", "'\\''") .. "'" end
+local function sh(cmd)
+  local p = assert(io.popen("(" .. cmd .. ") 2>&1; echo \"::rc=$?\""))
+  local out = p:read("*a")
+  p:close()
+  local rc = tonumber(out:match("::rc=(%d+)%s*$"))
+  out = out:gsub("::rc=%d+%s*$", "")
+  assert(rc == 0, "command failed: " .. cmd .. "\n" .. out)
+  return out
+end
+local GIT = "git -c user.name=Outside -c user.email=outside@example.com -c init.defaultBranch=main " ..
+  "-c merge.conflictstyle=merge -c core.editor=true "
+local function git(dir, args) return sh(GIT .. "-C " .. q(dir) .. " " .. args) end
+local function write(path, text)
+  local f = assert(io.open(path, "wb"))
+  f:write(text)
+  f:close()
+end
+local function lines(s)
+  local out = {}
+  for l in s:gmatch("[^\n]+") do out[#out + 1] = l end
+  return out
+end
+local function ids(h)
+  local out = {}
+  for i, e in ipairs(h) do out[i] = e.id end
+  return out
+end
+
+local core = require("leadnotes").core
+
+describe("store: history", function()
+  local root, notes, store, main
+  before_each(function()
+    root = sh("mktemp -d /tmp/leadnotes-hist-XXXXXX"):gsub("%s+$", "")
+    notes = root .. "/notes"
+    store = assert(core.open(notes))
+    sh("mkdir -p " .. q(notes .. "/alice") .. " " .. q(notes .. "/bob") .. " " .. q(notes .. "/carol"))
+    main = (git(notes, "symbolic-ref --short HEAD"):gsub("%s+$", ""))
+  end)
+  after_each(function()
+    if store then store:close() end
+    sh("git -C " .. q(notes) .. " fsck --strict")
+    os.execute("rm -rf " .. q(root))
+  end)
+
+  -- Every path ever touched, every person, and the whole folder: one shell
+  -- runs all the git logs (subprocesses are slow on a loaded machine).
+  local function check_all(label)
+    local paths = { ".", "alice", "bob", "carol", "alice/", "nobody" }
+    local seen = {}
+    for _, p in ipairs(lines(git(notes, "log --all --format= --name-only"))) do
+      if not seen[p] then seen[p] = true paths[#paths + 1] = p end
+    end
+    local script = {}
+    for _, p in ipairs(paths) do
+      script[#script + 1] = "echo '::path'; git log --format=%H -- " .. q(p)
+    end
+    local out = sh("cd " .. q(notes) .. " && " .. table.concat(script, "; "))
+    local i = 0
+    for block in (out .. "::path\n"):gmatch("::path\n(.-)%f[:]") do
+      i = i + 1
+      if i > #paths then break end
+      local got = assert(store:history(paths[i]))
+      assert.same(lines(block), ids(got), label .. ": history of " .. paths[i])
+    end
+    assert.equals(#paths, i, label .. ": every path compared")
+  end
+
+  local n = 0
+  local function save(rel, text)
+    n = n + 1
+    write(notes .. "/" .. rel, text or ("v" .. n .. "\n"))
+    return assert(store:save(rel))
+  end
+  local function commit(rel, text, msg)
+    n = n + 1
+    write(notes .. "/" .. rel, text or ("o" .. n .. "\n"))
+    git(notes, "add " .. q(rel))
+    git(notes, "commit -q -m " .. q(msg or ("outside " .. n)))
+  end
+
+  it("lists a person's commits newest first with id, short, time, author, summary and paths", function()
+    local a = save("alice/2026-01-01-one-on-one.org")
+    save("bob/2026-01-01-one-on-one.org")
+    local c = save("alice/2026-01-08-one-on-one.org")
+    local h = assert(store:history("alice"))
+    assert.equals(2, #h)
+    assert.equals(c.id, h[1].id)
+    assert.equals(a.id, h[2].id)
+    assert.equals(c.id:sub(1, 7), h[1].short)
+    assert.equals("alice: one-on-one 2026-01-08", h[1].summary)
+    assert.same({ "alice/2026-01-08-one-on-one.org" }, h[1].paths)
+    assert.is_number(h[1].time)
+    assert.is_string(h[1].author)
+    assert.equals(1, #store:history("alice", { limit = 1 }))
+    assert.equals(0, #store:history("alice", { ["until"] = h[2].time - 1 }))
+    assert.equals(2, #store:history("alice", { since = h[2].time }))
+    assert.same({}, store:history("nobody"))
+    assert.equals(2, #store:history("alice/"))
+    check_all("linear")
+  end)
+
+  it("maps a display name to the person's folder", function()
+    sh("mkdir -p " .. q(notes .. "/José-Pérez"))
+    local c = save("José-Pérez/2026-01-01-one-on-one.org")
+    assert.same({ c.id }, ids(store:history("José Pérez")))
+  end)
+
+  it("equals git log across merges made by git: clean, conflicting, evil, octopus", function()
+    save("alice/a.org", "base\n")
+    save("bob/b.org", "base\n")
+    save("carol/c.org", "1\n2\n3\n")
+    git(notes, "checkout -q -b side")
+    commit("alice/a.org", "side change\n")
+    commit("bob/side.org", "side only\n")
+    git(notes, "checkout -q " .. main)
+    save("bob/b.org", "main change\n")
+    save("carol/c.org", "1\n2\n3 main\n")
+    git(notes, "merge -q --no-ff -m 'merge side' side")
+    check_all("clean merge")
+    -- a conflicting merge resolved by hand: differs from both parents
+    git(notes, "checkout -q -b side2")
+    commit("alice/a.org", "side2 version\n")
+    git(notes, "checkout -q " .. main)
+    commit("alice/a.org", "main version\n")
+    sh("cd " .. q(notes) .. " && (" .. GIT .. "merge -q side2 >/dev/null 2>&1 || true)")
+    write(notes .. "/alice/a.org", "resolved\n")
+    git(notes, "add alice/a.org")
+    git(notes, "commit -q --no-edit")
+    check_all("conflict merge")
+    -- an evil merge touching a file neither side changed
+    git(notes, "checkout -q -b side3")
+    commit("bob/b.org", "side3\n")
+    git(notes, "checkout -q " .. main)
+    commit("alice/other.org", "main\n")
+    git(notes, "merge -q --no-ff --no-commit side3")
+    write(notes .. "/carol/c.org", "evil\n")
+    git(notes, "add carol/c.org")
+    git(notes, "commit -q -m 'evil merge'")
+    check_all("evil merge")
+    -- the same change on both sides
+    git(notes, "checkout -q -b side4")
+    commit("carol/same.org", "same\n")
+    git(notes, "checkout -q " .. main)
+    commit("carol/same.org", "same\n")
+    git(notes, "merge -q --no-ff -m 'same both sides' side4")
+    -- an octopus
+    git(notes, "checkout -q -b o1")
+    commit("alice/o1.org")
+    git(notes, "checkout -q " .. main)
+    git(notes, "checkout -q -b o2")
+    commit("bob/o2.org")
+    git(notes, "checkout -q " .. main)
+    commit("carol/o3.org")
+    git(notes, "merge -q --no-ff -m octopus o1 o2")
+    check_all("octopus")
+    -- saves after all that still extend the index
+    save("alice/a.org", "after merges\n")
+    check_all("after merges")
+  end)
+
+  it("catches up after outside commits, resets and rebases between saves", function()
+    for i = 1, 4 do save("alice/" .. i .. ".org") end
+    assert.equals(4, #store:history("alice"))
+    commit("alice/1.org")
+    commit("bob/x.org")
+    check_all("outside commits")
+    git(notes, "reset -q --hard HEAD~3")
+    check_all("reset")
+    save("alice/2.org")
+    check_all("save after reset")
+    git(notes, "checkout -q -b topic HEAD~2")
+    commit("carol/t.org")
+    commit("alice/t.org")
+    git(notes, "rebase -q " .. main)
+    git(notes, "checkout -q " .. main)
+    git(notes, "merge -q --ff-only topic")
+    check_all("rebase")
+    save("carol/t.org")
+    git(notes, "checkout -q --detach HEAD~1")
+    check_all("detached HEAD")
+    sh("mkdir -p " .. q(notes .. "/bob"))
+    save("bob/detached.org")
+    assert.equals(git(notes, "rev-parse HEAD"), store:history("bob")[1].id .. "\n")
+    check_all("saved on a detached HEAD")
+  end)
+
+  it("rebuilds a damaged or missing index, and a second store sees the first one's saves", function()
+    for i = 1, 3 do save("alice/" .. i .. ".org") end
+    check_all("before")
+    local file = notes .. "/.git/leadnotes/history-index"
+    local f = assert(io.open(file, "rb"))
+    local size = #f:read("*a")
+    f:close()
+    assert.is_true(size > 0)
+    -- torn tail
+    f = assert(io.open(file, "ab"))
+    f:write("\200\0\0\0garbage")
+    f:close()
+    store:close()
+    store = assert(core.open(notes))
+    check_all("torn tail")
+    -- garbage in the middle
+    f = assert(io.open(file, "r+b"))
+    f:seek("set", 30)
+    f:write(string.rep("\255", 40))
+    f:close()
+    store:close()
+    store = assert(core.open(notes))
+    check_all("garbage")
+    os.remove(file)
+    store:close()
+    store = assert(core.open(notes))
+    check_all("missing")
+    local other = assert(core.open(notes))
+    assert.equals(3, #other:history("alice"))
+    save("alice/4.org")
+    local c = save("alice/5.org")
+    assert.equals(c.id, other:history("alice")[1].id)
+    assert.equals(5, #other:history("alice"))
+    other:close()
+  end)
+
+  it("an unborn HEAD has no history", function()
+    store:close()
+    local fresh = root .. "/fresh"
+    sh("mkdir -p " .. q(fresh))
+    git(fresh, "init -q")
+    store = assert(core.open(fresh))
+    assert.same({}, store:history("alice"))
+    sh("mkdir -p " .. q(fresh .. "/alice"))
+    write(fresh .. "/alice/a.org", "first\n")
+    local c = assert(store:save("alice/a.org"))
+    assert.same({ c.id }, ids(store:history("alice")))
+    assert.equals("1\n", git(fresh, "rev-list --count HEAD"))
+    notes = fresh
+  end)
+end)
