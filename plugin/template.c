@@ -694,6 +694,7 @@ typedef struct render_state {
 	frame frames[LN_TEMPLATE_MAX_DEPTH + 1];
 	size_t nframes;
 	int depth;
+	size_t steps, max_steps;
 } render_state;
 
 int ln_template_escape_html(ln_buf *out, const char *s, size_t len)
@@ -908,6 +909,9 @@ static int render_node(render_state *st, const ln_template *t, size_t i)
 	const node *n = &t->nodes[i];
 	int rc = 0;
 
+	if (++st->steps > st->max_steps)
+		return ln_error_set(st->err, LN_EINVALID,
+			"template rendering took more than %zu steps (nested loops over long lists?)", st->max_steps);
 	switch (n->type) {
 	case N_TEXT:
 		ln_buf_put(st->out, n->str, n->len);
@@ -1001,6 +1005,8 @@ int ln_template_render(ln_buf *out, const ln_template *t, const ln_template_data
 		st->nindent = 0;
 		st->nframes = 0;
 		st->depth = 0;
+		st->steps = 0;
+		st->max_steps = data->max_steps ? data->max_steps : LN_TEMPLATE_MAX_STEPS;
 		rc = ln_buf_put(out, "", 0) < 0 ? -1 : 0; /* out->ptr is never NULL */
 		if (rc == 0)
 			rc = render_range(st, t, 0, t->count);

@@ -23,6 +23,9 @@ typedef struct ln_template ln_template;
  * render time (a partial that includes itself stops here with an error). */
 #define LN_TEMPLATE_MAX_DEPTH 256
 
+/* The default budget of node visits for one render. */
+#define LN_TEMPLATE_MAX_STEPS ((size_t)1 << 27)
+
 /* Render flags. */
 #define LN_TEMPLATE_NO_ESCAPE 1u /* {{x}} inserts values as they are, like {{{x}}} */
 
@@ -70,6 +73,9 @@ typedef struct ln_template_data {
 	 * when there is no such partial (it renders as nothing), or a negative
 	 * code after filling err. */
 	int (*partial)(void *ud, const char *name, size_t len, const ln_template **out, ln_error *err);
+	/* Optional: the most nodes one render may visit (nested loops over
+	 * long lists grow exponentially); 0 means LN_TEMPLATE_MAX_STEPS. */
+	size_t max_steps;
 } ln_template_data;
 
 /* Compiles len bytes of src into *out, which the caller frees with
@@ -83,7 +89,8 @@ void ln_template_free(ln_template *t);
 
 /* Renders t against `root` (the bottom of the context stack), appending to
  * out, which the caller owns. flags: LN_TEMPLATE_NO_ESCAPE or 0. Returns 0,
- * LN_EINVALID when nesting passes LN_TEMPLATE_MAX_DEPTH, LN_ENOMEM, or what
+ * LN_EINVALID when nesting passes LN_TEMPLATE_MAX_DEPTH or the render
+ * visits more than max_steps nodes, LN_ENOMEM, or what
  * the partial callback returned; err says why. On failure out holds partial
  * output, still NUL-terminated and owned by the caller. */
 int ln_template_render(ln_buf *out, const ln_template *t, const ln_template_data *data,
