@@ -6,9 +6,11 @@
 local M = {}
 
 -- Run as a script (`interp .../lua/leadnotes/cli.lua args`, what the
--- wrapper does): find the other Lua files next to this one.
-local as_script = arg and arg[0] and arg[0]:match("leadnotes/cli%.lua$") and (...) ~= "leadnotes.cli"
-if as_script then
+-- wrappers do) rather than required: find the other Lua files next to
+-- this one when it sits in a lua/leadnotes/ folder.
+local caller = debug.getinfo(2, "f")
+local as_script = not (caller and caller.func == require) and type(arg) == "table"
+if as_script and type(arg[0]) == "string" and arg[0]:match("leadnotes/cli%.lua$") then
   local lua_dir = arg[0]:gsub("leadnotes/cli%.lua$", "")
   if lua_dir == "" then lua_dir = "./" end
   package.path = lua_dir .. "?.lua;" .. lua_dir .. "?/init.lua;" .. package.path

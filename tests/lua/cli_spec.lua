@@ -177,6 +177,15 @@ describe("cli", function()
     assert.matches("$ leadnotes team", out, 1, true)
   end)
 
+  it("every editor adapter and the plugin file is valid Lua for this interpreter", function()
+    for _, file in ipairs({ "lua/leadnotes/editor/nvim.lua", "lua/leadnotes/editor/vis.lua",
+      "lua/leadnotes/editor/lite-xl.lua", "lua/leadnotes/editor/textadept.lua",
+      "lua/leadnotes/editor/common.lua", "lua/leadnotes/health.lua", "plugin/leadnotes.lua" }) do
+      local chunk, err = loadfile(source .. "/" .. file)
+      assert.is_function(chunk, tostring(err))
+    end
+  end)
+
   it("build/<abi>/bin/leadnotes runs the command line with this build's module", function()
     if not build or os.getenv("LEADNOTES_SANITIZE") then pending("needs the build's wrapper and an unsanitized interpreter") return end
     local status, out = run_with(quote(build .. "/bin/leadnotes"), { "--help" })
