@@ -103,7 +103,7 @@ Seals a finished evaluation with an annotated tag on the commit that holds it.]]
 usage: leadnotes verify PATH
 Says whether PATH still equals its sealed version; prints the diff if not.]],
   demo = [[
-usage: leadnotes [--dir DIR] demo [--keep] [--quiet]
+usage: leadnotes demo [--keep] [--quiet] (with --dir DIR: there)
 Creates a demo team in a temporary folder (mode 0700), or in DIR, and shows
 each command on it. --keep leaves the folder (always kept with --dir);
 --quiet only makes the team.]],
