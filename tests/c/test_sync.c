@@ -77,8 +77,13 @@ static void write_file(const char *dir, const char *path, const char *text)
 {
 	char file[1024];
 	FILE *f;
+	char *slash;
 	snprintf(file, sizeof(file), "%s/%s", dir, path);
-	sh("mkdir -p \"$(dirname '%s')\"", file);
+	for (slash = strchr(file + 1, '/'); slash; slash = strchr(slash + 1, '/')) {
+		*slash = '\0';
+		mkdir(file, 0700);
+		*slash = '/';
+	}
 	f = fopen(file, "wb");
 	if (f) {
 		fputs(text, f);

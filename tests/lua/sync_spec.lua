@@ -1,0 +1,273 @@
+-- Sync (issue 7) from Lua: store:sync between two clones of a bare
+-- repository, with the notes in a subfolder of each clone; results checked
+-- with git log, git fsck --strict, git status and the files themselves.
+-- Also leadnotes.sync (summary, command, the auto-sync debouncer).
+-- Runs under Lua 5.4, 5.3 and LuaJIT.
+package.path = "lua/?.lua;lua/?/init.lua;" .. package.path
+
+local function q(s) return "'" .. tostring(s):gsub("'", "'\\''") .. "'" end
+
+local function sh(cmd)
+  local p = assert(io.popen("(" .. cmd .. ") 2>&1; echo \"::rc=$?\""))
+  local out = p:read("*a")
+  p:close()
+  local rc = tonumber(out:match("::rc=(%d+)%s*$"))
+  return (out:gsub("::rc=%d+%s*$", "")), rc
+end
+
+local function ok(cmd)
+  local out, rc = sh(cmd)
+  assert(rc == 0, "command failed: " .. cmd .. "\n" .. out)
+  return out
+end
+
+local GIT = "git -c user.name=Outside -c user.email=outside@example.com -c init.defaultBranch=main "
+  .. "-c maintenance.auto=false -c gc.auto=0 "
+local function git(dir, args) return ok(GIT .. "-C " .. q(dir) .. " " .. args) end
+
+local function write(path, text)
+  os.execute("mkdir -p " .. q(path:match("^(.*)/")))
+  local f = assert(io.open(path, "wb"))
+  f:write(text)
+  f:close()
+end
+
+local function read(path)
+  local f = io.open(path, "rb")
+  if not f then return nil end
+  local s = f:read("*a")
+  f:close()
+  return s
+end
+
+local ln = require("leadnotes")
+local core = ln.core
+local sync = require("leadnotes.sync")
+
+describe("sync:", function()
+  local root, bare, a, b, sa, sb
+
+  -- A remote with a first note, and two clones whose notes live in notes/.
+  before_each(function()
+    root = ok("mktemp -d /tmp/leadnotes-sync-XXXXXX"):gsub("%s+$", "")
+    bare = root .. "/remote.git"
+    a, b = root .. "/a", root .. "/b"
+    ok(GIT .. "init -q --bare -b main " .. q(bare))
+    ok(GIT .. "clone -q " .. q(bare) .. " " .. q(a))
+    write(a .. "/notes/alice/2026-01-05-one-on-one.org", "* One-on-one\nfirst\nsecond\nthird\n")
+    git(a, "add -A")
+    git(a, "commit -q -m first")
+    git(a, "push -q origin main")
+    ok(GIT .. "clone -q " .. q(bare) .. " " .. q(b))
+    sa = assert(core.open(a .. "/notes"))
+    sb = assert(core.open(b .. "/notes"))
+  end)
+
+  after_each(function()
+    if sa then sa:close() end
+    if sb then sb:close() end
+    os.execute("rm -rf " .. q(root))
+  end)
+
+  it("different notes on two machines end up on both, through a merge commit", function()
+    write(a .. "/notes/alice/2026-01-12-one-on-one.org", "* alice\n")
+    assert(sa:save("alice/2026-01-12-one-on-one.org"))
+    write(b .. "/notes/bob/2026-01-12-one-on-one.org", "* bob\n")
+    assert(sb:save("bob/2026-01-12-one-on-one.org"))
+
+    local r1 = assert(sa:sync())
+    assert.are.equal("up-to-date", r1.merged)
+    assert.is_true(r1.pushed)
+    assert.are.equal("origin", r1.remote)
+    assert.are.equal("main", r1.branch)
+    assert.are.same({}, r1.conflicts)
+
+    local r2 = assert(sb:sync("origin"))
+    assert.are.equal("merge", r2.merged)
+    assert.is_true(r2.pushed)
+    assert.is_true(r2.fetched > 0)
+    assert.are.equal("* alice\n", read(b .. "/notes/alice/2026-01-12-one-on-one.org"))
+    assert.are.equal("", git(b, "status --porcelain"))
+    local parents = git(bare, "log -1 --format=%P main")
+    assert.truthy(parents:find("%x+ %x+"), "the merge commit has two parents")
+
+    local r3 = assert(sa:sync())
+    assert.are.equal("fast-forward", r3.merged)
+    assert.is_false(r3.pushed)
+    assert.are.equal("* bob\n", read(a .. "/notes/bob/2026-01-12-one-on-one.org"))
+    assert.are.equal(git(a, "rev-parse HEAD"), git(bare, "rev-parse main"))
+    assert.are.equal("", git(a, "status --porcelain"))
+    for _, dir in ipairs({ a, b, bare }) do git(dir, "fsck --strict") end
+    -- the store keeps working on top of a synced repository
+    write(a .. "/notes/bob/2026-01-12-one-on-one.org", "* bob, edited on a\n")
+    assert(sa:save("bob/2026-01-12-one-on-one.org"))
+    assert.are.equal("", git(a, "status --porcelain"))
+  end)
+
+  it("the same note edited on both machines keeps both sides between markers, committed and listed", function()
+    local note = "alice/2026-01-05-one-on-one.org"
+    write(a .. "/notes/" .. note, "* One-on-one\nfirst\nANN'S LINE\nthird\n")
+    assert(sa:save(note))
+    write(b .. "/notes/" .. note, "* One-on-one\nfirst\nBOB'S LINE\nthird\n")
+    assert(sb:save(note))
+    assert(sa:sync())
+    local r = assert(sb:sync())
+    assert.are.equal("merge", r.merged)
+    assert.is_true(r.pushed)
+    assert.are.same({ note }, r.conflicts)
+    local text = read(b .. "/notes/" .. note)
+    assert.truthy(text:find("ANN'S LINE", 1, true))
+    assert.truthy(text:find("BOB'S LINE", 1, true))
+    assert.truthy(text:find("<<<<<<< this machine", 1, true))
+    assert.truthy(text:find(">>>>>>> origin/main", 1, true))
+    assert.truthy(text:find("first\n", 1, true) and text:find("third\n", 1, true))
+    assert.are.equal("", git(b, "status --porcelain"))
+    assert.are.equal(text, git(bare, "show main:notes/" .. note))
+    assert.truthy(git(bare, "log -1 --format=%B main"):find(note, 1, true))
+    assert.are.same({ note }, sb:conflicts())
+    assert.truthy(read(b .. "/.git/leadnotes/conflicts"):find("\t" .. note .. "\n", 1, true))
+    assert.are.same({}, sa:conflicts())
+
+    -- resolving the note removes it from the list
+    write(b .. "/notes/" .. note, "* One-on-one\nfirst\nBOTH LINES\nthird\n")
+    assert(sb:save(note))
+    assert.are.same({}, sb:conflicts())
+    assert(sb:sync())
+    assert.are.equal("fast-forward", assert(sa:sync()).merged)
+    assert.are.equal("* One-on-one\nfirst\nBOTH LINES\nthird\n", read(a .. "/notes/" .. note))
+    for _, dir in ipairs({ a, b, bare }) do git(dir, "fsck --strict") end
+  end)
+
+  it("saves uncommitted notes before syncing, or refuses when asked not to", function()
+    local note = "alice/2026-01-05-one-on-one.org"
+    write(a .. "/notes/" .. note, "* edited outside the editor\n")
+    local none, msg, code = sa:sync({ save = false })
+    assert.is_nil(none)
+    assert.truthy(msg:find(note, 1, true), msg)
+    assert.are.equal("exists", code)
+    assert.are.equal("* edited outside the editor\n", read(a .. "/notes/" .. note))
+    local r = assert(sa:sync())
+    assert.are.equal(1, r.saved)
+    assert.is_true(r.pushed)
+    assert.are.equal("* edited outside the editor\n", git(bare, "show main:notes/" .. note))
+  end)
+
+  it("a remote that is down gives nil, message, code and loses nothing", function()
+    write(a .. "/notes/carol/2026-02-01-one-on-one.org", "* carol\n")
+    assert(sa:save("carol/2026-02-01-one-on-one.org"))
+    local head = git(a, "rev-parse HEAD")
+    os.execute("mv " .. q(bare) .. " " .. q(bare .. ".away"))
+    local none, msg, code = sa:sync()
+    assert.is_nil(none)
+    assert.truthy(msg:find("cannot fetch from 'origin'", 1, true), msg)
+    assert.is_string(code)
+    assert.are.equal(head, git(a, "rev-parse HEAD"))
+    assert.are.equal("* carol\n", read(a .. "/notes/carol/2026-02-01-one-on-one.org"))
+    assert.are.equal("", git(a, "status --porcelain"))
+    local none2, msg2 = sa:sync("nowhere")
+    assert.is_nil(none2)
+    assert.truthy(msg2:find("git remote add nowhere", 1, true), msg2)
+    os.execute("mv " .. q(bare .. ".away") .. " " .. q(bare))
+    assert.is_true(assert(sa:sync()).pushed)
+  end)
+
+  it("reports progress, and a progress function can cancel or fail", function()
+    write(a .. "/notes/dave/2026-02-02-one-on-one.org", "* dave\n")
+    assert(sa:save("dave/2026-02-02-one-on-one.org"))
+    assert(sa:sync())
+    local head = git(b, "rev-parse HEAD")
+    local none, msg = sb:sync("origin", { progress = function() return false end })
+    assert.is_nil(none)
+    assert.truthy(msg:find("cancelled", 1, true), msg)
+    assert.are.equal(head, git(b, "rev-parse HEAD"))
+    assert.has_error(function() sb:sync({ progress = function() error("boom") end }) end)
+    assert.are.equal(head, git(b, "rev-parse HEAD"))
+    local stages = {}
+    local r = assert(sb:sync({ progress = function(stage, received, total)
+      assert.is_number(received)
+      assert.is_number(total)
+      stages[stage] = true
+    end }))
+    assert.are.equal("fast-forward", r.merged)
+    assert.truthy(stages.fetch or stages.resolve or stages.checkout)
+  end)
+
+  it("a wrong argument is an error naming sync", function()
+    assert.has_error(function() sa:sync(42, 42) end)
+    assert.has_error(function() sa:sync({ progress = 1 }) end, "sync: opts.progress must be a function, got number")
+    assert.has_error(function() sa:sync({ save = "yes" }) end, "sync: opts.save must be a boolean, got string")
+    assert.has_error(function() sa.sync(nil) end)
+  end)
+end)
+
+describe("leadnotes.sync", function()
+  it("summarises a result in one line that names the notes needing attention", function()
+    local line = sync.summary({ merged = "merge", pushed = true, remote = "origin", branch = "main",
+      conflicts = { "alice/a.org", "bob/b.org" } })
+    assert.are.equal("(leadnotes) synced with origin (main): merged, pushed; 2 notes need attention "
+      .. "(both versions kept between <<<<<<< and >>>>>>>): alice/a.org, bob/b.org", line)
+    assert.are.equal("(leadnotes) synced with origin: up to date",
+      sync.summary({ merged = "up-to-date", pushed = false, conflicts = {} }))
+    assert.has_error(function() sync.summary(nil) end)
+  end)
+
+  it("builds the command line that syncs in a separate process", function()
+    assert.are.same({ "leadnotes", "--dir", "/n", "sync" }, sync.command("/n"))
+    assert.are.same({ "/x/leadnotes", "--dir", "/n", "sync", "backup" }, sync.command("/n", "backup", "/x/leadnotes"))
+  end)
+
+  -- A timer driven by hand: start() records, advance() fires what is due.
+  local function manual_timer()
+    local t = { now = 0, timers = {}, started = 0 }
+    function t.start(ms, fn)
+      local h = { at = t.now + ms, fn = fn }
+      t.timers[h] = true
+      t.started = t.started + 1
+      return h
+    end
+    function t.stop(h) t.timers[h] = nil end
+    function t.advance(ms)
+      t.now = t.now + ms
+      for h in pairs(t.timers) do
+        if h.at <= t.now then t.timers[h] = nil; h.fn() end
+      end
+    end
+    return t
+  end
+
+  it("auto-sync is off by default: saves start no timer", function()
+    require("leadnotes.config").setup({})
+    local t, runs = manual_timer(), 0
+    local auto = sync.debouncer({ start = t.start, stop = t.stop, run = function(done) runs = runs + 1; done() end })
+    assert.is_false(auto.saved())
+    t.advance(100000)
+    assert.are.equal(0, t.started)
+    assert.are.equal(0, runs)
+  end)
+
+  it("a burst of saves makes one sync after the delay; a save during a sync makes one more", function()
+    require("leadnotes.config").setup({ auto_sync = true, auto_sync_delay_ms = 1000 })
+    local t, runs, pending_done = manual_timer(), 0, nil
+    local auto = sync.debouncer({ start = t.start, stop = t.stop,
+      run = function(done) runs = runs + 1; pending_done = done end })
+    assert.is_true(auto.saved())
+    t.advance(500)
+    auto.saved()
+    t.advance(500)
+    assert.are.equal(0, runs, "the second save restarted the countdown")
+    t.advance(500)
+    assert.are.equal(1, runs)
+    auto.saved() -- while the sync runs
+    t.advance(5000)
+    assert.are.equal(1, runs, "never two syncs at once")
+    pending_done()
+    t.advance(1000)
+    assert.are.equal(2, runs)
+    pending_done()
+    auto.saved()
+    auto.cancel()
+    t.advance(5000)
+    assert.are.equal(2, runs)
+    require("leadnotes.config").setup({})
+  end)
+end)
