@@ -967,14 +967,17 @@ static int store_update_index(ln_store *store, store_change *changes, size_t n, 
 			git_index_read(store->index, 1);
 			return store_git_error(err, LN_EIO, "cannot write the index");
 		}
+		/* Our changes are only in memory: drop them and start again from
+		 * what is on disk once the lock is gone. */
+		git_index_read(store->index, 1);
 		{
 			char *lock = store_concat(store->gitdir, "index.lock");
 			int cleared = lock ? store_clear_stale_lock(store, lock) : 0;
 			free(lock);
-			if (!cleared && store_now_ms() > deadline) {
-				git_index_read(store->index, 1);
+			if (cleared)
+				continue;
+			if (store_now_ms() > deadline)
 				return ln_error_set(err, LN_ELOCKED, "repository is locked: %sindex.lock exists (another git command is running?)", store->gitdir);
-			}
 		}
 		store_backoff(attempt++);
 	}

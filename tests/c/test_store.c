@@ -1,0 +1,397 @@
+/* store: the C API against the git command line — name mapping, save,
+ * locks (fresh and stale), two processes saving at once, binary, large,
+ * CRLF and empty files, packing, history. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "leadnotes/store.h"
+
+static int passed, failed;
+
+#define CHECK(cond, name)                                                    \
+	do {                                                                     \
+		if (cond) {                                                          \
+			passed++;                                                        \
+		} else {                                                             \
+			failed++;                                                        \
+			fprintf(stderr, "FAIL %s:%d: %s (%s)\n", __FILE__, __LINE__, name, #cond); \
+		}                                                                    \
+	} while (0)
+
+static char root[256];
+
+/* Runs a shell command in the notes folder; returns its output (caller
+ * frees) and sets *status to the exit code. */
+static char *run(int *status, const char *fmt, ...)
+{
+	char cmd[4096];
+	char *out = NULL;
+	size_t len = 0, cap = 0;
+	char chunk[4096];
+	size_t n;
+	FILE *p;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	p = popen(cmd, "r");
+	if (!p) {
+		*status = -1;
+		return calloc(1, 1);
+	}
+	while ((n = fread(chunk, 1, sizeof(chunk), p)) > 0) {
+		if (len + n + 1 > cap) {
+			cap = (len + n + 1) * 2;
+			out = realloc(out, cap);
+		}
+		memcpy(out + len, chunk, n);
+		len += n;
+	}
+	*status = pclose(p);
+	if (!out)
+		out = calloc(1, 1);
+	else
+		out[len] = '\0';
+	return out;
+}
+
+/* Output of a command that must succeed; "" on failure (and a FAIL). */
+static char *git(const char *dir, const char *args)
+{
+	int status;
+	char *out = run(&status, "git -c user.name=Outside -c user.email=o@example.com -C '%s' %s 2>&1", dir, args);
+	if (status != 0) {
+		fprintf(stderr, "git %s failed: %s\n", args, out);
+		failed++;
+	}
+	return out;
+}
+
+static int git_equals(const char *dir, const char *args, const char *want)
+{
+	char *out = git(dir, args);
+	int ok = strcmp(out, want) == 0;
+	if (!ok)
+		fprintf(stderr, "git %s: got '%s', want '%s'\n", args, out, want);
+	free(out);
+	return ok;
+}
+
+static int fsck_clean(const char *dir)
+{
+	int status;
+	char *out = run(&status, "git -C '%s' fsck --strict 2>&1", dir);
+	int ok = status == 0 && !strstr(out, "error");
+	if (!ok)
+		fprintf(stderr, "fsck: %s\n", out);
+	free(out);
+	return ok;
+}
+
+static int status_clean(const char *dir)
+{
+	char *out = git(dir, "status --porcelain");
+	int ok = out[0] == '\0';
+	if (!ok)
+		fprintf(stderr, "status: %s\n", out);
+	free(out);
+	return ok;
+}
+
+static long commit_count(const char *dir)
+{
+	char *out = git(dir, "rev-list --count HEAD");
+	long n = strtol(out, NULL, 10);
+	free(out);
+	return n;
+}
+
+static void write_file(const char *path, const char *data, size_t len)
+{
+	FILE *f = fopen(path, "wb");
+	if (!f)
+		return;
+	fwrite(data, 1, len, f);
+	fclose(f);
+}
+
+static void test_person_dir(void)
+{
+	static const char *refused[] = { "", "   ", ".", "..", "a/b", "a\\b", "a\nb", "a\x7f", ".x", ".git",
+		".GiT", "GIT~1", "a\xe2\x88\x95" "b", "\xc3", "\xed\xa0\x80", "a\xe2\x80\x8b" "b" };
+	char *out = NULL;
+	ln_error err;
+	size_t i;
+	char longname[102];
+	CHECK(ln_store_person_dir(&out, "José  Pérez", &err) == 0 && strcmp(out, "José-Pérez") == 0, "spaces fold, letters stay");
+	free(out);
+	CHECK(ln_store_person_dir(&out, "李雷", &err) == 0 && strcmp(out, "李雷") == 0, "CJK kept");
+	free(out);
+	CHECK(ln_store_person_dir(&out, " Ann\tLee ", &err) == 0 && strcmp(out, "Ann-Lee") == 0, "trimmed");
+	free(out);
+	for (i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+		int rc = ln_store_person_dir(&out, refused[i], &err);
+		CHECK(rc == LN_EINVALID && out == NULL && err.message[0], "hostile name refused");
+	}
+	CHECK(ln_store_person_dir_len(&out, "a\0b", 3, &err) == LN_EINVALID, "NUL refused");
+	memset(longname, 'x', sizeof(longname));
+	longname[101] = '\0';
+	CHECK(ln_store_person_dir(&out, longname, &err) == LN_EINVALID, "101 bytes refused");
+	longname[100] = '\0';
+	CHECK(ln_store_person_dir(&out, longname, &err) == 0, "100 bytes accepted");
+	free(out);
+}
+
+static void test_save_and_faults(void)
+{
+	char notes[512], path[600];
+	ln_store *s = NULL;
+	ln_error err;
+	ln_commit_info info;
+	int status;
+	char *out;
+	long before;
+
+	snprintf(notes, sizeof(notes), "%s/notes", root);
+	CHECK(ln_store_open(&s, notes, &err) == 0, "open creates");
+	if (!s)
+		return;
+	snprintf(path, sizeof(path), "%s/alice", notes);
+	mkdir(path, 0700);
+
+	/* empty file */
+	snprintf(path, sizeof(path), "%s/alice/empty.org", notes);
+	write_file(path, "", 0);
+	CHECK(ln_store_save(s, "alice/empty.org", NULL, &info, &err) == 0, "empty file saved");
+	CHECK(git_equals(notes, "rev-parse HEAD:alice/empty.org", "e69de29bb2d1d6434b8b29ae775ad8c2e48c5391\n"), "empty blob");
+
+	/* binary file: exact bytes back, and show agrees */
+	{
+		char bin[256];
+		char *shown = NULL;
+		size_t n = 0;
+		int i;
+		for (i = 0; i < 256; i++)
+			bin[i] = (char)i;
+		snprintf(path, sizeof(path), "%s/alice/photo.bin", notes);
+		write_file(path, bin, sizeof(bin));
+		CHECK(ln_store_save(s, "alice/photo.bin", NULL, &info, &err) == 0, "binary saved");
+		CHECK(ln_store_show(&shown, &n, s, "HEAD", "alice/photo.bin", &err) == 0 && n == 256 &&
+			memcmp(shown, bin, 256) == 0, "binary shown byte for byte");
+		free(shown);
+		out = run(&status, "git -C '%s' show HEAD:alice/photo.bin | cmp - '%s'", notes, path);
+		CHECK(status == 0, "git show gives the same bytes");
+		free(out);
+		bin[10] = 'x';
+		write_file(path, bin, sizeof(bin));
+		{
+			char *d = NULL;
+			CHECK(ln_store_diff(&d, s, "HEAD", NULL, "alice/photo.bin", &err) == 0 && strstr(d, "Binary files"), "binary diff says so");
+			free(d);
+		}
+		CHECK(ln_store_save(s, "alice/photo.bin", NULL, &info, &err) == 0, "binary saved again");
+	}
+
+	/* CRLF kept as written without filters; with core.autocrlf the blob is
+	 * what git add would store. */
+	snprintf(path, sizeof(path), "%s/alice/crlf.org", notes);
+	write_file(path, "a\r\nb\r\n", 6);
+	CHECK(ln_store_save(s, "alice/crlf.org", NULL, &info, &err) == 0, "CRLF saved");
+	CHECK(git_equals(notes, "cat-file -s HEAD:alice/crlf.org", "6\n"), "CRLF kept");
+	free(git(notes, "config core.autocrlf input"));
+	ln_store_free(s);
+	s = NULL;
+	CHECK(ln_store_open(&s, notes, &err) == 0, "reopen");
+	snprintf(path, sizeof(path), "%s/alice/crlf2.org", notes);
+	write_file(path, "a\r\nb\r\nc\r\n", 9);
+	CHECK(ln_store_save(s, "alice/crlf2.org", NULL, &info, &err) == 0, "CRLF saved with autocrlf");
+	CHECK(git_equals(notes, "cat-file -s HEAD:alice/crlf2.org", "6\n"), "autocrlf converts like git add");
+	CHECK(status_clean(notes), "status clean after autocrlf save");
+	free(git(notes, "config --unset core.autocrlf"));
+	ln_store_free(s);
+	s = NULL;
+	CHECK(ln_store_open(&s, notes, &err) == 0, "reopen");
+	if (!s)
+		return;
+
+	/* 50 MB */
+	if (!getenv("LEADNOTES_SANITIZE")) {
+		size_t big = 50u * 1024 * 1024, i;
+		char *data = malloc(big);
+		if (data) {
+			for (i = 0; i < big; i++)
+				data[i] = (char)('a' + (i * 7919 % 26));
+			snprintf(path, sizeof(path), "%s/alice/big.org", notes);
+			write_file(path, data, big);
+			free(data);
+			CHECK(ln_store_save(s, "alice/big.org", NULL, &info, &err) == 0, "50 MB saved");
+			CHECK(git_equals(notes, "cat-file -s HEAD:alice/big.org", "52428800\n"), "50 MB in HEAD");
+			unlink(path);
+			CHECK(ln_store_save(s, "alice/big.org", NULL, &info, &err) == 0, "50 MB removed");
+		}
+	}
+
+	/* a fresh index.lock: bounded retries, then locked; nothing committed */
+	before = commit_count(notes);
+	setenv("LEADNOTES_LOCK_TIMEOUT_MS", "300", 1);
+	snprintf(path, sizeof(path), "%s/.git/index.lock", notes);
+	write_file(path, "", 0);
+	snprintf(path, sizeof(path), "%s/alice/locked.org", notes);
+	write_file(path, "x\n", 2);
+	CHECK(ln_store_save(s, "alice/locked.org", NULL, &info, &err) == LN_ELOCKED &&
+		strstr(err.message, "repository is locked"), "fresh index.lock: locked");
+	CHECK(commit_count(notes) == before, "nothing committed while locked");
+	/* the same lock, an hour old: a dead owner's, cleared with a notice */
+	snprintf(path, sizeof(path), "%s/.git/index.lock", notes);
+	{
+		struct timeval tv[2];
+		tv[0].tv_sec = tv[1].tv_sec = time(NULL) - 3600;
+		tv[0].tv_usec = tv[1].tv_usec = 0;
+		utimes(path, tv);
+	}
+	CHECK(ln_store_save(s, "alice/locked.org", NULL, &info, &err) == 0, "stale index.lock cleared");
+	CHECK(strstr(ln_store_notice(s), "stale lock") != NULL, "notice about the stale lock");
+	CHECK(access(path, F_OK) != 0, "index.lock gone");
+	CHECK(status_clean(notes), "status clean after clearing");
+	/* a fresh ref lock */
+	{
+		char *head = git(notes, "symbolic-ref HEAD");
+		head[strcspn(head, "\n")] = '\0';
+		snprintf(path, sizeof(path), "%s/.git/%s.lock", notes, head);
+		free(head);
+		write_file(path, "", 0);
+	}
+	{
+		char lockpath[600];
+		snprintf(lockpath, sizeof(lockpath), "%s", path);
+		snprintf(path, sizeof(path), "%s/alice/locked.org", notes);
+		write_file(path, "y\n", 2);
+		before = commit_count(notes);
+		CHECK(ln_store_save(s, "alice/locked.org", NULL, &info, &err) == LN_ELOCKED, "fresh ref lock: locked");
+		CHECK(commit_count(notes) == before, "nothing committed while the ref is locked");
+		unlink(lockpath);
+		CHECK(ln_store_save(s, "alice/locked.org", NULL, &info, &err) == 0, "saved once the lock is gone");
+	}
+	unsetenv("LEADNOTES_LOCK_TIMEOUT_MS");
+
+	/* a symlink that leads outside is refused */
+	snprintf(path, sizeof(path), "%s/alice/link.org", notes);
+	{
+		char target[600];
+		snprintf(target, sizeof(target), "%s/outside", root);
+		write_file(target, "outside\n", 8);
+		CHECK(symlink(target, path) == 0, "symlink made");
+	}
+	CHECK(ln_store_save(s, "alice/link.org", NULL, &info, &err) == LN_EINVALID, "symlink out refused");
+	unlink(path);
+	CHECK(fsck_clean(notes), "fsck clean after faults");
+	CHECK(status_clean(notes), "status clean after faults");
+	ln_store_free(s);
+}
+
+/* Two processes saving different files at once: every commit lands. */
+static void test_two_processes(void)
+{
+	char notes[512], path[600];
+	ln_store *s = NULL;
+	ln_error err;
+	long before;
+	int child, i, per = 60;
+	pid_t pids[2];
+	snprintf(notes, sizeof(notes), "%s/shared", root);
+	if (ln_store_open(&s, notes, &err) < 0) {
+		CHECK(0, "open shared");
+		return;
+	}
+	for (child = 0; child < 2; child++) {
+		snprintf(path, sizeof(path), "%s/p%d", notes, child);
+		mkdir(path, 0700);
+	}
+	ln_store_free(s);
+	before = commit_count(notes);
+	for (child = 0; child < 2; child++) {
+		pids[child] = fork();
+		if (pids[child] == 0) {
+			ln_store *mine = NULL;
+			int bad = 0;
+			if (ln_store_open(&mine, notes, &err) < 0)
+				_exit(2);
+			for (i = 0; i < per; i++) {
+				char rel[64], text[64];
+				ln_commit_info info;
+				snprintf(rel, sizeof(rel), "p%d/note-%d.org", child, i);
+				snprintf(path, sizeof(path), "%s/%s", notes, rel);
+				snprintf(text, sizeof(text), "child %d note %d\n", child, i);
+				write_file(path, text, strlen(text));
+				if (ln_store_save(mine, rel, NULL, &info, &err) != 0) {
+					fprintf(stderr, "child %d save %d: %s\n", child, i, err.message);
+					bad = 1;
+				}
+			}
+			ln_store_free(mine);
+			_exit(bad);
+		}
+	}
+	for (child = 0; child < 2; child++) {
+		int st = 0;
+		waitpid(pids[child], &st, 0);
+		CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0, "child saved everything");
+	}
+	CHECK(commit_count(notes) == before + 2 * per, "every commit landed");
+	{
+		char *files = git(notes, "ls-tree -r --name-only HEAD");
+		int lines = 0;
+		char *p;
+		for (p = files; *p; p++)
+			lines += *p == '\n';
+		CHECK(lines == 2 * per, "every file in HEAD");
+		free(files);
+	}
+	CHECK(status_clean(notes), "status clean after concurrent saves");
+	CHECK(fsck_clean(notes), "fsck clean after concurrent saves");
+
+	/* history from C, and packing the loose objects the saves left */
+	if (ln_store_open(&s, notes, &err) == 0) {
+		ln_history h;
+		ln_history_opts opts;
+		size_t packed = 0;
+		char *loose;
+		memset(&opts, 0, sizeof(opts));
+		CHECK(ln_store_history(&h, s, "p1", &opts, &err) == 0 && h.count == (size_t)per, "history from C");
+		if (h.count)
+			CHECK(h.entries[0].path_count == 1 && strncmp(h.entries[0].paths[0], "p1/", 3) == 0, "paths of a commit");
+		ln_store_history_free(&h);
+		CHECK(ln_store_maintain(s, 10, &packed, &err) == 0 && packed >= (size_t)(3 * per), "loose objects packed");
+		loose = git(notes, "count-objects");
+		CHECK(strncmp(loose, "0 objects", 9) == 0, "no loose objects left");
+		free(loose);
+		CHECK(fsck_clean(notes), "fsck clean after packing");
+		CHECK(ln_store_history(&h, s, "p0", NULL, &err) == 0 && h.count == (size_t)per, "history after packing");
+		ln_store_history_free(&h);
+		ln_store_free(s);
+	}
+}
+
+int main(void)
+{
+	int status;
+	char *out = run(&status, "mktemp -d /tmp/leadnotes-ctest-store-XXXXXX");
+	out[strcspn(out, "\n")] = '\0';
+	snprintf(root, sizeof(root), "%s", out);
+	free(out);
+	test_person_dir();
+	test_save_and_faults();
+	test_two_processes();
+	out = run(&status, "rm -rf '%s'", root);
+	free(out);
+	printf("%d passed, %d failed\n", passed, failed);
+	return failed ? 1 : 0;
+}
