@@ -95,11 +95,20 @@ M._day_of, M._date_of = day_of, date_of
 ---------------------------------------------------------------------------
 -- The store.
 
+-- The configured folder's store is kept open between calls (opening one
+-- costs more than a warm team view).
+local default_store = { dir = nil, store = nil }
+
 local function open_store(opts)
   if type(opts) == "table" and opts.store ~= nil then return opts.store end
+  local dir = config.notes_dir()
+  if default_store.store and default_store.dir == dir then return default_store.store end
   local ok, notes = pcall(require, "leadnotes.notes")
   if not ok then return nil, "(leadnotes) the notes store is not available: " .. tostring(notes) end
-  return notes.open()
+  local store, err, code = notes.open(dir)
+  if not store then return nil, err, code end
+  default_store.dir, default_store.store = dir, store
+  return store
 end
 
 -- A person's folder name from a display name or a folder name.
@@ -328,32 +337,40 @@ local function summarize(text, ext)
 end
 M._summarize = summarize
 
--- Cache of summaries: blob id -> summary. Dirty files are summarised from
--- their text each time (they are few: the notes being edited).
+-- Cache of summaries: a committed, unchanged note by its blob id; a note
+-- that differs from HEAD (or may: its stat data changed) by its path and
+-- stat signature, so that it too is read once until it changes again.
 local cache = {}
 local cache_size = 0
 local CACHE_MAX = 200000
 
 local function cached_summary(dir, file, ext)
+  local key
   if file.blob and not file.dirty then
-    local hit = cache[file.blob]
+    key = file.blob
+  elseif file.stat then
+    key = "stat:" .. file.path .. ":" .. file.stat
+  end
+  if key then
+    local hit = cache[key]
     if hit then return hit end
   end
   local text = read_file(dir .. "/" .. file.path)
   if not text then return nil end
-  local s = summarize(text, ext)
-  if file.blob and not file.dirty then
-    if cache_size >= CACHE_MAX then cache, cache_size = {}, 0 end
-    cache[file.blob] = s
-    cache_size = cache_size + 1
-  end
+  -- A changed file may already be known by its content's blob id (it was
+  -- committed, or changed back); it is remembered under that id too, so
+  -- committing it later does not make it read again.
+  local blob = key ~= file.blob and core().blob_id(text) or nil
+  local s = blob and cache[blob] or summarize(text, ext)
+  if cache_size >= CACHE_MAX then cache, cache_size = {}, 0 end
+  if key then cache[key] = s end
+  if blob then cache[blob] = s end
+  cache_size = cache_size + 2
   return s
 end
 
--- Drops every cached summary (tests use it to measure a cold call).
-function M.clear_cache()
-  cache, cache_size = {}, 0
-end
+-- M.clear_cache() drops every cached summary and entry (tests use it to
+-- measure a cold call); defined below with the per-person cache.
 
 -- Every note of every person (or of one folder), summarised:
 -- people[dir] = { notes = {info..., summary=}, profile = summary|nil }.
@@ -820,20 +837,43 @@ local function person_entry(p, day)
   }
 end
 
+-- Per person: the summaries of their notes and the entries computed from
+-- them, kept while the digest of their folder (paths, blob ids, stat data)
+-- stays the same. people_cache[notes_dir .. "/" .. person] = { digest=,
+-- person=, entries={ [day..":"..cadence] = entry } }.
+local people_cache = {}
+
+function M.clear_cache()
+  cache, cache_size = {}, 0
+  people_cache = {}
+end
+
 local function people_of(store, day)
-  local people, err = load_notes(store)
-  if not people then return nil, err end
-  -- Folders with nothing leadnotes reads are people too (store:people()).
-  if type(store.people) == "function" then
-    local names = store:people()
-    if type(names) == "table" then
-      for _, name in ipairs(names) do
-        if not people[name] and not name:match("^%.") then people[name] = { dir = name, notes = {} } end
+  local folders, dir = core().team_folders(store)
+  if not folders then return nil, dir end
+  local list = {}
+  local entry_key = day .. ":" .. tostring(config.options.cadence_days)
+  for _, folder in ipairs(folders) do
+    if folder.dir:sub(1, 1) ~= "." then
+      local key = dir .. "/" .. folder.dir
+      local pc = people_cache[key]
+      if not pc or pc.digest ~= folder.digest then
+        local people, err = load_notes(store, folder.dir)
+        if not people then return nil, err end
+        pc = { digest = folder.digest, person = people[folder.dir] or { dir = folder.dir, notes = {} },
+          entries = {}, entry_count = 0 }
+        people_cache[key] = pc
       end
+      local e = pc.entries[entry_key]
+      if not e then
+        if pc.entry_count >= 8 then pc.entries, pc.entry_count = {}, 0 end
+        e = person_entry(pc.person, day)
+        pc.entries[entry_key] = e
+        pc.entry_count = pc.entry_count + 1
+      end
+      list[#list + 1] = e
     end
   end
-  local list = {}
-  for _, p in pairs(people) do list[#list + 1] = person_entry(p, day) end
   table.sort(list, function(a, b) return a.dir < b.dir end)
   return list
 end

@@ -1,0 +1,355 @@
+-- Carry-over, prompts chosen from the notes, profiles, nudges, the team view
+-- and the review packet, on real repositories made by the store and by the
+-- git command line (commits backdated so that git's date differs from the
+-- date a note claims).
+local leadnotes = require("leadnotes")
+local config = require("leadnotes.config")
+local insights = require("leadnotes.insights")
+
+local function q(s) return "'" .. tostring(s):gsub("'", "'\\''") .. "'" end
+
+local function sh(cmd)
+  local ok = os.execute(cmd)
+  return ok == true or ok == 0
+end
+
+local function capture(cmd)
+  local p = assert(io.popen(cmd .. " 2>&1"))
+  local out = p:read("*a")
+  p:close()
+  return out
+end
+
+local function write(dir, rel, text)
+  local parent = rel:match("^(.*)/[^/]*$")
+  if parent then assert(sh("mkdir -p " .. q(dir .. "/" .. parent))) end
+  local f = assert(io.open(dir .. "/" .. rel, "wb"))
+  f:write(text)
+  f:close()
+end
+
+local GIT_ENV = "GIT_AUTHOR_NAME=Test GIT_AUTHOR_EMAIL=test@example.org "
+  .. "GIT_COMMITTER_NAME=Test GIT_COMMITTER_EMAIL=test@example.org "
+
+-- Commits paths with git itself, as made on `date` at noon (local time).
+local function git_commit(dir, paths, date, message)
+  local quoted = {}
+  for i, p in ipairs(paths) do quoted[i] = q(p) end
+  local when = date .. "T12:00:00"
+  assert(sh("cd " .. q(dir) .. " && git add -- " .. table.concat(quoted, " ")
+    .. " && " .. GIT_ENV .. "GIT_AUTHOR_DATE=" .. when .. " GIT_COMMITTER_DATE=" .. when
+    .. " git commit -q -m " .. q(message)))
+end
+
+local function new_repo()
+  local dir = os.tmpname()
+  os.remove(dir)
+  local store = assert(require("leadnotes.notes").open(dir))
+  return store, dir
+end
+
+local function has(list, value)
+  for _, v in ipairs(list or {}) do if v == value then return true end end
+  return false
+end
+
+local ALICE_1 = [[
+#+TITLE: One-on-one with Alice
+* Topics
+- The migration and the new importer
+* Action items
+** TODO Write the migration plan
+** TODO Review the on-call rota
+- [ ] Book the training course
+* Feedback
+- Clear writing in the design doc
+* Wins
+- Shipped the importer
+]]
+
+local ALICE_2 = [[
+#+TITLE: One-on-one with Alice
+* Action items
+** TODO Write the migration plan (since 2026-01-07, carried 1×)
+** DONE Review the on-call rota
+- [X] Book the training course
+- [ ] Ask for the budget numbers
+* Wins
+- Ran the incident review
+]]
+
+describe("insights", function()
+  local store, dir
+
+  setup(function()
+    config.setup({})
+    store, dir = new_repo()
+    -- Alice: two one-on-ones, each committed two days... after it claims.
+    write(dir, "alice/2026-01-05-one-on-one.org", ALICE_1)
+    git_commit(dir, { "alice/2026-01-05-one-on-one.org" }, "2026-01-07", "alice: one-on-one")
+    write(dir, "alice/2026-01-19-one-on-one.org", ALICE_2)
+    git_commit(dir, { "alice/2026-01-19-one-on-one.org" }, "2026-01-20", "alice: one-on-one")
+    write(dir, "alice/profile.org", "#+TITLE: Alice\n* Profile\n:PROPERTIES:\n:ROLE: Engineer\n"
+      .. ":START_DATE: 2025-06-01\n:CADENCE_DAYS: 7\n:NEXT_REVIEW: 2026-02-10\n:END:\n")
+    git_commit(dir, { "alice/profile.org" }, "2026-01-02", "alice: profile")
+    -- Bob: started recently.
+    write(dir, "bob/profile.org", "* Profile\n:PROPERTIES:\n:START_DATE: <2026-01-20 Tue>\n:END:\n")
+    write(dir, "bob/2026-01-22-one-on-one.org", "* Topics\n- Getting set up, laptop arrived\n")
+    git_commit(dir, { "bob/profile.org", "bob/2026-01-22-one-on-one.org" }, "2026-01-22", "bob")
+    -- Carol: talked of career long ago, then not.
+    write(dir, "carol/2025-12-01-one-on-one.org", "* Career\n- Wants to learn Rust this spring\n")
+    git_commit(dir, { "carol/2025-12-01-one-on-one.org" }, "2025-12-01", "carol")
+    write(dir, "carol/2026-03-05-one-on-one.org", "* Topics\n- The release date\n")
+    git_commit(dir, { "carol/2026-03-05-one-on-one.org" }, "2026-03-05", "carol")
+  end)
+
+  teardown(function()
+    if store and store.close then store:close() end
+    if dir then sh("rm -rf " .. q(dir)) end
+    config.setup({})
+  end)
+
+  it("git's history has the dates the fixture set (not the notes' own)", function()
+    local out = capture("git -C " .. q(dir) .. " log --format=%cs -- alice/2026-01-05-one-on-one.org")
+    assert.are.equal("2026-01-07\n", out)
+  end)
+
+  describe("carry-over", function()
+    it("lists open items once, dated by git's first sight, with how often they were carried", function()
+      local items = assert(leadnotes.carry_over("alice", "2026-02-02", { store = store }))
+      assert.are.equal(2, #items)
+      assert.are.equal("Write the migration plan", items[1].text)
+      assert.are.equal("2026-01-07", items[1].first_seen)
+      assert.are.equal(2, items[1].carried)
+      assert.are.equal("Ask for the budget numbers", items[2].text)
+      assert.are.equal("2026-01-20", items[2].first_seen)
+      assert.are.equal(1, items[2].carried)
+    end)
+
+    it("an item closed in a later note is not carried; notes after the date are not read", function()
+      local items = assert(leadnotes.carry_over("alice", "2026-01-19", { store = store }))
+      local texts = {}
+      for _, item in ipairs(items) do texts[#texts + 1] = item.text end
+      table.sort(texts)
+      assert.are.same({ "Book the training course", "Review the on-call rota", "Write the migration plan" }, texts)
+    end)
+
+    it("a person without notes has nothing to carry", function()
+      assert.are.same({}, assert(leadnotes.carry_over("zed", "2026-02-02", { store = store })))
+    end)
+
+    it("bad arguments are errors naming the function", function()
+      assert.has_error(function() leadnotes.carry_over(nil) end)
+      local ok, err = pcall(leadnotes.carry_over, "alice", "2026-02-31", { store = store })
+      assert.is_false(ok)
+      assert.matches("carry_over", err)
+    end)
+  end)
+
+  describe("prompts from the notes", function()
+    it("a report in the first 90 days gets an onboarding prompt", function()
+      local p = assert(leadnotes.prompt({ person = "bob", date = "2026-02-01", store = store }))
+      assert.is_true(has(p.contexts, "onboarding"), p.id)
+      -- Long after the start date it is no longer onboarding-only.
+      local any_other = false
+      for d = 1, 20 do
+        local later = assert(leadnotes.prompt({ person = "bob", date = string.format("2026-06-%02d", d), store = store }))
+        if not has(later.contexts, "onboarding") then any_other = true end
+      end
+      assert.is_true(any_other)
+    end)
+
+    it("90 days without career talk brings a training prompt", function()
+      for d = 10, 20 do
+        local p = assert(leadnotes.prompt({ person = "carol", date = string.format("2026-03-%02d", d), store = store }))
+        assert.is_true(has(p.duties, "training"), p.id)
+      end
+      local free = false
+      for d = 1, 20 do
+        local p = assert(leadnotes.prompt({ person = "carol", date = string.format("2026-01-%02d", d), store = store }))
+        if not has(p.duties, "training") then free = true end
+      end
+      assert.is_true(free, "within 90 days of career talk the choice is not forced")
+    end)
+
+    it("an evaluation brings an evaluating prompt", function()
+      local p = assert(leadnotes.prompt({ context = "evaluation", person = "alice", date = "2026-02-02", store = store }))
+      assert.is_true(has(p.duties, "evaluating"), p.id)
+    end)
+
+    it("no prompt repeats within 30 days, remembered from the notes themselves", function()
+      local shown = {}
+      for i = 1, 25 do
+        local date = string.format("2026-04-%02d", i)
+        local p = assert(leadnotes.prompt({ person = "dave", date = date, store = store }))
+        local again = assert(leadnotes.prompt({ person = "dave", date = date, store = store }))
+        assert.are.equal(p.id, again.id)
+        assert.is_nil(shown[p.id], "repeated " .. p.id .. " on " .. date)
+        shown[p.id] = true
+        write(dir, "dave/" .. date .. "-one-on-one.org", "* Prompt\n# prompt: " .. p.id .. "\n" .. p.text .. "\n")
+        -- The same day asked again after the note records it: same answer.
+        local after = assert(leadnotes.prompt({ person = "dave", date = date, store = store }))
+        assert.are.equal(p.id, after.id)
+      end
+    end)
+  end)
+
+  describe("profiles", function()
+    it("store:profile writes profile.org, commits it, and reads it back", function()
+      local prof = assert(store:profile("erin", { role = "Designer", start_date = "2026-01-10",
+        cadence_days = 21, next_review = "2026-07-01" }))
+      assert.are.equal("Designer", prof.role)
+      assert.are.equal(21, prof.cadence_days)
+      assert.are.equal("600", capture("stat -c %a " .. q(dir .. "/erin/profile.org")):match("%d+"))
+      assert.are.equal("", capture("git -C " .. q(dir) .. " status --porcelain -- erin"))
+      assert.matches("erin", capture("git -C " .. q(dir) .. " log -1 --format=%s -- erin/profile.org"))
+      prof = assert(store:profile("erin", { role = "Lead designer" }))
+      assert.are.equal("Lead designer", prof.role)
+      assert.are.equal("2026-01-10", prof.start_date)
+      assert.are.equal("2026-07-01", prof.next_review)
+      local text = capture("git -C " .. q(dir) .. " show HEAD:erin/profile.org")
+      assert.matches(":ROLE: Lead designer", text, 1, true)
+      assert.are.equal(1, select(2, text:gsub(":ROLE:", "")))
+      assert.is_true(sh("git -C " .. q(dir) .. " fsck --strict >/dev/null 2>&1"))
+    end)
+
+    it("a missing profile has the configured cadence", function()
+      local prof = assert(store:profile("carol"))
+      assert.are.equal(14, prof.cadence_days)
+      assert.is_false(prof.exists)
+    end)
+
+    it("bad fields are errors, and nothing is written", function()
+      assert.has_error(function() store:profile("erin", { start_date = "soon" }) end)
+      assert.has_error(function() store:profile("erin", { salary = 1 }) end)
+      assert.has_error(function() store:profile("erin", { role = "two\nlines" }) end)
+      assert.are.equal("Lead designer", store:profile("erin").role)
+    end)
+  end)
+
+  describe("team view and nudges", function()
+    it("one entry per person from profiles and notes", function()
+      local team = assert(leadnotes.team("2026-02-02", { store = store }))
+      local by = {}
+      for _, e in ipairs(team) do by[e.dir] = e end
+      local a = assert(by.alice)
+      assert.are.equal("2026-01-19", a.last_one_on_one)
+      assert.are.equal(14, a.days_since)
+      assert.are.equal(7, a.cadence_days)
+      assert.is_true(a.overdue)
+      assert.are.equal(2, a.open_items)
+      assert.are.equal(28, a.oldest_open_days)
+      assert.are.equal("2026-02-10", a.next_review)
+      local b = assert(by.bob)
+      assert.are.equal(14, b.cadence_days)
+      assert.is_false(b.overdue)
+      assert.are.equal(0, b.open_items)
+      assert.is_nil(b.oldest_open_days)
+    end)
+
+    it("a second call reads no note whose blob did not change", function()
+      insights.clear_cache()
+      local p0, r0 = insights.stats.parses, insights.stats.reads
+      assert(leadnotes.team("2026-02-02", { store = store }))
+      local cold = insights.stats.reads - r0
+      assert.is_true(cold >= 8, "cold call read " .. cold)
+      local p1, r1 = insights.stats.parses, insights.stats.reads
+      assert(leadnotes.team("2026-02-02", { store = store }))
+      assert.are.equal(0, insights.stats.reads - r1)
+      assert.are.equal(0, insights.stats.parses - p1)
+      assert.is_true(p1 > p0)
+      -- dave's notes were never committed; committing them with git changes
+      -- no content: nothing is read again.
+      assert(sh("cd " .. q(dir) .. " && git add dave && " .. GIT_ENV .. " git commit -q -m dave"))
+      local r2 = insights.stats.reads
+      assert(leadnotes.team("2026-02-02", { store = store }))
+      assert.are.equal(0, insights.stats.reads - r2)
+      -- Change one note: that one is read again, alone.
+      write(dir, "alice/2026-01-19-one-on-one.org", ALICE_2 .. "** TODO One more thing\n")
+      local r4 = insights.stats.reads
+      local team = assert(leadnotes.team("2026-02-02", { store = store }))
+      assert.are.equal(1, insights.stats.reads - r4)
+      local r5 = insights.stats.reads
+      assert(leadnotes.team("2026-02-02", { store = store }))
+      assert.are.equal(0, insights.stats.reads - r5)
+      for _, e in ipairs(team) do
+        if e.dir == "alice" then assert.are.equal(3, e.open_items) end
+      end
+      write(dir, "alice/2026-01-19-one-on-one.org", ALICE_2)
+    end)
+
+    it("nudges: overdue one-on-ones, old open items, reviews due, career gaps", function()
+      local list = assert(leadnotes.nudges("2026-02-10", { store = store }))
+      local kinds = {}
+      for _, n in ipairs(list) do
+        kinds[n.person .. ":" .. n.kind] = n.text
+        assert.is_string(n.text)
+      end
+      assert.matches("22 days", kinds["alice:overdue"])
+      assert.matches("1 open item", kinds["alice:open_items"])
+      assert.matches("2026%-01%-05", kinds["alice:open_items"])
+      assert.matches("review", kinds["alice:review"])
+      assert.matches("19 days", kinds["bob:overdue"])
+      assert.is_nil(kinds["bob:review"])
+      assert.is_nil(kinds["alice:duty_gap"])
+      local later = assert(leadnotes.nudges("2026-03-10", { store = store }))
+      local gap = false
+      for _, n in ipairs(later) do
+        if n.person == "carol" and n.kind == "duty_gap" then gap = true end
+      end
+      assert.is_true(gap)
+    end)
+
+    it("the review notice follows the option", function()
+      config.setup({ review_notice_days = 3 })
+      local list = assert(leadnotes.nudges("2026-02-02", { store = store }))
+      for _, n in ipairs(list) do assert.is_not.equal("alice:review", n.person .. ":" .. n.kind) end
+      config.setup({})
+    end)
+  end)
+
+  describe("review packet", function()
+    it("dates each entry by when git first saw it", function()
+      local text = assert(leadnotes.packet("alice", "2026-01-01", "2026-01-31", { store = store }))
+      assert.matches("#+TITLE:", text, 1, true)
+      assert.matches("- [2026-01-07] one-on-one", text, 1, true)
+      assert.matches("(the note says 2026-01-05)", text, 1, true)
+      assert.matches("- [2026-01-07] Write the migration plan", text, 1, true)
+      assert.matches("- [2026-01-20] Ask for the budget numbers", text, 1, true)
+      assert.matches("* Action items closed (2)", text, 1, true)
+      assert.matches("- [2026-01-20] Review the on-call rota", text, 1, true)
+      assert.matches("- [2026-01-07] Clear writing in the design doc", text, 1, true)
+      assert.matches("- [2026-01-07] Shipped the importer", text, 1, true)
+      assert.matches("- [2026-01-20] Ran the incident review", text, 1, true)
+      -- Parsed back as org: one headline per section, no stray headline.
+      if leadnotes.core.parse_org then
+        local doc = leadnotes.core.parse_org(text)
+        for _, h in ipairs(doc.headlines) do assert.are.equal(1, h.level) end
+      end
+    end)
+
+    it("keeps to the period", function()
+      local text = assert(leadnotes.packet("alice", "2026-01-08", "2026-01-31", { store = store }))
+      assert.is_nil(text:find("Write the migration plan", 1, true))
+      assert.matches("* Meetings (1)", text, 1, true)
+      assert.matches("Ask for the budget numbers", text, 1, true)
+    end)
+
+    it("refuses a period that ends before it starts", function()
+      assert.has_error(function() leadnotes.packet("alice", "2026-02-01", "2026-01-01", { store = store }) end)
+    end)
+  end)
+
+  describe("template context", function()
+    it("gives the template open items, a prompt, nudges and the previous meeting", function()
+      local ctx = insights.template_context("one-on-one", "alice", "2026-02-10", { store = store })
+      assert.are.equal(2, #ctx.open_items)
+      assert.are.equal("2026-01-07", ctx.open_items[1].first_seen)
+      assert.are.equal(2, ctx.open_items[1].carried)
+      assert.is_string(ctx.prompt.id)
+      assert.is_string(ctx.prompt.text)
+      assert.is_true(#ctx.nudges >= 2)
+      assert.are.equal("2026-01-19", ctx.previous_meeting)
+    end)
+  end)
+end)
