@@ -815,7 +815,10 @@ local function person_entry(p, day)
     if not oldest or st.first_note.day < oldest then oldest = st.first_note.day end
   end
   local days_since = last and (day - last.day) or nil
-  local career_gap = true
+  -- A gap needs notes going back the whole window: a report met twice in
+  -- a fortnight has no gap yet.
+  local first_day = p.notes[1] and p.notes[1].day
+  local career_gap = first_day ~= nil and first_day <= day - CAREER_WINDOW
   for _, note in ipairs(p.notes) do
     if note.day <= day and note.day > day - CAREER_WINDOW and note.summary.career then career_gap = false end
   end
@@ -1106,6 +1109,12 @@ function M.template_context(kind, person, date_iso, opts)
   local ok, p = pcall(M.prompt, { context = context, person = person, date = date, store = store })
   if ok and p then out.prompt = { id = p.id, text = p.text, duties = p.duties, kind = p.kind } end
   local dirname = person_dir(store, person)
+  local prof = dirname and M.profile(store, dirname)
+  if prof and prof.exists then
+    out.role = prof.role
+    out.person = { role = prof.role, start_date = prof.start_date, cadence_days = prof.cadence_days,
+      next_review = prof.next_review }
+  end
   local nudges = dirname and M.nudges(date, { store = store, person = dirname })
   if nudges then
     for _, n in ipairs(nudges) do out.nudges[#out.nudges + 1] = { text = n.text, kind = n.kind } end

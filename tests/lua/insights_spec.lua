@@ -340,6 +340,38 @@ describe("insights", function()
     end)
   end)
 
+  describe("with the templates", function()
+    it("a new one-on-one lists the carried items and records its prompt, which is then not repeated", function()
+      local s2, dir2 = new_repo()
+      write(dir2, "fay/2026-02-02-one-on-one.org", "* Action items\n** TODO Draft the hiring plan\n** DONE Old thing\n")
+      git_commit(dir2, { "fay/2026-02-02-one-on-one.org" }, "2026-02-03", "fay")
+      local path = assert(s2:new_note("one-on-one", "fay", { date = "2026-02-16" }))
+      local f = assert(io.open(path, "rb"))
+      local text = f:read("*a")
+      f:close()
+      assert.matches("TODO Draft the hiring plan", text, 1, true)
+      assert.is_nil(text:find("Old thing", 1, true))
+      assert.matches("2026-02-03", text, 1, true) -- first seen by git, not the note's 02-02
+      local id = text:match(":PROMPT:%s*([%w%-_.]+)")
+      assert.is_string(id)
+      local p = assert(leadnotes.prompt({ person = "fay", date = "2026-02-16", store = s2 }))
+      assert.are.equal(id, p.id) -- the same day: the same prompt
+      assert(s2:save(path))
+      for d = 17, 28 do
+        local later = assert(leadnotes.prompt({ person = "fay", date = string.format("2026-02-%02d", d), store = s2 }))
+        assert.is_not.equal(id, later.id)
+      end
+      -- The carried item, saved in the new note, counts as carried twice now.
+      local items = assert(leadnotes.carry_over("fay", "2026-03-02", { store = s2 }))
+      local found
+      for _, item in ipairs(items) do if item.text == "Draft the hiring plan" then found = item end end
+      assert.are.equal(2, found.carried)
+      assert.are.equal("2026-02-03", found.first_seen)
+      if s2.close then s2:close() end
+      sh("rm -rf " .. q(dir2))
+    end)
+  end)
+
   describe("template context", function()
     it("gives the template open items, a prompt, nudges and the previous meeting", function()
       local ctx = insights.template_context("one-on-one", "alice", "2026-02-10", { store = store })
