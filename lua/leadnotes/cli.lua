@@ -115,9 +115,11 @@ local function fail(status, fmt, ...)
   error(setmetatable({ status = status, message = string.format(fmt, ...) }, Failure), 0)
 end
 local function usage_error(fmt, ...) fail(2, fmt, ...) end
-local function check(value, message, ...)
+-- value, or a failure with message when it is nil. Returns value and the
+-- second result only when value is not nil (render's cursor, new_note's).
+local function check(value, message)
   if value == nil then fail(1, "%s", tostring(message or "failed")) end
-  return value, message, ...
+  return value, message
 end
 
 -- Parses argv into {dir=, set={}, opts={}, words={}, help=}.
@@ -235,7 +237,8 @@ end
 function commands.insert(ctx, words)
   local kind, person = kind_and_person(words, "insert")
   local render = feature("render")
-  local text, cursor = check(common.call(render, kind, person, values_for(ctx, kind)))
+  local s = common.store(ctx.dir)
+  local text, cursor = check(common.call(render, kind, person, values_for(ctx, kind), { store = s }))
   ctx.out:write(text)
   print_cursor(ctx, cursor)
 end
@@ -266,7 +269,8 @@ end
 
 function commands.show(ctx, words)
   if #words ~= 2 then usage_error("show takes REV PATH") end
-  ctx.out:write(check(common.method(store(ctx), "show", words[1], note_path(ctx, words[2]))))
+  local text = check(common.method(store(ctx), "show", words[1], note_path(ctx, words[2])))
+  ctx.out:write(text)
 end
 
 function commands.diff(ctx, words)
@@ -318,7 +322,8 @@ function commands.packet(ctx, words)
   local person = common.person(name_words)
   local packet = feature("packet")
   store(ctx)
-  ctx.out:write(check(common.call(packet, person, from, to)))
+  local text = check(common.call(packet, person, from, to))
+  ctx.out:write(text)
 end
 
 function commands.sync(ctx, words)
@@ -369,69 +374,87 @@ function commands.demo(ctx)
   if api and api.setup then pcall(api.setup, { notes_dir = dir }) end
   local out = ctx.out
   if ctx.opts.quiet then out = { write = function() end } end
-  local function step(title, argv)
+  local quiet = { write = function() end }
+  local function capture()
+    local buf = { text = "" }
+    function buf:write(...) for _, v in ipairs({ ... }) do self.text = self.text .. tostring(v) end end
+    return buf
+  end
+  -- Shows `$ leadnotes ARGS` and what it prints (at most max_lines lines).
+  local function step(title, argv, max_lines)
     local shown = {}
     for i, a in ipairs(argv) do shown[i] = a:find("[%s']") and ("'" .. a .. "'") or a end
     out:write("\n$ leadnotes ", table.concat(shown, " "), "    # ", title, "\n")
-    local sub = { out = out, err = out, dir = dir }
-    local status = M.run(argv, sub)
-    if status ~= 0 then out:write("(", status == 1 and "failed" or "usage", ")\n") end
-    return status
-  end
-  out:write("leadnotes demo: notes folder ", dir, "\n")
-  local team = { "Dana Demo", "Alex Example", "Sam Sample" }
-  local s, err = common.store(dir)
-  if not s then out:write("(the store cannot be opened: ", tostring(err), ")\n") end
-  if s and pcall(function() return s.profile end) and type(s.profile) == "function" then
-    local starts = { "2026-02-02", "2025-06-16", "2026-10-05" }
-    for i, person in ipairs(team) do
-      pcall(s.profile, s, person, { role = "engineer", start = starts[i], cadence = "14" })
+    local buf = capture()
+    local status = M.run(argv, { out = buf, err = buf, dir = dir })
+    local lines = common.lines(buf.text)
+    for i, line in ipairs(lines) do
+      if max_lines and i > max_lines then
+        out:write("  ... (", #lines - max_lines, " more lines)\n")
+        break
+      end
+      out:write(line, "\n")
     end
-    out:write("(profiles written for ", table.concat(team, ", "), ")\n")
+    if status ~= 0 then out:write("(", status == 1 and "failed" or "usage", ")\n") end
+    return status, buf.text
   end
-  step("a filled one-on-one, as text to insert", { "insert", "one-on-one", "Dana Demo" })
-  step("an evaluation, with an asked field given", { "insert", "evaluation", "Dana Demo", "--set", "period=2026 H2" })
-  local path
-  do
-    out:write("\n$ leadnotes new one-on-one Dana Demo    # a dated note in Dana's folder\n")
-    local buf = { text = "" }
-    function buf:write(...) for _, v in ipairs({ ... }) do self.text = self.text .. tostring(v) end end
-    local status = M.run({ "new", "one-on-one", "Dana Demo" }, { out = buf, err = buf, dir = dir })
-    out:write(buf.text)
-    if status == 0 then path = buf.text:match("^([^\n]+)") end
-    if status ~= 0 then out:write("(failed)\n") end
+  local function day(offset) return os.date("%Y-%m-%d", os.time() + offset * 86400) end
+
+  out:write("leadnotes demo: a demo team in ", dir, "\n")
+  local s, err = common.store(dir)
+  if not s then out:write("(the notes store cannot be opened: ", tostring(err), ")\n") end
+  local team = {
+    { name = "Dana Demo", role = "Senior engineer", start_date = "2024-03-04", cadence_days = 14, next_review = day(10), last = -14 },
+    { name = "Alex Example", role = "Engineer", start_date = day(-40), cadence_days = 7, last = -12 },
+    { name = "Sam Sample", role = "Product designer", start_date = "2023-09-11", cadence_days = 14, last = -5 },
+  }
+  if s then
+    local profiles, profile_err = 0, nil
+    for _, p in ipairs(team) do
+      local ok, result, msg = pcall(common.method, s, "profile", p.name,
+        { role = p.role, start_date = p.start_date, cadence_days = p.cadence_days, next_review = p.next_review })
+      if ok and result then profiles = profiles + 1 else profile_err = ok and msg or result end
+    end
+    if profiles > 0 then
+      out:write("(profiles: Dana Demo, senior engineer, review in 10 days; Alex Example, started 40 days ago,\n",
+        " one-on-one every 7 days; Sam Sample, product designer)\n")
+    else
+      out:write("(no profiles: ", tostring(profile_err), ")\n")
+    end
+    local earlier = 0
+    for _, p in ipairs(team) do
+      local buf = capture()
+      if M.run({ "new", "one-on-one", p.name, "--set", "date=" .. day(p.last) }, { out = buf, err = quiet, dir = dir }) == 0
+        and M.run({ "save", buf.text:match("^([^\n]+)") }, { out = quiet, err = quiet, dir = dir }) == 0 then
+        earlier = earlier + 1
+      end
+    end
+    if earlier > 0 then out:write("(earlier one-on-ones written and saved: 14, 12 and 5 days ago)\n") end
   end
+
+  step("a filled one-on-one, to insert where you are", { "insert", "one-on-one", "Dana Demo" }, 22)
+  step("an evaluation; --set answers an asked field", { "insert", "evaluation", "Dana Demo", "--set", "period=" .. os.date("%Y") .. " H2" }, 14)
+  local status, printed = step("today's one-on-one, as a dated file in Dana's folder", { "new", "one-on-one", "Dana Demo" })
+  local path = status == 0 and printed:match("^([^\n]+)") or nil
   if path then
     local f = io.open(path, "a")
     if f then
-      f:write("\n* Notes\nDana wants to lead the next design review.\n")
+      f:write("Dana wants to lead the next design review.\n")
       f:close()
-      out:write("(the demo writes a line into the note, as you would in your editor)\n")
+      out:write("(you write in it; the demo adds a line)\n")
     end
-    step("commit it", { "save", path })
-    step("what happened to Dana's notes", { "history", "Dana Demo" })
-  end
-  local made = {}
-  for _, person in ipairs({ "Alex Example", "Sam Sample" }) do
-    local buf = { text = "" }
-    function buf:write(...) for _, v in ipairs({ ... }) do self.text = self.text .. tostring(v) end end
-    local quiet = { write = function() end }
-    if M.run({ "new", "one-on-one", person }, { out = buf, err = quiet, dir = dir }) == 0
-      and M.run({ "save", buf.text:match("^([^\n]+)") }, { out = quiet, err = quiet, dir = dir }) == 0 then
-      made[#made + 1] = person
-    end
-  end
-  if #made > 0 then
-    out:write("\n(one-on-ones for ", table.concat(made, " and "), " made and saved the same way)\n")
+    step("saving commits it (an editor does this on write)", { "save", path })
+    step("Dana's notes over time", { "history", "Dana Demo" })
   end
   step("the whole team at a glance", { "team" })
   step("what needs attention", { "nudges" })
-  step("a leadership prompt for today", { "prompt" })
+  step("a leadership prompt", { "prompt", "--person", "Alex Example" })
   if ctx.opts.keep or ctx.explicit_dir then
     out:write("\nThe demo notes stay in ", dir, "\n")
   else
     common.reset()
     os.execute("rm -rf '" .. dir:gsub("/notes$", "") .. "'")
+    out:write("\n(the demo folder is removed; `leadnotes demo --keep` keeps it)\n")
   end
 end
 

@@ -123,7 +123,7 @@ describe("cli", function()
     local path = out:match("^([^\n]+)\n$")
     assert.truthy(path, "one line: the path")
     assert.matches("^" .. dir:gsub("%p", "%%%0") .. "/", path)
-    assert.matches(os.date("%Y-%m-%d") .. "%-one%-on%-one%.org$", path)
+    assert.matches(os.date("%Y%%-%m%%-%d") .. "%-one%-on%-one%.org$", path)
     local original = assert(slurp(path))
     assert.matches("Dana", original)
 

@@ -90,11 +90,15 @@ test(":Lead one-on-one Dana Demo opens a new dated note, filled, cursor on the m
   asked = {}
   vim.cmd("Lead one-on-one Dana Demo")
   local name = api.nvim_buf_get_name(0)
-  truthy(name:find(os.date("%Y-%m-%d") .. "%-one%-on%-one%.org$"), "a dated one-on-one file, got " .. name)
+  truthy(name:find(os.date("%Y%%-%m%%-%d") .. "%-one%-on%-one[%-%d]*%.org$"), "a dated one-on-one file, got " .. name)
   truthy(common.relative(vim.fn.resolve(name), vim.fn.resolve(nvim.notes_dir())), "under the notes folder: " .. name)
   truthy(text():find("Dana"), "the person's name is in the note")
   eq(nil, text():find("{{cursor}}", 1, true), "the cursor mark is removed")
   eq(nil, text():find("{{", 1, true), "no unrendered tag")
+  -- The cursor is where the template put its mark: on the first line to fill.
+  local row = api.nvim_win_get_cursor(0)[1]
+  truthy(row > 1, "the cursor moved into the note (row " .. row .. ")")
+  vim.cmd("write")
 end)
 
 test(":write of a note commits it; git log sees it and git status stays clean", function()
@@ -206,6 +210,11 @@ test("person completion offers the people of the notes folder, names with spaces
   local typed = first:sub(1, 2)
   local c = nvim.complete(typed, "Lead history " .. typed, 13 + #typed)
   truthy(vim.tbl_contains(c, first), "completes " .. first)
+  -- Typed with a space, "Dana D" completes the last word of Dana-Demo.
+  c = nvim.complete("D", "Lead history Dana D", 19)
+  truthy(vim.tbl_contains(c, "Demo"), "completes 'Dana D' to 'Dana Demo', got " .. vim.inspect(c))
+  vim.cmd("Lead history Dana Demo")
+  truthy(text():find("History of Dana Demo", 1, true), ":Lead history with a spaced name")
 end)
 
 test(":Lead team and :Lead nudges open dashboards; :Lead prompt a floating window", function()

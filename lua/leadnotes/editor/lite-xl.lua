@@ -98,7 +98,7 @@ local function insert(kind)
     ask_fields(kind, function(values)
       local render, err = common.feature("render")
       if not render then report(err) return end
-      local text, cursor = common.call(render, kind, person, values)
+      local text, cursor = common.call(render, kind, person, values, { store = common.store(notes_dir()) })
       if not text then report(cursor) return end
       local line, col = view.doc:get_selection()
       view.doc:insert(line, col, text)

@@ -126,7 +126,7 @@ function M.insert(kind, person)
   if not render then return end
   with_person(person, function(name)
     ask_fields(kind, function(values)
-      local text, cursor = common.call(render, kind, name, values)
+      local text, cursor = common.call(render, kind, name, values, { store = common.store(M.notes_dir()) })
       if not text then notify(cursor) return end
       local lines = common.lines(text)
       local win = api.nvim_get_current_win()
@@ -480,7 +480,10 @@ function M.command(opts)
   if not ok then notify(err) end
 end
 
-local function starts_with(s, prefix) return s:sub(1, #prefix):lower() == prefix:lower() end
+-- Case-insensitive prefix test where a space and a "-" are the same (a
+-- person's folder is the name with spaces folded to "-").
+local function fold(s) return (s:lower():gsub("%s", "-")) end
+local function starts_with(s, prefix) return fold(s:sub(1, #prefix)) == fold(prefix) end
 
 -- Candidates for the word under the cursor; typed is the whole text typed
 -- for a multi-word argument, lead the last word of it.

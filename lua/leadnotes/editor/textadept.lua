@@ -71,7 +71,7 @@ function M.insert(kind)
   if not values then return end
   local render, err = common.feature("render")
   if not render then report(err) return end
-  local text, cursor = common.call(render, kind, person, values)
+  local text, cursor = common.call(render, kind, person, values, { store = common.store(notes_dir()) })
   if not text then report(cursor) return end
   local line = buffer:line_from_position(buffer.current_pos)
   buffer:add_text(text)

@@ -60,7 +60,7 @@ local function insert(kind, person)
   if not kind or not person then report("usage: :lead insert KIND NAME") return end
   local render, err = common.feature("render")
   if not render then report(err) return end
-  local text, cursor = common.call(render, kind, person, values_for(kind))
+  local text, cursor = common.call(render, kind, person, values_for(kind), { store = common.store(notes_dir()) })
   if not text then report(cursor) return end
   local win = vis.win
   local pos = win.selection.pos or 0
