@@ -73,10 +73,12 @@ static compiled *compile_at(lua_State *L, int idx, const char *name, size_t name
 	ln_error err;
 
 	if (ln_template_compile(&c->t, src, len, &err) < 0) {
+		/* The message carries its own position: no "file:line:" of the caller. */
 		if (err.line > 0)
-			luaL_error(L, "%s:%d:%d: %s", c->name, err.line, err.column, err.message);
+			lua_pushfstring(L, "%s:%d:%d: %s", c->name, err.line, err.column, err.message);
 		else
-			luaL_error(L, "%s: %s", c->name, err.message);
+			lua_pushfstring(L, "%s: %s", c->name, err.message);
+		lua_error(L);
 	}
 	return c;
 }
@@ -352,7 +354,8 @@ static int render_with(lua_State *L, const ln_template *t, int data_idx, int par
 	rc = ln_template_render(buf, t, &iface, (ln_template_value)data_idx, flags, &err);
 	if (rc < 0) {
 		ln_buf_free(buf);
-		return luaL_error(L, "%s: %s", fn, err.message);
+		lua_pushfstring(L, "%s: %s", fn, err.message);
+		return lua_error(L);
 	}
 	lua_pushlstring(L, buf->ptr ? buf->ptr : "", buf->size);
 	ln_buf_free(buf);
