@@ -1,0 +1,147 @@
+/* team: the listing the team view's cache is keyed by, checked against
+ * `git rev-parse HEAD:<path>` and `git status`. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "leadnotes/team.h"
+
+static int passed, failed;
+
+#define CHECK(cond, name)                                                    \
+	do {                                                                     \
+		if (cond) {                                                          \
+			passed++;                                                        \
+		} else {                                                             \
+			failed++;                                                        \
+			fprintf(stderr, "FAIL %s:%d: %s (%s)\n", __FILE__, __LINE__, name, #cond); \
+		}                                                                    \
+	} while (0)
+
+static char root[256];
+
+/* The first line printed by a shell command run in the notes folder. */
+static void run_line(char *out, size_t size, const char *cmd)
+{
+	char full[1024];
+	FILE *p;
+
+	snprintf(full, sizeof(full), "cd '%s' && %s 2>/dev/null", root, cmd);
+	out[0] = '\0';
+	p = popen(full, "r");
+	if (!p)
+		return;
+	if (!fgets(out, (int)size, p))
+		out[0] = '\0';
+	pclose(p);
+	out[strcspn(out, "\n")] = '\0';
+}
+
+/* Writes a file dated a minute ago, so that the index written by a save
+ * right after is newer than it (else git calls the entry racy). */
+static void write_file(const char *rel, const char *text)
+{
+	char path[512];
+	struct timespec times[2];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", root, rel);
+	f = fopen(path, "wb");
+	if (f) {
+		fputs(text, f);
+		fclose(f);
+	}
+	clock_gettime(CLOCK_REALTIME, &times[0]);
+	times[0].tv_sec -= 60;
+	times[1] = times[0];
+	utimensat(AT_FDCWD, path, times, 0);
+}
+
+static const ln_team_file *find(const ln_team_files *files, const char *path)
+{
+	size_t i;
+
+	for (i = 0; i < files->count; i++)
+		if (strcmp(files->items[i].path, path) == 0)
+			return &files->items[i];
+	return NULL;
+}
+
+int main(void)
+{
+	ln_store *store = NULL;
+	ln_team_files files = { NULL, 0 };
+	ln_error err;
+	const ln_team_file *f;
+	char expect[128], sub[512];
+	size_t i;
+	int sorted = 1;
+
+	snprintf(root, sizeof(root), "/tmp/leadnotes-test-team-%ld", (long)getpid());
+	if (ln_store_open(&store, root, &err) < 0) {
+		fprintf(stderr, "cannot open a store: %s\n", err.message);
+		return 1;
+	}
+	snprintf(sub, sizeof(sub), "%s/alice", root);
+	mkdir(sub, 0700);
+	snprintf(sub, sizeof(sub), "%s/bob", root);
+	mkdir(sub, 0700);
+	write_file("alice/2026-01-05-one-on-one.org", "* TODO one\n");
+	write_file("alice/profile.org", "* Profile\n");
+	write_file("bob/2026-01-06-one-on-one.org", "- [ ] two\n");
+	CHECK(ln_store_save(store, "alice/2026-01-05-one-on-one.org", NULL, NULL, &err) == 0, "team: save");
+	CHECK(ln_store_save(store, "alice/profile.org", NULL, NULL, &err) == 0, "team: save");
+	CHECK(ln_store_save(store, "bob/2026-01-06-one-on-one.org", NULL, NULL, &err) == 0, "team: save");
+	run_line(expect, sizeof(expect), "git status --porcelain");
+	CHECK(expect[0] == '\0', "team: git status is clean after the saves");
+
+	CHECK(ln_team_files_list(&files, store, NULL, &err) == 0, "team: lists the folder");
+	CHECK(files.count == 3, "team: three files");
+	for (i = 1; i < files.count; i++)
+		if (strcmp(files.items[i - 1].path, files.items[i].path) >= 0)
+			sorted = 0;
+	CHECK(sorted, "team: sorted by path");
+	f = find(&files, "alice/2026-01-05-one-on-one.org");
+	run_line(expect, sizeof(expect), "git rev-parse HEAD:alice/2026-01-05-one-on-one.org");
+	CHECK(f && strcmp(f->blob, expect) == 0, "team: blob id equals git rev-parse HEAD:path");
+	CHECK(f && !f->dirty, "team: a saved file is clean");
+	CHECK(f && f->stat[0], "team: a stat signature is given");
+	ln_team_files_free(&files);
+
+	/* Edit one, add one, delete one. */
+	write_file("alice/2026-01-05-one-on-one.org", "* TODO one\n* TODO two more\n");
+	write_file("bob/2026-01-20-one-on-one.org", "new\n");
+	snprintf(sub, sizeof(sub), "%s/alice/profile.org", root);
+	unlink(sub);
+	CHECK(ln_team_files_list(&files, store, NULL, &err) == 0, "team: lists again");
+	f = find(&files, "alice/2026-01-05-one-on-one.org");
+	run_line(expect, sizeof(expect), "git rev-parse HEAD:alice/2026-01-05-one-on-one.org");
+	CHECK(f && f->dirty && strcmp(f->blob, expect) == 0, "team: an edited file is dirty, with HEAD's blob");
+	f = find(&files, "bob/2026-01-20-one-on-one.org");
+	CHECK(f && f->dirty && f->blob[0] == '\0', "team: a new file is dirty, without a blob");
+	CHECK(find(&files, "alice/profile.org") == NULL, "team: a deleted file is not listed");
+	f = find(&files, "bob/2026-01-06-one-on-one.org");
+	CHECK(f && !f->dirty, "team: an untouched file stays clean");
+	ln_team_files_free(&files);
+
+	CHECK(ln_team_files_list(&files, store, "bob", &err) == 0 && files.count == 2, "team: one person's folder");
+	CHECK(files.count == 2 && strncmp(files.items[0].path, "bob/", 4) == 0, "team: paths stay relative to the notes folder");
+	ln_team_files_free(&files);
+	CHECK(ln_team_files_list(&files, store, "nobody", &err) == 0 && files.count == 0, "team: a missing folder is empty");
+	ln_team_files_free(&files);
+	CHECK(ln_team_files_list(&files, store, "../etc", &err) == LN_EINVALID, "team: a folder outside is refused");
+	CHECK(ln_team_files_list(&files, store, "/etc", &err) == LN_EINVALID, "team: an absolute folder is refused");
+	CHECK(ln_team_files_list(&files, store, "a//b", &err) == LN_EINVALID, "team: an empty part is refused");
+	ln_team_files_free(NULL);
+
+	ln_store_free(store);
+	snprintf(sub, sizeof(sub), "rm -rf '%s'", root);
+	if (system(sub) != 0)
+		fprintf(stderr, "could not remove %s\n", root);
+	printf("%d passed, %d failed\n", passed, failed);
+	return failed ? 1 : 0;
+}
