@@ -327,33 +327,25 @@ function commands.packet(ctx, words)
 end
 
 function commands.sync(ctx, words)
-  local result = check(common.method(store(ctx), "sync", words[1]))
-  if type(result) == "table" then
-    ctx.out:write(string.format("synced%s\n", result.summary and (": " .. result.summary) or ""))
-    for _, path in ipairs(result.conflicts or {}) do ctx.out:write("conflict to resolve: ", path, "\n") end
-  else
-    ctx.out:write("synced\n")
-  end
+  local remote = words[1] or (common.api() and require("leadnotes.config").options.remote) or nil
+  local result = check(common.method(store(ctx), "sync", remote))
+  ctx.out:write(common.sync_summary(result), "\n")
+  if type(result) == "table" and type(result.conflicts) == "table" and #result.conflicts > 0 then ctx.status = 1 end
 end
 
 function commands.seal(ctx, words)
   if #words ~= 1 then usage_error("seal takes PATH") end
-  local result = check(common.method(store(ctx), "seal", note_path(ctx, words[1])))
-  ctx.out:write("sealed ", words[1], type(result) == "table" and result.tag and (" as " .. result.tag) or "", "\n")
+  local tag = check(common.method(store(ctx), "seal", note_path(ctx, words[1])))
+  ctx.out:write("sealed ", words[1], type(tag) == "string" and (" as " .. tag) or "", "\n")
 end
 
 function commands.verify(ctx, words)
   if #words ~= 1 then usage_error("verify takes PATH") end
-  local ok, detail = common.method(store(ctx), "verify", note_path(ctx, words[1]))
-  if ok == nil then fail(1, "%s", detail or "cannot verify") end
-  if ok == true or (type(ok) == "table" and ok.ok) then
-    ctx.out:write("unchanged since it was sealed\n")
-  else
-    local diff = type(ok) == "table" and ok.diff or detail
-    ctx.out:write("changed since it was sealed\n")
-    if type(diff) == "string" then ctx.out:write(diff) end
-    ctx.status = 1
-  end
+  local result = check(common.method(store(ctx), "verify", note_path(ctx, words[1])))
+  local verdict, diff = common.verify_verdict(result)
+  ctx.out:write(verdict, "\n")
+  if diff then ctx.out:write(diff) end
+  if not (type(result) == "table" and result.sealed and result.unchanged) and result ~= true then ctx.status = 1 end
 end
 
 -- The demo: a demo team in a temporary folder, each step shown as the

@@ -221,6 +221,26 @@ function M.prompt_lines(p)
   return lines
 end
 
+-- One line about a store:sync() result (leadnotes.sync.summary when built).
+function M.sync_summary(result)
+  local ok, sync = pcall(require, "leadnotes.sync")
+  if ok and type(sync.summary) == "function" and type(result) == "table" then
+    local fine, line = pcall(sync.summary, result)
+    if fine then return (line:gsub("^%(leadnotes%)%s*", "")) end
+  end
+  return "synced"
+end
+
+-- What store:verify() found, as one line, and the diff when it changed.
+function M.verify_verdict(result)
+  if result == true then return "unchanged since it was sealed" end
+  if type(result) ~= "table" then return "changed since it was sealed" end
+  if not result.sealed then return "not sealed: seal it first (leadnotes seal PATH, :Lead seal)" end
+  local tag = result.tag and (" (" .. result.tag .. ")") or ""
+  if result.unchanged then return "unchanged since it was sealed" .. tag end
+  return "changed since it was sealed" .. tag, result.diff
+end
+
 -- Split text into lines (a final newline does not make an empty last line).
 function M.lines(text)
   local out = {}

@@ -398,6 +398,50 @@ local function store_method(name, ...)
   return result, err
 end
 
+-- The leadnotes command line, for work done in a separate process.
+local function cli_exe()
+  local exe = vim.fn.exepath("leadnotes")
+  if exe ~= "" then return exe end
+  local api_table = common.api()
+  local root = api_table and api_table.root
+  for _, abi in ipairs({ "lua5.4", "luajit", "lua5.3" }) do
+    local candidate = root and (root .. "/build/" .. abi .. "/bin/leadnotes")
+    if candidate and vim.fn.executable(candidate) == 1 then return candidate end
+  end
+  return nil
+end
+
+-- Auto-sync (option auto_sync): a burst of saves makes one sync, run by the
+-- command line in a job, so editing never waits for the network.
+local auto
+local function auto_sync_saved()
+  local ok, sync = pcall(require, "leadnotes.sync")
+  if not ok or type(sync.debouncer) ~= "function" then return end
+  if not auto then
+    auto = sync.debouncer({
+      start = function(ms, fn) return vim.defer_fn(fn, ms) end,
+      stop = function(timer) pcall(function() timer:stop() timer:close() end) end,
+      run = function(done)
+        local exe = cli_exe()
+        if not exe then
+          notify("auto-sync: the leadnotes command line is not built (cmake --build --preset default)")
+          return done()
+        end
+        local errors = {}
+        local job = vim.fn.jobstart(sync.command(M.notes_dir(), nil, exe), {
+          on_stderr = function(_, data) for _, l in ipairs(data or {}) do if l ~= "" then errors[#errors + 1] = l end end end,
+          on_exit = function(_, code)
+            if code ~= 0 then notify("auto-sync: " .. (errors[1] or ("exit " .. code)):gsub("^leadnotes:%s*", "")) end
+            done()
+          end,
+        })
+        if job <= 0 then notify("auto-sync: cannot start " .. exe) done() end
+      end,
+    })
+  end
+  auto.saved()
+end
+
 -- Commit the file just written (BufWritePost for files under the folder).
 function M.on_write(_, file)
   local ok, config = pcall(require, "leadnotes.config")
@@ -409,6 +453,7 @@ function M.on_write(_, file)
   if type(commit) == "table" then
     vim.b.leadnotes_last_commit = commit.id
     api.nvim_echo({ { "(leadnotes) committed " .. (commit.short or "") .. " " .. (commit.summary or ""), "Comment" } }, false, {})
+    auto_sync_saved()
   end
 end
 
@@ -434,28 +479,26 @@ local subcommands = {
   nudges = { run = function() M.nudges() end },
   packet = { person = true, run = function(words) M.packet(words) end },
   sync = { run = function(words)
-    local result = store_method("sync", words[1])
+    local result = store_method("sync", words[1] or require("leadnotes.config").options.remote)
     if result ~= nil then
-      notify("synced", vim.log.levels.INFO)
-      for _, p in ipairs(type(result) == "table" and result.conflicts or {}) do notify("conflict to resolve: " .. p, vim.log.levels.WARN) end
+      local conflicts = type(result) == "table" and result.conflicts or {}
+      notify(common.sync_summary(result), #conflicts > 0 and vim.log.levels.WARN or vim.log.levels.INFO)
     end
   end },
   seal = { run = function()
     local path = current_note()
     if not path then notify("open the evaluation to seal") return end
-    if store_method("seal", path) ~= nil then notify("sealed " .. path, vim.log.levels.INFO) end
+    local tag = store_method("seal", path)
+    if tag ~= nil then notify("sealed as " .. tostring(tag), vim.log.levels.INFO) end
   end },
   verify = { run = function()
     local path = current_note()
     if not path then notify("open the evaluation to verify") return end
-    local ok, detail = store_method("verify", path)
-    if ok == true or (type(ok) == "table" and ok.ok) then
-      notify("unchanged since it was sealed", vim.log.levels.INFO)
-    elseif ok ~= nil then
-      local diff = type(ok) == "table" and ok.diff or detail
-      notify("changed since it was sealed", vim.log.levels.WARN)
-      if type(diff) == "string" then scratch("leadnotes://verify", common.lines(diff), "diff") end
-    end
+    local result = store_method("verify", path)
+    if result == nil then return end
+    local verdict, diff = common.verify_verdict(result)
+    notify(verdict, diff and vim.log.levels.WARN or vim.log.levels.INFO)
+    if diff then scratch("leadnotes://verify", common.lines(diff), "diff") end
   end },
   health = { run = function() vim.cmd("checkhealth leadnotes") end },
 }
