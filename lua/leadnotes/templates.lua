@@ -64,8 +64,9 @@ end
 
 local function user_dir()
   local dir = config.options.templates_dir
-  if type(dir) == "string" and dir ~= "" then return dir end
-  return nil
+  if type(dir) ~= "string" or dir == "" then return nil end
+  if dir:sub(1, 2) == "~/" and os.getenv("HOME") then dir = os.getenv("HOME") .. dir:sub(2) end
+  return dir
 end
 
 -- The template `name` in `format`: the user's first unless builtin_only.
