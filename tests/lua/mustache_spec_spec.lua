@@ -36,7 +36,8 @@ end
 
 local counted = { required = 0 }
 
-describe("mustache spec", function()
+-- Test names read "mustache spec: sections: Deeply Nested Contexts".
+describe("mustache spec:", function()
   for _, module in ipairs(modules) do
     local tests = load_module(module.file)
     local label = module.file:gsub("^~", "")
