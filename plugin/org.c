@@ -793,6 +793,10 @@ static int kw_sequence(ln_org_doc *doc, kwset *set, slice value)
 			i++;
 		w.n = (size_t)(value.s + i - w.s);
 		if (w.n == 1 && w.s[0] == '|') {
+			/* A second "|" is, for org, a done keyword of its own
+			 * (though never in a headline). */
+			if (seen_bar && kw_push(doc, &set->done, &set->ndone, &set->done_cap, w) < 0)
+				return -1;
 			seen_bar = 1;
 			continue;
 		}

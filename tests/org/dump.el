@@ -81,7 +81,12 @@
 
 (let* ((out (car command-line-args-left))
        (files (cdr command-line-args-left))
-       (result (mapcar (lambda (f) (cons (file-name-nondirectory f) (leadnotes-dump--file f)))
+       (result (mapcar (lambda (f)
+                         (cons (file-name-nondirectory f)
+                               ;; org-element itself fails on some input
+                               ;; (a timestamp it cannot read): say so.
+                               (condition-case e (leadnotes-dump--file f)
+                                 (error (list (cons "error" (error-message-string e)))))))
                        files)))
   (setq command-line-args-left nil)
   (with-temp-file out

@@ -1,0 +1,57 @@
+-- Random differential test against Emacs: writes COUNT (default 300) org
+-- files stitched together from tricky lines, then runs compare.lua on them.
+-- Not part of ctest (it is slower and meant for hunting differences):
+--   LEADNOTES_BUILD_DIR=build/lua5.4 lua5.4 tests/org/random.lua [COUNT] [SEED]
+local count = tonumber(arg[1]) or 300
+local seed = tonumber(arg[2]) or os.time()
+math.randomseed(seed)
+
+local pieces = {
+  "* ", "** ", "*** ", "*", "**x", " * ", "*\t",
+  "TODO ", "DONE ", "NEXT ", "WAIT ", "TODO", "todo ", "COMMENT", "COMMENT ", "[#A] ", "[#b]", "[#] ",
+  "Title", "title words", ":tag:", ":a:b:", " :x:", "\t:y:", "::", ":", " ", "\t", "[50%]",
+  "SCHEDULED: ", "DEADLINE: ", "CLOSED: ", "scheduled: ", "<2026-11-28 Sat>", "[2026-11-28 Sat 10:00]",
+  "<2026-11-28 Sat 10:00-11:00 +1w>", "--", "<2026-11-28", "<soon>", ">", "]", "<%%(x)>",
+  ":PROPERTIES:", ":END:", ":end:", ":KEY: value", ":K:", ":LOGBOOK:", ":A-B:",
+  "#+BEGIN_SRC", "#+END_SRC", "#+begin_example", "#+end_example", "#+BEGIN_QUOTE", "#+END_QUOTE",
+  "#+BEGIN_NOTE", "#+END_NOTE", "#+BEGIN_VERSE", "#+END_VERSE", "#+BEGIN: dyn", "#+END:",
+  "#+TODO: ", "#+SEQ_TODO: ", "#+TYP_TODO: ", "NEXT(n)", "WAIT(w@/!)", "|", "| DONE",
+  "\\begin{x}", "\\end{x}", "+--+", "|a|", "----------",
+  "- ", "+ ", "1. ", "2) ", "  ", "    ", "[ ] ", "[X] ", "[-] ", "[x] ", "[ ]", "[@3] ", "item text", "a :: b",
+  "# comment", ": fixed", "[fn:1] note", "text", "\195\169t\195\169", ":\195\169quipe:", "[#\195\169] ",
+  "\t- [ ] ", "  #+BEGIN_SRC", "   :END:", "#+NAME: x", "CLOCK: [2026-11-28 Sat 10:00]",
+}
+
+-- How lines start: mostly something org cares about at column 0.
+local starts = {
+  "* ", "** ", "* TODO ", "* DONE ", "*** NEXT ", "* COMMENT ", "* [#A] ",
+  "SCHEDULED: ", "DEADLINE: ", "  CLOSED: ", ":PROPERTIES:", ":END:", ":KEY: ", ":LOGBOOK:",
+  "#+BEGIN_SRC", "#+END_SRC", "#+BEGIN_QUOTE", "#+END_QUOTE", "#+BEGIN_EXAMPLE", "#+END_EXAMPLE",
+  "#+BEGIN: x", "#+END:", "#+TODO: ", "#+SEQ_TODO: ", "#+TYP_TODO: ",
+  "- [ ] ", "+ [X] ", "1. [-] ", "  - [ ] ", " * [ ] ", "- ", "\t+ [ ] ", "   #+END_SRC", "  :END:",
+  "  :DRAWER:", "#+begin_verse", "#+end_verse", "#+BEGIN_COMMENT", "#+END_COMMENT", "# ", ": ", "\\begin{x}", "\\end{x}", "+--+", "| ", "",
+}
+
+local function line()
+  local parts = { starts[math.random(#starts)] }
+  for i = 2, math.random(1, 5) do parts[i] = pieces[math.random(#pieces)] end
+  return table.concat(parts)
+end
+
+local dir = os.tmpname()
+os.remove(dir)
+assert(os.execute("mkdir -p '" .. dir .. "'"))
+for i = 1, count do
+  local lines = {}
+  for k = 1, math.random(1, 30) do lines[k] = line() end
+  local f = assert(io.open(string.format("%s/r%04d.org", dir, i), "wb"))
+  f:write(table.concat(lines, "\n"), math.random(2) == 1 and "\n" or "")
+  f:close()
+end
+io.write("seed ", seed, ", files in ", dir, "\n")
+io.flush()
+local interp = os.getenv("LEADNOTES_LUA_INTERP") or "lua5.4"
+local source = os.getenv("LEADNOTES_SOURCE_DIR") or "."
+local ok = os.execute(interp .. " " .. source .. "/tests/org/compare.lua '" .. dir .. "'")
+if ok == true or ok == 0 then os.execute("rm -rf '" .. dir .. "'") end
+os.exit((ok == true or ok == 0) and 0 or 1)
