@@ -5,12 +5,14 @@
 # crash (the input is kept; see the message for making it a regression).
 #
 # Usage: scripts/fuzz.sh [NAME...]        NAME: template, org, person_dir...
-# Environment: FUZZ_RUNS (default 10000000 executions per harness) and
-# FUZZ_BUILD (default build/fuzz). Harnesses run one at a time, niced, to
+# Environment: FUZZ_RUNS (default 10000000 executions per harness),
+# FUZZ_SECONDS (a time cap per harness, default none) and FUZZ_BUILD
+# (default build/fuzz). Harnesses run one at a time, niced, to
 # leave the machine usable.
 set -eu
 cd "$(dirname "$0")/.."
 runs=${FUZZ_RUNS:-10000000}
+seconds=${FUZZ_SECONDS:-604800}
 build=${FUZZ_BUILD:-build/fuzz}
 command -v clang >/dev/null || { echo "fuzz.sh: clang is not installed (apt-get install clang libclang-rt-14-dev)" >&2; exit 2; }
 cmake -S . -B "$build" -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLEADNOTES_FUZZ=ON >/dev/null
@@ -27,7 +29,7 @@ for name in "$@"; do
 	log="$build/long/$name.log"
 	echo "fuzz.sh: $name, $runs executions (log: $log)"
 	if ASAN_OPTIONS=detect_leaks=1 nice -n 19 sh tests/fuzz/run_fuzzer.sh "$build/tests/fuzz/fuzz_$name" \
-		"tests/fuzz/corpus/$name" "$build/long/$name" 604800 -runs="$runs" >"$log" 2>&1; then
+		"tests/fuzz/corpus/$name" "$build/long/$name" "$seconds" -runs="$runs" >"$log" 2>&1; then
 		result=ok
 	else
 		result="CRASH (inputs in $build/long/$name/crashes/)"

@@ -9,8 +9,9 @@
  * exit, so anything still allocated was leaked by the module), and proves
  * that the module loaded is the sanitized one.
  *
- * Usage, like lua(1) for a script: lua_host SCRIPT [ARGS...]. The global
- * `arg` is set as lua.c sets it (arg[0] the script, arg[-1] this program),
+ * Usage, like lua(1) for a script: lua_host [-e CHUNK]... SCRIPT [ARGS...].
+ * Each CHUNK runs first, in order; the global `arg` is set as lua.c sets it
+ * (arg[0] the script, negative indexes the interpreter and its options),
  * and the script receives ARGS as `...`. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,13 +42,34 @@ static int host_traceback(lua_State *L)
 	return 1;
 }
 
+/* Runs the chunk on top of the stack with nargs arguments above it, through
+ * the traceback handler; prints the error. Returns 0 or 1. */
+static int host_call(lua_State *L, const char *prog, int nargs)
+{
+	int base = lua_gettop(L) - nargs;
+	int status;
+	lua_pushcfunction(L, host_traceback);
+	lua_insert(L, base);
+	status = lua_pcall(L, nargs, 0, base);
+	lua_remove(L, base);
+	if (status != 0) {
+		const char *msg = lua_tostring(L, -1);
+		fprintf(stderr, "%s: %s\n", prog, msg ? msg : "(error object is not a string)");
+		lua_pop(L, 1);
+		return 1;
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	lua_State *L;
-	int i, status, base;
+	int i, script, status = 0;
 
-	if (argc < 2) {
-		fprintf(stderr, "usage: %s SCRIPT [ARGS...]\n", argv[0]);
+	for (script = 1; script + 1 < argc && strcmp(argv[script], "-e") == 0; script += 2)
+		;
+	if (script >= argc || strcmp(argv[script], "-e") == 0) {
+		fprintf(stderr, "usage: %s [-e CHUNK]... SCRIPT [ARGS...]\n", argv[0]);
 		return 2;
 	}
 	L = luaL_newstate();
@@ -57,26 +79,32 @@ int main(int argc, char **argv)
 	}
 	luaL_openlibs(L);
 
-	lua_createtable(L, argc - 2, 2);
-	lua_pushstring(L, argv[0]);
-	lua_rawseti(L, -2, -1);
-	for (i = 1; i < argc; i++) {
+	lua_createtable(L, argc - script - 1, script + 1);
+	for (i = 0; i < argc; i++) {
 		lua_pushstring(L, argv[i]);
-		lua_rawseti(L, -2, i - 1);
+		lua_rawseti(L, -2, i - script);
 	}
 	lua_setglobal(L, "arg");
 
-	lua_pushcfunction(L, host_traceback);
-	base = lua_gettop(L);
-	status = luaL_loadfile(L, argv[1]);
-	if (status == 0) {
-		for (i = 2; i < argc; i++)
-			lua_pushstring(L, argv[i]);
-		status = lua_pcall(L, argc - 2, 0, base);
+	for (i = 1; i < script && status == 0; i += 2) {
+		if (luaL_loadbuffer(L, argv[i + 1], strlen(argv[i + 1]), "=(command line)") != 0) {
+			fprintf(stderr, "%s: %s\n", argv[0], lua_tostring(L, -1));
+			lua_pop(L, 1);
+			status = 1;
+		} else {
+			status = host_call(L, argv[0], 0);
+		}
 	}
-	if (status != 0) {
-		const char *msg = lua_tostring(L, -1);
-		fprintf(stderr, "%s: %s\n", argv[0], msg ? msg : "(error object is not a string)");
+	if (status == 0) {
+		if (luaL_loadfile(L, argv[script]) != 0) {
+			fprintf(stderr, "%s: %s\n", argv[0], lua_tostring(L, -1));
+			lua_pop(L, 1);
+			status = 1;
+		} else {
+			for (i = script + 1; i < argc; i++)
+				lua_pushstring(L, argv[i]);
+			status = host_call(L, argv[0], argc - script - 1);
+		}
 	}
 	lua_close(L);
 	return status == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
