@@ -2,6 +2,9 @@
  * lacks, as a tiny Lua module built by tests/bench/run (not part of the
  * product, not linked into leadnotes.core):
  *   benchclock.now()            -> monotonic wall-clock seconds (a float)
+ *   benchclock.cpu()            -> CPU seconds (user + system) used so far by
+ *                                  this process and by its waited-for
+ *                                  children and their descendants
  *   benchclock.spawn(argv [, stdout_path])
  *                               -> exit status; runs argv without a shell,
  *                                  stdout to stdout_path (default /dev/null)
@@ -12,6 +15,7 @@
 #include <spawn.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 
@@ -25,6 +29,21 @@ static int bench_now(lua_State *L)
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	lua_pushnumber(L, (lua_Number)ts.tv_sec + (lua_Number)ts.tv_nsec / 1e9);
+	return 1;
+}
+
+static double seconds(struct timeval tv)
+{
+	return (double)tv.tv_sec + (double)tv.tv_usec / 1e6;
+}
+
+static int bench_cpu(lua_State *L)
+{
+	struct rusage self, children;
+	getrusage(RUSAGE_SELF, &self);
+	getrusage(RUSAGE_CHILDREN, &children);
+	lua_pushnumber(L, (lua_Number)(seconds(self.ru_utime) + seconds(self.ru_stime) +
+	                               seconds(children.ru_utime) + seconds(children.ru_stime)));
 	return 1;
 }
 
@@ -64,6 +83,7 @@ static int bench_spawn(lua_State *L)
 }
 
 static const luaL_Reg bench_functions[] = {
+	{ "cpu", bench_cpu },
 	{ "now", bench_now },
 	{ "spawn", bench_spawn },
 	{ NULL, NULL }
