@@ -43,6 +43,7 @@ commands:
 options:
   --dir DIR              the notes folder (default: $LEADNOTES_DIR, else ~/leadnotes)
   --set KEY=VALUE        an asked template field (new, insert), repeatable
+  --cursor               new, insert: also print where the cursor goes (LINE:COL)
   -h, --help             this text; `leadnotes COMMAND --help` for one command
 
 KIND is one-on-one or evaluation. PERSON may be several words ("Dana Demo").
@@ -51,15 +52,16 @@ Exit status: 0 done, 1 failed, 2 wrong usage.
 
 local help = {
   new = [[
-usage: leadnotes new KIND PERSON [--set KEY=VALUE]...
+usage: leadnotes new KIND PERSON [--set KEY=VALUE]... [--cursor]
 Creates <notes>/<person>/<YYYY-MM-DD>-KIND.org from the template (never
-overwrites: a second note the same day gets -2), prints its path on stdout
-and the cursor mark as "line:col" on stderr. Fields the template asks for
-take their default unless given with --set.]],
+overwrites: a second note the same day gets -2) and prints its path. Fields
+the template asks for take their default unless given with --set
+(--set date=YYYY-MM-DD dates the note). --cursor adds a line "LINE:COL"
+(1-based): where to start writing.]],
   insert = [[
-usage: leadnotes insert KIND PERSON [--set KEY=VALUE]...
-Prints the filled template on stdout, for an editor to insert at the cursor.
-The cursor mark goes to stderr as "line:col" (1-based).]],
+usage: leadnotes insert KIND PERSON [--set KEY=VALUE]... [--cursor]
+Prints the filled template, for an editor to insert at the cursor.
+--cursor adds a last line "LINE:COL" (1-based, within the text).]],
   save = [[
 usage: leadnotes save PATH [-m MESSAGE]
 Commits the note at PATH (relative to the current directory or the notes
@@ -137,7 +139,7 @@ local function parse(argv)
       break
     elseif a == "-h" or a == "--help" then
       parsed.help = true
-    elseif a == "--keep" or a == "--quiet" then
+    elseif a == "--keep" or a == "--quiet" or a == "--cursor" then
       parsed.opts[a:sub(3)] = true
     elseif with_value[a] then
       local value = inline
@@ -204,9 +206,11 @@ local function kind_and_person(words, command)
   return kind, person
 end
 
+-- With --cursor: one more line on stdout, "LINE:COL" (1-based), where the
+-- template puts the cursor.
 local function print_cursor(ctx, cursor)
-  if type(cursor) == "table" and cursor.line then
-    ctx.err:write(string.format("cursor %d:%d\n", cursor.line, (cursor.col or 0) + 1))
+  if ctx.opts.cursor and type(cursor) == "table" and cursor.line then
+    ctx.out:write(string.format("%d:%d\n", cursor.line, (cursor.col or 0) + 1))
   end
 end
 
