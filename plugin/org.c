@@ -37,7 +37,8 @@ struct ln_org_doc {
 	size_t todo_count;
 	const char **done_kw;
 	size_t done_count;
-	int failed; /* an allocation failed */
+	size_t arena_hint; /* size of the first chunk: small notes, small chunks */
+	int failed;        /* an allocation failed */
 };
 
 static void *arena_alloc(ln_org_doc *doc, size_t size)
@@ -48,7 +49,9 @@ static void *arena_alloc(ln_org_doc *doc, size_t size)
 	if (doc->failed || need < size)
 		return NULL;
 	if (!c || c->size - c->used < need) {
-		size_t csize = need > ARENA_MIN ? need : ARENA_MIN;
+		size_t csize = doc->arena ? ARENA_MIN : doc->arena_hint;
+		if (csize < need)
+			csize = need;
 		if (csize > (size_t)-1 - ARENA_HDR)
 			goto fail;
 		c = malloc(ARENA_HDR + csize);
@@ -1219,9 +1222,12 @@ static int add_headline(ln_org_doc *doc, const kwset *set, const org_line *lines
 
 /* ---- entry points ---------------------------------------------------- */
 
-static ln_org_doc *doc_new(void)
+static ln_org_doc *doc_new(size_t len)
 {
-	return calloc(1, sizeof(ln_org_doc));
+	ln_org_doc *doc = calloc(1, sizeof(ln_org_doc));
+	if (doc)
+		doc->arena_hint = len < ARENA_MIN - 1024 ? len + 1024 : ARENA_MIN;
+	return doc;
 }
 
 int ln_org_parse(ln_org_doc **out, const char *text, size_t len, ln_error *err)
@@ -1242,7 +1248,7 @@ int ln_org_parse(ln_org_doc **out, const char *text, size_t len, ln_error *err)
 		return ln_error_set(err, LN_EINVALID, "ln_org_parse: text is NULL");
 	if (!text)
 		text = "";
-	doc = doc_new();
+	doc = doc_new(len);
 	if (!doc)
 		goto cleanup;
 	lines = split_lines(text, len, &nlines, &final_newline);
@@ -1420,7 +1426,7 @@ int ln_org_parse_markdown(ln_org_doc **out, const char *text, size_t len, ln_err
 		return ln_error_set(err, LN_EINVALID, "ln_org_parse_markdown: text is NULL");
 	if (!text)
 		text = "";
-	doc = doc_new();
+	doc = doc_new(len);
 	if (!doc)
 		goto cleanup;
 	lines = split_lines(text, len, &nlines, &final_newline);
