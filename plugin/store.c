@@ -20,6 +20,7 @@
 
 #define STORE_MAX_RETRIES 64
 #define STORE_STALE_LOCK_SECONDS 600 /* a git lock file older than this has no live owner */
+#define STORE_STALE_LOCK_OPEN_SECONDS 2 /* ... nor one this old that no process has open */
 #define STORE_MAINTAIN_EVERY 200     /* saves between two checks for loose objects */
 #define STORE_LOOSE_THRESHOLD 1000
 
@@ -141,16 +142,67 @@ void store_unlock(ln_store *store)
 		flock(store->lock_fd, LOCK_UN);
 }
 
+/* Whether some process has `path` open: scans /proc/<pid>/fd (Linux; the
+ * processes of the same user are all we can see, and all that matter).
+ * Returns 1 open, 0 not open, -1 cannot tell. */
+static int store_file_has_owner(const char *path)
+{
+	DIR *proc = opendir("/proc");
+	struct dirent *pe;
+	int found = 0;
+	if (!proc)
+		return -1;
+	while (!found && (pe = readdir(proc)) != NULL) {
+		char fddir[64];
+		DIR *fds;
+		struct dirent *fe;
+		if (pe->d_name[0] < '0' || pe->d_name[0] > '9')
+			continue;
+		snprintf(fddir, sizeof(fddir), "/proc/%.20s/fd", pe->d_name);
+		fds = opendir(fddir);
+		if (!fds)
+			continue;
+		while ((fe = readdir(fds)) != NULL) {
+			char link[PATH_MAX], target[PATH_MAX];
+			ssize_t n;
+			if (fe->d_name[0] == '.')
+				continue;
+			snprintf(link, sizeof(link), "%s/%.30s", fddir, fe->d_name);
+			n = readlink(link, target, sizeof(target) - 1);
+			if (n <= 0)
+				continue;
+			target[n] = '\0';
+			if (strcmp(target, path) == 0) {
+				found = 1;
+				break;
+			}
+		}
+		closedir(fds);
+	}
+	closedir(proc);
+	return found;
+}
+
 /* A git lock file (index.lock, refs/heads/x.lock) left by a process that
- * died: removed when older than STORE_STALE_LOCK_SECONDS. Returns 1 when it
- * removed one. */
+ * died: removed when no process has it open and it is older than
+ * STORE_STALE_LOCK_OPEN_SECONDS (libgit2 and git keep the lock open while
+ * they write it), or, where that cannot be told, older than
+ * STORE_STALE_LOCK_SECONDS. Returns 1 when it removed one, with a notice. */
 static int store_clear_stale_lock(ln_store *store, const char *lockfile)
 {
 	struct stat st;
+	long age;
+	int owner;
 	if (lstat(lockfile, &st) != 0)
 		return 0;
-	if (time(NULL) - st.st_mtime < STORE_STALE_LOCK_SECONDS)
+	age = (long)(time(NULL) - st.st_mtime);
+	if (age < STORE_STALE_LOCK_OPEN_SECONDS)
 		return 0;
+	if (age < STORE_STALE_LOCK_SECONDS) {
+		owner = store_file_has_owner(lockfile);
+		if (owner != 0)
+			return 0;
+	}
 	if (unlink(lockfile) != 0)
 		return 0;
 	snprintf(store->notice, sizeof(store->notice),

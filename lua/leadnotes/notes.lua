@@ -18,6 +18,12 @@ end
 -- existing file is never overwritten. values.date (YYYY-MM-DD) overrides
 -- today's date. Failures of the world return nil, message, code.
 local function new_note(self, kind, person, values)
+  if type(self) ~= "userdata" then
+    error("new_note: bad argument #1 (notes store expected, got " .. type(self) .. ")", 2)
+  end
+  if tostring(self) == "leadnotes.store (closed)" then
+    error("new_note: attempt to use a closed notes store", 2)
+  end
   if type(kind) ~= "string" or not kind:match("^[%w][%w_-]*$") then
     error("new_note: bad argument #1 (kind must be a name like 'one-on-one', got " .. type(kind) .. ")", 2)
   end

@@ -1,6 +1,7 @@
 /* store: the C API against the git command line — name mapping, save,
  * locks (fresh and stale), two processes saving at once, binary, large,
  * CRLF and empty files, packing, history. */
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -253,10 +254,26 @@ static void test_save_and_faults(void)
 	snprintf(path, sizeof(path), "%s/.git/index.lock", notes);
 	{
 		struct timeval tv[2];
-		tv[0].tv_sec = tv[1].tv_sec = time(NULL) - 3600;
+		tv[0].tv_sec = tv[1].tv_sec = time(NULL) - 60;
 		tv[0].tv_usec = tv[1].tv_usec = 0;
 		utimes(path, tv);
 	}
+	/* an old lock that a live process holds open is left alone */
+	{
+		pid_t holder = fork();
+		if (holder == 0) {
+			FILE *held = fopen(path, "r");
+			(void)held;
+			pause();
+			_exit(0);
+		}
+		usleep(200000);
+		CHECK(ln_store_save(s, "alice/locked.org", NULL, &info, &err) == LN_ELOCKED, "old lock held open: locked");
+		CHECK(access(path, F_OK) == 0, "a held lock stays");
+		kill(holder, SIGKILL);
+		waitpid(holder, NULL, 0);
+	}
+	/* the holder died: the lock has no owner and is older than the bound */
 	CHECK(ln_store_save(s, "alice/locked.org", NULL, &info, &err) == 0, "stale index.lock cleared");
 	CHECK(strstr(ln_store_notice(s), "stale lock") != NULL, "notice about the stale lock");
 	CHECK(access(path, F_OK) != 0, "index.lock gone");

@@ -49,9 +49,36 @@ describe("store: history", function()
     os.execute("rm -rf " .. q(root))
   end)
 
+  -- Outside git work is queued and run in one shell just before the store
+  -- looks (one subprocess instead of dozens on a loaded machine).
+  local queue = {}
+  local function G(args) queue[#queue + 1] = GIT .. args end
+  local function W(rel, text)
+    queue[#queue + 1] = "printf '%s' " .. q(text) .. " > " .. q(rel)
+  end
+  local function flush()
+    if #queue == 0 then return end
+    sh("cd " .. q(notes) .. " && " .. table.concat(queue, " && "))
+    queue = {}
+  end
+  local n = 0
+  local function save(rel, text)
+    flush()
+    n = n + 1
+    write(notes .. "/" .. rel, text or ("v" .. n .. "\n"))
+    return assert(store:save(rel))
+  end
+  local function commit(rel, text, msg)
+    n = n + 1
+    W(rel, text or ("o" .. n .. "\n"))
+    G("add " .. q(rel))
+    G("commit -q -m " .. q(msg or ("outside " .. n)))
+  end
+
   -- Every path ever touched, every person, and the whole folder: one shell
   -- runs all the git logs (subprocesses are slow on a loaded machine).
   local function check_all(label)
+    flush()
     local paths = { ".", "alice", "bob", "carol", "alice/", "nobody" }
     local seen = {}
     for _, p in ipairs(lines(git(notes, "log --all --format= --name-only"))) do
@@ -70,19 +97,6 @@ describe("store: history", function()
       assert.same(lines(block), ids(got), label .. ": history of " .. paths[i])
     end
     assert.equals(#paths, i, label .. ": every path compared")
-  end
-
-  local n = 0
-  local function save(rel, text)
-    n = n + 1
-    write(notes .. "/" .. rel, text or ("v" .. n .. "\n"))
-    return assert(store:save(rel))
-  end
-  local function commit(rel, text, msg)
-    n = n + 1
-    write(notes .. "/" .. rel, text or ("o" .. n .. "\n"))
-    git(notes, "add " .. q(rel))
-    git(notes, "commit -q -m " .. q(msg or ("outside " .. n)))
   end
 
   it("lists a person's commits newest first with id, short, time, author, summary and paths", function()
@@ -116,49 +130,49 @@ describe("store: history", function()
     save("alice/a.org", "base\n")
     save("bob/b.org", "base\n")
     save("carol/c.org", "1\n2\n3\n")
-    git(notes, "checkout -q -b side")
+    G("checkout -q -b side")
     commit("alice/a.org", "side change\n")
     commit("bob/side.org", "side only\n")
-    git(notes, "checkout -q " .. main)
+    G("checkout -q " .. main)
     save("bob/b.org", "main change\n")
     save("carol/c.org", "1\n2\n3 main\n")
-    git(notes, "merge -q --no-ff -m 'merge side' side")
+    G("merge -q --no-ff -m 'merge side' side")
     check_all("clean merge")
     -- a conflicting merge resolved by hand: differs from both parents
-    git(notes, "checkout -q -b side2")
+    G("checkout -q -b side2")
     commit("alice/a.org", "side2 version\n")
-    git(notes, "checkout -q " .. main)
+    G("checkout -q " .. main)
     commit("alice/a.org", "main version\n")
-    sh("cd " .. q(notes) .. " && (" .. GIT .. "merge -q side2 >/dev/null 2>&1 || true)")
-    write(notes .. "/alice/a.org", "resolved\n")
-    git(notes, "add alice/a.org")
-    git(notes, "commit -q --no-edit")
+    queue[#queue + 1] = "(" .. GIT .. "merge -q side2 >/dev/null 2>&1 || true)"
+    W("alice/a.org", "resolved\n")
+    G("add alice/a.org")
+    G("commit -q --no-edit")
     check_all("conflict merge")
     -- an evil merge touching a file neither side changed
-    git(notes, "checkout -q -b side3")
+    G("checkout -q -b side3")
     commit("bob/b.org", "side3\n")
-    git(notes, "checkout -q " .. main)
+    G("checkout -q " .. main)
     commit("alice/other.org", "main\n")
-    git(notes, "merge -q --no-ff --no-commit side3")
-    write(notes .. "/carol/c.org", "evil\n")
-    git(notes, "add carol/c.org")
-    git(notes, "commit -q -m 'evil merge'")
+    G("merge -q --no-ff --no-commit side3")
+    W("carol/c.org", "evil\n")
+    G("add carol/c.org")
+    G("commit -q -m 'evil merge'")
     check_all("evil merge")
     -- the same change on both sides
-    git(notes, "checkout -q -b side4")
+    G("checkout -q -b side4")
     commit("carol/same.org", "same\n")
-    git(notes, "checkout -q " .. main)
+    G("checkout -q " .. main)
     commit("carol/same.org", "same\n")
-    git(notes, "merge -q --no-ff -m 'same both sides' side4")
+    G("merge -q --no-ff -m 'same both sides' side4")
     -- an octopus
-    git(notes, "checkout -q -b o1")
+    G("checkout -q -b o1")
     commit("alice/o1.org")
-    git(notes, "checkout -q " .. main)
-    git(notes, "checkout -q -b o2")
+    G("checkout -q " .. main)
+    G("checkout -q -b o2")
     commit("bob/o2.org")
-    git(notes, "checkout -q " .. main)
+    G("checkout -q " .. main)
     commit("carol/o3.org")
-    git(notes, "merge -q --no-ff -m octopus o1 o2")
+    G("merge -q --no-ff -m octopus o1 o2")
     check_all("octopus")
     -- saves after all that still extend the index
     save("alice/a.org", "after merges\n")
@@ -171,19 +185,19 @@ describe("store: history", function()
     commit("alice/1.org")
     commit("bob/x.org")
     check_all("outside commits")
-    git(notes, "reset -q --hard HEAD~3")
+    G("reset -q --hard HEAD~3")
     check_all("reset")
     save("alice/2.org")
     check_all("save after reset")
-    git(notes, "checkout -q -b topic HEAD~2")
+    G("checkout -q -b topic HEAD~2")
     commit("carol/t.org")
     commit("alice/t.org")
-    git(notes, "rebase -q " .. main)
-    git(notes, "checkout -q " .. main)
-    git(notes, "merge -q --ff-only topic")
+    G("rebase -q " .. main)
+    G("checkout -q " .. main)
+    G("merge -q --ff-only topic")
     check_all("rebase")
     save("carol/t.org")
-    git(notes, "checkout -q --detach HEAD~1")
+    G("checkout -q --detach HEAD~1")
     check_all("detached HEAD")
     sh("mkdir -p " .. q(notes .. "/bob"))
     save("bob/detached.org")
