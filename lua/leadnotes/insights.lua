@@ -157,14 +157,6 @@ local CAREER_WORDS = {
   "growth", "grow", "skill", "conference", "certif", "study", "workshop", "stretch",
 }
 
-local function has_career_word(s)
-  s = s:lower()
-  for _, w in ipairs(CAREER_WORDS) do
-    if s:find(w, 1, true) then return true end
-  end
-  return false
-end
-
 local function trim(s)
   return (s:gsub("^%s+", ""):gsub("%s+$", ""))
 end
@@ -174,21 +166,24 @@ end
 -- item over ("(since 2026-01-05, carried 2×)", "[2026-01-05]").
 local function item_key(text)
   local t = text:lower()
-  t = t:gsub("%s*%b()%s*$", function(paren)
-    if paren:find("carried", 1, true) or paren:find("since", 1, true) or paren:find("first", 1, true)
-      or paren:find("^%(%d%d%d%d%-%d%d%-%d%d") then
-      return ""
-    end
-  end)
-  t = t:gsub("%s*[%-—–]+%s*carried.*$", "")
-  t = t:gsub("%s*%[%d%d%d%d%-%d%d%-%d%d[^%]]*%]%s*$", "")
-  t = t:gsub("%s+", " ")
-  return trim(t)
+  if t:find("[%(%[%-\226]") then -- "(", "[", "-", or the first byte of an em/en dash
+    t = t:gsub("%s*%b()%s*$", function(paren)
+      if paren:find("carried", 1, true) or paren:find("since", 1, true) or paren:find("first", 1, true)
+        or paren:find("^%(%d%d%d%d%-%d%d%-%d%d") then
+        return ""
+      end
+    end)
+    t = t:gsub("%s*[%-\226\128\147\148]+%s*carried.*$", "")
+    t = t:gsub("%s*%[%d%d%d%d%-%d%d%-%d%d[^%]]*%]%s*$", "")
+  end
+  if t:find("%s%s") or t:find("[\t\r\n\v\f]") then t = t:gsub("%s+", " ") end
+  return t:match("^%s*(.-)%s*$")
 end
 M._item_key = item_key
 
 -- The text of an item as the manager wrote it, without carry annotations.
 local function item_text(text)
+  if not text:find("(", 1, true) then return trim(text) end
   local t = text:gsub("%s*%b()%s*$", function(paren)
     if paren:find("carried", 1, true) or paren:find("since", 1, true) then return "" end
   end)
@@ -197,8 +192,9 @@ end
 
 local function split_lines(text)
   local lines = {}
+  local cr = text:find("\r", 1, true)
   for line in (text .. "\n"):gmatch("([^\n]*)\n") do
-    lines[#lines + 1] = (line:gsub("\r$", ""))
+    lines[#lines + 1] = cr and (line:gsub("\r$", "")) or line
   end
   return lines
 end
@@ -268,6 +264,7 @@ end
 
 -- The summary of one note's text: its action items, prompt ids, whether it
 -- talks of career or training, its feedback and wins, and its properties.
+-- Kept lean: it runs once per note on a cold team view.
 local function summarize(text, ext)
   M.stats.parses = M.stats.parses + 1
   local c = core()
@@ -275,6 +272,7 @@ local function summarize(text, ext)
   if ext == "md" then doc = c.parse_markdown(text) else doc = c.parse_org(text) end
   doc = doc or { headlines = {}, checkboxes = {} }
   local lines = split_lines(text)
+  local hs = doc.headlines or {}
   local s = { items = {}, prompts = {}, career = false, feedback = {}, wins = {}, properties = {} }
   local seen = {}
   local function add_item(raw, open, line)
@@ -290,28 +288,48 @@ local function summarize(text, ext)
     seen[key] = item
     s.items[#s.items + 1] = item
   end
-  local prompt_section = {}
-  for _, sec in ipairs(sections(lines, doc)) do
-    local h = sec.headline
+  -- Body lines of headline i that say something (not boilerplate).
+  local function body(i)
+    local h = hs[i]
+    local last = (hs[i + 1] and hs[i + 1].line or (#lines + 1)) - 1
+    local out = {}
+    for n = h.line + 1, last do
+      local line = lines[n]
+      if line and not is_boilerplate(line) then out[#out + 1] = line end
+    end
+    return out
+  end
+  -- The same for its whole subtree (sub-headline lines left out).
+  local function subtree(i)
+    local h = hs[i]
+    local j = i + 1
+    while hs[j] and hs[j].level > h.level do j = j + 1 end
+    local last = (hs[j] and hs[j].line or (#lines + 1)) - 1
+    local heads = {}
+    for k = i + 1, j - 1 do heads[hs[k].line] = true end
+    local out = {}
+    for n = h.line + 1, last do
+      local line = lines[n]
+      if line and not heads[n] and not is_boilerplate(line) then out[#out + 1] = line end
+    end
+    return out
+  end
+  local prompt_heading = {}
+  for i, h in ipairs(hs) do
     local title = h.title or ""
     if not h.comment then
       if h.todo_type == "todo" then add_item(title, true, h.line)
       elseif h.todo_type == "done" then add_item(title, false, h.line) end
     end
     if is_prompt_heading(title) then
-      prompt_section[h.line] = true
+      prompt_heading[i] = true
     else
       local low = title:lower()
-      local career_heading = has_career_word(title)
-      for _, line in ipairs(sec.body) do
-        if career_heading or has_career_word(line) then s.career = true end
-      end
-      if h.todo_type and has_career_word(title) then s.career = true end
       local bucket
       if low:find("feedback", 1, true) then bucket = s.feedback
-      elseif low:find("win", 1, true) or low:find("went well", 1, true) or low:find("proud", 1, true) then bucket = s.wins end
-      if bucket then
-        for _, line in ipairs(sec.body) do
+      elseif low:find("%f[%a]wins?%f[%A]") or low:find("went well", 1, true) or low:find("proud", 1, true) then bucket = s.wins end
+      if bucket and h.todo_type == nil then
+        for _, line in ipairs(subtree(i)) do
           local t = bullet_text(line)
           if t ~= "" and not t:match("^%[.%]") then bucket[#bucket + 1] = t end
         end
@@ -322,17 +340,57 @@ local function summarize(text, ext)
       if s.properties[key] == nil then s.properties[key] = tostring(p[2] or p.value or "") end
     end
   end
+  -- The headline each line belongs to (0 before the first).
+  local owner, hi = {}, 0
+  local is_head = {}
+  for i, h in ipairs(hs) do is_head[h.line] = i end
+  for n = 1, #lines do
+    if is_head[n] then hi = is_head[n] end
+    owner[n] = hi
+  end
   for _, cb in ipairs(doc.checkboxes or {}) do
-    if not prompt_section[cb.heading_line or -1] then
+    if not prompt_heading[owner[cb.line] or 0] then
       add_item(cb.text, cb.state ~= "on", cb.line)
     end
   end
-  -- File-level keywords (#+ROLE: ...) count as properties too.
-  for _, line in ipairs(lines) do
-    local key, value = line:match("^#%+([%w_%-]+):%s*(.-)%s*$")
-    if key and s.properties[key:upper()] == nil then s.properties[key:upper()] = value end
+  -- Career words: looked for only where they occur.
+  do
+    local low = text:lower()
+    local starts = { 1 }
+    for pos in low:gmatch("\n()") do starts[#starts + 1] = pos end
+    local function line_at(pos)
+      local lo, hi2 = 1, #starts
+      while lo < hi2 do
+        local mid = floor((lo + hi2 + 1) / 2)
+        if starts[mid] <= pos then lo = mid else hi2 = mid - 1 end
+      end
+      return lo
+    end
+    for _, w in ipairs(CAREER_WORDS) do
+      local pos = 1
+      while not s.career do
+        local at = low:find(w, pos, true)
+        if not at then break end
+        local n = line_at(at)
+        local line = lines[n]
+        local hn = is_head[n]
+        if hn then
+          -- A career headline: an action item, or a section with something in it.
+          if not prompt_heading[hn] and (hs[hn].todo_type or #body(hn) > 0) then s.career = true end
+        elseif line and not prompt_heading[owner[n] or 0] and not is_boilerplate(line) then
+          s.career = true
+        end
+        pos = (starts[n + 1] or (#low + 1))
+      end
+      if s.career then break end
+    end
   end
-  prompt_ids_in(lines, doc, s.prompts)
+  -- File-level keywords (#+ROLE: ...) count as properties too.
+  for key, value in ("\n" .. text):gmatch("\n#%+([%w_%-]+):[ \t]*([^\n]*)") do
+    key = key:upper()
+    if s.properties[key] == nil then s.properties[key] = trim(value) end
+  end
+  if text:find("[Pp][Rr][Oo][Mm][Pp][Tt]") then prompt_ids_in(lines, doc, s.prompts) end
   return s
 end
 M._summarize = summarize

@@ -114,6 +114,45 @@ describe("insights", function()
     assert.are.equal("2026-01-07\n", out)
   end)
 
+  describe("reading a note", function()
+    local summarize = insights._summarize
+    it("template boilerplate is not career talk; what the manager writes is", function()
+      local empty = "* Career growth\n# Where do they want to be in a year?\n-\n** Leadership prompt\n#+begin_quote\nAsk what they want to learn next.\n#+end_quote\n"
+      assert.is_false(summarize(empty, "org").career)
+      assert.is_true(summarize("* Career growth\n# prompt text\n- wants to lead the next migration\n", "org").career)
+      assert.is_true(summarize("* Topics\n- She asked about a conference in May\n", "org").career)
+      assert.is_true(summarize("* TODO Sign up for the course\n", "org").career)
+      assert.is_false(summarize("* Topics\n- The release date\n", "org").career)
+      assert.is_true(summarize("## Career growth\n- Wants to mentor an intern\n", "md").career)
+    end)
+
+    it("finds action items, prompt ids, feedback and wins", function()
+      local s = summarize([[
+* One-on-one
+:PROPERTIES:
+:PROMPT: training-05
+:END:
+** Wins
+- Shipped it
+** Feedback both ways
+*** For them
+- Kept the demo short
+** Action items
+*** TODO Write it (since 2026-01-02, carried 2×)
+*** DONE Old one
+- [ ] A box
+- [X] A done box
+]], "org")
+      assert.are.same({ "training-05" }, s.prompts)
+      assert.are.same({ "Shipped it" }, s.wins)
+      assert.are.same({ "Kept the demo short" }, s.feedback)
+      local got = {}
+      for _, item in ipairs(s.items) do got[#got + 1] = item.text .. (item.open and " open" or " closed") end
+      assert.are.same({ "Write it open", "Old one closed", "A box open", "A done box closed" }, got)
+      assert.are.same({ "training-05" }, summarize("# Notes\n<!-- prompt: training-05 -->\n", "md").prompts)
+    end)
+  end)
+
   describe("carry-over", function()
     it("lists open items once, dated by git's first sight, with how often they were carried", function()
       local items = assert(leadnotes.carry_over("alice", "2026-02-02", { store = store }))
