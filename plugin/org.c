@@ -485,7 +485,7 @@ static int item_checkbox(const org_line *l, size_t i, ln_org_check *state, size_
 
 /* ---- org: the structure pass ---------------------------------------- */
 
-enum { KW_TYP = 0, KW_TODO = 1, KW_SEQ = 2 };
+enum { KW_TYP = 0, KW_TODO = 1, KW_SEQ = 2, KW_STARTUP = 3 };
 
 typedef struct kw_line {
 	int kind;
@@ -612,7 +612,7 @@ static int push_container(scan *sc, size_t end)
 	return 0;
 }
 
-/* `#+KEY: value` where KEY is TODO, SEQ_TODO or TYP_TODO: the key runs to
+/* `#+KEY: value` where KEY is TODO, SEQ_TODO, TYP_TODO or STARTUP: the key runs to
  * the last colon of the first word, as org's keyword parser reads it. */
 static int keyword_line(scan *sc, const org_line *l, size_t i)
 {
@@ -632,6 +632,8 @@ static int keyword_line(scan *sc, const org_line *l, size_t i)
 		kind = KW_SEQ;
 	else if (ieq(l->s + i + 2, last - i - 2, "TYP_TODO"))
 		kind = KW_TYP;
+	else if (ieq(l->s + i + 2, last - i - 2, "STARTUP"))
+		kind = KW_STARTUP;
 	else
 		return 0;
 	b = last + 1;
@@ -848,7 +850,10 @@ static int kw_build(ln_org_doc *doc, const scan *sc, kwset *set)
 	static const int order[3] = { KW_TYP, KW_TODO, KW_SEQ };
 	size_t i, o;
 
-	if (sc->nkws == 0) {
+	for (i = 0; i < sc->nkws; i++)
+		if (sc->kws[i].kind != KW_STARTUP)
+			break;
+	if (i == sc->nkws) {
 		slice todo = { "TODO", 4 }, done = { "DONE", 4 };
 		if (kw_push(doc, &set->names, &set->nnames, &set->names_cap, todo) < 0 ||
 		    kw_push(doc, &set->names, &set->nnames, &set->names_cap, done) < 0 ||
@@ -889,6 +894,33 @@ static int kw_publish(ln_org_doc *doc, const kwset *set)
 		doc->done_kw[doc->done_count++] = arena_strndup(doc, set->done[k].s, set->done[k].n);
 	}
 	return doc->failed ? -1 : 0;
+}
+
+/* #+STARTUP: odd (org-odd-levels-only) makes a headline of n stars level
+ * 1 + n / 2; a later "oddeven" undoes it. */
+static int startup_odd(const scan *sc)
+{
+	size_t i, k;
+	int odd = 0;
+
+	for (i = 0; i < sc->nkws; i++) {
+		slice v = sc->kws[i].value;
+		if (sc->kws[i].kind != KW_STARTUP)
+			continue;
+		for (k = 0; k < v.n;) {
+			size_t b;
+			while (k < v.n && is_space(v.s[k]))
+				k++;
+			b = k;
+			while (k < v.n && !is_space(v.s[k]))
+				k++;
+			if (ieq(v.s + b, k - b, "odd"))
+				odd = 1;
+			else if (ieq(v.s + b, k - b, "oddeven"))
+				odd = 0;
+		}
+	}
+	return odd;
 }
 
 /* ---- org: headlines -------------------------------------------------- */
@@ -1119,7 +1151,7 @@ static int tag_char(char c)
 	return is_word(c) || c == '_' || c == '@' || c == '#' || c == '%' || c == ':';
 }
 
-static int add_headline(ln_org_doc *doc, const kwset *set, const org_line *lines, size_t nlines, size_t li)
+static int add_headline(ln_org_doc *doc, const kwset *set, int odd, const org_line *lines, size_t nlines, size_t li)
 {
 	const org_line *l = &lines[li];
 	const char *s = l->s;
@@ -1133,6 +1165,8 @@ static int add_headline(ln_org_doc *doc, const kwset *set, const org_line *lines
 	memset(h, 0, sizeof(*h));
 	h->line = li + 1 > 0x7fffffff ? 0x7fffffff : (int)(li + 1);
 	h->level = headline_level(l);
+	if (odd)
+		h->level = 1 + h->level / 2;
 	while (p < n && s[p] == '*')
 		p++;
 	p = skip_blanks(s, n, p);
@@ -1237,7 +1271,7 @@ int ln_org_parse(ln_org_doc **out, const char *text, size_t len, ln_error *err)
 	size_t nlines = 0, *heads = NULL, nheads = 0, heads_cap = 0, i;
 	scan sc;
 	kwset set;
-	int final_newline = 0, rc = LN_ENOMEM;
+	int final_newline = 0, odd, rc = LN_ENOMEM;
 
 	memset(&sc, 0, sizeof(sc));
 	memset(&set, 0, sizeof(set));
@@ -1286,8 +1320,9 @@ int ln_org_parse(ln_org_doc **out, const char *text, size_t len, ln_error *err)
 	}
 	if (kw_build(doc, &sc, &set) < 0 || kw_publish(doc, &set) < 0)
 		goto cleanup;
+	odd = startup_odd(&sc);
 	for (i = 0; i < nheads; i++)
-		if (add_headline(doc, &set, lines, nlines, heads[i]) < 0)
+		if (add_headline(doc, &set, odd, lines, nlines, heads[i]) < 0)
 			goto cleanup;
 	if (doc->failed)
 		goto cleanup;

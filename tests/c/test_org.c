@@ -207,6 +207,12 @@ static void test_keywords(void)
 	CHECK(hl(doc, 4)->todo_type == LN_ORG_TODO_DONE);
 	ln_org_free(doc);
 
+	current = "org: #+STARTUP: odd counts levels as org-odd-levels-only does";
+	doc = parse("#+STARTUP: odd\n* a\n*** b\n**** c\n");
+	CHECK(hl(doc, 0)->level == 1 && hl(doc, 1)->level == 2 && hl(doc, 2)->level == 3);
+	CHECK(ln_org_todo_keyword_count(doc) == 1 && streq(ln_org_todo_keyword(doc, 0), "TODO"));
+	ln_org_free(doc);
+
 	current = "org: a #+TODO line inside a src block does not count";
 	doc = parse("#+BEGIN_SRC org\n#+TODO: HIDDEN\n#+END_SRC\n* HIDDEN x\n* TODO y\n");
 	CHECK(hl(doc, 0)->todo == NULL && streq(hl(doc, 1)->todo, "TODO"));
