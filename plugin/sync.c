@@ -432,17 +432,61 @@ cleanup:
 	return rc;
 }
 
-/* The remote-tracking ref the remote's fetch refspecs map branch_ref onto,
- * or LN_ENOTFOUND. */
-static int sync_tracking_name(git_buf *out, git_remote *remote, const char *branch_ref)
+/* An in-memory remote for the URL of remote.<name>.url (and .pushurl).
+ * Not git_remote_lookup: libgit2 1.5 leaks PCRE2 match data (about 20 KB)
+ * for every config entry its insteadOf scan looks at (fixed upstream in
+ * libgit2 PR 6382), which a long-running editor would pay on every sync.
+ * So url.<base>.insteadOf is not applied. */
+static int sync_open_remote(git_remote **out, git_repository *repo, const char *name, ln_error *err)
 {
-	size_t i, n = git_remote_refspec_count(remote);
-	for (i = 0; i < n; i++) {
-		const git_refspec *spec = git_remote_get_refspec(remote, i);
-		if (git_refspec_direction(spec) == GIT_DIRECTION_FETCH && git_refspec_src_matches(spec, branch_ref))
-			return git_refspec_transform(out, spec, branch_ref) < 0 ? LN_ERROR : LN_OK;
+	git_remote_create_options ro;
+	git_config *cfg = NULL;
+	git_buf url = GIT_BUF_INIT, pushurl = GIT_BUF_INIT;
+	ln_buf key = LN_BUF_INIT;
+	int rc = LN_OK, valid = 0;
+
+	*out = NULL;
+	ln_buf_printf(&key, "remote.%s.url", name);
+	if (ln_buf_failed(&key)) {
+		rc = ln_error_set(err, LN_ENOMEM, "sync: out of memory");
+		goto cleanup;
 	}
-	return LN_ENOTFOUND;
+	if (git_repository_config_snapshot(&cfg, repo) < 0) {
+		rc = sync_git_error(err, LN_ERROR, "sync: cannot read the git configuration");
+		goto cleanup;
+	}
+	if (git_remote_name_is_valid(&valid, name) < 0 || !valid || git_config_get_string_buf(&url, cfg, key.ptr) < 0 ||
+		url.size == 0) {
+		rc = ln_error_set(err, LN_ENOTFOUND, "sync: no remote named '%s'; add one with: git remote add %s <url>",
+			name, name);
+		goto cleanup;
+	}
+	git_remote_create_options_init(&ro, GIT_REMOTE_CREATE_OPTIONS_VERSION);
+	ro.repository = repo;
+	ro.flags = GIT_REMOTE_CREATE_SKIP_INSTEADOF | GIT_REMOTE_CREATE_SKIP_DEFAULT_FETCHSPEC;
+	if (git_remote_create_with_opts(out, url.ptr, &ro) < 0) {
+		rc = sync_git_error(err, LN_ERROR, "sync: cannot use the remote's URL");
+		goto cleanup;
+	}
+	ln_buf_clear(&key);
+	ln_buf_printf(&key, "remote.%s.pushurl", name);
+	if (!ln_buf_failed(&key) && git_config_get_string_buf(&pushurl, cfg, key.ptr) == 0 && pushurl.size &&
+		git_remote_set_instance_pushurl(*out, pushurl.ptr) < 0) {
+		rc = sync_git_error(err, LN_ERROR, "sync: cannot use the remote's push URL");
+		goto cleanup;
+	}
+	rc = LN_OK;
+
+cleanup:
+	if (rc < 0) {
+		git_remote_free(*out);
+		*out = NULL;
+	}
+	git_buf_dispose(&url);
+	git_buf_dispose(&pushurl);
+	git_config_free(cfg);
+	ln_buf_free(&key);
+	return rc;
 }
 
 /* Checks target out over the working tree, from baseline (NULL: the index),
@@ -748,6 +792,61 @@ cleanup:
 	return rc;
 }
 
+/* Fetches the branch into its remote-tracking ref and the remote's eval/
+ * tags that do not exist here. A seal that exists here under the same name
+ * is never overwritten (libgit2 1.5 would force even a non-forced refspec).
+ * LN_ERROR with git's error set when the transfer fails. */
+static int sync_fetch(git_remote *remote, git_repository *repo, const char *branch_spec, git_fetch_options *fo,
+	sync_state *st, ln_error *err)
+{
+	const git_remote_head **heads = NULL;
+	size_t nheads = 0, i;
+	sync_list specs = { NULL, 0, 0 };
+	ln_buf spec = LN_BUF_INIT;
+	git_strarray refspecs;
+	int rc = LN_OK;
+
+	(void)st;
+	if (git_remote_connect(remote, GIT_DIRECTION_FETCH, &fo->callbacks, &fo->proxy_opts, &fo->custom_headers) < 0 ||
+		git_remote_ls(&heads, &nheads, remote) < 0) {
+		rc = LN_ERROR;
+		goto cleanup;
+	}
+	if (sync_list_add(&specs, branch_spec) < 0) {
+		rc = ln_error_set(err, LN_ENOMEM, "sync: out of memory");
+		goto cleanup;
+	}
+	for (i = 0; i < nheads; i++) {
+		const char *name = heads[i]->name;
+		git_reference *local = NULL;
+		size_t n = strlen(name);
+		if (strncmp(name, "refs/tags/eval/", 15) != 0 || (n > 3 && strcmp(name + n - 3, "^{}") == 0))
+			continue;
+		if (git_reference_lookup(&local, repo, name) == 0) {
+			git_reference_free(local);
+			continue;
+		}
+		ln_buf_clear(&spec);
+		ln_buf_printf(&spec, "%s:%s", name, name);
+		if (ln_buf_failed(&spec) || sync_list_add(&specs, spec.ptr) < 0) {
+			rc = ln_error_set(err, LN_ENOMEM, "sync: out of memory");
+			goto cleanup;
+		}
+	}
+	refspecs.strings = specs.items;
+	refspecs.count = specs.count;
+	fo->download_tags = GIT_REMOTE_DOWNLOAD_TAGS_NONE;
+	if (git_remote_download(remote, &refspecs, fo) < 0 ||
+		git_remote_update_tips(remote, &fo->callbacks, 0, GIT_REMOTE_DOWNLOAD_TAGS_NONE, "leadnotes sync: fetch") < 0)
+		rc = LN_ERROR;
+
+cleanup:
+	git_remote_disconnect(remote);
+	sync_list_free(&specs);
+	ln_buf_free(&spec);
+	return rc;
+}
+
 /* Adds to specs the local eval/ tags the remote does not have. */
 static int sync_tag_specs(sync_list *specs, git_repository *repo, git_remote *remote)
 {
@@ -837,7 +936,7 @@ int ln_sync_run(ln_sync_result **out, git_repository *repo, const char *prefix, 
 	git_remote *remote = NULL;
 	git_reference *head = NULL, *branch = NULL, *tracking = NULL;
 	git_commit *ours = NULL, *theirs = NULL;
-	git_buf tracking_name = GIT_BUF_INIT;
+	ln_buf tracking_name = LN_BUF_INIT, fetch_spec = LN_BUF_INIT;
 	git_fetch_options fo;
 	git_push_options po;
 	sync_list conflicts = { NULL, 0, 0 }, specs = { NULL, 0, 0 };
@@ -885,22 +984,21 @@ int ln_sync_run(ln_sync_result **out, git_repository *repo, const char *prefix, 
 		goto cleanup;
 
 	/* fetch */
-	rc = git_remote_lookup(&remote, repo, remote_name);
-	if (rc == GIT_ENOTFOUND || rc == GIT_EINVALIDSPEC) {
-		rc = ln_error_set(err, LN_ENOTFOUND, "sync: no remote named '%s'; add one with: git remote add %s <url>",
-			remote_name, remote_name);
+	if ((rc = sync_open_remote(&remote, repo, remote_name, err)) < 0)
 		goto cleanup;
-	} else if (rc < 0) {
-		rc = sync_git_error(err, LN_ERROR, "sync: cannot read the remote");
+	url = git_remote_url(remote) ? git_remote_url(remote) : "";
+	ln_buf_printf(&tracking_name, "refs/remotes/%s/%s", remote_name, branch_name);
+	ln_buf_printf(&fetch_spec, "+%s:%s", branch_ref, tracking_name.ptr ? tracking_name.ptr : "");
+	sync_callbacks(&fo.callbacks, &st);
+	if (ln_buf_failed(&tracking_name) || ln_buf_failed(&fetch_spec)) {
+		rc = ln_error_set(err, LN_ENOMEM, "sync: out of memory");
 		goto cleanup;
 	}
-	url = git_remote_url(remote) ? git_remote_url(remote) : "";
-	sync_callbacks(&fo.callbacks, &st);
-	fo.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_ALL;
-	if (git_remote_fetch(remote, NULL, &fo, "leadnotes sync: fetch") < 0) {
+	if ((rc = sync_fetch(remote, repo, fetch_spec.ptr, &fo, &st, err)) < 0) {
 		const git_error *e = git_error_last();
-		rc = ln_error_set(err, LN_ERROR, "sync: cannot fetch from '%s' (%s): %s; nothing was changed", remote_name,
-			url, st.cancelled ? "cancelled" : e && e->message ? e->message : "unknown error");
+		if (rc == LN_ERROR)
+			ln_error_set(err, LN_ERROR, "sync: cannot fetch from '%s' (%s): %s; nothing was changed",
+				remote_name, url, st.cancelled ? "cancelled" : e && e->message ? e->message : "unknown error");
 		goto cleanup;
 	}
 
@@ -912,17 +1010,14 @@ int ln_sync_run(ln_sync_result **out, git_repository *repo, const char *prefix, 
 	}
 	result->fetched = st.fetched;
 	result->merged = LN_SYNC_UP_TO_DATE;
-	rc = sync_tracking_name(&tracking_name, remote, branch_ref);
-	if (rc == LN_OK) {
-		rc = git_reference_lookup(&tracking, repo, tracking_name.ptr);
-		if (rc < 0 && rc != GIT_ENOTFOUND) {
-			rc = sync_git_error(err, LN_ERROR, "sync: cannot read the remote's branch");
-			goto cleanup;
-		}
-		if (rc == 0 && git_commit_lookup(&theirs, repo, git_reference_target(tracking)) < 0) {
-			rc = sync_git_error(err, LN_ERROR, "sync: cannot read the remote's commit");
-			goto cleanup;
-		}
+	rc = git_reference_lookup(&tracking, repo, tracking_name.ptr);
+	if (rc < 0 && rc != GIT_ENOTFOUND) {
+		rc = sync_git_error(err, LN_ERROR, "sync: cannot read the remote's branch");
+		goto cleanup;
+	}
+	if (rc == 0 && git_commit_lookup(&theirs, repo, git_reference_target(tracking)) < 0) {
+		rc = sync_git_error(err, LN_ERROR, "sync: cannot read the remote's commit");
+		goto cleanup;
 	}
 	rc = LN_OK;
 	if (theirs) {
@@ -983,6 +1078,13 @@ int ln_sync_run(ln_sync_result **out, git_repository *repo, const char *prefix, 
 			goto cleanup;
 		}
 		result->pushed = 1;
+		if (branch) {
+			/* what git's own push does: the remote-tracking ref follows */
+			git_reference *moved = NULL;
+			git_reference_create(&moved, repo, tracking_name.ptr, git_reference_target(branch), 1,
+				"leadnotes sync: push");
+			git_reference_free(moved);
+		}
 	}
 	if (!(result->conflicts = calloc(conflicts.count + 1, sizeof(char *)))) {
 		rc = ln_error_set(err, LN_ENOMEM, "sync: out of memory");
@@ -1003,7 +1105,8 @@ cleanup:
 	sync_list_free(&conflicts);
 	sync_list_free(&specs);
 	ln_buf_free(&st.rejected);
-	git_buf_dispose(&tracking_name);
+	ln_buf_free(&tracking_name);
+	ln_buf_free(&fetch_spec);
 	git_commit_free(ours);
 	git_commit_free(theirs);
 	git_reference_free(tracking);

@@ -181,6 +181,9 @@ static void scenario(const char *name)
 	CHECK(res && res->merged == LN_SYNC_UP_TO_DATE && res->pushed == 1 && res->conflict_count == 0,
 		"sync: ahead means up-to-date and pushed");
 	ln_sync_result_free(res);
+	log = out("git -C '%s' status -sb | head -1", a);
+	CHECK(!contains(log, "ahead"), "sync: after a push the remote-tracking branch follows");
+	free(log);
 	rc = run_sync(&res, b, &err);
 	if (rc)
 		fprintf(stderr, "%s\n", err.message);
@@ -583,7 +586,46 @@ static void test_seal(void)
 	rc = ln_seal_verify(&st, repo, "", eval, &err);
 	CHECK(rc == 0 && st && st->sealed && st->unchanged, "sync: the other clone fetches the seals and verifies them");
 	ln_seal_status_free(st);
+
+	/* both machines seal the same note on their own: same name, two tags */
+	commit(a, "bob/2026-07-15-evaluation.org", "* bob eval\n", "a: bob eval");
 	git_repository_free(repo);
+	run_sync(&res, a, &err);
+	ln_sync_result_free(res);
+	run_sync(&res, b, &err);
+	ln_sync_result_free(res);
+	git_repository_open(&repo, a);
+	CHECK(ln_seal_create(&tag, repo, "", "bob/2026-07-15-evaluation.org", &err) == 0, "seal: first machine seals");
+	free(tag);
+	tag = NULL;
+	git_repository_free(repo);
+	sh("git -C '%s' config user.name 'Bob on b'", b);
+	git_repository_open(&repo, b);
+	CHECK(ln_seal_create(&tag, repo, "", "bob/2026-07-15-evaluation.org", &err) == 0, "seal: second machine seals");
+	free(tag);
+	tag = NULL;
+	git_repository_free(repo);
+	run_sync(&res, a, &err);
+	ln_sync_result_free(res);
+	{
+		char *mine = out("git -C '%s' rev-parse eval/bob/2026-07-15", b);
+		char *theirs = out("git -C '%s' rev-parse eval/bob/2026-07-15", bare);
+		char *after;
+		CHECK(strcmp(mine, theirs) != 0, "seal: the two seals differ");
+		rc = run_sync(&res, b, &err);
+		if (rc)
+			fprintf(stderr, "%s\n", err.message);
+		CHECK(rc == 0, "sync: a seal that differs from the remote's does not stop the sync");
+		ln_sync_result_free(res);
+		after = out("git -C '%s' rev-parse eval/bob/2026-07-15", b);
+		CHECK(strcmp(mine, after) == 0, "sync: the local seal is kept, never overwritten");
+		free(after);
+		after = out("git -C '%s' rev-parse eval/bob/2026-07-15", bare);
+		CHECK(strcmp(theirs, after) == 0, "sync: the remote's seal is kept too");
+		free(after);
+		free(mine);
+		free(theirs);
+	}
 	CHECK(fsck_ok(a) && fsck_ok(bare), "seal: git fsck --strict passes");
 }
 
