@@ -1196,21 +1196,7 @@ function M.template_context(kind, person, date_iso, opts)
   return out
 end
 
----------------------------------------------------------------------------
--- store:profile, added to the store's methods when this module loads.
-
-local function install_profile_method()
-  local ok = pcall(function()
-    local c = core()
-    local reg = debug and debug.getregistry and debug.getregistry()
-    local meta = reg and reg["leadnotes.store"]
-    if type(meta) == "table" and type(meta.__index) == "table" and meta.__index.profile == nil then
-      meta.__index.profile = function(store, person, fields) return M.profile(store, person, fields) end
-    end
-    return c
-  end)
-  return ok
-end
-install_profile_method()
+-- store:profile is a method of every store handle: plugin/lua_team.c adds
+-- it to the store's methods and forwards to M.profile.
 
 return M
