@@ -191,6 +191,16 @@ local function note_path(ctx, path)
   return common.absolute(path, ctx.dir)
 end
 
+-- Points the options at the notes folder dir (the rest of the options as
+-- they are) and returns the folder they named before.
+local function use_dir(dir)
+  local ok, config = pcall(require, "leadnotes.config")
+  if not ok then return nil end
+  local previous = config.options.notes_dir
+  config.options.notes_dir = dir
+  return previous
+end
+
 local function store(ctx)
   if not ctx.store then ctx.store = check(common.store(ctx.dir)) end
   return ctx.store
@@ -366,8 +376,7 @@ function commands.demo(ctx)
     dir = dir .. "/notes"
   end
   ctx.dir = dir
-  local api = common.api()
-  if api and api.setup then pcall(api.setup, { notes_dir = dir }) end
+  local previous_dir = use_dir(dir)
   local out = ctx.out
   if ctx.opts.quiet then out = { write = function() end } end
   local quiet = { write = function() end }
@@ -450,6 +459,7 @@ function commands.demo(ctx)
   else
     common.reset()
     os.execute("rm -rf '" .. dir:gsub("/notes$", "") .. "'")
+    use_dir(previous_dir)
     out:write("\n(the demo folder is removed; `leadnotes demo --keep` keeps it)\n")
   end
 end
@@ -473,8 +483,8 @@ function M.run(argv, ctx)
     ctx.explicit_dir = parsed.dir
     if parsed.dir then
       ctx.dir = parsed.dir
-      local api = common.api()
-      if api and api.setup then pcall(api.setup, { notes_dir = parsed.dir }) end
+      if not common.is_absolute(ctx.dir) then ctx.dir = common.absolute(ctx.dir, cwd()) end
+      use_dir(ctx.dir)
     end
     ctx.dir = ctx.dir or common.notes_dir()
     if not common.is_absolute(ctx.dir) then ctx.dir = common.absolute(ctx.dir, cwd()) end

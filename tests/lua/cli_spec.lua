@@ -40,6 +40,20 @@ end
 
 local function run(args, env) return run_with(quote(interp) .. " " .. quote(cli), args, env) end
 
+-- The same command line in this process (require("leadnotes.cli").run with
+-- its own streams): for the many cheap checks, where a process each is slow
+-- under the sanitizers.
+local function run_here(args)
+  local function sink()
+    local buf = { text = "" }
+    function buf:write(...) for _, v in ipairs({ ... }) do self.text = self.text .. tostring(v) end end
+    return buf
+  end
+  local out, err = sink(), sink()
+  local status = require("leadnotes.cli").run(args, { out = out, err = err })
+  return status, out.text, err.text
+end
+
 local function git(dir, args)
   local p = io.popen("git -C " .. quote(dir) .. " " .. args .. " 2>&1")
   local out = p:read("*a")
@@ -72,7 +86,7 @@ describe("cli", function()
   it("every command has its own --help", function()
     for _, name in ipairs({ "new", "insert", "save", "history", "show", "diff", "restore", "prompt",
       "team", "nudges", "packet", "sync", "seal", "verify", "demo" }) do
-      local status, out, err = run({ name, "--help" })
+      local status, out, err = run_here({ name, "--help" })
       assert.are.equal(0, status, name .. ": " .. err)
       assert.matches("usage: leadnotes " .. name, out, 1, true)
     end
@@ -81,7 +95,7 @@ describe("cli", function()
   it("no command, an unknown command or option is a usage error: status 2, leadnotes: on stderr", function()
     for _, args in ipairs({ {}, { "frobnicate" }, { "--frob", "team" }, { "new", "one-on-one", "x", "--set", "novalue" },
       { "new", "one-on-one" }, { "packet", "Dana", "2026-01-01", "yesterday" }, { "show", "HEAD" }, { "--dir" } }) do
-      local status, out, err = run(args)
+      local status, out, err = run_here(args)
       assert.are.equal(2, status, table.concat(args, " "))
       assert.are.equal("", out)
       assert.matches("^leadnotes: ", err)
@@ -204,8 +218,15 @@ describe("cli", function()
     assert.is_true(ok)
   end)
 
+  it("a usage error from the real process: status 2 and the message on stderr only", function()
+    local status, out, err = run({ "frobnicate" })
+    assert.are.equal(2, status)
+    assert.are.equal("", out)
+    assert.matches("^leadnotes: unknown command 'frobnicate'", err)
+  end)
+
   it("demo runs through the command line and says what it shows", function()
-    local status, out, err = run({ "demo" })
+    local status, out, err = run_here({ "demo" })
     assert.are.equal(0, status, err)
     assert.matches("$ leadnotes insert one-on-one", out, 1, true)
     assert.matches("$ leadnotes team", out, 1, true)
