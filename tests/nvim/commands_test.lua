@@ -264,7 +264,11 @@ end)
 test(":Lead seal and :Lead verify on an evaluation; verify shows the diff once it changed", function()
   need_store("new_note", "save", "seal", "verify")
   need_templates()
+  asked = {}
   vim.cmd("Lead evaluation Dana Demo")
+  local fields = require("leadnotes").fields("evaluation") or {}
+  eq(#fields, #asked, "one vim.ui.input question per asked field")
+  if fields[1] then truthy(asked[1]:find(fields[1].question, 1, true), "the template's own question is asked") end
   vim.cmd("write")
   _G.notified = {}
   vim.cmd("Lead seal")
