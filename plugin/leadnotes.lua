@@ -7,7 +7,6 @@ vim.api.nvim_create_user_command("Lead", function(opts)
   require("leadnotes.editor.nvim").command(opts)
 end, {
   nargs = "*",
-  range = true,
   desc = "leadnotes: one-on-ones, evaluations, history, prompts",
   complete = function(arg_lead, cmd_line, cursor_pos)
     return require("leadnotes.editor.nvim").complete(arg_lead, cmd_line, cursor_pos)

@@ -143,6 +143,13 @@ test("history lists the commits; <CR> opens the old version read-only; d diffs; 
   local second = vim.trim(git("rev-parse", "HEAD"))
   truthy(first ~= second, "two commits")
 
+  -- Without a person, :Lead history is the current note's.
+  vim.cmd("Lead history")
+  local own = text()
+  truthy(own:find("History of " .. rel, 1, true), "the note's own history, got: " .. own:sub(1, 80))
+  truthy(own:find(second:sub(1, 7), 1, true), "lists the note's commits")
+  vim.cmd("close")
+
   vim.cmd("Lead history Dana Demo")
   local hist = api.nvim_get_current_buf()
   local listing = text(hist)
