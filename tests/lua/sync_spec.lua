@@ -200,6 +200,98 @@ describe("sync:", function()
   end)
 end)
 
+describe("encryption at rest:", function()
+  local root, bare, a, b, sa, sb
+  local ROT = "tr A-Za-z N-ZA-Mn-za-m" -- a stand-in for an encrypting clean/smudge pair
+
+  before_each(function()
+    root = ok("mktemp -d /tmp/leadnotes-crypt-XXXXXX"):gsub("%s+$", "")
+    bare, a, b = root .. "/remote.git", root .. "/a", root .. "/b"
+    ok(GIT .. "init -q --bare -b main " .. q(bare))
+    ok(GIT .. "clone -q " .. q(bare) .. " " .. q(a))
+    write(a .. "/.gitattributes", "*.org filter=rot\nlocked/** filter=gone\n")
+    git(a, "add -A")
+    git(a, "commit -q -m attributes")
+    git(a, "push -q origin main")
+    ok(GIT .. "clone -q " .. q(bare) .. " " .. q(b))
+    for _, dir in ipairs({ a, b }) do
+      git(dir, "config filter.rot.clean " .. q(ROT))
+      git(dir, "config filter.rot.smudge " .. q(ROT))
+    end
+    sa, sb = assert(core.open(a)), assert(core.open(b))
+  end)
+
+  after_each(function()
+    sa:close()
+    sb:close()
+    os.execute("rm -rf " .. q(root))
+  end)
+
+  it("saves through the clean filter, syncs ciphertext, checks out plain text", function()
+    local note = "alice/2026-03-01-evaluation.org"
+    write(a .. "/" .. note, "* Hello Alice\n")
+    assert(sa:save(note))
+    assert.are.equal("* Uryyb Nyvpr\n", git(a, "cat-file -p HEAD:" .. note))
+    assert.are.equal("", git(a, "status --porcelain"))
+    assert(sa:sync())
+    assert.are.equal("* Uryyb Nyvpr\n", git(bare, "show main:" .. note))
+    assert.are.equal("fast-forward", assert(sb:sync()).merged)
+    assert.are.equal("* Hello Alice\n", read(b .. "/" .. note))
+    -- a conflict is merged on the plain text and stored cleaned
+    write(a .. "/" .. note, "* Hello Alice\nfrom Ann\n")
+    assert(sa:save(note))
+    write(b .. "/" .. note, "* Hello Alice\nfrom Bob\n")
+    assert(sb:save(note))
+    assert(sa:sync())
+    local r = assert(sb:sync())
+    assert.are.same({ note }, r.conflicts)
+    local text = read(b .. "/" .. note)
+    assert.truthy(text:find("from Ann", 1, true) and text:find("from Bob", 1, true))
+    assert.falsy(git(bare, "show main:" .. note):find("Alice", 1, true))
+    assert.are.equal("", git(b, "status --porcelain"))
+  end)
+
+  it("refuses to save a note whose filter driver is not configured, so no plain text reaches git", function()
+    local note = "locked/2026-03-02-evaluation.org"
+    write(a .. "/" .. note, "Secret words\n")
+    local head = git(a, "rev-parse HEAD")
+    local none, msg = sa:save(note)
+    assert.is_nil(none)
+    assert.truthy(msg:find("filter.gone.clean", 1, true), msg)
+    assert.are.equal(head, git(a, "rev-parse HEAD"))
+    local id = git(a, "hash-object " .. q(note)):gsub("%s+", "")
+    assert.are_not.equal(0, select(2, sh("git -C " .. q(a) .. " cat-file -e " .. id)))
+  end)
+
+  it("works with git-crypt when it is installed", function()
+    if select(2, sh("command -v git-crypt")) ~= 0 then
+      pending("git-crypt is not installed")
+      return
+    end
+    local key = root .. "/key"
+    git(a, "rm -q --cached .gitattributes")
+    write(a .. "/.gitattributes", "private/** filter=git-crypt diff=git-crypt\n")
+    ok("cd " .. q(a) .. " && git-crypt init >/dev/null && git-crypt export-key " .. q(key))
+    assert(sa:save(".gitattributes"))
+    local note = "private/2026-03-03-evaluation.org"
+    write(a .. "/" .. note, "* Confidential\n")
+    assert(sa:save(note))
+    assert.are.equal("", git(a, "status --porcelain"))
+    assert(sa:sync())
+    assert.truthy(git(bare, "show main:" .. note):find("GITCRYPT", 1, true))
+    assert.falsy(git(bare, "show main:" .. note):find("Confidential", 1, true))
+    assert(sb:sync())
+    ok("cd " .. q(b) .. " && git-crypt unlock " .. q(key))
+    assert.are.equal("* Confidential\n", read(b .. "/" .. note))
+    write(a .. "/" .. note, "* Confidential\nmore\n")
+    assert(sa:save(note))
+    assert(sa:sync())
+    assert.are.equal("fast-forward", assert(sb:sync()).merged)
+    assert.are.equal("* Confidential\nmore\n", read(b .. "/" .. note))
+    assert.are.equal("", git(b, "status --porcelain"))
+  end)
+end)
+
 describe("leadnotes.sync", function()
   it("summarises a result in one line that names the notes needing attention", function()
     local line = sync.summary({ merged = "merge", pushed = true, remote = "origin", branch = "main",
