@@ -89,6 +89,7 @@ static compiled *check_compiled(lua_State *L, int idx, const char *fn)
 	if (!c) {
 		lua_pushfstring(L, "%s: compiled template expected, got %s", fn, luaL_typename(L, idx));
 		luaL_argerror(L, idx, lua_tostring(L, -1));
+		return NULL; /* not reached: luaL_argerror raises */
 	}
 	if (!c->t)
 		luaL_error(L, "%s: attempt to use a freed template", fn);

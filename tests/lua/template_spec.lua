@@ -90,6 +90,13 @@ describe("template binding", function()
     collectgarbage()
   end)
 
+  it("a freed (closed) template refuses to render instead of crashing", function()
+    local t = core.compile("x")
+    getmetatable(t).__gc(t)
+    raises("render: attempt to use a freed template", t.render, t, {})
+    assert.matches("freed", tostring(t))
+  end)
+
   it("partials come from a table or a function; a missing one is empty", function()
     assert.are.equal("[x][]", core.render("[{{>a}}][{{>b}}]", {}, { a = "x" }))
     local asked = {}
