@@ -10,6 +10,9 @@
  * standalone line has an intrinsic indentation, that of the line after it:
  * its content lines lose that much at compile time and regain the
  * indentation of whichever block site renders them. */
+#ifndef _POSIX_C_SOURCE
+#define _POSIX_C_SOURCE 200809L /* strdup, opendir when built outside CMake */
+#endif
 #include <dirent.h>
 #include <errno.h>
 #include <stdlib.h>
@@ -986,34 +989,26 @@ static int render_range(render_state *st, const ln_template *t, size_t from, siz
 int ln_template_render(ln_buf *out, const ln_template *t, const ln_template_data *data,
 	ln_template_value root, unsigned flags, ln_error *err)
 {
-	render_state *st;
-	int rc;
+	/* The state (fixed stacks, about 10 KB) lives on the C stack: a
+	 * callback that longjmps out of the render leaves nothing to free. */
+	render_state st;
+	int rc = 0;
 
 	ln_error_clear(err);
-	/* The state is large (fixed stacks) but allocated before any callback
-	 * runs and freed after the last; a callback that longjmps out would
-	 * leak it, so it lives on the C stack instead. */
-	{
-		render_state state;
-		st = &state;
-		st->out = out;
-		st->data = data;
-		st->flags = flags;
-		st->err = err;
-		st->ctx[0] = root;
-		st->nctx = 1;
-		st->nindent = 0;
-		st->nframes = 0;
-		st->depth = 0;
-		st->steps = 0;
-		st->max_steps = data->max_steps ? data->max_steps : LN_TEMPLATE_MAX_STEPS;
-		rc = ln_buf_put(out, "", 0) < 0 ? -1 : 0; /* out->ptr is never NULL */
-		if (rc == 0)
-			rc = render_range(st, t, 0, t->count);
-	}
+	st.out = out;
+	st.data = data;
+	st.flags = flags;
+	st.err = err;
+	st.ctx[0] = root;
+	st.nctx = 1;
+	st.nindent = 0;
+	st.nframes = 0;
+	st.depth = 0;
+	st.steps = 0;
+	st.max_steps = data->max_steps ? data->max_steps : LN_TEMPLATE_MAX_STEPS;
+	if (ln_buf_put(out, "", 0) == 0) /* out->ptr is never NULL from here on */
+		rc = render_range(&st, t, 0, t->count);
 	if (rc == 0 && ln_buf_failed(out))
-		rc = ln_error_set(err, LN_ENOMEM, "out of memory rendering a template");
-	else if (rc == -1)
 		rc = ln_error_set(err, LN_ENOMEM, "out of memory rendering a template");
 	return rc;
 }
