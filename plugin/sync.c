@@ -534,8 +534,10 @@ static int sync_side(git_merge_file_input *in, git_buf *buf, git_repository *rep
 		return 0;
 	if ((rc = git_blob_lookup(&blob, repo, &entry->id)) < 0)
 		return rc;
+	/* every filter, even on binary-looking content: git-crypt's
+	 * ciphertext is binary and must be smudged before merging */
 	git_blob_filter_options_init(&fo, GIT_BLOB_FILTER_OPTIONS_VERSION);
-	fo.flags = GIT_BLOB_FILTER_CHECK_FOR_BINARY;
+	fo.flags = 0;
 	rc = git_blob_filter(buf, blob, entry->path, &fo);
 	git_blob_free(blob);
 	if (rc < 0)

@@ -754,6 +754,21 @@ static void test_git_crypt(void)
 	CHECK(strcmp(s, "* Confidential review\nfrom a\n") == 0, "git-crypt: the note arrives decrypted");
 	free(s);
 	CHECK(status_clean(b), "git-crypt: status clean");
+	commit(a, "private/2026-09-01-evaluation.org", "* Confidential review\nfrom a\nANN\n", "a private 2");
+	commit(b, "private/2026-09-01-evaluation.org", "* Confidential review\nfrom a\nBOB\n", "b private 2");
+	run_sync(&res, a, &err);
+	ln_sync_result_free(res);
+	rc = run_sync(&res, b, &err);
+	CHECK(rc == 0 && res && res->conflict_count == 1, "git-crypt: a conflict in an encrypted note is reported");
+	ln_sync_result_free(res);
+	s = read_file(b, "private/2026-09-01-evaluation.org");
+	CHECK(contains(s, "<<<<<<< this machine\nBOB\n=======\nANN\n>>>>>>> origin/main"),
+		"git-crypt: the markers are around the decrypted text");
+	free(s);
+	s = out("git -C '%s' show main:private/2026-09-01-evaluation.org | head -c 10 | od -c | head -1", bare);
+	CHECK(contains(s, "G   I   T   C   R   Y   P   T"), "git-crypt: the merged note is encrypted on the remote");
+	free(s);
+	CHECK(status_clean(b), "git-crypt: status clean after the merge");
 	CHECK(fsck_ok(bare), "git-crypt: fsck");
 }
 
