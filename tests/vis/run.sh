@@ -30,7 +30,10 @@ echo "ok      :lead with an unknown subcommand lists the subcommands"
 run_vis "lead one-on-one Dana Demo
 append Written in vis.
 w
-lead history Dana Demo"
+lead history Dana Demo
+e $tmp/start.txt
+lead insert one-on-one Sam Sample
+w"
 if grep -q "cannot load\|not available yet\|not built" "$tmp/log"; then
 	echo "skipped :lead one-on-one: $(grep -o 'cannot load.*\|[^	]*not available yet[^	]*' "$tmp/log" | head -1)"
 	exit 77
@@ -50,4 +53,10 @@ git -C "$tmp/notes" fsck --strict >/dev/null 2>&1 || fail "git fsck --strict"
 short=$(git -C "$tmp/notes" log -1 --format=%h -- "$rel")
 awk -F '\t' 'NR == 4' "$tmp/log" | grep -q "$short" || fail ":lead history does not list $short"
 echo "ok      :lead one-on-one opens a note; :w commits it (git log, git show, fsck); :lead history lists it"
-echo "2 passed, 0 failed"
+
+grep -q "Sam Sample" "$tmp/start.txt" || fail ":lead insert did not put the template into the open file"
+! grep -q "{{" "$tmp/start.txt" || fail ":lead insert left a template tag"
+[ "$(git -C "$tmp/notes" log --format=%H -- "$rel" | wc -l)" -ge 1 ] || fail "history lost"
+[ -z "$(git -C "$tmp/notes" status --porcelain)" ] || fail "writing a file outside the notes folder changed the repository"
+echo "ok      :lead insert fills the open file; writing a file outside the notes folder commits nothing"
+echo "3 passed, 0 failed"
