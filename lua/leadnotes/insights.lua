@@ -489,7 +489,8 @@ local function profile_from(summary, dirname)
   end
   if out.start_date then out.start_date = out.start_date:match("%d%d%d%d%-%d%d%-%d%d") end
   if out.next_review then out.next_review = out.next_review:match("%d%d%d%d%-%d%d%-%d%d") end
-  local cadence = tonumber(out.cadence_days and tostring(out.cadence_days):match("%d+"))
+  local cadence = tonumber(out.cadence_days and tostring(out.cadence_days):match("^%s*(%d+)"))
+  if cadence and cadence < 1 then cadence = nil end
   out.cadence_days = cadence or config.options.cadence_days or 14
   out.exists = summary ~= nil
   return out
@@ -578,7 +579,7 @@ function M.profile(store, person, fields)
       if key == "cadence_days" and (tonumber(value) == nil or tonumber(value) < 1) then
         error("profile: cadence_days must be a positive number", 2)
       end
-      if tostring(value):find("[\r\n]") then error("profile: " .. key .. " must be one line", 2) end
+      if tostring(value):find("%c") then error("profile: " .. key .. " must be one line of text", 2) end
     end
   end
   local dirname, err = person_dir(store, person)
