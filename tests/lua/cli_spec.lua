@@ -241,6 +241,26 @@ describe("cli", function()
     end
   end)
 
+  it("cmake --install puts the module, Lua files, templates, doc and a working leadnotes under the prefix", function()
+    if not build or os.getenv("LEADNOTES_SANITIZE") then pending("needs the build and an unsanitized interpreter") return end
+    local prefix = dir:gsub("/notes$", "") .. "/prefix"
+    local p = io.popen("cmake --install " .. quote(build) .. " --prefix " .. quote(prefix) .. " 2>&1; echo \"#status=$?\"")
+    local log = p:read("*a"); p:close()
+    assert.matches("#status=0", log)
+    local short = type(jit) == "table" and "5.1" or _VERSION:match("%d+%.%d+")
+    for _, file in ipairs({ "bin/leadnotes", "lib/lua/" .. short .. "/leadnotes/core.so",
+      "share/leadnotes/lua/leadnotes/init.lua", "share/leadnotes/lua/leadnotes/cli.lua",
+      "share/leadnotes/lua/leadnotes/editor/nvim.lua", "share/leadnotes/plugin/leadnotes.lua",
+      "share/leadnotes/doc/leadnotes.txt", "share/leadnotes/templates/org/one-on-one.org" }) do
+      assert.truthy(slurp(prefix .. "/" .. file), "installed: " .. file)
+    end
+    if not have("render") then return end
+    local status, out, err = run_with("env -u LEADNOTES_CORE_DIR " .. quote(prefix .. "/bin/leadnotes"),
+      { "--dir", dir, "insert", "one-on-one", "Dana Demo" })
+    assert.are.equal(0, status, err)
+    assert.matches("Dana Demo", out, 1, true)
+  end)
+
   it("build/<abi>/bin/leadnotes runs the command line with this build's module", function()
     if not build or os.getenv("LEADNOTES_SANITIZE") then pending("needs the build's wrapper and an unsanitized interpreter") return end
     local status, out = run_with(quote(build .. "/bin/leadnotes"), { "--help" })
