@@ -1102,23 +1102,29 @@ function M.packet(person, from, to, opts)
     return out
   end
   local prof = M.profile(store, dirname)
-  local lines = {
-    "#+TITLE: Review packet: " .. org_escape((prof and prof.name) or dirname),
-    string.format("#+DATE: [%s]--[%s]", date_of(from_day), date_of(to_day)),
-    "",
-    "Every entry is dated by the day git first saw it in the notes, not by the",
-    "date a note gives itself.",
-    "",
-  }
+  -- opts.level > 1: headlines at that level, no file keywords, for a packet
+  -- placed inside another note (an evaluation).
+  local level = type(opts) == "table" and tonumber(opts.level) or 1
+  level = math.max(1, math.min(8, floor(level)))
+  local stars = string.rep("*", level)
+  local lines = {}
+  if level == 1 then
+    lines[#lines + 1] = "#+TITLE: Review packet: " .. org_escape((prof and prof.name) or dirname)
+    lines[#lines + 1] = string.format("#+DATE: [%s]--[%s]", date_of(from_day), date_of(to_day))
+    lines[#lines + 1] = ""
+  end
+  lines[#lines + 1] = "Every entry is dated by the day git first saw it in the notes, not by the"
+  lines[#lines + 1] = "date a note gives itself."
+  lines[#lines + 1] = ""
   if prof and (prof.role or prof.start_date) then
-    lines[#lines + 1] = "* Profile"
+    lines[#lines + 1] = stars .. " Profile"
     if prof.role then lines[#lines + 1] = "- Role: " .. org_escape(prof.role) end
     if prof.start_date then lines[#lines + 1] = "- Started: [" .. prof.start_date .. "]" end
     lines[#lines + 1] = ""
   end
   local function section(title, list, fmt)
     local items = in_period(list)
-    lines[#lines + 1] = string.format("* %s (%d)", title, #items)
+    lines[#lines + 1] = string.format("%s %s (%d)", stars, title, #items)
     for _, e in ipairs(items) do lines[#lines + 1] = fmt(e) end
     if #items == 0 then lines[#lines + 1] = "- none in this period" end
     lines[#lines + 1] = ""
@@ -1147,8 +1153,9 @@ end
 -- For leadnotes.templates: what a new note's template shows.
 
 -- template_context(kind, person, date_iso, opts) -> { open_items=, prompt=,
--- nudges=, previous_meeting= } (fields left out when they cannot be
--- computed; never raises for a failure of the world).
+-- nudges=, previous_meeting=, role=, person=, and for an evaluation packet=
+-- (org text, level-3 headlines) and packet_from= } (fields left out when
+-- they cannot be computed; never raises for a failure of the world).
 function M.template_context(kind, person, date_iso, opts)
   opts = opts or {}
   local out = { open_items = {}, nudges = {} }
@@ -1177,6 +1184,20 @@ function M.template_context(kind, person, date_iso, opts)
   local nudges = dirname and M.nudges(date, { store = store, person = dirname })
   if nudges then
     for _, n in ipairs(nudges) do out.nudges[#out.nudges + 1] = { text = n.text, kind = n.kind } end
+  end
+  -- An evaluation gets the review packet of the period since the previous
+  -- evaluation (else the last year), as subheadlines (level 3).
+  if dirname and (kind == "evaluation") then
+    local from = day - 365
+    local people0 = load_notes(store, dirname)
+    for _, note in ipairs(people0 and people0[dirname] and people0[dirname].notes or {}) do
+      if note.kind == "evaluation" and note.day < day and note.day + 1 > from then from = note.day + 1 end
+    end
+    local ok2, text = pcall(M.packet, dirname, date_of(from), date, { store = store, level = 3 })
+    if ok2 and type(text) == "string" then
+      out.packet = text
+      out.packet_from = date_of(from)
+    end
   end
   if dirname then
     local people = load_notes(store, dirname)
