@@ -1,12 +1,13 @@
-/* The files of the notes folder with their blob ids at HEAD: what the team
- * view's cache is keyed by.
+/* The files of the notes folder with their blob ids: what the team view's
+ * cache is keyed by.
  *
  * Like `git status`, but only as far as the team view needs and without
- * reading file contents: a working file is clean when the index holds the
- * blob HEAD has and the index's stat data (mtime to the nanosecond and
- * size) still match the file and are not racy (older than the index file).
- * Anything else is dirty, reported with a stat signature so that a caller
- * can still avoid reading a file that did not change since it last did. */
+ * reading file contents or trees: a working file is clean when the index
+ * (which the store keeps equal to HEAD) holds it with stat data (mtime to
+ * the nanosecond, size) that still match the file and are not racy (older
+ * than the index file); its blob id is then the index's. Anything else is
+ * dirty, reported with a stat signature so that a caller can still avoid
+ * reading a file that did not change since it last did. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -16,18 +17,6 @@
 #include <sys/stat.h>
 
 #include "leadnotes/team.h"
-
-typedef struct blob_ref {
-	char *path; /* relative to the listed folder's parent: the notes folder */
-	git_oid id;
-} blob_ref;
-
-typedef struct blob_list {
-	blob_ref *items;
-	size_t count, alloc;
-	const char *under; /* "" or "person/" */
-	int failed;
-} blob_list;
 
 typedef struct work_file {
 	char *path; /* relative to the notes folder */
@@ -50,38 +39,6 @@ static char *join3(const char *a, const char *b, const char *c)
 		memcpy(out + la + lb, c, lc + 1);
 	}
 	return out;
-}
-
-static int tree_cb(const char *root, const git_tree_entry *entry, void *payload)
-{
-	blob_list *list = payload;
-	blob_ref *ref;
-
-	if (git_tree_entry_type(entry) != GIT_OBJECT_BLOB || git_tree_entry_filemode(entry) == GIT_FILEMODE_LINK)
-		return 0;
-	if (list->count == list->alloc) {
-		size_t n = list->alloc ? list->alloc * 2 : 256;
-		blob_ref *items = realloc(list->items, n * sizeof(*items));
-		if (!items)
-			goto fail;
-		list->items = items;
-		list->alloc = n;
-	}
-	ref = &list->items[list->count];
-	ref->path = join3(list->under, root, git_tree_entry_name(entry));
-	if (!ref->path)
-		goto fail;
-	git_oid_cpy(&ref->id, git_tree_entry_id(entry));
-	list->count++;
-	return 0;
-fail:
-	list->failed = 1;
-	return -1;
-}
-
-static int by_ref_path(const void *a, const void *b)
-{
-	return strcmp(((const blob_ref *)a)->path, ((const blob_ref *)b)->path);
 }
 
 static int by_work_path(const void *a, const void *b)
@@ -194,20 +151,15 @@ int ln_team_files_list(ln_team_files *out, ln_store *store, const char *under, l
 	git_repository *repo = ln_store_repository(store);
 	const char *prefix = ln_store_prefix(store);
 	const char *dir = ln_store_dir(store);
-	git_reference *head = NULL;
-	git_tree *root = NULL, *tree = NULL;
-	git_tree_entry *sub = NULL;
 	git_index *index = NULL;
-	blob_list blobs;
 	path_list work = { NULL, 0, 0 };
-	char *under_slash = NULL, *scope = NULL;
+	char *under_slash = NULL;
 	struct stat index_st;
 	int have_index_st = 0, rc = LN_OK;
-	size_t n, i, b = 0, plen = strlen(prefix);
+	size_t n, i, plen = strlen(prefix);
 
 	out->items = NULL;
 	out->count = 0;
-	memset(&blobs, 0, sizeof(blobs));
 	ln_error_clear(err);
 
 	if (under && !safe_under(under)) {
@@ -225,51 +177,6 @@ int ln_team_files_list(ln_team_files *out, ln_store *store, const char *under, l
 	memcpy(under_slash, under ? under : "", n);
 	under_slash[n] = '/';
 	under_slash[n ? n + 1 : 0] = '\0';
-	scope = join3(prefix, under_slash, "");
-	if (!scope) {
-		rc = ln_error_set(err, LN_ENOMEM, "out of memory listing notes");
-		goto cleanup;
-	}
-	blobs.under = under_slash;
-
-	/* HEAD's blobs under the folder listed. */
-	if (git_repository_head_unborn(repo) != 1) {
-		if (git_repository_head(&head, repo) < 0 ||
-			git_reference_peel((git_object **)&root, head, GIT_OBJECT_TREE) < 0) {
-			rc = git_fail(err, "cannot read HEAD");
-			goto cleanup;
-		}
-		if (scope[0]) {
-			char *bare = join3(scope, "", "");
-			int found;
-			if (!bare) {
-				rc = ln_error_set(err, LN_ENOMEM, "out of memory listing notes");
-				goto cleanup;
-			}
-			bare[strlen(bare) - 1] = '\0'; /* no trailing '/' */
-			found = git_tree_entry_bypath(&sub, root, bare);
-			free(bare);
-			if (found == 0 && git_tree_entry_type(sub) == GIT_OBJECT_TREE) {
-				if (git_tree_lookup(&tree, repo, git_tree_entry_id(sub)) < 0) {
-					rc = git_fail(err, "cannot read a tree");
-					goto cleanup;
-				}
-			} else if (found < 0 && found != GIT_ENOTFOUND) {
-				rc = git_fail(err, "cannot read a tree");
-				goto cleanup;
-			}
-		} else {
-			tree = root;
-			root = NULL;
-		}
-		if (tree && git_tree_walk(tree, GIT_TREEWALK_PRE, tree_cb, &blobs) < 0) {
-			rc = blobs.failed ? ln_error_set(err, LN_ENOMEM, "out of memory listing notes")
-					  : git_fail(err, "cannot walk a tree");
-			goto cleanup;
-		}
-		if (blobs.count)
-			qsort(blobs.items, blobs.count, sizeof(*blobs.items), by_ref_path);
-	}
 
 	/* The index, re-read only when it changed on disk. */
 	if (git_repository_index(&index, repo) < 0 || git_index_read(index, 0) < 0) {
@@ -295,36 +202,29 @@ int ln_team_files_list(ln_team_files *out, ln_store *store, const char *under, l
 		const char *path = work.items[i].path;
 		const struct stat *st = &work.items[i].st;
 		ln_team_file *f = &out->items[out->count];
-		const blob_ref *ref = NULL;
 		const git_index_entry *ie = NULL;
-		int clean = 0, cmp = 1;
+		int clean = 0;
 
-		while (b < blobs.count && (cmp = strcmp(blobs.items[b].path, path)) < 0)
-			b++;
-		if (b < blobs.count && cmp == 0)
-			ref = &blobs.items[b];
-		if (ref) {
-			if (plen) {
-				char *repo_path = join3(prefix, path, "");
-				if (!repo_path) {
-					rc = ln_error_set(err, LN_ENOMEM, "out of memory listing notes");
-					goto cleanup;
-				}
-				ie = git_index_get_bypath(index, repo_path, 0);
-				free(repo_path);
-			} else {
-				ie = git_index_get_bypath(index, path, 0);
+		if (plen) {
+			char *repo_path = join3(prefix, path, "");
+			if (!repo_path) {
+				rc = ln_error_set(err, LN_ENOMEM, "out of memory listing notes");
+				goto cleanup;
 			}
+			ie = git_index_get_bypath(index, repo_path, 0);
+			free(repo_path);
+		} else {
+			ie = git_index_get_bypath(index, path, 0);
 		}
-		if (ref && ie && git_oid_equal(&ie->id, &ref->id) && ie->file_size == (uint32_t)st->st_size &&
+		if (ie && ie->file_size == (uint32_t)st->st_size &&
 			(int64_t)ie->mtime.seconds == (int64_t)st->st_mtim.tv_sec &&
 			ie->mtime.nanoseconds == (uint32_t)st->st_mtim.tv_nsec &&
 			(!have_index_st || !stat_newer_or_equal(st, &index_st)))
 			clean = 1;
 		f->path = work.items[i].path;
 		work.items[i].path = NULL;
-		if (ref)
-			git_oid_tostr(f->blob, sizeof(f->blob), &ref->id);
+		if (ie)
+			git_oid_tostr(f->blob, sizeof(f->blob), &ie->id);
 		else
 			f->blob[0] = '\0';
 		f->dirty = !clean;
@@ -339,15 +239,7 @@ cleanup:
 	for (i = 0; i < work.count; i++)
 		free(work.items[i].path);
 	free(work.items);
-	for (i = 0; i < blobs.count; i++)
-		free(blobs.items[i].path);
-	free(blobs.items);
 	git_index_free(index);
-	git_tree_entry_free(sub);
-	git_tree_free(tree);
-	git_tree_free(root);
-	git_reference_free(head);
-	free(scope);
 	free(under_slash);
 	return rc;
 }

@@ -1,6 +1,7 @@
 /* leadnotes: what the team view and the nudges read: every file of the
- * notes folder with the blob id HEAD holds for it and whether the working
- * file differs, so unchanged notes are never read twice. */
+ * notes folder with the blob id the index (kept equal to HEAD by the store)
+ * holds for it and whether the working file may differ, so unchanged notes
+ * are never read twice. */
 #ifndef LEADNOTES_TEAM_H
 #define LEADNOTES_TEAM_H
 
@@ -12,7 +13,7 @@
 /* One file under the notes folder. */
 typedef struct ln_team_file {
 	char *path;                      /* relative to the notes folder */
-	char blob[GIT_OID_HEXSZ + 1];    /* blob id at HEAD, "" when HEAD has none */
+	char blob[GIT_OID_HEXSZ + 1];    /* blob id in the index, "" when it has none */
 	int dirty;                       /* 1: the working file may differ from HEAD, or is new */
 	char stat[48];                   /* "<mtime s>.<ns>:<size>" of the working file */
 } ln_team_file;

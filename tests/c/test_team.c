@@ -107,7 +107,7 @@ int main(void)
 	CHECK(sorted, "team: sorted by path");
 	f = find(&files, "alice/2026-01-05-one-on-one.org");
 	run_line(expect, sizeof(expect), "git rev-parse HEAD:alice/2026-01-05-one-on-one.org");
-	CHECK(f && strcmp(f->blob, expect) == 0, "team: blob id equals git rev-parse HEAD:path");
+	CHECK(f && strcmp(f->blob, expect) == 0, "team: blob id equals git rev-parse HEAD:path (the index equals HEAD)");
 	CHECK(f && !f->dirty, "team: a saved file is clean");
 	CHECK(f && f->stat[0], "team: a stat signature is given");
 	ln_team_files_free(&files);
