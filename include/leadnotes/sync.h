@@ -40,16 +40,20 @@ typedef struct ln_sync_result {
 	char *branch;        /* the local branch synced ("main") */
 } ln_sync_result;
 
-/* Fetches from the remote, integrates its branch of the same name
- * (fast-forward, else a merge commit; conflicting notes keep both sides
- * between conflict markers and are committed) and pushes the branch and the
- * eval/ tags. prefix is the notes folder relative to the working directory
- * ("" or "sub/"): conflict paths are reported relative to it. Refuses
- * (LN_EEXISTS) when tracked files have uncommitted changes. On success *out
- * is a result the caller frees with ln_sync_result_free; when conflicts were
- * committed it is also LN_OK (the list says which notes need attention) and
- * the list is appended to .git/leadnotes/conflicts. On failure *out is NULL,
- * err says why, and the branch, index and working tree are as before. */
+/* Fetches the branch HEAD is on from remote.<name>.url into
+ * refs/remotes/<name>/<branch> (and the eval/ seals not present here),
+ * integrates it (fast-forward, else a merge commit; conflicting notes keep
+ * both sides between conflict markers and are committed) and pushes the
+ * branch and the new seals. Holds the leadnotes writer lock
+ * (<gitdir>/leadnotes/lock) throughout. prefix is the notes folder relative
+ * to the working directory ("" or "sub/"): conflict paths are reported
+ * relative to it. Refuses (LN_EEXISTS) when tracked files have uncommitted
+ * changes. On success *out is a result the caller frees with
+ * ln_sync_result_free; when conflicts were committed it is also LN_OK (the
+ * list says which notes need attention, and they are added to
+ * .git/leadnotes/conflicts). On failure *out is NULL and err says why: a
+ * failed fetch or integration leaves the branch, index and working tree as
+ * they were; a failed push keeps the local merge (nothing is lost). */
 int ln_sync_run(ln_sync_result **out, git_repository *repo, const char *prefix,
 	const ln_sync_options *opts, ln_error *err);
 
