@@ -1017,10 +1017,19 @@ function M.nudges(date, opts)
   local day = check_date("nudges", date, 1)
   local store, err = open_store(opts)
   if not store then return nil, err end
-  local list, lerr = people_of(store, day)
-  if not list then return nil, lerr end
-  local only
-  if opts and opts.person then only = person_dir(store, opts.person) end
+  local list, lerr, only
+  if opts and opts.person then
+    -- One person's: read only their folder.
+    local derr
+    only, derr = person_dir(store, opts.person)
+    if not only then return nil, derr end
+    local people, perr = load_notes(store, only)
+    if not people then return nil, perr end
+    list = { person_entry(people[only] or { dir = only, notes = {} }, day) }
+  else
+    list, lerr = people_of(store, day)
+    if not list then return nil, lerr end
+  end
   local out = {}
   for _, e in ipairs(list) do
     if not only or e.dir == only then
