@@ -474,6 +474,56 @@ static void test_progress_and_cancel(void)
 	git_repository_free(repo);
 }
 
+/* Things in the way: an untracked file where the remote adds a note, a
+ * detached HEAD. Each refuses with a message and changes nothing. */
+static void test_in_the_way(void)
+{
+	char a[1024], b[1024];
+	ln_sync_result *res = NULL;
+	ln_error err;
+	char *before, *after, *text;
+	int rc;
+
+	snprintf(a, sizeof(a), "%s/path-a", tmp);
+	snprintf(b, sizeof(b), "%s/path-b", tmp);
+	run_sync(&res, b, &err);
+	ln_sync_result_free(res);
+	commit(a, "frank/2026-05-02-one-on-one.org", "* frank from a\n", "a: frank");
+	run_sync(&res, a, &err);
+	ln_sync_result_free(res);
+	write_file(b, "frank/2026-05-02-one-on-one.org", "* frank typed in b, never saved\n");
+	before = head_of(b);
+	rc = run_sync(&res, b, &err);
+	CHECK(rc == LN_EEXISTS && !res && contains(err.message, "frank/2026-05-02-one-on-one.org"),
+		"sync: an untracked file in the way is named and refused");
+	text = read_file(b, "frank/2026-05-02-one-on-one.org");
+	CHECK(strcmp(text, "* frank typed in b, never saved\n") == 0, "sync: the untracked file is untouched");
+	free(text);
+	after = head_of(b);
+	CHECK(strcmp(before, after) == 0, "sync: the branch did not move");
+	free(after);
+	sh("rm -f '%s/frank/2026-05-02-one-on-one.org'", b);
+	sh("git -C '%s' checkout -q --detach", b);
+	rc = run_sync(&res, b, &err);
+	CHECK(rc == LN_EINVALID && contains(err.message, "not on a branch"), "sync: a detached HEAD is refused");
+	sh("git -C '%s' checkout -q main", b);
+	rc = run_sync(&res, b, &err);
+	CHECK(rc == 0 && res && res->merged == LN_SYNC_FAST_FORWARD, "sync: once out of the way, it syncs");
+	ln_sync_result_free(res);
+	text = read_file(b, "frank/2026-05-02-one-on-one.org");
+	CHECK(strcmp(text, "* frank from a\n") == 0, "sync: and the note arrives");
+	free(text);
+	{
+		struct stat sb;
+		char file[2048];
+		snprintf(file, sizeof(file), "%s/frank/2026-05-02-one-on-one.org", b);
+		CHECK(stat(file, &sb) == 0 && (sb.st_mode & 0777) == 0600, "sync: notes it writes are 0600");
+		snprintf(file, sizeof(file), "%s/frank", b);
+		CHECK(stat(file, &sb) == 0 && (sb.st_mode & 0777) == 0700, "sync: folders it creates are 0700");
+	}
+	free(before);
+}
+
 static void test_seal(void)
 {
 	char a[1024], b[1024], bare[1024];
@@ -840,6 +890,7 @@ int main(void)
 		free(text);
 	}
 	test_progress_and_cancel();
+	test_in_the_way();
 	test_seal();
 	test_filter();
 	test_git_crypt();
