@@ -219,16 +219,6 @@ static int ieq(const char *s, size_t n, const char *word)
 	return 1;
 }
 
-/* Case-insensitive (ASCII) comparison of n bytes. */
-static int ieqn(const char *a, const char *b, size_t n)
-{
-	size_t i;
-	for (i = 0; i < n; i++)
-		if (upper(a[i]) != upper(b[i]))
-			return 0;
-	return 1;
-}
-
 /* Does s (n bytes) start with word, case-insensitively? */
 static int iprefix(const char *s, size_t n, const char *word)
 {
@@ -316,36 +306,6 @@ static int headline_level(const org_line *l)
 	return i > 1000000 ? 1000000 : (int)i;
 }
 
-/* `^[ \t]*#\+END_<name>[ \t]*$`, case-insensitive. */
-static int is_block_end(const org_line *l, const char *name, size_t name_len)
-{
-	size_t i = skip_blanks(l->s, l->n, 0);
-	if (!iprefix(l->s + i, l->n - i, "#+END_"))
-		return 0;
-	i += 6;
-	if (l->n - i < name_len)
-		return 0;
-	{
-		size_t k;
-		for (k = 0; k < name_len; k++)
-			if (upper(l->s[i + k]) != upper(name[k]))
-				return 0;
-	}
-	return rest_blank(l->s, l->n, i + name_len);
-}
-
-/* `^[ \t]*#\+END:?[ \t]*$`: the end of a dynamic block. */
-static int is_dynamic_end(const org_line *l)
-{
-	size_t i = skip_blanks(l->s, l->n, 0);
-	if (!iprefix(l->s + i, l->n - i, "#+END"))
-		return 0;
-	i += 5;
-	if (i < l->n && l->s[i] == ':')
-		i++;
-	return rest_blank(l->s, l->n, i);
-}
-
 /* `^[ \t]*:END:[ \t]*$`, case-insensitive. */
 static int is_drawer_end(const org_line *l)
 {
@@ -353,23 +313,6 @@ static int is_drawer_end(const org_line *l)
 	if (!iprefix(l->s + i, l->n - i, ":END:"))
 		return 0;
 	return rest_blank(l->s, l->n, i + 5);
-}
-
-/* A line ending (before trailing blanks) with `\end{<name>}`. */
-static int is_latex_end(const org_line *l, const char *name, size_t name_len)
-{
-	size_t e = l->n, k, need = 6 + name_len;
-	while (e > 0 && is_blank(l->s[e - 1]))
-		e--;
-	if (e < need || l->s[e - 1] != '}')
-		return 0;
-	k = e - need;
-	if (!iprefix(l->s + k, need, "\\end{"))
-		return 0;
-	for (size_t j = 0; j < name_len; j++)
-		if (upper(l->s[k + 5 + j]) != upper(name[j]))
-			return 0;
-	return 1;
 }
 
 /* `^[ \t]*:([-_[:word:]]+):[ \t]*$`: a drawer's first line. */
@@ -492,89 +435,157 @@ typedef struct kw_line {
 	slice value;
 } kw_line;
 
-/* A search for a closing line that found none, remembered so that a run
- * of unterminated openers stays linear. */
-typedef struct miss {
-	int kind; /* 0: unused */
+/* A line that closes a named construct (`#+END_<name>`, `\end{<name>}`). */
+typedef struct end_line {
 	const char *name;
 	size_t name_len;
-	size_t from, limit;
-} miss;
+	size_t line;
+} end_line;
 
-#define MISS_SLOTS 8
+/* The closing lines of the whole text, indexed once, so that finding the
+ * end of a block is a binary search however many blocks never close. */
+typedef struct end_index {
+	end_line *blocks; /* sorted by name (ASCII case-insensitive), then line */
+	size_t nblocks;
+	end_line *latex;  /* same */
+	size_t nlatex;
+	size_t *drawers;  /* `:END:` lines, ascending */
+	size_t ndrawers;
+	size_t *dynamics; /* `#+END:` lines, ascending */
+	size_t ndynamics;
+} end_index;
 
 typedef struct scan {
 	ln_org_doc *doc;
 	const org_line *lines;
 	size_t nlines;
 	int final_newline;
-	size_t *ends; /* indices of lines that may close something, ascending */
-	size_t nends;
+	end_index ends;
 	kw_line *kws;
 	size_t nkws, kws_cap;
 	size_t *containers; /* end lines of open greater elements */
 	size_t ncontainers, containers_cap;
-	miss misses[MISS_SLOTS];
-	size_t next_miss;
 	size_t table_from, table_limit, table_hit; /* last table.el scan */
 } scan;
 
 enum { FIND_BLOCK = 1, FIND_DYNAMIC, FIND_DRAWER, FIND_LATEX };
 
-/* Can line l close something (a block, drawer or LaTeX environment)? */
-static int maybe_end(const org_line *l)
+/* Orders names ASCII case-insensitively, shorter first on a common prefix. */
+static int name_cmp(const char *a, size_t an, const char *b, size_t bn)
 {
-	size_t i = skip_blanks(l->s, l->n, 0), e = l->n;
-	if (i < l->n && (l->s[i] == '#' || l->s[i] == ':'))
-		return 1;
-	while (e > 0 && is_blank(l->s[e - 1]))
-		e--;
-	return e > 0 && l->s[e - 1] == '}';
+	size_t i, n = an < bn ? an : bn;
+	for (i = 0; i < n; i++) {
+		unsigned char x = (unsigned char)upper(a[i]), y = (unsigned char)upper(b[i]);
+		if (x != y)
+			return x < y ? -1 : 1;
+	}
+	return an < bn ? -1 : an > bn ? 1 : 0;
 }
 
-/* First line in [from, limit) that closes `kind name`, or limit. */
-static size_t find_end(scan *sc, int kind, const char *name, size_t name_len, size_t from, size_t limit)
+static int end_line_cmp(const void *pa, const void *pb)
 {
-	size_t lo = 0, hi = sc->nends, k;
+	const end_line *a = pa, *b = pb;
+	int c = name_cmp(a->name, a->name_len, b->name, b->name_len);
+	if (c)
+		return c;
+	return a->line < b->line ? -1 : a->line > b->line;
+}
 
-	if (from >= limit)
-		return limit;
-	for (k = 0; k < MISS_SLOTS; k++) {
-		miss *m = &sc->misses[k];
-		if (m->kind == kind && m->limit == limit && m->from <= from && m->name_len == name_len &&
-		    ieqn(m->name, name, name_len))
-			return limit;
+/* Records line li in the index when it closes something. The arrays
+ * have room for every line. */
+static void index_end(end_index *ix, const org_line *l, size_t li)
+{
+	const char *s = l->s;
+	size_t n = l->n, p = skip_blanks(s, n, 0), e = n, k;
+
+	while (e > p && is_blank(s[e - 1]))
+		e--;
+	if (iprefix(s + p, e - p, "#+END_")) {
+		/* The name is what follows, up to the trailing blanks; a name
+		 * with a space inside closes nothing. */
+		for (k = p + 6; k < e && !is_space(s[k]); k++)
+			;
+		if (k == e && e > p + 6) {
+			end_line *x = &ix->blocks[ix->nblocks++];
+			x->name = s + p + 6;
+			x->name_len = e - p - 6;
+			x->line = li;
+		}
+	} else if (ieq(s + p, e - p, "#+END") || ieq(s + p, e - p, "#+END:")) {
+		ix->dynamics[ix->ndynamics++] = li;
+	} else if (ieq(s + p, e - p, ":END:")) {
+		ix->drawers[ix->ndrawers++] = li;
 	}
+	/* `\end{<name>}` at the end of the line, anywhere in it. */
+	if (e >= 7 && s[e - 1] == '}') {
+		k = e - 1;
+		while (k > 0 && (is_alpha(s[k - 1]) || is_digit(s[k - 1]) || s[k - 1] == '*'))
+			k--;
+		if (k < e - 1 && k >= 5 && s[k - 1] == '{' && iprefix(s + k - 5, 4, "\\end")) {
+			end_line *x = &ix->latex[ix->nlatex++];
+			x->name = s + k;
+			x->name_len = e - 1 - k;
+			x->line = li;
+		}
+	}
+}
+
+/* First index in a[0, n) whose line is >= from. */
+static size_t lower_line(const size_t *a, size_t n, size_t from)
+{
+	size_t lo = 0, hi = n;
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
-		if (sc->ends[mid] < from)
+		if (a[mid] < from)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	for (k = lo; k < sc->nends && sc->ends[k] < limit; k++) {
-		const org_line *l = &sc->lines[sc->ends[k]];
-		int hit = 0;
-		switch (kind) {
-		case FIND_BLOCK: hit = is_block_end(l, name, name_len); break;
-		case FIND_DYNAMIC: hit = is_dynamic_end(l); break;
-		case FIND_DRAWER: hit = is_drawer_end(l); break;
-		case FIND_LATEX: hit = is_latex_end(l, name, name_len); break;
-		default: break;
-		}
-		if (hit)
-			return sc->ends[k];
+	return lo;
+}
+
+/* First entry of a[0, n) at or after (name, from). */
+static size_t lower_named(const end_line *a, size_t n, const char *name, size_t name_len, size_t from)
+{
+	size_t lo = 0, hi = n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = name_cmp(a[mid].name, a[mid].name_len, name, name_len);
+		if (c < 0 || (c == 0 && a[mid].line < from))
+			lo = mid + 1;
+		else
+			hi = mid;
 	}
-	{
-		miss *m = &sc->misses[sc->next_miss];
-		sc->next_miss = (sc->next_miss + 1) % MISS_SLOTS;
-		m->kind = kind;
-		m->name = name;
-		m->name_len = name_len;
-		m->from = from;
-		m->limit = limit;
+	return lo;
+}
+
+/* First line in [from, limit) that closes `kind name`, or limit. */
+static size_t find_end(const scan *sc, int kind, const char *name, size_t name_len, size_t from, size_t limit)
+{
+	const end_index *ix = &sc->ends;
+	const end_line *arr = kind == FIND_BLOCK ? ix->blocks : ix->latex;
+	size_t n = kind == FIND_BLOCK ? ix->nblocks : ix->nlatex, k, line = limit;
+
+	if (from >= limit)
+		return limit;
+	switch (kind) {
+	case FIND_DRAWER:
+		k = lower_line(ix->drawers, ix->ndrawers, from);
+		if (k < ix->ndrawers)
+			line = ix->drawers[k];
+		break;
+	case FIND_DYNAMIC:
+		k = lower_line(ix->dynamics, ix->ndynamics, from);
+		if (k < ix->ndynamics)
+			line = ix->dynamics[k];
+		break;
+	default:
+		k = lower_named(arr, n, name, name_len, from);
+		if (k < n && name_cmp(arr[k].name, arr[k].name_len, name, name_len) == 0)
+			line = arr[k].line;
+		break;
 	}
-	return limit;
+	return line < limit ? line : limit;
 }
 
 /* A table.el table starting at line i (a rule): the index of its last
@@ -764,12 +775,9 @@ typedef struct kwset {
 	size_t nnames, names_cap;
 	slice *done;
 	size_t ndone, done_cap;
+	slice *sorted_names; /* the same, sorted, for lookups */
+	slice *sorted_done;
 } kwset;
-
-static int slice_eq(slice a, slice b)
-{
-	return a.n == b.n && (a.n == 0 || memcmp(a.s, b.s, a.n) == 0);
-}
 
 static int kw_push(ln_org_doc *doc, slice **arr, size_t *n, size_t *cap, slice v)
 {
@@ -806,25 +814,16 @@ static int kw_sequence(ln_org_doc *doc, kwset *set, slice value)
 			continue;
 		}
 		{
-			/* Name: up to the first "(" when the word ends with ")". */
-			slice name = w, done = w;
+			/* Name: up to the first "(" when the word ends with ")"
+			 * (org strips done names the same way). */
+			slice name = w;
 			const char *open = memchr(w.s, '(', w.n);
-			if (open && w.s[w.n - 1] == ')' && open < w.s + w.n - 1)
+			if (open && w.s[w.n - 1] == ')')
 				name.n = (size_t)(open - w.s);
-			/* Done names drop "(" ... ")" wherever the ")" is. */
-			if (open) {
-				const char *close = w.s + w.n;
-				while (close > open + 1 && close[-1] != ')')
-					close--;
-				if (close > open + 1)
-					done.n = (size_t)(open - w.s);
-			}
 			if (name.n && kw_push(doc, &set->names, &set->nnames, &set->names_cap, name) < 0)
 				return -1;
-			if (seen_bar && done.n) {
-				if (kw_push(doc, &set->done, &set->ndone, &set->done_cap, done) < 0)
-					return -1;
-			}
+			if (seen_bar && name.n && kw_push(doc, &set->done, &set->ndone, &set->done_cap, name) < 0)
+				return -1;
 		}
 	}
 	if (!seen_bar && set->nnames > first_name) {
@@ -834,12 +833,73 @@ static int kw_sequence(ln_org_doc *doc, kwset *set, slice value)
 	return 0;
 }
 
-static int kw_contains(const slice *arr, size_t n, slice v)
+/* Orders slices bytewise, shorter first on a common prefix. */
+static int slice_cmp(const void *pa, const void *pb)
 {
+	const slice *a = pa, *b = pb;
+	size_t n = a->n < b->n ? a->n : b->n;
+	int c = n ? memcmp(a->s, b->s, n) : 0;
+	if (c)
+		return c;
+	return a->n < b->n ? -1 : a->n > b->n;
+}
+
+/* Is v in the sorted array? */
+static int kw_contains(const slice *sorted, size_t n, slice v)
+{
+	return n && bsearch(&v, sorted, n, sizeof(slice), slice_cmp) != NULL;
+}
+
+/* A sorted copy of arr, or NULL without memory (n may be 0). */
+static slice *kw_sorted(ln_org_doc *doc, const slice *arr, size_t n)
+{
+	slice *copy = malloc((n + 1) * sizeof(slice));
+	if (!copy) {
+		doc->failed = 1;
+		return NULL;
+	}
+	if (n) {
+		memcpy(copy, arr, n * sizeof(slice));
+		qsort(copy, n, sizeof(slice), slice_cmp);
+	}
+	return copy;
+}
+
+/* A position in a keyword list, to find first occurrences by sorting. */
+typedef struct kw_pos {
+	slice word;
+	size_t at;
+} kw_pos;
+
+static int kw_pos_cmp(const void *pa, const void *pb)
+{
+	const kw_pos *a = pa, *b = pb;
+	int c = slice_cmp(&a->word, &b->word);
+	if (c)
+		return c;
+	return a->at < b->at ? -1 : a->at > b->at;
+}
+
+/* Marks in first[i] whether arr[i] is the first occurrence of its word. */
+static int kw_first(ln_org_doc *doc, const slice *arr, size_t n, unsigned char *first)
+{
+	kw_pos *pos = malloc((n + 1) * sizeof(kw_pos));
 	size_t i;
+
+	if (!pos) {
+		doc->failed = 1;
+		return -1;
+	}
+	for (i = 0; i < n; i++) {
+		pos[i].word = arr[i];
+		pos[i].at = i;
+		first[i] = 0;
+	}
+	qsort(pos, n, sizeof(kw_pos), kw_pos_cmp);
 	for (i = 0; i < n; i++)
-		if (slice_eq(arr[i], v))
-			return 1;
+		if (i == 0 || slice_cmp(&pos[i - 1].word, &pos[i].word) != 0)
+			first[pos[i].at] = 1;
+	free(pos);
 	return 0;
 }
 
@@ -872,28 +932,35 @@ static int kw_build(ln_org_doc *doc, const scan *sc, kwset *set)
 }
 
 /* Copies the sets into doc: open keywords (every name that is not done)
- * and done keywords, each once. */
-static int kw_publish(ln_org_doc *doc, const kwset *set)
+ * and done keywords, each once, in order; and sorts set for lookups. */
+static int kw_publish(ln_org_doc *doc, kwset *set)
 {
-	size_t i, k;
+	size_t i, most = set->nnames > set->ndone ? set->nnames : set->ndone;
+	unsigned char *first = malloc(most + 1);
+	int rc = -1;
 
 	doc->todo_kw = malloc((set->nnames + 1) * sizeof(char *));
 	doc->done_kw = malloc((set->ndone + 1) * sizeof(char *));
-	if (!doc->todo_kw || !doc->done_kw) {
+	set->sorted_names = kw_sorted(doc, set->names, set->nnames);
+	set->sorted_done = kw_sorted(doc, set->done, set->ndone);
+	if (!first || !doc->todo_kw || !doc->done_kw || !set->sorted_names || !set->sorted_done) {
 		doc->failed = 1;
-		return -1;
+		goto cleanup;
 	}
-	for (i = 0; i < set->nnames; i++) {
-		if (kw_contains(set->done, set->ndone, set->names[i]) || kw_contains(set->names, i, set->names[i]))
-			continue;
-		doc->todo_kw[doc->todo_count++] = arena_strndup(doc, set->names[i].s, set->names[i].n);
-	}
-	for (k = 0; k < set->ndone; k++) {
-		if (kw_contains(set->done, k, set->done[k]))
-			continue;
-		doc->done_kw[doc->done_count++] = arena_strndup(doc, set->done[k].s, set->done[k].n);
-	}
-	return doc->failed ? -1 : 0;
+	if (kw_first(doc, set->names, set->nnames, first) < 0)
+		goto cleanup;
+	for (i = 0; i < set->nnames; i++)
+		if (first[i] && !kw_contains(set->sorted_done, set->ndone, set->names[i]))
+			doc->todo_kw[doc->todo_count++] = arena_strndup(doc, set->names[i].s, set->names[i].n);
+	if (kw_first(doc, set->done, set->ndone, first) < 0)
+		goto cleanup;
+	for (i = 0; i < set->ndone; i++)
+		if (first[i])
+			doc->done_kw[doc->done_count++] = arena_strndup(doc, set->done[i].s, set->done[i].n);
+	rc = doc->failed ? -1 : 0;
+cleanup:
+	free(first);
+	return rc;
 }
 
 /* #+STARTUP: odd (org-odd-levels-only) makes a headline of n stars level
@@ -1032,13 +1099,20 @@ static int is_planning(const org_line *l)
 	       iprefix(l->s + i, l->n - i, "SCHEDULED:");
 }
 
+/* Reads the planning line l into h, as org-element--get-time-properties
+ * does. Org's search is quadratic on hostile lines; here the bracket search
+ * only moves forward and at most PLANNING_MAX keywords are read per line
+ * (a real planning line has three). */
+#define PLANNING_MAX 16
+
 static void planning(ln_org_doc *doc, ln_org_headline *h, const org_line *l)
 {
 	static const char *const keys[3] = { "SCHEDULED:", "DEADLINE:", "CLOSED:" };
 	const char *s = l->s;
-	size_t n = l->n, pos = 0;
+	size_t n = l->n, pos = 0, close_at = 0, rounds;
+	int close_known = 0;
 
-	while (pos < n) {
+	for (rounds = 0; pos < n && rounds < PLANNING_MAX; rounds++) {
 		size_t k, found = (size_t)-1, klen = 0, t, e;
 		/* re-search-forward `\<(SCHEDULED:|DEADLINE:|CLOSED:) *[[<][^]>]+[]>]` */
 		for (k = pos; k < n && found == (size_t)-1; k++) {
@@ -1055,10 +1129,13 @@ static void planning(ln_org_doc *doc, ln_org_headline *h, const org_line *l)
 				if (q >= n || (s[q] != '[' && s[q] != '<'))
 					continue;
 				q++;
-				e = q;
-				while (e < n && s[e] != ']' && s[e] != '>')
-					e++;
-				if (e >= n || e == q)
+				/* The first ] or > from q on; q only grows. */
+				if (!close_known || close_at < q) {
+					for (close_at = q; close_at < n && s[close_at] != ']' && s[close_at] != '>'; close_at++)
+						;
+					close_known = 1;
+				}
+				if (close_at >= n || close_at == q)
 					continue;
 				found = k;
 				klen = len;
@@ -1177,9 +1254,9 @@ static int add_headline(ln_org_doc *doc, const kwset *set, int odd, const org_li
 		q++;
 	if (q < n && q > p) {
 		slice w = { s + p, q - p };
-		if (kw_contains(set->names, set->nnames, w)) {
+		if (kw_contains(set->sorted_names, set->nnames, w)) {
 			h->todo = arena_strndup(doc, w.s, w.n);
-			h->todo_type = kw_contains(set->done, set->ndone, w) ? LN_ORG_TODO_DONE : LN_ORG_TODO_TODO;
+			h->todo_type = kw_contains(set->sorted_done, set->ndone, w) ? LN_ORG_TODO_DONE : LN_ORG_TODO_TODO;
 			has_todo = 1;
 			p = skip_blanks(s, n, q);
 		}
@@ -1293,18 +1370,23 @@ int ln_org_parse(ln_org_doc **out, const char *text, size_t len, ln_error *err)
 	sc.lines = lines;
 	sc.nlines = nlines;
 	sc.final_newline = final_newline;
-	sc.ends = malloc((nlines + 1) * sizeof(size_t));
-	if (!sc.ends)
+	sc.ends.blocks = malloc((nlines + 1) * sizeof(end_line));
+	sc.ends.latex = malloc((nlines + 1) * sizeof(end_line));
+	sc.ends.drawers = malloc((nlines + 1) * sizeof(size_t));
+	sc.ends.dynamics = malloc((nlines + 1) * sizeof(size_t));
+	if (!sc.ends.blocks || !sc.ends.latex || !sc.ends.drawers || !sc.ends.dynamics)
 		goto cleanup;
 	for (i = 0; i < nlines; i++) {
 		if (headline_level(&lines[i])) {
 			if (grow(doc, (void **)&heads, nheads, &heads_cap, sizeof(size_t)) < 0)
 				goto cleanup;
 			heads[nheads++] = i;
-		} else if (maybe_end(&lines[i])) {
-			sc.ends[sc.nends++] = i;
+		} else {
+			index_end(&sc.ends, &lines[i], i);
 		}
 	}
+	qsort(sc.ends.blocks, sc.ends.nblocks, sizeof(end_line), end_line_cmp);
+	qsort(sc.ends.latex, sc.ends.nlatex, sizeof(end_line), end_line_cmp);
 	/* The structure pass, section by section. */
 	{
 		size_t from = 0, heading = 0, h;
@@ -1336,11 +1418,16 @@ cleanup:
 	ln_org_free(doc);
 	free(lines);
 	free(heads);
-	free(sc.ends);
+	free(sc.ends.blocks);
+	free(sc.ends.latex);
+	free(sc.ends.drawers);
+	free(sc.ends.dynamics);
 	free(sc.kws);
 	free(sc.containers);
 	free(set.names);
 	free(set.done);
+	free(set.sorted_names);
+	free(set.sorted_done);
 	return rc;
 }
 

@@ -328,6 +328,23 @@ static void test_malformed(void)
 	doc = parse_n(big, i, 0);
 	CHECK(ln_org_checkbox_count(doc) == 0);
 	ln_org_free(doc);
+	/* Openers whose closing line never comes, among closing lines of
+	 * another name: each search is a lookup, not a scan. */
+	for (i = 0; i + 24 <= n; i += 24)
+		memcpy(big + i, "#+BEGIN_AAAA\n#+END_BBB\n", 24);
+	for (i = 0; i + 24 <= n; i += 240)
+		memcpy(big + i + 8, "Z", 1);
+	doc = parse_n(big, i, 0);
+	CHECK(ln_org_headline_count(doc) == 0);
+	ln_org_free(doc);
+	/* A planning line of keywords that never close. */
+	memcpy(big, "* a\nSCHEDULED: ", 16);
+	for (i = 16; i + 12 <= n; i += 12)
+		memcpy(big + i, "SCHEDULED: <", 12);
+	big[i] = '>';
+	doc = parse_n(big, i + 1, 0);
+	CHECK(ln_org_headline_count(doc) == 1 && hl(doc, 0)->scheduled == NULL);
+	ln_org_free(doc);
 	free(big);
 }
 
