@@ -1,8 +1,11 @@
 /* The history index: for every commit reachable from HEAD, its parents and
- * the paths under the notes folder it changed against each parent, kept in
- * an append-only file under <gitdir>/leadnotes/. A history query replays
- * git's own walk (date order, default simplification at merges) over that
- * in-memory graph without reading a single tree. */
+ * the top-level entries of the notes folder (the people) it changed against
+ * each parent, kept in an append-only file under <gitdir>/leadnotes/.
+ * Indexing reads one root tree per commit, as `git log -- <dir>` does. A
+ * history query replays git's own walk (date order, default simplification
+ * at merges) over that in-memory graph: a person's history reads no tree at
+ * all; a single file's reads trees only for the commits that touched its
+ * person. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
@@ -15,7 +18,7 @@
 #include "leadnotes/buf.h"
 #include "store_internal.h"
 
-#define HIST_MAGIC "LNHIST1\n"
+#define HIST_MAGIC "LNHIST3\n"
 #define HIST_UNRESOLVED (-2)
 #define HIST_MISSING (-1)
 
@@ -34,12 +37,19 @@ typedef struct hist_link {
 	uint32_t chg_count;
 } hist_link;
 
+/* A top-level entry a commit changed, with its id before and after (zero
+ * when absent), so questions about files below it need no root tree. */
+typedef struct hist_change {
+	uint32_t path;
+	git_oid old_id, new_id;
+} hist_change;
+
 struct ln_history_graph {
 	hist_commit *commits;
 	size_t ncommits, acommits;
 	hist_link *links;
 	size_t nlinks, alinks;
-	uint32_t *chg;
+	hist_change *chg;
 	size_t nchg, achg;
 	char **paths;
 	size_t npaths, apaths;
@@ -208,12 +218,23 @@ static int hist_add_link(struct ln_history_graph *g, long commit, const git_oid 
 
 /* Adds a changed path to link `link`, whose changes must be the last ones
  * added. */
-static int hist_add_change(struct ln_history_graph *g, size_t link, const char *path, size_t n)
+static int hist_add_change(struct ln_history_graph *g, size_t link, const char *path, size_t n,
+	const git_oid *old_id, const git_oid *new_id)
 {
 	long id = hist_intern(g, path, n);
-	if (id < 0 || hist_grow((void **)&g->chg, &g->achg, g->nchg + 1, sizeof(uint32_t)) < 0)
+	hist_change *c;
+	if (id < 0 || hist_grow((void **)&g->chg, &g->achg, g->nchg + 1, sizeof(hist_change)) < 0)
 		return -1;
-	g->chg[g->nchg++] = (uint32_t)id;
+	c = &g->chg[g->nchg++];
+	c->path = (uint32_t)id;
+	if (old_id)
+		git_oid_cpy(&c->old_id, old_id);
+	else
+		memset(&c->old_id, 0, sizeof(c->old_id));
+	if (new_id)
+		git_oid_cpy(&c->new_id, new_id);
+	else
+		memset(&c->new_id, 0, sizeof(c->new_id));
 	g->links[link].chg_count++;
 	return 0;
 }
@@ -284,10 +305,13 @@ static void hist_encode(ln_buf *b, const struct ln_history_graph *g, size_t idx)
 		ln_buf_put(b, (const char *)l->parent.id, GIT_OID_RAWSZ);
 		put_u32(b, l->chg_count);
 		for (k = 0; k < l->chg_count; k++) {
-			const char *p = g->paths[g->chg[l->chg_start + k]];
+			const hist_change *c2 = &g->chg[l->chg_start + k];
+			const char *p = g->paths[c2->path];
 			size_t n = strlen(p);
 			put_u16(b, (unsigned)n);
 			ln_buf_put(b, p, n);
+			ln_buf_put(b, (const char *)c2->old_id.id, GIT_OID_RAWSZ);
+			ln_buf_put(b, (const char *)c2->new_id.id, GIT_OID_RAWSZ);
 		}
 	}
 	if (!ln_buf_failed(b)) {
@@ -349,9 +373,16 @@ static long hist_decode(struct ln_history_graph *g, const unsigned char *data, s
 					return -1;
 				plen = get_u16(r);
 				r += 2;
-				if ((size_t)(end - r) < plen || hist_add_change(g, g->nlinks - 1, (const char *)r, plen) < 0)
+				if ((size_t)(end - r) < (size_t)plen + 2 * GIT_OID_RAWSZ)
 					return -1;
-				r += plen;
+				{
+					git_oid o, nw;
+					git_oid_fromraw(&o, r + plen);
+					git_oid_fromraw(&nw, r + plen + GIT_OID_RAWSZ);
+					if (hist_add_change(g, g->nlinks - 1, (const char *)r, plen, &o, &nw) < 0)
+						return -1;
+				}
+				r += plen + 2 * GIT_OID_RAWSZ;
 			}
 		}
 		if (r != end)
@@ -579,17 +610,53 @@ static int hist_folder_tree(git_oid *out, ln_store *store, const git_commit *c)
 	return 0;
 }
 
+/* Trees read while indexing, by id (direct-mapped): a tree's old version in
+ * one commit is its new version in an older one, and reading a tree
+ * (inflate, delta) is most of the cost of indexing. The cache holds its own
+ * reference; hist_tree_get hands out another that the caller frees. */
+#define HIST_TREE_CACHE 64
+typedef struct hist_tree_cache {
+	git_tree *trees[HIST_TREE_CACHE];
+} hist_tree_cache;
+
+static int hist_tree_get(git_tree **out, hist_tree_cache *cache, git_repository *repo, const git_oid *id)
+{
+	size_t slot;
+	git_tree *t = NULL;
+	if (!cache)
+		return git_tree_lookup(out, repo, id);
+	slot = hist_hash_oid(id) & (HIST_TREE_CACHE - 1);
+	if (cache->trees[slot] && git_oid_equal(git_tree_id(cache->trees[slot]), id))
+		return git_object_dup((git_object **)out, (git_object *)cache->trees[slot]);
+	if (git_tree_lookup(&t, repo, id) < 0)
+		return -1;
+	git_tree_free(cache->trees[slot]);
+	cache->trees[slot] = t;
+	return git_object_dup((git_object **)out, (git_object *)t);
+}
+
+static void hist_tree_cache_clear(hist_tree_cache *cache)
+{
+	size_t i;
+	if (!cache)
+		return;
+	for (i = 0; i < HIST_TREE_CACHE; i++)
+		git_tree_free(cache->trees[i]);
+	free(cache);
+}
+
 /* Adds to link `link` every path that differs between trees a and b
- * (either may be zero = empty). `base` is the folder-relative prefix. */
+ * (either may be zero = empty). `base` is the folder-relative prefix.
+ * `cache` (may be NULL) keeps the trees it reads. */
 static int hist_diff_trees(struct ln_history_graph *g, size_t link, git_repository *repo, const git_oid *a_id,
-	const git_oid *b_id, ln_buf *base)
+	const git_oid *b_id, ln_buf *base, hist_tree_cache *cache, int deep)
 {
 	git_tree *a = NULL, *b = NULL;
 	size_t i = 0, j = 0, na, nb, keep = base->size;
 	int rc = -1;
-	if (a_id && !git_oid_is_zero(a_id) && git_tree_lookup(&a, repo, a_id) < 0)
+	if (a_id && !git_oid_is_zero(a_id) && hist_tree_get(&a, cache, repo, a_id) < 0)
 		goto cleanup;
-	if (b_id && !git_oid_is_zero(b_id) && git_tree_lookup(&b, repo, b_id) < 0)
+	if (b_id && !git_oid_is_zero(b_id) && hist_tree_get(&b, cache, repo, b_id) < 0)
 		goto cleanup;
 	na = a ? git_tree_entrycount(a) : 0;
 	nb = b ? git_tree_entrycount(b) : 0;
@@ -615,11 +682,12 @@ static int hist_diff_trees(struct ln_history_graph *g, size_t link, git_reposito
 			const git_oid *ta = ea && cmp <= 0 && git_tree_entry_type(ea) == GIT_OBJECT_TREE ? git_tree_entry_id(ea) : NULL;
 			const git_oid *tb = eb && cmp >= 0 && git_tree_entry_type(eb) == GIT_OBJECT_TREE ? git_tree_entry_id(eb) : NULL;
 			int blob = (ea && cmp <= 0 && !ta) || (eb && cmp >= 0 && !tb);
-			if (blob && hist_add_change(g, link, base->ptr, base->size) < 0)
+			if ((blob || !deep) && hist_add_change(g, link, base->ptr, base->size,
+			        ea && cmp <= 0 ? git_tree_entry_id(ea) : NULL, eb && cmp >= 0 ? git_tree_entry_id(eb) : NULL) < 0)
 				goto cleanup;
-			if (ta || tb) {
+			if (deep && (ta || tb)) {
 				ln_buf_putc(base, '/');
-				if (hist_diff_trees(g, link, repo, ta, tb, base) < 0)
+				if (hist_diff_trees(g, link, repo, ta, tb, base, cache, 1) < 0)
 					goto cleanup;
 			}
 		}
@@ -638,6 +706,106 @@ cleanup:
 	return rc;
 }
 
+/* One entry of a raw tree object: "<mode> <name>\0<20-byte id>". */
+typedef struct hist_raw_entry {
+	const char *name;
+	size_t name_len;
+	int is_dir;
+	const unsigned char *id;
+	size_t size; /* bytes of the whole entry */
+} hist_raw_entry;
+
+static int hist_raw_parse(hist_raw_entry *e, const char *p, const char *end)
+{
+	const char *sp = memchr(p, ' ', (size_t)(end - p));
+	const char *nul;
+	if (!sp)
+		return -1;
+	nul = memchr(sp + 1, '\0', (size_t)(end - sp - 1));
+	if (!nul || end - nul - 1 < GIT_OID_RAWSZ)
+		return -1;
+	e->is_dir = sp - p == 5 && memcmp(p, "40000", 5) == 0;
+	e->name = sp + 1;
+	e->name_len = (size_t)(nul - sp - 1);
+	e->id = (const unsigned char *)nul + 1;
+	e->size = (size_t)(nul + 1 + GIT_OID_RAWSZ - p);
+	return 0;
+}
+
+/* git's tree order: a folder's name sorts as if it ended in '/'. */
+static int hist_raw_cmp(const hist_raw_entry *a, const hist_raw_entry *b)
+{
+	size_t n = a->name_len < b->name_len ? a->name_len : b->name_len;
+	int c = memcmp(a->name, b->name, n);
+	unsigned char ca, cb;
+	if (c)
+		return c;
+	ca = a->name_len > n ? (unsigned char)a->name[n] : a->is_dir ? '/' : '\0';
+	cb = b->name_len > n ? (unsigned char)b->name[n] : b->is_dir ? '/' : '\0';
+	return (int)ca - (int)cb;
+}
+
+/* Adds to link `link` the top-level entries that differ between the raw
+ * trees a and b (either may be zero = empty): a merge of two sorted lists
+ * in which equal entries are equal bytes, so nothing is parsed twice or
+ * allocated. */
+static int hist_top_changes(struct ln_history_graph *g, size_t link, git_odb *odb, const git_oid *a_id,
+	const git_oid *b_id)
+{
+	git_odb_object *oa = NULL, *ob = NULL;
+	const char *pa = NULL, *ea = NULL, *pb = NULL, *eb = NULL;
+	int rc = -1;
+	if (!git_oid_is_zero(a_id)) {
+		if (git_odb_read(&oa, odb, a_id) < 0)
+			goto cleanup;
+		pa = git_odb_object_data(oa);
+		ea = pa + git_odb_object_size(oa);
+	}
+	if (!git_oid_is_zero(b_id)) {
+		if (git_odb_read(&ob, odb, b_id) < 0)
+			goto cleanup;
+		pb = git_odb_object_data(ob);
+		eb = pb + git_odb_object_size(ob);
+	}
+	while (pa < ea || pb < eb) {
+		hist_raw_entry xa, xb;
+		int cmp;
+		if (pa < ea && hist_raw_parse(&xa, pa, ea) < 0)
+			goto cleanup;
+		if (pb < eb && hist_raw_parse(&xb, pb, eb) < 0)
+			goto cleanup;
+		if (pa < ea && pb < eb) {
+			if (xa.size == xb.size && memcmp(pa, pb, xa.size) == 0) {
+				pa += xa.size;
+				pb += xb.size;
+				continue;
+			}
+			cmp = hist_raw_cmp(&xa, &xb);
+		} else {
+			cmp = pa < ea ? -1 : 1;
+		}
+		{
+			git_oid before, after;
+			if (cmp <= 0)
+				git_oid_fromraw(&before, xa.id);
+			if (cmp >= 0)
+				git_oid_fromraw(&after, xb.id);
+			if (hist_add_change(g, link, cmp <= 0 ? xa.name : xb.name, cmp <= 0 ? xa.name_len : xb.name_len,
+			                    cmp <= 0 ? &before : NULL, cmp >= 0 ? &after : NULL) < 0)
+				goto cleanup;
+		}
+		if (cmp <= 0)
+			pa += xa.size;
+		if (cmp >= 0)
+			pb += xb.size;
+	}
+	rc = 0;
+cleanup:
+	git_odb_object_free(oa);
+	git_odb_object_free(ob);
+	return rc;
+}
+
 /* Makes the graph hold every commit reachable from head, walking git only
  * for the commits it does not know yet. */
 static int hist_catch_up(ln_store *store, const git_oid *head, ln_error *err)
@@ -645,11 +813,13 @@ static int hist_catch_up(ln_store *store, const git_oid *head, ln_error *err)
 	struct ln_history_graph *g = store->graph;
 	git_oid *stack = NULL, *ftrees = NULL;
 	git_odb *odb = NULL;
+	hist_tree_cache *tcache = NULL;
 	size_t nstack = 0, astack = 0, aftrees = 0, from = g->ncommits, i;
 	ln_buf base = LN_BUF_INIT;
 	int rc = 0;
 	if (hist_find(g, head) >= 0)
 		return 0;
+	tcache = calloc(1, sizeof(*tcache)); /* NULL: no cache, still correct */
 	if (git_repository_odb(&odb, store->repo) < 0)
 		return store_git_error(err, LN_ERROR, "cannot open the object database");
 	if (hist_grow((void **)&stack, &astack, 1, sizeof(git_oid)) < 0)
@@ -730,7 +900,7 @@ static int hist_catch_up(ln_store *store, const git_oid *head, ln_error *err)
 			l->chg_start = (uint32_t)g->nchg;
 			l->chg_count = 0;
 			if (!git_oid_equal(&ptree, ctree) &&
-			    hist_diff_trees(g, c->link_start + k, store->repo, &ptree, ctree, &base) < 0) {
+			    hist_top_changes(g, c->link_start + k, odb, &ptree, ctree) < 0) {
 				rc = store_git_error(err, LN_ERROR, "cannot compare trees of the history");
 				goto cleanup;
 			}
@@ -743,6 +913,7 @@ cleanup:
 		history_graph_free(store->graph);
 		store->graph = NULL;
 	}
+	hist_tree_cache_clear(tcache);
 	ln_buf_free(&base);
 	git_odb_free(odb);
 	free(stack);
@@ -750,8 +921,25 @@ cleanup:
 	return rc;
 }
 
-void history_note_commit(ln_store *store, const git_oid *id, long long time,
-	const git_oid *parent, char **paths, size_t path_count)
+/* The id of top-level entry `top` (n bytes) of the folder in `root` into
+ * *out; zero when absent (or root is NULL). */
+static void hist_top_entry(git_oid *out, ln_store *store, const git_tree *root, const char *top, size_t n)
+{
+	ln_buf path = LN_BUF_INIT;
+	git_tree_entry *e = NULL;
+	memset(out, 0, sizeof(*out));
+	if (!root)
+		return;
+	ln_buf_puts(&path, store->prefix);
+	ln_buf_put(&path, top, n);
+	if (!ln_buf_failed(&path) && git_tree_entry_bypath(&e, root, path.ptr) == 0)
+		git_oid_cpy(out, git_tree_entry_id(e));
+	git_tree_entry_free(e);
+	ln_buf_free(&path);
+}
+
+void history_note_commit(ln_store *store, const git_oid *id, long long time, const git_oid *parent,
+	const git_tree *old_root, const git_tree *new_root, char **paths, size_t path_count)
 {
 	struct ln_history_graph *g = store->graph;
 	long idx, pidx = -1;
@@ -765,9 +953,24 @@ void history_note_commit(ln_store *store, const git_oid *id, long long time,
 	idx = hist_add_commit(g, id, time, parent ? 1 : 0);
 	if (idx < 0 || hist_add_link(g, idx, parent, parent ? (int32_t)pidx : HIST_MISSING) < 0)
 		goto forget;
-	for (i = 0; i < path_count; i++)
-		if (hist_add_change(g, g->nlinks - 1, paths[i], strlen(paths[i])) < 0)
+	for (i = 0; i < path_count; i++) {
+		/* the person (top-level entry), once */
+		const char *slash = strchr(paths[i], '/');
+		size_t n = slash ? (size_t)(slash - paths[i]) : strlen(paths[i]), k;
+		int dup = 0;
+		git_oid before, after;
+		for (k = 0; k < i; k++)
+			if (strncmp(paths[k], paths[i], n) == 0 && (paths[k][n] == '/' || paths[k][n] == '\0'))
+				dup = 1;
+		if (dup)
+			continue;
+		hist_top_entry(&before, store, old_root, paths[i], n);
+		hist_top_entry(&after, store, new_root, paths[i], n);
+		if (git_oid_equal(&before, &after))
+			continue;
+		if (hist_add_change(g, g->nlinks - 1, paths[i], n, &before, &after) < 0)
 			goto forget;
+	}
 	hist_append(store, (size_t)idx);
 	return;
 forget:
@@ -850,24 +1053,88 @@ static uint32_t hist_pop(const struct ln_history_graph *g, hist_heap *h)
 	return top;
 }
 
-/* Whether link l changed a path under `query` ("" = anything). match caches
- * the answer per path id: 0 unknown, 1 yes, 2 no. */
-static int hist_link_touches(const struct ln_history_graph *g, const hist_link *l, const char *query,
-	size_t qlen, unsigned char *match)
+/* What a query needs while it walks. */
+#define HIST_SUB_CACHE 1024
+typedef struct hist_sub_slot {
+	git_oid tree, entry;
+	unsigned mode;
+	int used;
+} hist_sub_slot;
+
+typedef struct hist_query {
+	ln_store *store;
+	const struct ln_history_graph *g;
+	const char *rel;   /* folder-relative path asked for, "" = everything */
+	size_t top_len;    /* length of its first component */
+	int deep;          /* rel goes below a top-level entry */
+	unsigned char *match; /* per path id: 0 unknown, 1 is rel's top entry, 2 not */
+	hist_sub_slot *sub;   /* rel below its top entry, per version of that entry */
+} hist_query;
+
+/* The id and mode of the rest of rel (below its top entry) inside the
+ * version `tree` of the top entry; zero when absent. */
+static int hist_sub_entry(hist_query *q, const git_oid *tree, git_oid *out, unsigned *mode)
 {
-	uint32_t k;
-	if (qlen == 0)
-		return l->chg_count > 0;
-	for (k = 0; k < l->chg_count; k++) {
-		uint32_t pid = g->chg[l->chg_start + k];
-		if (!match[pid]) {
-			const char *p = g->paths[pid];
-			match[pid] = strncmp(p, query, qlen) == 0 && (p[qlen] == '\0' || p[qlen] == '/') ? 1 : 2;
-		}
-		if (match[pid] == 1)
-			return 1;
+	hist_sub_slot *slot;
+	git_object *obj = NULL;
+	git_tree_entry *e = NULL;
+	memset(out, 0, sizeof(*out));
+	*mode = 0;
+	if (git_oid_is_zero(tree))
+		return 0;
+	slot = &q->sub[hist_hash_oid(tree) & (HIST_SUB_CACHE - 1)];
+	if (slot->used && git_oid_equal(&slot->tree, tree)) {
+		*out = slot->entry;
+		*mode = slot->mode;
+		return 0;
 	}
+	if (git_object_lookup(&obj, q->store->repo, tree, GIT_OBJECT_ANY) < 0)
+		return -1;
+	if (git_object_type(obj) == GIT_OBJECT_TREE &&
+	    git_tree_entry_bypath(&e, (git_tree *)obj, q->rel + q->top_len + 1) == 0) {
+		*out = *git_tree_entry_id(e);
+		*mode = (unsigned)git_tree_entry_filemode(e);
+	}
+	git_tree_entry_free(e);
+	git_object_free(obj);
+	slot->tree = *tree;
+	slot->entry = *out;
+	slot->mode = *mode;
+	slot->used = 1;
 	return 0;
+}
+
+/* Whether commit idx changed q->rel against its link k: 1 yes, 0 no
+ * (TREESAME), -1 on a read error. */
+static int hist_link_touches(hist_query *q, uint32_t idx, unsigned k)
+{
+	const struct ln_history_graph *g = q->g;
+	const hist_commit *c = &g->commits[idx];
+	const hist_link *l = &g->links[c->link_start + k];
+	const hist_change *hit = NULL;
+	uint32_t i;
+	if (!*q->rel)
+		return l->chg_count > 0;
+	for (i = 0; i < l->chg_count && !hit; i++) {
+		const hist_change *ch = &g->chg[l->chg_start + i];
+		if (!q->match[ch->path]) {
+			const char *p = g->paths[ch->path];
+			q->match[ch->path] = strncmp(p, q->rel, q->top_len) == 0 && p[q->top_len] == '\0' ? 1 : 2;
+		}
+		if (q->match[ch->path] == 1)
+			hit = ch;
+	}
+	if (!hit)
+		return 0;
+	if (!q->deep)
+		return 1;
+	{
+		git_oid a, b;
+		unsigned ma, mb;
+		if (hist_sub_entry(q, &hit->old_id, &a, &ma) < 0 || hist_sub_entry(q, &hit->new_id, &b, &mb) < 0)
+			return -1;
+		return !git_oid_equal(&a, &b) || ma != mb;
+	}
 }
 
 static char *hist_strdup(const char *s)
@@ -879,16 +1146,73 @@ static char *hist_strdup(const char *s)
 	return p;
 }
 
+/* The changed paths of a shown commit against its first parent: the
+ * versions of the people it changed are compared now (only for the
+ * commits returned). */
+static int hist_paths(ln_history_entry *e, ln_store *store, const struct ln_history_graph *g, uint32_t idx)
+{
+	const hist_commit *c = &g->commits[idx];
+	const hist_link *l = &g->links[c->link_start];
+	struct ln_history_graph *scratch = calloc(1, sizeof(*scratch));
+	ln_buf base = LN_BUF_INIT;
+	uint32_t k;
+	int rc = -1;
+	long sc;
+	if (!scratch)
+		return -1;
+	sc = hist_add_commit(scratch, &c->id, c->time, 0);
+	if (sc < 0 || hist_add_link(scratch, sc, NULL, HIST_MISSING) < 0)
+		goto cleanup;
+	for (k = 0; k < l->chg_count; k++) {
+		const hist_change *ch = &g->chg[l->chg_start + k];
+		const char *top = g->paths[ch->path];
+		git_object *oa = NULL, *ob = NULL;
+		int ta, tb, ok = 1;
+		if (!git_oid_is_zero(&ch->old_id) && git_object_lookup(&oa, store->repo, &ch->old_id, GIT_OBJECT_ANY) < 0)
+			ok = 0;
+		if (ok && !git_oid_is_zero(&ch->new_id) && git_object_lookup(&ob, store->repo, &ch->new_id, GIT_OBJECT_ANY) < 0)
+			ok = 0;
+		ta = oa && git_object_type(oa) == GIT_OBJECT_TREE;
+		tb = ob && git_object_type(ob) == GIT_OBJECT_TREE;
+		if (ok && ((oa && !ta) || (ob && !tb)) && hist_add_change(scratch, 0, top, strlen(top), NULL, NULL) < 0)
+			ok = 0;
+		if (ok && (ta || tb)) {
+			ln_buf_clear(&base);
+			ln_buf_puts(&base, top);
+			ln_buf_putc(&base, '/');
+			if (ln_buf_failed(&base) || hist_diff_trees(scratch, 0, store->repo, ta ? &ch->old_id : NULL,
+			                                            tb ? &ch->new_id : NULL, &base, NULL, 1) < 0)
+				ok = 0;
+		}
+		git_object_free(oa);
+		git_object_free(ob);
+		if (!ok)
+			goto cleanup;
+	}
+	e->paths = calloc(scratch->nchg ? scratch->nchg : 1, sizeof(char *));
+	if (!e->paths)
+		goto cleanup;
+	for (k = 0; k < scratch->nchg; k++) {
+		e->paths[k] = hist_strdup(scratch->paths[scratch->chg[k].path]);
+		if (!e->paths[k])
+			goto cleanup;
+		e->path_count++;
+	}
+	rc = 0;
+cleanup:
+	ln_buf_free(&base);
+	history_graph_free(scratch);
+	return rc;
+}
+
 static int hist_emit(ln_history *out, size_t *alloc, ln_store *store, const struct ln_history_graph *g,
 	uint32_t idx)
 {
 	const hist_commit *c = &g->commits[idx];
-	const hist_link *l = &g->links[c->link_start];
 	ln_history_entry *e;
 	git_commit *commit = NULL;
 	const git_signature *author;
 	const char *summary;
-	uint32_t k;
 	if (hist_grow((void **)&out->entries, alloc, out->count + 1, sizeof(ln_history_entry)) < 0)
 		return -1;
 	e = &out->entries[out->count];
@@ -909,16 +1233,7 @@ static int hist_emit(ln_history *out, size_t *alloc, ln_store *store, const stru
 	out->count++;
 	if (!e->author || !e->summary)
 		return -1;
-	e->paths = calloc(l->chg_count ? l->chg_count : 1, sizeof(char *));
-	if (!e->paths)
-		return -1;
-	for (k = 0; k < l->chg_count; k++) {
-		e->paths[k] = hist_strdup(g->paths[g->chg[l->chg_start + k]]);
-		if (!e->paths[k])
-			return -1;
-		e->path_count++;
-	}
-	return 0;
+	return hist_paths(e, store, g, idx);
 }
 
 void ln_store_history_free(ln_history *history)
@@ -944,14 +1259,16 @@ int ln_store_history(ln_history *out, ln_store *store, const char *path, const l
 	struct ln_history_graph *g;
 	git_commit *head = NULL;
 	char *rel = NULL;
-	unsigned char *match = NULL, *seen = NULL;
+	unsigned char *seen = NULL;
 	hist_heap heap = { NULL, NULL, 0, 0 };
-	size_t alloc = 0, qlen;
+	hist_query q;
+	size_t alloc = 0;
 	uint64_t seq = 0;
 	long start;
 	int rc = 0;
 	out->entries = NULL;
 	out->count = 0;
+	memset(&q, 0, sizeof(q));
 	if (path && *path && !(path[0] == '.' && path[1] == '\0')) {
 		if ((rc = ln_store_relpath(&rel, store, path, err)) < 0)
 			return rc;
@@ -960,7 +1277,6 @@ int ln_store_history(ln_history *out, ln_store *store, const char *path, const l
 		if (!rel)
 			return ln_error_set(err, LN_ENOMEM, "out of memory");
 	}
-	qlen = strlen(rel);
 	if ((rc = store_head_commit(&head, store, err)) < 0 || !head)
 		goto cleanup; /* unborn HEAD: no history */
 	if ((rc = hist_load(store, err)) < 0)
@@ -973,9 +1289,17 @@ int ln_store_history(ln_history *out, ln_store *store, const char *path, const l
 		rc = ln_error_set(err, LN_ERROR, "the history index lost HEAD");
 		goto cleanup;
 	}
-	match = calloc(g->npaths ? g->npaths : 1, 1);
+	q.store = store;
+	q.g = g;
+	q.rel = rel;
+	q.top_len = strcspn(rel, "/");
+	q.deep = rel[q.top_len] == '/';
+	q.match = calloc(g->npaths ? g->npaths : 1, 1);
 	seen = calloc(g->ncommits, 1);
-	if (!match || !seen || hist_push(g, &heap, (uint32_t)start, seq++) < 0) {
+	if (q.deep)
+		q.sub = calloc(HIST_SUB_CACHE, sizeof(hist_sub_slot));
+	if (!q.match || !seen || (q.deep && !q.sub) ||
+	    hist_push(g, &heap, (uint32_t)start, seq++) < 0) {
 		rc = ln_error_set(err, LN_ENOMEM, "out of memory");
 		goto cleanup;
 	}
@@ -991,17 +1315,25 @@ int ln_store_history(ln_history *out, ln_store *store, const char *path, const l
 		if (opts && opts->since && c->time < opts->since)
 			continue; /* git stops walking past --since */
 		if (c->nparents == 0) {
-			show = hist_link_touches(g, &g->links[c->link_start], rel, qlen, match);
+			show = hist_link_touches(&q, idx, 0);
 		} else {
-			int any_same = 0;
+			show = 1;
 			for (k = 0; k < c->nparents; k++) {
-				if (!hist_link_touches(g, &g->links[c->link_start + k], rel, qlen, match)) {
-					any_same = 1;
+				int t = hist_link_touches(&q, idx, k);
+				if (t < 0) {
+					show = -1;
+					break;
+				}
+				if (t == 0) {
+					show = 0;
 					follow = k;
 					break;
 				}
 			}
-			show = !any_same;
+		}
+		if (show < 0) {
+			rc = store_git_error(err, LN_ERROR, "cannot read the history");
+			goto cleanup;
 		}
 		for (k = 0; k < c->nparents; k++) {
 			const hist_link *l = &g->links[c->link_start + k];
@@ -1029,7 +1361,8 @@ cleanup:
 		ln_store_history_free(out);
 	free(heap.idx);
 	free(heap.seq);
-	free(match);
+	free(q.match);
+	free(q.sub);
 	free(seen);
 	free(rel);
 	git_commit_free(head);

@@ -33,9 +33,10 @@ void store_unlock(ln_store *store);
 int store_head_commit(git_commit **out, ln_store *store, ln_error *err);
 
 /* The history index learns about a commit the store just made: `parent`
- * (may be NULL) was HEAD before, `paths` (folder-relative) changed. */
-void history_note_commit(ln_store *store, const git_oid *id, long long time,
-	const git_oid *parent, char **paths, size_t path_count);
+ * (may be NULL) was HEAD before, with tree old_root (NULL when unborn);
+ * new_root is the commit's tree; `paths` (folder-relative) changed. */
+void history_note_commit(ln_store *store, const git_oid *id, long long time, const git_oid *parent,
+	const git_tree *old_root, const git_tree *new_root, char **paths, size_t path_count);
 
 void history_graph_free(struct ln_history_graph *graph);
 
