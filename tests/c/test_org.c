@@ -339,7 +339,7 @@ static void test_malformed(void)
 	ln_org_free(doc);
 	/* A planning line of keywords that never close. */
 	memcpy(big, "* a\nSCHEDULED: ", 16);
-	for (i = 16; i + 12 <= n; i += 12)
+	for (i = 16; i + 13 <= n; i += 12)
 		memcpy(big + i, "SCHEDULED: <", 12);
 	big[i] = '>';
 	doc = parse_n(big, i + 1, 0);
