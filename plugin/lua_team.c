@@ -243,6 +243,67 @@ static int store_profile(lua_State *L)
 	return lua_gettop(L);
 }
 
+static void push_strings(lua_State *L, char **items, size_t count)
+{
+	size_t i;
+
+	lua_createtable(L, (int)count, 0);
+	for (i = 0; i < count; i++) {
+		lua_pushstring(L, items[i]);
+		lua_rawseti(L, -2, (int)i + 1);
+	}
+}
+
+/* core.note_summary(text [, markdown]) -> { items={ {text=, open=, line=} },
+ * prompts={}, career=, feedback={}, wins={}, properties={ {key, value} } }
+ * What the insights read from one note (ln_note_summarize). */
+static int team_note_summary(lua_State *L)
+{
+	size_t len, i;
+	const char *text = luaL_checklstring(L, 1, &len);
+	int markdown = lua_toboolean(L, 2);
+	ln_note_summary *sum = NULL;
+	ln_error err;
+
+	/* Tables first would leave the summary unfreed on an out-of-memory
+	 * raise; the summary is small and Lua raising there is already fatal. */
+	if (ln_note_summarize(&sum, text, len, markdown, &err) < 0)
+		return ln_lua_push_failure(L, &err);
+	lua_createtable(L, 0, 6);
+	lua_createtable(L, (int)sum->item_count, 0);
+	for (i = 0; i < sum->item_count; i++) {
+		lua_createtable(L, 0, 3);
+		lua_pushstring(L, sum->items[i].text);
+		lua_setfield(L, -2, "text");
+		lua_pushboolean(L, sum->items[i].open);
+		lua_setfield(L, -2, "open");
+		lua_pushinteger(L, sum->items[i].line);
+		lua_setfield(L, -2, "line");
+		lua_rawseti(L, -2, (int)i + 1);
+	}
+	lua_setfield(L, -2, "items");
+	push_strings(L, sum->prompts, sum->prompt_count);
+	lua_setfield(L, -2, "prompts");
+	lua_pushboolean(L, sum->career);
+	lua_setfield(L, -2, "career");
+	push_strings(L, sum->feedback, sum->feedback_count);
+	lua_setfield(L, -2, "feedback");
+	push_strings(L, sum->wins, sum->win_count);
+	lua_setfield(L, -2, "wins");
+	lua_createtable(L, (int)sum->property_count, 0);
+	for (i = 0; i < sum->property_count; i++) {
+		lua_createtable(L, 2, 0);
+		lua_pushstring(L, sum->properties[2 * i]);
+		lua_rawseti(L, -2, 1);
+		lua_pushstring(L, sum->properties[2 * i + 1]);
+		lua_rawseti(L, -2, 2);
+		lua_rawseti(L, -2, (int)i + 1);
+	}
+	lua_setfield(L, -2, "properties");
+	ln_note_summary_free(sum);
+	return 1;
+}
+
 /* core.blob_id(text) -> the git blob id text would have, in hex. */
 static int team_blob_id(lua_State *L)
 {
@@ -260,6 +321,7 @@ static int team_blob_id(lua_State *L)
 
 static const luaL_Reg team_functions[] = {
 	{ "blob_id", team_blob_id },
+	{ "note_summary", team_note_summary },
 	{ "team_files", team_files },
 	{ "team_folders", team_folders },
 	{ "write_note", team_write_note },

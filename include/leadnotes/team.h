@@ -36,4 +36,39 @@ int ln_team_files_list(ln_team_files *out, ln_store *store, const char *under, l
 /* Releases the list; files may be NULL. */
 void ln_team_files_free(ln_team_files *files);
 
+/* One action item of a note: an open or done TODO headline, or a checkbox. */
+typedef struct ln_note_item {
+	char *text; /* the headline title or the checkbox text, as written */
+	int open;   /* 1: TODO keyword, [ ] or [-]; 0: done keyword or [X] */
+	int line;   /* 1-based */
+} ln_note_item;
+
+/* What the insights read from one note. */
+typedef struct ln_note_summary {
+	ln_note_item *items;   /* in file order: headlines first, then checkboxes */
+	size_t item_count;
+	char **prompts;        /* prompt ids recorded in the note */
+	size_t prompt_count;
+	int career;            /* 1 when the note talks of career or training */
+	char **feedback;       /* lines under "Feedback" headlines (whole subtree) */
+	size_t feedback_count;
+	char **wins;           /* lines under "Wins" / "Went well" / "Proud" headlines */
+	size_t win_count;
+	char **properties;     /* key, value, key, value...: drawers, then #+KEY: lines */
+	size_t property_count; /* number of pairs */
+} ln_note_summary;
+
+/* Reads len bytes of an org (markdown 0) or Markdown (1) note into *out
+ * (free with ln_note_summary_free): its action items; the prompt ids it
+ * records (a PROMPT, PROMPT_ID or LEADNOTES_PROMPT property, a "# prompt:
+ * <id>" comment, "<!-- prompt: <id> -->"); whether it talks of career or
+ * training (a career word on a line that is not template boilerplate —
+ * comments, empty bullets, drawers — nor in a leadership-prompt section, or
+ * a career headline with something under it); feedback and wins lines;
+ * properties. Any input is read. Returns 0 or LN_ENOMEM. */
+int ln_note_summarize(ln_note_summary **out, const char *text, size_t len, int markdown, ln_error *err);
+
+/* Releases a summary; summary may be NULL. */
+void ln_note_summary_free(ln_note_summary *summary);
+
 #endif

@@ -152,11 +152,6 @@ end
 ---------------------------------------------------------------------------
 -- What one note says, as a summary cached by blob id.
 
-local CAREER_WORDS = {
-  "career", "promotion", "promot", "training", "course", "learn", "mentor", "coach",
-  "growth", "grow", "skill", "conference", "certif", "study", "workshop", "stretch",
-}
-
 local function trim(s)
   return (s:gsub("^%s+", ""):gsub("%s+$", ""))
 end
@@ -199,198 +194,34 @@ local function split_lines(text)
   return lines
 end
 
--- Where prompt ids are recorded in a note: a property (PROMPT, PROMPT_ID,
--- LEADNOTES_PROMPT) or a comment line "# prompt: <id>" (org) or
--- "<!-- prompt: <id> -->" (Markdown).
-local function prompt_ids_in(lines, doc, out)
-  for _, h in ipairs(doc.headlines or {}) do
-    for _, p in ipairs(h.properties or {}) do
-      local key = tostring(p[1] or p.key or ""):upper()
-      if key == "PROMPT" or key == "PROMPT_ID" or key == "LEADNOTES_PROMPT" then
-        local id = tostring(p[2] or p.value or ""):match("^%s*([%w%._%-]+)")
-        if id then out[#out + 1] = id end
-      end
-    end
-  end
-  for _, line in ipairs(lines) do
-    local id = line:match("^%s*#%s*[Pp][Rr][Oo][Mm][Pp][Tt]:%s*([%w%._%-]+)")
-      or line:match("^%s*#%+[Pp][Rr][Oo][Mm][Pp][Tt]:%s*([%w%._%-]+)")
-      or line:match("<!%-%-%s*[Pp]rompt:%s*([%w%._%-]+)")
-      or line:match("leadnotes%-prompt:%s*([%w%._%-]+)")
-    if id then out[#out + 1] = id end
-  end
-end
-
-local function is_boilerplate(line)
-  local s = trim(line)
-  if s == "" then return true end
-  if s:match("^#") and not s:match("^#+%s") then return true end -- org comment/keyword
-  if s:match("^#%s") then return true end
-  if s:match("^<!%-%-") then return true end
-  if s:match("^:[%w_%-]+:") then return true end -- drawer and property lines
-  if s:match("^[-+*]%s*$") or s:match("^%d+[.)]%s*$") then return true end -- an empty bullet
-  if s:match("^[-+*]%s+%[.%]%s*$") then return true end -- an empty checkbox
-  if s:match("^[A-Z]+:%s*<") then return true end -- planning line
-  if s:match("^|") then return false end
-  return false
-end
-
--- The body of each headline: lines after it up to the next headline.
-local function sections(lines, doc)
-  local out = {}
-  local hs = doc.headlines or {}
-  for i, h in ipairs(hs) do
-    local last = (hs[i + 1] and hs[i + 1].line or (#lines + 1)) - 1
-    local body = {}
-    for n = h.line + 1, last do
-      local line = lines[n]
-      if line and not is_boilerplate(line) then body[#body + 1] = line end
-    end
-    out[i] = { headline = h, body = body }
-  end
-  return out
-end
-
-local function is_prompt_heading(title)
-  local t = title:lower()
-  return t:find("prompt", 1, true) or t:find("leadership", 1, true) or t:find("reflection", 1, true)
-end
-
-local function bullet_text(line)
-  local s = trim(line)
-  s = s:gsub("^[-+*]%s+", ""):gsub("^%d+[.)]%s+", "")
-  return s
-end
-
--- The summary of one note's text: its action items, prompt ids, whether it
--- talks of career or training, its feedback and wins, and its properties.
--- Kept lean: it runs once per note on a cold team view.
+-- The summary of one note's text: its action items (each once, by key),
+-- prompt ids, whether it talks of career or training, its feedback and
+-- wins, and its properties. The reading itself is C (ln_note_summarize in
+-- plugin/team.c): it runs once per note on a cold team view.
 local function summarize(text, ext)
   M.stats.parses = M.stats.parses + 1
-  local c = core()
-  local doc
-  if ext == "md" then doc = c.parse_markdown(text) else doc = c.parse_org(text) end
-  doc = doc or { headlines = {}, checkboxes = {} }
-  local lines = split_lines(text)
-  local hs = doc.headlines or {}
-  local s = { items = {}, prompts = {}, career = false, feedback = {}, wins = {}, properties = {} }
+  local r = core().note_summary(text, ext == "md")
+  local s = { items = {}, prompts = r.prompts, career = r.career, feedback = r.feedback, wins = r.wins,
+    properties = {} }
   local seen = {}
-  local function add_item(raw, open, line)
-    local key = item_key(raw or "")
-    if key == "" then return end
-    local prev = seen[key]
-    if prev then
-      -- The same item twice in one note: open wins (it is still listed).
-      if open then prev.open = true end
-      return
-    end
-    local item = { key = key, text = item_text(raw), open = open, line = line }
-    seen[key] = item
-    s.items[#s.items + 1] = item
-  end
-  -- Body lines of headline i that say something (not boilerplate).
-  local function body(i)
-    local h = hs[i]
-    local last = (hs[i + 1] and hs[i + 1].line or (#lines + 1)) - 1
-    local out = {}
-    for n = h.line + 1, last do
-      local line = lines[n]
-      if line and not is_boilerplate(line) then out[#out + 1] = line end
-    end
-    return out
-  end
-  -- The same for its whole subtree (sub-headline lines left out).
-  local function subtree(i)
-    local h = hs[i]
-    local j = i + 1
-    while hs[j] and hs[j].level > h.level do j = j + 1 end
-    local last = (hs[j] and hs[j].line or (#lines + 1)) - 1
-    local heads = {}
-    for k = i + 1, j - 1 do heads[hs[k].line] = true end
-    local out = {}
-    for n = h.line + 1, last do
-      local line = lines[n]
-      if line and not heads[n] and not is_boilerplate(line) then out[#out + 1] = line end
-    end
-    return out
-  end
-  local prompt_heading = {}
-  for i, h in ipairs(hs) do
-    local title = h.title or ""
-    if not h.comment then
-      if h.todo_type == "todo" then add_item(title, true, h.line)
-      elseif h.todo_type == "done" then add_item(title, false, h.line) end
-    end
-    if is_prompt_heading(title) then
-      prompt_heading[i] = true
-    else
-      local low = title:lower()
-      local bucket
-      if low:find("feedback", 1, true) then bucket = s.feedback
-      elseif low:find("%f[%a]wins?%f[%A]") or low:find("went well", 1, true) or low:find("proud", 1, true) then bucket = s.wins end
-      if bucket and h.todo_type == nil then
-        for _, line in ipairs(subtree(i)) do
-          local t = bullet_text(line)
-          if t ~= "" and not t:match("^%[.%]") then bucket[#bucket + 1] = t end
-        end
+  for _, it in ipairs(r.items) do
+    local key = item_key(it.text)
+    if key ~= "" then
+      local prev = seen[key]
+      if prev then
+        -- The same item twice in one note: open wins (it is still listed).
+        if it.open then prev.open = true end
+      else
+        local item = { key = key, text = item_text(it.text), open = it.open, line = it.line }
+        seen[key] = item
+        s.items[#s.items + 1] = item
       end
     end
-    for _, p in ipairs(h.properties or {}) do
-      local key = tostring(p[1] or p.key or ""):upper()
-      if s.properties[key] == nil then s.properties[key] = tostring(p[2] or p.value or "") end
-    end
   end
-  -- The headline each line belongs to (0 before the first).
-  local owner, hi = {}, 0
-  local is_head = {}
-  for i, h in ipairs(hs) do is_head[h.line] = i end
-  for n = 1, #lines do
-    if is_head[n] then hi = is_head[n] end
-    owner[n] = hi
+  for _, p in ipairs(r.properties) do
+    local key = p[1]:upper()
+    if s.properties[key] == nil then s.properties[key] = p[2] end
   end
-  for _, cb in ipairs(doc.checkboxes or {}) do
-    if not prompt_heading[owner[cb.line] or 0] then
-      add_item(cb.text, cb.state ~= "on", cb.line)
-    end
-  end
-  -- Career words: looked for only where they occur.
-  do
-    local low = text:lower()
-    local starts = { 1 }
-    for pos in low:gmatch("\n()") do starts[#starts + 1] = pos end
-    local function line_at(pos)
-      local lo, hi2 = 1, #starts
-      while lo < hi2 do
-        local mid = floor((lo + hi2 + 1) / 2)
-        if starts[mid] <= pos then lo = mid else hi2 = mid - 1 end
-      end
-      return lo
-    end
-    for _, w in ipairs(CAREER_WORDS) do
-      local pos = 1
-      while not s.career do
-        local at = low:find(w, pos, true)
-        if not at then break end
-        local n = line_at(at)
-        local line = lines[n]
-        local hn = is_head[n]
-        if hn then
-          -- A career headline: an action item, or a section with something in it.
-          if not prompt_heading[hn] and (hs[hn].todo_type or #body(hn) > 0) then s.career = true end
-        elseif line and not prompt_heading[owner[n] or 0] and not is_boilerplate(line) then
-          s.career = true
-        end
-        pos = (starts[n + 1] or (#low + 1))
-      end
-      if s.career then break end
-    end
-  end
-  -- File-level keywords (#+ROLE: ...) count as properties too.
-  for key, value in ("\n" .. text):gmatch("\n#%+([%w_%-]+):[ \t]*([^\n]*)") do
-    key = key:upper()
-    if s.properties[key] == nil then s.properties[key] = trim(value) end
-  end
-  if text:find("[Pp][Rr][Oo][Mm][Pp][Tt]") then prompt_ids_in(lines, doc, s.prompts) end
   return s
 end
 M._summarize = summarize

@@ -71,6 +71,57 @@ static const ln_team_file *find(const ln_team_files *files, const char *path)
 	return NULL;
 }
 
+static void test_summary(void)
+{
+	ln_note_summary *s = NULL;
+	ln_error err;
+	const char *note =
+		"#+TITLE: One-on-one\n"
+		"* One-on-one\n:PROPERTIES:\n:PROMPT: training-05\n:END:\n"
+		"** Career growth\n# Where do they want to be?\n-\n"
+		"** Wins\n- Shipped it\n"
+		"** Feedback both ways\n*** For them\n- Kept the demo short\n*** For me\n-\n"
+		"** Action items\n*** TODO Write it\n*** DONE Old one\n- [ ] A box\n- [X] Done box\n"
+		"** Leadership prompt\n#+begin_quote\nAsk what they want to learn.\n#+end_quote\n- [ ] not an item\n";
+
+	CHECK(ln_note_summarize(&s, note, strlen(note), 0, &err) == 0 && s, "summary: a note is read");
+	if (!s)
+		return;
+	CHECK(s->item_count == 4, "summary: two headlines and two checkboxes, none from the prompt section");
+	CHECK(s->item_count == 4 && strcmp(s->items[0].text, "Write it") == 0 && s->items[0].open &&
+			!s->items[1].open && s->items[2].open && !s->items[3].open,
+		"summary: items in order with their state");
+	CHECK(s->prompt_count == 1 && strcmp(s->prompts[0], "training-05") == 0, "summary: the recorded prompt id");
+	CHECK(!s->career, "summary: template boilerplate and the prompt are not career talk");
+	CHECK(s->win_count == 1 && strcmp(s->wins[0], "Shipped it") == 0, "summary: wins");
+	CHECK(s->feedback_count == 1 && strcmp(s->feedback[0], "Kept the demo short") == 0,
+		"summary: feedback from the whole subtree");
+	CHECK(s->property_count == 2 && strcmp(s->properties[0], "PROMPT") == 0 &&
+			strcmp(s->properties[2], "TITLE") == 0 && strcmp(s->properties[3], "One-on-one") == 0,
+		"summary: drawer properties, then file keywords");
+	ln_note_summary_free(s);
+	s = NULL;
+
+	CHECK(ln_note_summarize(&s, "* Topics\n- She asked about a conference\n", 40, 0, &err) == 0 && s && s->career,
+		"summary: a career word in what was written is career talk");
+	ln_note_summary_free(s);
+	s = NULL;
+	CHECK(ln_note_summarize(&s, "## Career\r\n- wants to mentor\r\n<!-- prompt: x-1 -->\r\n", 52, 1, &err) == 0 && s &&
+			s->career && s->prompt_count == 1 && strcmp(s->prompts[0], "x-1") == 0,
+		"summary: Markdown, CRLF, a prompt comment");
+	ln_note_summary_free(s);
+	s = NULL;
+	CHECK(ln_note_summarize(&s, NULL, 0, 0, &err) == 0 && s && s->item_count == 0, "summary: empty input");
+	ln_note_summary_free(s);
+	s = NULL;
+	{
+		const char bin[] = "* TODO a\0b\n- [ ] \377\0\n\0\0prompt: \0";
+		CHECK(ln_note_summarize(&s, bin, sizeof(bin) - 1, 0, &err) == 0 && s, "summary: NUL bytes are read");
+		ln_note_summary_free(s);
+	}
+	ln_note_summary_free(NULL);
+}
+
 int main(void)
 {
 	ln_store *store = NULL;
@@ -138,6 +189,7 @@ int main(void)
 	CHECK(ln_team_files_list(&files, store, "a//b", &err) == LN_EINVALID, "team: an empty part is refused");
 	ln_team_files_free(NULL);
 
+	test_summary();
 	ln_store_free(store);
 	snprintf(sub, sizeof(sub), "rm -rf '%s'", root);
 	if (system(sub) != 0)
