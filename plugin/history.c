@@ -610,53 +610,18 @@ static int hist_folder_tree(git_oid *out, ln_store *store, const git_commit *c)
 	return 0;
 }
 
-/* Trees read while indexing, by id (direct-mapped): a tree's old version in
- * one commit is its new version in an older one, and reading a tree
- * (inflate, delta) is most of the cost of indexing. The cache holds its own
- * reference; hist_tree_get hands out another that the caller frees. */
-#define HIST_TREE_CACHE 64
-typedef struct hist_tree_cache {
-	git_tree *trees[HIST_TREE_CACHE];
-} hist_tree_cache;
-
-static int hist_tree_get(git_tree **out, hist_tree_cache *cache, git_repository *repo, const git_oid *id)
-{
-	size_t slot;
-	git_tree *t = NULL;
-	if (!cache)
-		return git_tree_lookup(out, repo, id);
-	slot = hist_hash_oid(id) & (HIST_TREE_CACHE - 1);
-	if (cache->trees[slot] && git_oid_equal(git_tree_id(cache->trees[slot]), id))
-		return git_object_dup((git_object **)out, (git_object *)cache->trees[slot]);
-	if (git_tree_lookup(&t, repo, id) < 0)
-		return -1;
-	git_tree_free(cache->trees[slot]);
-	cache->trees[slot] = t;
-	return git_object_dup((git_object **)out, (git_object *)t);
-}
-
-static void hist_tree_cache_clear(hist_tree_cache *cache)
-{
-	size_t i;
-	if (!cache)
-		return;
-	for (i = 0; i < HIST_TREE_CACHE; i++)
-		git_tree_free(cache->trees[i]);
-	free(cache);
-}
-
 /* Adds to link `link` every path that differs between trees a and b
  * (either may be zero = empty). `base` is the folder-relative prefix.
- * `cache` (may be NULL) keeps the trees it reads. */
+ * With deep 0, only the entries of this level are listed. */
 static int hist_diff_trees(struct ln_history_graph *g, size_t link, git_repository *repo, const git_oid *a_id,
-	const git_oid *b_id, ln_buf *base, hist_tree_cache *cache, int deep)
+	const git_oid *b_id, ln_buf *base, int deep)
 {
 	git_tree *a = NULL, *b = NULL;
 	size_t i = 0, j = 0, na, nb, keep = base->size;
 	int rc = -1;
-	if (a_id && !git_oid_is_zero(a_id) && hist_tree_get(&a, cache, repo, a_id) < 0)
+	if (a_id && !git_oid_is_zero(a_id) && git_tree_lookup(&a, repo, a_id) < 0)
 		goto cleanup;
-	if (b_id && !git_oid_is_zero(b_id) && hist_tree_get(&b, cache, repo, b_id) < 0)
+	if (b_id && !git_oid_is_zero(b_id) && git_tree_lookup(&b, repo, b_id) < 0)
 		goto cleanup;
 	na = a ? git_tree_entrycount(a) : 0;
 	nb = b ? git_tree_entrycount(b) : 0;
@@ -687,7 +652,7 @@ static int hist_diff_trees(struct ln_history_graph *g, size_t link, git_reposito
 				goto cleanup;
 			if (deep && (ta || tb)) {
 				ln_buf_putc(base, '/');
-				if (hist_diff_trees(g, link, repo, ta, tb, base, cache, 1) < 0)
+				if (hist_diff_trees(g, link, repo, ta, tb, base, 1) < 0)
 					goto cleanup;
 			}
 		}
@@ -813,13 +778,10 @@ static int hist_catch_up(ln_store *store, const git_oid *head, ln_error *err)
 	struct ln_history_graph *g = store->graph;
 	git_oid *stack = NULL, *ftrees = NULL;
 	git_odb *odb = NULL;
-	hist_tree_cache *tcache = NULL;
 	size_t nstack = 0, astack = 0, aftrees = 0, from = g->ncommits, i;
-	ln_buf base = LN_BUF_INIT;
 	int rc = 0;
 	if (hist_find(g, head) >= 0)
 		return 0;
-	tcache = calloc(1, sizeof(*tcache)); /* NULL: no cache, still correct */
 	if (git_repository_odb(&odb, store->repo) < 0)
 		return store_git_error(err, LN_ERROR, "cannot open the object database");
 	if (hist_grow((void **)&stack, &astack, 1, sizeof(git_oid)) < 0)
@@ -913,8 +875,6 @@ cleanup:
 		history_graph_free(store->graph);
 		store->graph = NULL;
 	}
-	hist_tree_cache_clear(tcache);
-	ln_buf_free(&base);
 	git_odb_free(odb);
 	free(stack);
 	free(ftrees);
@@ -1181,7 +1141,7 @@ static int hist_paths(ln_history_entry *e, ln_store *store, const struct ln_hist
 			ln_buf_puts(&base, top);
 			ln_buf_putc(&base, '/');
 			if (ln_buf_failed(&base) || hist_diff_trees(scratch, 0, store->repo, ta ? &ch->old_id : NULL,
-			                                            tb ? &ch->new_id : NULL, &base, NULL, 1) < 0)
+			                                            tb ? &ch->new_id : NULL, &base, 1) < 0)
 				ok = 0;
 		}
 		git_object_free(oa);

@@ -402,10 +402,8 @@ int ln_store_open(ln_store **out, const char *dir, ln_error *err)
 			goto fail;
 		}
 	}
-	if (git_repository_index(&store->index, store->repo) < 0) {
-		rc = store_git_error(err, LN_ERROR, "cannot open the index");
-		goto fail;
-	}
+	/* The index is read on first use: at 100,000 files it is a 10 MB file
+	 * that history, show and diff never need. */
 	free(absdir);
 	*out = store;
 	return 0;
@@ -954,6 +952,16 @@ cleanup:
 	return rc;
 }
 
+/* The repository's index, opened on first use. */
+static int store_index(ln_store *store, ln_error *err)
+{
+	if (store->index)
+		return 0;
+	if (git_repository_index(&store->index, store->repo) < 0)
+		return store_git_error(err, LN_ERROR, "cannot open the index");
+	return 0;
+}
+
 static void store_index_entry(git_index_entry *e, const store_change *c)
 {
 	memset(e, 0, sizeof(*e));
@@ -979,6 +987,8 @@ static int store_update_index(ln_store *store, store_change *changes, size_t n, 
 	size_t i;
 	int dirty = 0, attempt = 0;
 	long long deadline = store_now_ms() + store_lock_timeout_ms();
+	if (store_index(store, err) < 0)
+		return err ? err->code : LN_ERROR;
 	for (;;) {
 		int rc;
 		if (git_index_read(store->index, 0) < 0)
@@ -1566,8 +1576,11 @@ int ln_store_blob_id(git_oid *out, int *dirty, ln_store *store, const char *path
 			goto cleanup; /* deleted: dirty */
 		/* The index entry vouches for the file when its stat data match
 		 * (as git status does); otherwise hash the file. */
-		git_index_read(store->index, 0);
-		ie = git_index_get_bypath(store->index, repo_path, 0);
+		ie = NULL;
+		if (store_index(store, NULL) == 0) {
+			git_index_read(store->index, 0);
+			ie = git_index_get_bypath(store->index, repo_path, 0);
+		}
 		if (ie && git_oid_equal(&ie->id, out) && ie->file_size == (uint32_t)st.st_size &&
 		    ie->mtime.seconds == (int32_t)st.st_mtim.tv_sec &&
 		    ie->mtime.nanoseconds == (uint32_t)st.st_mtim.tv_nsec && ie->ino == (uint32_t)st.st_ino) {
@@ -1726,7 +1739,6 @@ int ln_store_status(ln_status *out, ln_store *store, ln_error *err)
 		opts.pathspec.strings = &spec;
 		opts.pathspec.count = 1;
 	}
-	git_index_read(store->index, 0);
 	if (git_status_list_new(&list, store->repo, &opts) < 0) {
 		rc = store_git_error(err, LN_ERROR, "cannot list changes");
 		goto cleanup;
