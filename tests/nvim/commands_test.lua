@@ -143,6 +143,9 @@ test("history lists the commits; <CR> opens the old version read-only; d diffs; 
   local second = vim.trim(git("rev-parse", "HEAD"))
   truthy(first ~= second, "two commits")
 
+  -- Revisions of the current note complete after show, diff and restore.
+  local revs = nvim.complete("", "Lead show ", 10)
+  truthy(vim.tbl_contains(revs, vim.trim(git("rev-parse", "--short", second))), "completes the newest revision: " .. vim.inspect(revs))
   -- Without a person, :Lead history is the current note's.
   vim.cmd("Lead history")
   local own = text()
