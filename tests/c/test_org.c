@@ -131,6 +131,14 @@ static void test_headline_fields(void)
 	CHECK(hl(doc, 4)->tag_count == 3 && streq(hl(doc, 4)->tags[0], "") && streq(hl(doc, 4)->tags[1], "a"));
 	ln_org_free(doc);
 
+	current = "org: tag characters are Unicode letters and digits, as [[:alnum:]] in Emacs";
+	doc = parse("* a :\xc3\xa9quipe:\n* b :x\xe2\x80\x94y:\n* c :\xe6\x97\xa5:\n* d :a\xffb:\n");
+	CHECK(hl(doc, 0)->tag_count == 1 && streq(hl(doc, 0)->tags[0], "\xc3\xa9quipe"));
+	CHECK(hl(doc, 1)->tag_count == 0); /* an em dash is punctuation */
+	CHECK(hl(doc, 2)->tag_count == 1);
+	CHECK(hl(doc, 3)->tag_count == 0); /* a malformed byte is no letter */
+	ln_org_free(doc);
+
 	current = "org: priority is one character in [#.]";
 	doc = parse("* [#1] a\n* [#AB] b\n* [#] c\n* [#\xc3\xa9] d\n");
 	CHECK(streq(hl(doc, 0)->priority, "1"));
