@@ -94,8 +94,15 @@ describe("hardening: two processes saving at once", function()
     if not H.store_built() then return pending("pending: store not built (core.open missing)") end
     local rel = "alice/2026-11-02-one-on-one.org"
     local _, a, b = run_two(rel, rel)
-    assert.matches("DONE A made=%d+ failed=0", a)
-    assert.matches("DONE B made=%d+ failed=0", b)
+    -- A save that reads the note while the other process renames a new
+    -- version over it may fail (nil, message: libgit2 saw the file change
+    -- under it); it must fail cleanly, and what counts is the end: the last
+    -- content written is committed.
+    assert.matches("DONE A made=%d+ failed=%d+", a)
+    assert.matches("DONE B made=%d+ failed=%d+", b)
+    for line in (a .. b):gmatch("FAIL [^\n]*") do
+      assert.matches("^FAIL %d+ %S", line)
+    end
     local working = H.read(notes .. "/" .. rel)
     assert.matches("^%* note\n[AB] save %d+\n$", working)
     assert.are.equal(working, (H.git(notes, "show HEAD:" .. rel)))
