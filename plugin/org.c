@@ -195,8 +195,9 @@ static int is_alpha(char c)
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
 }
 
-/* [[:alnum:]] and word constituents: ASCII letters and digits, and any
- * byte of a multibyte UTF-8 character (letters in most scripts). */
+/* A word constituent in a drawer name (\w): ASCII letters and digits, and
+ * any byte of a multibyte UTF-8 character (Emacs gives most non-ASCII
+ * characters word syntax). */
 static int is_word(char c)
 {
 	return is_alpha(c) || is_digit(c) || (unsigned char)c >= 0x80;
@@ -1008,6 +1009,23 @@ static size_t utf8_len(const char *s, size_t n, size_t i)
 	return len;
 }
 
+/* The code point of the UTF-8 character at s[i] (bounded by n) and its
+ * length; a malformed byte is one character that is no letter. */
+static size_t utf8_decode(const char *s, size_t n, size_t i, unsigned int *cp)
+{
+	size_t len = utf8_len(s, n, i), k;
+	unsigned char c = (unsigned char)s[i];
+
+	if (len == 1) {
+		*cp = c < 0x80 ? c : 0xFFFFFFFFu;
+		return 1;
+	}
+	*cp = c & (len == 2 ? 0x1F : len == 3 ? 0x0F : 0x07);
+	for (k = 1; k < len; k++)
+		*cp = (*cp << 6) | ((unsigned char)s[i + k] & 0x3F);
+	return len;
+}
+
 /* Timestamp at s[t] (org-element-timestamp-parser): returns its length as
  * written, or 0 when org would not read a timestamp there. */
 static size_t timestamp_at(const char *s, size_t n, size_t t)
@@ -1099,6 +1117,38 @@ static int is_planning(const org_line *l)
 	       iprefix(l->s + i, l->n - i, "SCHEDULED:");
 }
 
+/* Is there a word boundary (`\<`) before s[k], for a keyword in ASCII
+ * letters? Not after an ASCII letter or digit, nor after a word character
+ * of the Latin script (Emacs sees no boundary there; after another script
+ * or punctuation it does). */
+static int word_boundary_before(const char *s, size_t n, size_t k)
+{
+	size_t b = k, len;
+	unsigned int cp;
+
+	if (k == 0)
+		return 1;
+	if ((unsigned char)s[k - 1] < 0x80)
+		return !(is_alpha(s[k - 1]) || is_digit(s[k - 1]));
+	while (b > 0 && k - b < 4 && ((unsigned char)s[b - 1] & 0xC0) == 0x80)
+		b--;
+	if (b > 0)
+		b--;
+	len = utf8_decode(s, n, b, &cp);
+	if (b + len != k)
+		return 1; /* a stray byte */
+	if (cp == 0xA5 || cp == 0xB2 || cp == 0xB3 || cp == 0xB5 || cp == 0xB7 || cp == 0xB9)
+		return 0;
+	if (cp >= 0xC0 && cp <= 0x24F && cp != 0xD7 && cp != 0xF7)
+		return 0;
+	if (cp >= 0x1E00 && cp <= 0x1EFF)
+		return 0;
+	if (cp >= 0x2B0 && cp <= 0x2FF && cp != 0x2C7 && cp != 0x2C9 && cp != 0x2D0 && !(cp >= 0x2D8 && cp <= 0x2DB) &&
+	    cp != 0x2DD)
+		return 0;
+	return 1;
+}
+
 /* Reads the planning line l into h, as org-element--get-time-properties
  * does. Org's search is quadratic on hostile lines; here the bracket search
  * only moves forward and at most PLANNING_MAX keywords are read per line
@@ -1117,7 +1167,7 @@ static void planning(ln_org_doc *doc, ln_org_headline *h, const org_line *l)
 		/* re-search-forward `\<(SCHEDULED:|DEADLINE:|CLOSED:) *[[<][^]>]+[]>]` */
 		for (k = pos; k < n && found == (size_t)-1; k++) {
 			size_t w;
-			if (k > 0 && is_word(s[k - 1]))
+			if (!word_boundary_before(s, n, k))
 				continue;
 			for (w = 0; w < 3; w++) {
 				size_t len = strlen(keys[w]), q;
@@ -1404,23 +1454,6 @@ static const unsigned int alnum_ranges[][2] = {
 	{ 0x20000, 0x2A6DF }, { 0x2A700, 0x2B738 }, { 0x2B740, 0x2B81D }, { 0x2B820, 0x2CEA1 },
 	{ 0x2CEB0, 0x2EBE0 }, { 0x2F800, 0x2FA1D }, { 0x30000, 0x3134A }, { 0xE0100, 0xE01EF }
 };
-
-/* The code point of the UTF-8 character at s[i] (bounded by n) and its
- * length; a malformed byte is one character that is no letter. */
-static size_t utf8_decode(const char *s, size_t n, size_t i, unsigned int *cp)
-{
-	size_t len = utf8_len(s, n, i), k;
-	unsigned char c = (unsigned char)s[i];
-
-	if (len == 1) {
-		*cp = c < 0x80 ? c : 0xFFFFFFFFu;
-		return 1;
-	}
-	*cp = c & (len == 2 ? 0x1F : len == 3 ? 0x0F : 0x07);
-	for (k = 1; k < len; k++)
-		*cp = (*cp << 6) | ((unsigned char)s[i + k] & 0x3F);
-	return len;
-}
 
 static int unicode_alnum(unsigned int cp)
 {
