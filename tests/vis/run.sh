@@ -44,6 +44,8 @@ case "$note" in
 *) fail "lead one-on-one did not open a one-on-one under the notes folder: '$note'" ;;
 esac
 grep -q "Dana" "$note" || fail "the note does not name the person"
+cursor_line=$(awk -F '\t' 'NR == 1 { print $6 }' "$tmp/log")
+[ "${cursor_line:-0}" -gt 1 ] || fail "the cursor did not move to the template's mark (line ${cursor_line:-?})"
 grep -q "Written in vis." "$note" || fail "the written line is not in the file"
 rel=${note#"$tmp/notes/"}
 git -C "$tmp/notes" log --format=%H -- "$rel" | grep -q . || fail "no commit touches $rel"

@@ -22,8 +22,9 @@ vis.events.subscribe(vis.events.WIN_OPEN, function()
     end
     local message = tostring(adapter.last_message or ""):gsub("\n", " ")
     local output = tostring(adapter.last_output or ""):gsub("\n", " | ")
-    log:write(string.format("%s\t%s\t%s\t%s\t%s\n", step, tostring(ok), vis.win and vis.win.file.path or "",
-      message, output))
+    local line = vis.win and vis.win.selection and vis.win.selection.line or 0
+    log:write(string.format("%s\t%s\t%s\t%s\t%s\t%d\n", step, tostring(ok), vis.win and vis.win.file.path or "",
+      message, output, line))
   end
   log:close()
   vis:command("qa!")
