@@ -167,13 +167,17 @@ local function parse(argv)
   return parsed
 end
 
+-- The current directory. Asked of the shell, not read from $PWD: a program
+-- that changed directory before running us (Emacs does) leaves $PWD stale.
+local current_dir
 local function cwd()
-  local pwd = os.getenv("PWD")
-  if pwd and pwd ~= "" then return pwd end
+  if current_dir then return current_dir end
   local p = io.popen("pwd")
   local dir = p and p:read("*l")
   if p then p:close() end
-  return dir or "."
+  if not dir or dir == "" then dir = os.getenv("PWD") or "." end
+  current_dir = dir
+  return dir
 end
 
 local function exists(path)
