@@ -57,6 +57,34 @@ describe("prompts", function()
     end
   end)
 
+  it("Emacs org-mode reads the same ids and tags as the C parser", function()
+    local which = io.popen("command -v emacs 2>/dev/null")
+    local emacs = which:read("*a")
+    which:close()
+    if emacs == "" then pending("emacs is not installed") return end
+    local elisp = [[(progn (require 'org) (with-temp-buffer (insert-file-contents "templates/prompts.org") (org-mode) (org-map-entries (lambda () (let ((id (org-entry-get nil "ID"))) (when id (princ (format "%s %s\n" id (mapconcat 'identity (sort (copy-sequence (org-get-tags nil t)) 'string<) ",")))))))))]]
+    local p = io.popen("cd " .. leadnotes.root .. " && emacs --batch -Q --eval \"" .. elisp:gsub('"', '\\"') .. "\" 2>/dev/null")
+    local out = p:read("*a")
+    p:close()
+    local from_emacs = {}
+    for id, tags in out:gmatch("([%w%-]+) ([%w_,]*)\n") do from_emacs[id] = tags end
+    local bank = assert(insights.bank())
+    local n = 0
+    for _, prompt in ipairs(bank:list()) do
+      n = n + 1
+      local tags = {}
+      for _, d in ipairs(prompt.duties) do tags[#tags + 1] = d end
+      if prompt.kind == "both" then tags[#tags + 1] = "lead"; tags[#tags + 1] = "manage"
+      else tags[#tags + 1] = prompt.kind end
+      for _, c in ipairs(prompt.contexts) do tags[#tags + 1] = (c:gsub("%-", "_")) end
+      table.sort(tags)
+      assert.are.equal(from_emacs[prompt.id], table.concat(tags, ","), prompt.id)
+    end
+    local m = 0
+    for _ in pairs(from_emacs) do m = m + 1 end
+    assert.are.equal(n, m)
+  end)
+
   it("the same context and day give the same prompt; another day another one", function()
     local a = assert(leadnotes.prompt({ context = "one-on-one", date = "2026-03-02" }))
     local b = assert(leadnotes.prompt({ context = "one-on-one", date = "2026-03-02" }))
