@@ -8,6 +8,10 @@
 set -eu
 fuzzer=$1 seeds=$2 work=$3 seconds=$4
 shift 4
+if [ ! -x "$fuzzer" ]; then
+	echo "fuzz: no harness at $fuzzer (build it first; a new fuzz_<name>.c needs cmake to run again)" >&2
+	exit 2
+fi
 name=$(basename "$fuzzer")
 name=${name#fuzz_}
 rm -rf "$work"
