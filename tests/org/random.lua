@@ -20,6 +20,7 @@ local pieces = {
   "- ", "+ ", "1. ", "2) ", "  ", "    ", "[ ] ", "[X] ", "[-] ", "[x] ", "[ ]", "[@3] ", "item text", "a :: b",
   "# comment", ": fixed", "[fn:1] note", "text", "\195\169t\195\169", ":\195\169quipe:", "[#\195\169] ",
   "\t- [ ] ", "  #+BEGIN_SRC", "   :END:", "#+NAME: x", "CLOCK: [2026-11-28 Sat 10:00]",
+  "\226\128\148", "\230\151\165", ":\230\151\165:", "#+STARTUP: odd", "#+STARTUP: oddeven", "KEEP(k)x",
 }
 
 -- How lines start: mostly something org cares about at column 0.
@@ -27,7 +28,7 @@ local starts = {
   "* ", "** ", "* TODO ", "* DONE ", "*** NEXT ", "* COMMENT ", "* [#A] ",
   "SCHEDULED: ", "DEADLINE: ", "  CLOSED: ", ":PROPERTIES:", ":END:", ":KEY: ", ":LOGBOOK:",
   "#+BEGIN_SRC", "#+END_SRC", "#+BEGIN_QUOTE", "#+END_QUOTE", "#+BEGIN_EXAMPLE", "#+END_EXAMPLE",
-  "#+BEGIN: x", "#+END:", "#+TODO: ", "#+SEQ_TODO: ", "#+TYP_TODO: ",
+  "#+BEGIN: x", "#+END:", "#+TODO: ", "#+SEQ_TODO: ", "#+TYP_TODO: ", "#+STARTUP: odd", "#+STARTUP: ",
   "- [ ] ", "+ [X] ", "1. [-] ", "  - [ ] ", " * [ ] ", "- ", "\t+ [ ] ", "   #+END_SRC", "  :END:",
   "  :DRAWER:", "#+begin_verse", "#+end_verse", "#+BEGIN_COMMENT", "#+END_COMMENT", "# ", ": ", "\\begin{x}", "\\end{x}", "+--+", "| ", "",
 }
