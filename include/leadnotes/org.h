@@ -21,7 +21,21 @@
  * Input is a pointer and a length (not NUL-terminated). A UTF-8 byte order
  * mark is skipped, "\r\n" counts as one line end. Any input parses: broken
  * constructs are read as plain text the way org-mode reads them. A NUL byte
- * inside a title, tag, value or text ends that string. */
+ * inside a title, tag, value or text ends that string.
+ *
+ * The parser keeps no state between calls: parsing is reentrant, and a
+ * parsed note is read-only, so threads may share one.
+ *
+ *   ln_org_doc *doc;
+ *   ln_error err;
+ *   if (ln_org_parse(&doc, text, len, &err) < 0)
+ *           return err.code;            (only LN_ENOMEM in practice)
+ *   for (size_t i = 0; i < ln_org_headline_count(doc); i++) {
+ *           const ln_org_headline *h = ln_org_headline_at(doc, i);
+ *           if (h->todo_type == LN_ORG_TODO_TODO && !h->comment) ...
+ *   }
+ *   ln_org_free(doc);                   (every pointer read from doc dies here)
+ */
 #ifndef LEADNOTES_ORG_H
 #define LEADNOTES_ORG_H
 
