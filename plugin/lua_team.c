@@ -162,7 +162,12 @@ static int write_atomic(const char *dir, const char *rel, const char *text, size
 		goto cleanup;
 	}
 	snprintf(path, dlen + rlen + 2, "%s/%s", dir, rel);
-	snprintf(tmp, dlen + rlen + 16, "%s.tmp-XXXXXX", path);
+	{
+		/* A hidden temporary beside the file: "<dir>/.<name>.tmp-XXXXXX". */
+		const char *slash = strrchr(path, '/');
+		size_t head = slash ? (size_t)(slash - path) + 1 : 0;
+		snprintf(tmp, dlen + rlen + 16, "%.*s.%s.tmp-XXXXXX", (int)head, path, path + head);
+	}
 	fd = mkstemp(tmp);
 	if (fd < 0) {
 		rc = ln_error_set(err, LN_EIO, "cannot write %s: %s", rel, strerror(errno));
