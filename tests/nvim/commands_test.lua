@@ -254,6 +254,13 @@ test(":checkhealth leadnotes reports the module, libgit2 and the notes folder", 
     truthy(report:find("ERROR"), "an error when the module cannot load")
   end
   truthy(report:find("notes folder", 1, true), "the notes folder section")
+  if vim.loop.fs_stat(dir) then
+    truthy(report:find("(mode 700)", 1, true), "the folder the store made is reported 0700")
+    vim.loop.fs_chmod(dir, tonumber("755", 8))
+    vim.cmd("checkhealth leadnotes")
+    truthy(text():find("readable by others (mode 755)", 1, true), "a folder open to others is a warning")
+    vim.loop.fs_chmod(dir, tonumber("700", 8))
+  end
   truthy(report:find("git identity", 1, true), "the git identity section")
 end)
 
