@@ -22,7 +22,9 @@ vim.api.nvim_create_autocmd("BufWritePost", {
     if not ok then return end
     local dir = vim.fn.resolve(vim.fn.fnamemodify(config.notes_dir(), ":p")):gsub("/+$", "")
     local file = vim.fn.resolve(vim.fn.fnamemodify(args.file, ":p"))
-    if file:sub(1, #dir + 1) == dir .. "/" then
+    local rel = file:sub(#dir + 2)
+    -- Git's own files (a commit message written from fugitive) are not notes.
+    if file:sub(1, #dir + 1) == dir .. "/" and not (rel:match("^%.git/") or rel:find("/.git/", 1, true)) then
       require("leadnotes.editor.nvim").on_write(args.buf, file, dir)
     end
   end,

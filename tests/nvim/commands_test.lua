@@ -302,3 +302,33 @@ test(":Lead seal and :Lead verify on an evaluation; verify shows the diff once i
   eq("diff", vim.bo.filetype, "the diff is shown")
   truthy(text():find("+changed after sealing", 1, true), "the diff holds the change")
 end)
+
+test("a write the store cannot commit is a (leadnotes) error notification; git's own files are left alone", function()
+  need_store("new_note", "save")
+  need_templates()
+  vim.cmd("Lead one-on-one Sam Sample")
+  vim.cmd("write")
+  local before = git("rev-list", "--count", "HEAD")
+  -- A commit message edited from the repository itself is not a note.
+  vim.cmd("edit " .. vim.fn.fnameescape(dir .. "/.git/COMMIT_EDITMSG"))
+  api.nvim_buf_set_lines(0, 0, -1, false, { "a message" })
+  _G.notified = {}
+  vim.cmd("write")
+  eq(0, #_G.notified, "no message for a file under .git/")
+  eq(before, git("rev-list", "--count", "HEAD"), "no commit for a file under .git/")
+
+  vim.cmd("Lead one-on-one Sam Sample")
+  local rel = common.relative(vim.fn.resolve(api.nvim_buf_get_name(0)), vim.fn.resolve(nvim.notes_dir()))
+  local head_file = dir .. "/.git/HEAD"
+  local f = assert(io.open(head_file)); local head = f:read("*a"); f:close()
+  f = assert(io.open(head_file, "w")); f:write("garbage\n"); f:close()
+  _G.notified = {}
+  local ok, err = pcall(vim.cmd, "write")
+  f = assert(io.open(head_file, "w")); f:write(head); f:close()
+  truthy(ok, ":write itself succeeds: " .. tostring(err))
+  local n = truthy(notified("HEAD"), "an error naming what failed")
+  eq(vim.log.levels.ERROR, n.level, "level")
+  truthy(tostring(n.msg):find("^%(leadnotes%)"), "the (leadnotes) prefix")
+  vim.cmd("write")
+  eq("", git("status", "--porcelain", "--", rel), "the next write commits it")
+end)

@@ -132,6 +132,14 @@ function M.relative(path, dir)
   return nil
 end
 
+-- True when path is a file of the notes folder dir that a save should
+-- commit: inside it, and not one of git's own files (.git/COMMIT_EDITMSG...).
+function M.is_note(path, dir)
+  local rel = path and M.relative(path, dir)
+  if not rel then return false end
+  return not (rel:match("^%.git/") or rel:find("/.git/", 1, true))
+end
+
 -- A person's name from a list of words (names may hold spaces).
 function M.person(words, first)
   local parts = {}

@@ -153,7 +153,7 @@ local save = Doc.save
 function Doc:save(...)
   local results = { save(self, ...) }
   local path = self.abs_filename
-  if path and common.relative(path, notes_dir()) then
+  if common.is_note(path, notes_dir()) then
     local s = store()
     if s then
       local commit, err = common.method(s, "save", path)

@@ -123,7 +123,7 @@ keys["ctrl+alt+h"] = M.history
 
 -- Saving a file under the notes folder commits it.
 events.connect(events.FILE_AFTER_SAVE, function(filename)
-  if not filename or not common.relative(filename, notes_dir()) then return end
+  if not common.is_note(filename, notes_dir()) then return end
   local s = store()
   if not s then return end
   local commit, err = common.method(s, "save", filename)

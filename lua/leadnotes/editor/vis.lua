@@ -129,7 +129,7 @@ local handlers = {
 
 -- Commit after a write of a file under the notes folder.
 function M.on_save(path)
-  if not path or not common.relative(path, notes_dir()) then return end
+  if not common.is_note(path, notes_dir()) then return end
   local s = store()
   if not s then return end
   local commit, err = common.method(s, "save", path)
