@@ -21,7 +21,7 @@
 #define STORE_MAX_RETRIES 64
 #define STORE_STALE_LOCK_SECONDS 600 /* a git lock file older than this has no live owner */
 #define STORE_STALE_LOCK_OPEN_SECONDS 2 /* ... nor one this old that no process has open */
-#define STORE_MAINTAIN_EVERY 200     /* saves between two checks for loose objects */
+#define STORE_MAINTAIN_EVERY 100     /* saves in a session before closing checks for loose objects */
 #define STORE_LOOSE_THRESHOLD 1000
 
 /* ---------------------------------------------------------------- helpers */
@@ -223,7 +223,6 @@ static int store_init_libgit2(void)
 		 * not worth it for a local repository. (Caching the big root trees
 		 * of large teams made history indexing 2x slower: cache churn.) */
 		git_libgit2_opts(GIT_OPT_ENABLE_STRICT_HASH_VERIFICATION, 0);
-		git_libgit2_opts(GIT_OPT_SET_CACHE_OBJECT_LIMIT, GIT_OBJECT_COMMIT, (size_t)1 << 16);
 		configured = 1;
 	}
 	return 0;
@@ -417,6 +416,10 @@ void ln_store_free(ln_store *store)
 {
 	if (!store)
 		return;
+	if (store->saves >= STORE_MAINTAIN_EVERY) {
+		ln_error ignored;
+		ln_store_maintain(store, 0, NULL, &ignored);
+	}
 	history_graph_free(store->graph);
 	git_index_free(store->index);
 	git_repository_free(store->repo);
@@ -1097,11 +1100,12 @@ static void store_fill_info(ln_commit_info *out, const git_oid *id, const char *
 	out->time = when;
 }
 
+/* Counts a save. Packing is not done here: it takes seconds at 100,000
+ * files (delta search over the rewritten root trees), so it happens when
+ * the store is closed after enough saves, or on ln_store_maintain. */
 static void store_maybe_maintain(ln_store *store)
 {
-	ln_error ignored;
-	if (++store->saves % STORE_MAINTAIN_EVERY == 0)
-		ln_store_maintain(store, 0, NULL, &ignored);
+	store->saves++;
 }
 
 /* Commits `changes` (relative paths set) as one commit on HEAD. The heart

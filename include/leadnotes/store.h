@@ -154,9 +154,9 @@ int ln_store_status(ln_status *out, ln_store *store, ln_error *err);
 void ln_store_status_free(ln_status *status);
 
 /* Packs loose objects when more than `threshold` have piled up (0: the
- * default, 1000). Sets *packed (may be NULL) to the number packed. Called
- * by the store itself every few hundred saves; callers may call it when
- * idle. */
+ * default, 1000). Sets *packed (may be NULL) to the number packed. Takes
+ * seconds on a large team, so never done inside a save: ln_store_free does
+ * it after 100 saves or more in a session; editors may call it when idle. */
 int ln_store_maintain(ln_store *store, size_t threshold, size_t *packed, ln_error *err);
 
 #endif
