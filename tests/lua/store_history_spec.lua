@@ -205,6 +205,45 @@ describe("store: history", function()
     check_all("saved on a detached HEAD")
   end)
 
+  it("since and until cut the walk as git log --since/--until do, across a merge", function()
+    local base = 1700000000
+    local function at(t, rel)
+      W(rel, tostring(t) .. "\n")
+      G("add " .. q(rel))
+      queue[#queue + 1] = "GIT_COMMITTER_DATE=@" .. t .. " GIT_AUTHOR_DATE=@" .. t .. " " .. GIT .. "commit -q -m c" .. t
+    end
+    at(base + 10, "alice/f1.org")
+    G("checkout -q -b side")
+    at(base + 20, "alice/f2.org")
+    at(base + 50, "alice/f2.org")
+    G("checkout -q " .. main)
+    at(base + 30, "alice/f3.org")
+    at(base + 40, "alice/f1.org")
+    queue[#queue + 1] = "GIT_COMMITTER_DATE=@" .. (base + 60) .. " " .. GIT .. "merge -q --no-ff -m m side"
+    at(base + 70, "alice/f3.org")
+    flush()
+    local script, cases = {}, {}
+    for _, since in ipairs({ 15, 25, 35, 45 }) do
+      for _, untl in ipairs({ 0, 45, 65 }) do
+        for _, p in ipairs({ "alice", "alice/f1.org", "alice/f2.org", "alice/f3.org" }) do
+          cases[#cases + 1] = { since = base + since, ["until"] = untl > 0 and base + untl or nil, path = p }
+          script[#script + 1] = "echo '::case'; git log --format=%H --since=@" .. (base + since) ..
+            (untl > 0 and (" --until=@" .. (base + untl)) or "") .. " -- " .. q(p)
+        end
+      end
+    end
+    local out = sh("cd " .. q(notes) .. " && " .. table.concat(script, "; "))
+    local i = 0
+    for block in (out .. "::case\n"):gmatch("::case\n(.-)%f[:]") do
+      i = i + 1
+      if i > #cases then break end
+      local c = cases[i]
+      assert.same(lines(block), ids(assert(store:history(c.path, { since = c.since, ["until"] = c["until"] }))),
+        "since " .. c.since .. " until " .. tostring(c["until"]) .. " " .. c.path)
+    end
+    assert.equals(#cases, i)
+  end)
+
   it("rebuilds a damaged or missing index, and a second store sees the first one's saves", function()
     for i = 1, 3 do save("alice/" .. i .. ".org") end
     check_all("before")
