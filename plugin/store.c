@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "leadnotes/buf.h"
+#include "leadnotes/sync.h"
 #include "store_internal.h"
 
 #define STORE_MAX_RETRIES 64
@@ -947,6 +948,10 @@ static int store_change_load(ln_store *store, store_change *c, ln_error *err)
 	c->exists = 1;
 	c->mode = S_ISLNK(c->st.st_mode) ? GIT_FILEMODE_LINK
 		: (c->st.st_mode & S_IXUSR) ? GIT_FILEMODE_BLOB_EXECUTABLE : GIT_FILEMODE_BLOB;
+	/* A filter=<driver> attribute (git-crypt) whose clean command is not
+	 * configured or not registered would store the plain text: refuse. */
+	if ((rc = ln_sync_filter_check(store->repo, c->repo_path, err)) < 0)
+		goto cleanup;
 	/* Applies the repository's clean filters (.gitattributes), as git add. */
 	if (git_blob_create_from_workdir(&c->blob, store->repo, c->repo_path) < 0)
 		rc = store_git_error(err, LN_EIO, "cannot read the note");

@@ -299,6 +299,33 @@ static void test_save_and_faults(void)
 	}
 	unsetenv("LEADNOTES_LOCK_TIMEOUT_MS");
 
+	/* a note under a filter=<driver> attribute whose clean command is not
+	 * configured (git-crypt before unlock) is refused: no plain-text blob */
+	{
+		char *id;
+		snprintf(path, sizeof(path), "%s/.gitattributes", notes);
+		write_file(path, "vault/** filter=crypt\n", 21);
+		snprintf(path, sizeof(path), "%s/vault", notes);
+		mkdir(path, 0700);
+		snprintf(path, sizeof(path), "%s/vault/x.org", notes);
+		write_file(path, "plain secret\n", 13);
+		before = commit_count(notes);
+		CHECK(ln_store_save(s, "vault/x.org", NULL, &info, &err) == LN_EINVALID && strstr(err.message, "crypt"),
+			"unconfigured filter driver refused");
+		CHECK(commit_count(notes) == before, "nothing committed under a missing filter");
+		id = git(notes, "hash-object vault/x.org");
+		id[strcspn(id, "\n")] = '\0';
+		out = run(&status, "git -C '%s' cat-file -e %s 2>&1", notes, id);
+		CHECK(status != 0, "no plain-text blob written");
+		free(out);
+		free(id);
+		unlink(path);
+		snprintf(path, sizeof(path), "%s/vault", notes);
+		rmdir(path);
+		snprintf(path, sizeof(path), "%s/.gitattributes", notes);
+		unlink(path);
+	}
+
 	/* a symlink that leads outside is refused */
 	snprintf(path, sizeof(path), "%s/alice/link.org", notes);
 	{
