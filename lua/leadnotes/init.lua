@@ -12,6 +12,16 @@ end
 -- The plugin root: this file is <root>/lua/leadnotes/init.lua.
 M.root = this_dir():gsub("/lua/leadnotes$", "")
 if M.root == this_dir() then M.root = this_dir() .. "/../.." end
+-- A LuaRocks install has no plugin root: its templates sit beside this file.
+do
+  local f = io.open(M.root .. "/templates/prompts.org", "rb")
+  if f then
+    f:close()
+  else
+    f = io.open(this_dir() .. "/templates/prompts.org", "rb")
+    if f then f:close() M.root = this_dir() end
+  end
+end
 
 -- The build directory name for the running interpreter's ABI.
 local function abi_name()
