@@ -1,5 +1,5 @@
 -- Hardening (issue 6, item 5): a process saving in a loop is killed with
--- SIGKILL at random moments: 100 times with LEADNOTES_SLOW=1, 20 times in
+-- SIGKILL at random moments: 100 times with LEADNOTES_SLOW=1, 10 times in
 -- the normal suite (LEADNOTES_CRASH_KILLS sets any number).
 -- Afterwards `git fsck --strict` is clean, every note holds what was last
 -- written to it, and the next save_all commits whatever the killed process
@@ -7,7 +7,7 @@
 -- cleared, with a notice; a fresh one is respected.
 local H = require("hardening_helpers")
 
-local KILLS = tonumber(os.getenv("LEADNOTES_CRASH_KILLS") or "") or (H.slow and 100 or 20)
+local KILLS = tonumber(os.getenv("LEADNOTES_CRASH_KILLS") or "") or (H.slow and 100 or 10)
 local RELS = { "alice/2026-11-02-one-on-one.org", "bob/2026-11-02-one-on-one.org", "carol/profile.org" }
 
 -- The child: first commits what a killed predecessor left (save_all), then
