@@ -100,6 +100,13 @@ static int m_prefix(lua_State *L)
 	return 1;
 }
 
+static int m_flush(lua_State *L)
+{
+	ln_store *s = ln_lua_check_store(L, 1, "flush");
+	ln_store_flush(s);
+	return 0;
+}
+
 static int m_notice(lua_State *L)
 {
 	ln_store *s = ln_lua_check_store(L, 1, "notice");
@@ -498,6 +505,7 @@ static const luaL_Reg store_methods[] = {
 	{ "create_note", m_create_note },
 	{ "diff", m_diff },
 	{ "dir", m_dir },
+	{ "flush", m_flush },
 	{ "history", m_history },
 	{ "maintain", m_maintain },
 	{ "notice", m_notice },

@@ -2,6 +2,9 @@
 #ifndef LEADNOTES_STORE_INTERNAL_H
 #define LEADNOTES_STORE_INTERNAL_H
 
+#include <pthread.h>
+#include <sys/stat.h>
+
 #include "leadnotes/store.h"
 
 struct ln_history_graph;
@@ -19,7 +22,25 @@ struct ln_store {
 	unsigned saves; /* since open: packs loose objects every so often */
 	char notice[256]; /* last thing worth telling the user, or "" */
 	struct ln_history_graph *graph; /* loaded on first history call */
+
+	/* The index refresh off the editing path (see store.c, "index"):
+	 * save takes .git/index.lock itself, moves the ref, and a flusher
+	 * thread writes `priv` (the index as it should be) and renames it over
+	 * .git/index before releasing the lock. */
+	int deferred;          /* 0 when LEADNOTES_SYNC_INDEX=1: write in save */
+	git_index *priv;       /* bound to <gitdir>/leadnotes/index.next */
+	char *index_path, *index_lock_path, *priv_path;
+	int index_lock_fd;     /* our .git/index.lock while held, else -1 */
+	struct stat stamp;     /* .git/index as we last wrote or read it */
+	int stamp_valid, stamp_absent;
+	pthread_t flusher;
+	int flushing;          /* a flusher thread runs (join before anything) */
+	int flush_failed;      /* the last flush did not land: priv is ahead */
 };
+
+/* Waits for a running index flush; every reader of the index or the
+ * repository calls it first. */
+void store_flush_wait(ln_store *store);
 
 /* Copies git's last error into err with code, prefixed by what failed. */
 int store_git_error(ln_error *err, int code, const char *what);

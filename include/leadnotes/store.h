@@ -74,8 +74,14 @@ int ln_store_open(ln_store **out, const char *dir, ln_error *err);
 /* Closes the store; store may be NULL. */
 void ln_store_free(ln_store *store);
 
-/* Borrowed, valid as long as the store. */
+/* Borrowed, valid as long as the store. Waits for a pending index write
+ * first (see ln_store_flush), so callers may write the index themselves. */
 git_repository *ln_store_repository(ln_store *store);
+/* On large repositories (an index over 1 MB, LEADNOTES_DEFER_INDEX_BYTES)
+ * save writes the git index in a background thread while holding
+ * .git/index.lock; this waits until it has landed (git status clean).
+ * Closing the store, status and blob_id wait too. */
+void ln_store_flush(ln_store *store);
 /* The notes folder, absolute, without a trailing slash. */
 const char *ln_store_dir(const ln_store *store);
 /* The notes folder relative to the repository's workdir: "" for the root,

@@ -276,6 +276,7 @@ static void test_save_and_faults(void)
 	/* the holder died: the lock has no owner and is older than the bound */
 	CHECK(ln_store_save(s, "alice/locked.org", NULL, &info, &err) == 0, "stale index.lock cleared");
 	CHECK(strstr(ln_store_notice(s), "stale lock") != NULL, "notice about the stale lock");
+	ln_store_flush(s);
 	CHECK(access(path, F_OK) != 0, "index.lock gone");
 	CHECK(status_clean(notes), "status clean after clearing");
 	/* a fresh ref lock */
@@ -351,6 +352,9 @@ static void test_two_processes(void)
 	int child, i, per = 60;
 	pid_t pids[2];
 	snprintf(notes, sizeof(notes), "%s/shared", root);
+	/* Every index write goes through the background flusher here, as on a
+	 * large team (children inherit it). */
+	setenv("LEADNOTES_DEFER_INDEX_BYTES", "0", 1);
 	if (ln_store_open(&s, notes, &err) < 0) {
 		CHECK(0, "open shared");
 		return;
@@ -391,6 +395,11 @@ static void test_two_processes(void)
 	}
 	CHECK(commit_count(notes) == before + 2 * per, "every commit landed");
 	{
+		char lockpath[600];
+		snprintf(lockpath, sizeof(lockpath), "%s/.git/index.lock", notes);
+		CHECK(access(lockpath, F_OK) != 0, "no index.lock left after the children closed their stores");
+	}
+	{
 		char *files = git(notes, "ls-tree -r --name-only HEAD");
 		int lines = 0;
 		char *p;
@@ -420,8 +429,24 @@ static void test_two_processes(void)
 		CHECK(fsck_clean(notes), "fsck clean after packing");
 		CHECK(ln_store_history(&h, s, "p0", NULL, &err) == 0 && h.count == (size_t)per, "history after packing");
 		ln_store_history_free(&h);
+		/* deferred index: after flush, git status is clean and the index
+		 * holds the saved blob */
+		for (i = 0; i < 5; i++) {
+			ln_commit_info info;
+			snprintf(path, sizeof(path), "%s/p0/note-%d.org", notes, i);
+			write_file(path, "edited again\n", 13);
+			CHECK(ln_store_save(s, path, NULL, &info, &err) == 0, "deferred save");
+			ln_store_flush(s);
+			CHECK(status_clean(notes), "status clean after the flush");
+		}
+		{
+			char *in_head = git(notes, "rev-parse HEAD:p0/note-4.org");
+			CHECK(git_equals(notes, "rev-parse :p0/note-4.org", in_head), "the index holds the saved blob");
+			free(in_head);
+		}
 		ln_store_free(s);
 	}
+	unsetenv("LEADNOTES_DEFER_INDEX_BYTES");
 }
 
 int main(void)
