@@ -110,7 +110,9 @@ static int m_flush(lua_State *L)
 static int m_notice(lua_State *L)
 {
 	ln_store *s = ln_lua_check_store(L, 1, "notice");
-	const char *n = ln_store_notice(s);
+	const char *n;
+	ln_store_flush(s); /* the flusher may be writing one */
+	n = ln_store_notice(s);
 	if (!*n)
 		return 0;
 	lua_pushstring(L, n);

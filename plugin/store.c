@@ -1260,14 +1260,15 @@ static void *store_flush_run(void *arg)
 	return NULL;
 }
 
-/* Index files below this size (about 10,000 files) are written inside save:
- * a millisecond or two, and git status is clean the moment save returns. */
+/* Index files below this size (about 600 files) are written inside save:
+ * well under a millisecond, and git status is clean the moment save
+ * returns. */
 static long store_defer_bytes(void)
 {
 	const char *env = getenv("LEADNOTES_DEFER_INDEX_BYTES");
 	if (env && *env)
 		return strtol(env, NULL, 10);
-	return 1L << 20;
+	return 64L * 1024;
 }
 
 static void store_flush_start(ln_store *store)

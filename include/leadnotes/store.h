@@ -77,7 +77,7 @@ void ln_store_free(ln_store *store);
 /* Borrowed, valid as long as the store. Waits for a pending index write
  * first (see ln_store_flush), so callers may write the index themselves. */
 git_repository *ln_store_repository(ln_store *store);
-/* On large repositories (an index over 1 MB, LEADNOTES_DEFER_INDEX_BYTES)
+/* On large repositories (an index over 64 KB, LEADNOTES_DEFER_INDEX_BYTES)
  * save writes the git index in a background thread while holding
  * .git/index.lock; this waits until it has landed (git status clean).
  * Closing the store, status and blob_id wait too. */
