@@ -180,11 +180,7 @@ local function cwd()
   return dir
 end
 
-local function exists(path)
-  local f = io.open(path, "rb")
-  if f then f:close() return true end
-  return false
-end
+local exists = require("leadnotes.files").exists
 
 -- A path given on the command line: relative to the current directory when
 -- that file exists, else to the notes folder. Always absolute.

@@ -12,15 +12,11 @@ end
 -- The plugin root: this file is <root>/lua/leadnotes/init.lua.
 M.root = this_dir():gsub("/lua/leadnotes$", "")
 if M.root == this_dir() then M.root = this_dir() .. "/../.." end
+local file_exists = require("leadnotes.files").exists
+
 -- A LuaRocks install has no plugin root: its templates sit beside this file.
-do
-  local f = io.open(M.root .. "/templates/prompts.org", "rb")
-  if f then
-    f:close()
-  else
-    f = io.open(this_dir() .. "/templates/prompts.org", "rb")
-    if f then f:close() M.root = this_dir() end
-  end
+if not file_exists(M.root .. "/templates/prompts.org") and file_exists(this_dir() .. "/templates/prompts.org") then
+  M.root = this_dir()
 end
 
 -- The build directory name for the running interpreter's ABI.
@@ -31,12 +27,6 @@ local function abi_name()
   return nil
 end
 M.abi = abi_name()
-
-local function file_exists(path)
-  local f = io.open(path, "rb")
-  if f then f:close() return true end
-  return false
-end
 
 local function load_core()
   if package.loaded["leadnotes.core"] then return package.loaded["leadnotes.core"] end

@@ -9,6 +9,7 @@
 local M = {}
 
 local config = require("leadnotes.config")
+local file_text = require("leadnotes.files").read
 
 local function core()
   return package.loaded["leadnotes.core"] or require("leadnotes").core
@@ -122,11 +123,8 @@ local function person_dir(store, person)
 end
 
 local function read_file(path)
-  local f = io.open(path, "rb")
-  if not f then return nil end
-  local text = f:read("*a")
-  f:close()
-  M.stats.reads = M.stats.reads + 1
+  local text = file_text(path)
+  if text then M.stats.reads = M.stats.reads + 1 end
   return text
 end
 
@@ -565,14 +563,6 @@ end
 -- Prompts.
 
 local bank_cache = { signature = nil, bank = nil }
-
-local function file_text(path)
-  local f = io.open(path, "rb")
-  if not f then return nil end
-  local text = f:read("*a")
-  f:close()
-  return text
-end
 
 local function builtin_bank_path()
   local root = require("leadnotes").root or "."

@@ -50,13 +50,7 @@ local function format_of(opts)
   return format
 end
 
-local function read_file(path)
-  local f = io.open(path, "rb")
-  if not f then return nil end
-  local text = f:read("*a")
-  f:close()
-  return text
-end
+local read_file = require("leadnotes.files").read
 
 local function builtin_dir(format)
   return leadnotes().root .. "/templates/" .. format
