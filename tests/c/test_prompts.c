@@ -5,17 +5,7 @@
 
 #include "leadnotes/prompts.h"
 
-static int passed, failed;
-
-#define CHECK(cond, name)                                                    \
-	do {                                                                     \
-		if (cond) {                                                          \
-			passed++;                                                        \
-		} else {                                                             \
-			failed++;                                                        \
-			fprintf(stderr, "FAIL %s:%d: %s (%s)\n", __FILE__, __LINE__, name, #cond); \
-		}                                                                    \
-	} while (0)
+#include "check.h"
 
 static char *read_all(const char *path, size_t *len)
 {

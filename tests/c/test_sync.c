@@ -21,18 +21,9 @@
 
 #include "leadnotes/sync.h"
 
-static int passed, failed;
+#include "check.h"
 static char tmp[512];
 
-#define CHECK(cond, name)                                                    \
-	do {                                                                     \
-		if (cond) {                                                          \
-			passed++;                                                        \
-		} else {                                                             \
-			failed++;                                                        \
-			fprintf(stderr, "FAIL %s:%d: %s (%s)\n", __FILE__, __LINE__, name, #cond); \
-		}                                                                    \
-	} while (0)
 
 /* Runs a shell command built printf-style; returns its exit status. */
 static int sh(const char *fmt, ...)

@@ -10,17 +10,8 @@
 
 #include "leadnotes/template.h"
 
-static int passed, failed;
+#include "check.h"
 
-#define CHECK(cond, name)                                                    \
-	do {                                                                     \
-		if (cond) {                                                          \
-			passed++;                                                        \
-		} else {                                                             \
-			failed++;                                                        \
-			fprintf(stderr, "FAIL %s:%d: %s (%s)\n", __FILE__, __LINE__, name, #cond); \
-		}                                                                    \
-	} while (0)
 
 /* ---- a tiny data tree ---- */
 
