@@ -545,8 +545,12 @@ local function main()
           verdict(r.flush_max <= 100))
       end
       if r.size == "L" then
-        say("- L: whole save, index included, %s; the commit alone (target ≤ %d ms, ≥ %d× faster than the subprocesses) is not timed separately: the store exposes no commit-only call",
-          fmt_ms(r.store_save), TARGET.commit_ms_L, TARGET.commit_ratio)
+        -- save() returns once the commit is made (the index file may still
+        -- be written by a flusher thread): the commit alone costs at most that.
+        say("- L: the commit alone is not timed separately (no commit-only call); save() returns after it in %s, %.0f× faster than the subprocesses: ≤ %d ms: %s, ≥ %d×: %s",
+          fmt_ms(r.store_save), r.git_save / r.store_save, TARGET.commit_ms_L,
+          r.store_save <= TARGET.commit_ms_L and "met" or "not shown",
+          TARGET.commit_ratio, r.git_save / r.store_save >= TARGET.commit_ratio and "met" or "not shown")
         local w, wc = r.history_warm / r.git_log_bloom, r.history_warm_cpu / math.max(r.git_log_bloom_cpu, 1e-3)
         say("- L: warm history %.3f× (%.3f×) git's Bloom-filter time (target ≤ %.1f×): %s", w, wc,
           TARGET.history_warm_vs_bloom, verdict(w <= TARGET.history_warm_vs_bloom))
