@@ -1679,6 +1679,14 @@ int ln_store_save_all(ln_commits *out, ln_store *store, ln_error *err)
 
 /* --------------------------------------------------------------- reading */
 
+/* A revision as a user names one: an id, a tag, a branch, HEAD~3. Refused:
+ * options, `rev:path` and message searches (`:/text`, `^{/text}`), which
+ * walk every commit and, in libgit2 1.5.1, leak the regex match data. */
+static int store_revision_allowed(const char *rev)
+{
+	return rev && *rev && rev[0] != '-' && !strchr(rev, ':') && !strstr(rev, "{/");
+}
+
 /* The tree entry of rel at rev into *out_blob (a blob; NULL when the path
  * is not in that revision, which is not an error here). */
 static int store_blob_at(git_blob **out, ln_store *store, const char *rev, const char *rel, ln_error *err)
@@ -1690,7 +1698,7 @@ static int store_blob_at(git_blob **out, ln_store *store, const char *rev, const
 	char *repo_path = NULL;
 	int rc = 0;
 	*out = NULL;
-	if (!rev || !*rev || rev[0] == '-')
+	if (!store_revision_allowed(rev))
 		return ln_error_set(err, LN_EINVALID, "bad revision '%s'", rev ? rev : "");
 	if (git_revparse_single(&obj, store->repo, rev) < 0)
 		return ln_error_set(err, LN_ENOTFOUND, "no revision '%s' in the notes repository", rev);
