@@ -37,8 +37,15 @@ local TARGET = {
 ---------------------------------------------------------------------------
 -- small helpers
 
+-- The folder of this run's working copies (set below); removed on failure
+-- too, as the copies of L take more than a gigabyte.
+local TMP
+
 local function die(fmt, ...)
   io.stderr:write("bench: ", string.format(fmt, ...), "\n")
+  if TMP and TMP:match("/leadnotes%-bench%.[%w]+$") then
+    os.execute("rm -rf '" .. TMP .. "'")
+  end
   os.exit(1)
 end
 
@@ -200,7 +207,7 @@ local function generate(size)
   return dir, gen_s
 end
 
-local TMP = capture("mktemp -d \"${TMPDIR:-/tmp}/leadnotes-bench.XXXXXX\""):gsub("%s+$", "")
+TMP = capture("mktemp -d \"${TMPDIR:-/tmp}/leadnotes-bench.XXXXXX\""):gsub("%s+$", "")
 
 -- A copy of the cached repository, with its index refreshed so that the
 -- copy's new inode numbers do not make the first git command re-hash every
