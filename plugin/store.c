@@ -263,6 +263,17 @@ cleanup:
 	return rc;
 }
 
+/* Personnel notes in a folder others can read: leave a notice the editors
+ * and the command line show; the folder is the user's, so it is not changed. */
+static void store_notice_if_readable(ln_store *store)
+{
+	struct stat st;
+	if (stat(store->dir, &st) == 0 && (st.st_mode & 077))
+		snprintf(store->notice, sizeof(store->notice),
+			"the notes folder %s is readable by others (mode %03o): chmod 700 %s",
+			store->dir, (unsigned)(st.st_mode & 0777), store->dir);
+}
+
 int ln_store_open(ln_store **out, const char *dir, ln_error *err)
 {
 	ln_store *store = NULL;
@@ -414,6 +425,7 @@ int ln_store_open(ln_store **out, const char *dir, ln_error *err)
 	}
 	/* The index is read on first use: at 100,000 files it is a 10 MB file
 	 * that history, show and diff never need. */
+	store_notice_if_readable(store);
 	free(absdir);
 	*out = store;
 	return 0;

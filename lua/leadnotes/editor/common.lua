@@ -90,6 +90,13 @@ function M.store(dir)
   local store, msg = M.call(open, dir)
   if not store then return nil, msg or "cannot open the notes folder " .. dir end
   stores[dir] = store
+  -- A notice from opening (a folder others can read, a stale lock cleared).
+  local notice = type(store.notice) == "function" and store:notice()
+  if notice then
+    local api = M.api()
+    if type(api) == "table" and api.warn then api.warn("(leadnotes) " .. notice)
+    else io.stderr:write("leadnotes: ", notice, "\n") end
+  end
   return store
 end
 
