@@ -1699,6 +1699,29 @@ static int store_revision_allowed(const char *rev)
 	return rev && *rev && rev[0] != '-' && !strchr(rev, ':') && !strstr(rev, "{/");
 }
 
+/* libgit2 1.5.1 reads a name that matches no object and no ref as `git
+ * describe` output (`v1-3-g<hex>`) whenever it holds "-g", and leaks the
+ * regex match data when it does not fit. So a base name with "-g" (the part
+ * before ~, ^ or @) must be a ref before revparse sees it. Returns 1 when
+ * revparse may be called. */
+static int store_revision_named(git_repository *repo, const char *rev)
+{
+	size_t n = strcspn(rev, "~^@");
+	git_reference *ref = NULL;
+	char *base;
+	int named;
+
+	base = malloc(n + 1);
+	if (!base)
+		return 0;
+	memcpy(base, rev, n);
+	base[n] = '\0';
+	named = !strstr(base, "-g") || git_reference_dwim(&ref, repo, base) == 0;
+	git_reference_free(ref);
+	free(base);
+	return named;
+}
+
 /* The tree entry of rel at rev into *out_blob (a blob; NULL when the path
  * is not in that revision, which is not an error here). */
 static int store_blob_at(git_blob **out, ln_store *store, const char *rev, const char *rel, ln_error *err)
@@ -1712,7 +1735,7 @@ static int store_blob_at(git_blob **out, ln_store *store, const char *rev, const
 	*out = NULL;
 	if (!store_revision_allowed(rev))
 		return ln_error_set(err, LN_EINVALID, "bad revision '%s'", rev ? rev : "");
-	if (git_revparse_single(&obj, store->repo, rev) < 0)
+	if (!store_revision_named(store->repo, rev) || git_revparse_single(&obj, store->repo, rev) < 0)
 		return ln_error_set(err, LN_ENOTFOUND, "no revision '%s' in the notes repository", rev);
 	if (git_object_peel((git_object **)&commit, obj, GIT_OBJECT_COMMIT) < 0) {
 		rc = ln_error_set(err, LN_ENOTFOUND, "revision '%s' is not a commit", rev);
