@@ -1702,15 +1702,17 @@ static int store_revision_allowed(const char *rev)
 /* libgit2 1.5.1 reads a name that matches no object and no ref as `git
  * describe` output (`v1-3-g<hex>`) whenever it holds "-g", and leaks the
  * regex match data when it does not fit. So a base name with "-g" (the part
- * before ~, ^ or @) must be a ref before revparse sees it. Returns 1 when
+ * before ~, ^ or @{) must be a ref before revparse sees it. Returns 1 when
  * revparse may be called. */
 static int store_revision_named(git_repository *repo, const char *rev)
 {
-	size_t n = strcspn(rev, "~^@");
+	size_t n = 0;
 	git_reference *ref = NULL;
 	char *base;
 	int named;
 
+	while (rev[n] && rev[n] != '~' && rev[n] != '^' && !(rev[n] == '@' && rev[n + 1] == '{'))
+		n++;
 	base = malloc(n + 1);
 	if (!base)
 		return 0;
