@@ -17,6 +17,17 @@ int ln_lua_raise(lua_State *L, const char *fn, const ln_error *err)
 	return luaL_error(L, "%s: %s", fn, err->message[0] ? err->message : ln_error_name(err->code));
 }
 
+void ln_lua_push_strings(lua_State *L, char **items, size_t count)
+{
+	size_t i;
+
+	lua_createtable(L, (int)count, 0);
+	for (i = 0; i < count; i++) {
+		lua_pushstring(L, items[i]);
+		lua_rawseti(L, -2, (int)i + 1);
+	}
+}
+
 static int core_libgit2_version(lua_State *L)
 {
 	int major, minor, rev;

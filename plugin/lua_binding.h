@@ -30,6 +30,9 @@ struct ln_store *ln_lua_check_store(lua_State *L, int idx, const char *fn);
  * failure of the world. Returns 3, the number of values pushed. */
 int ln_lua_push_failure(lua_State *L, const ln_error *err);
 
+/* Pushes a new sequence of the count strings in items. */
+void ln_lua_push_strings(lua_State *L, char **items, size_t count);
+
 /* Raises a Lua error "<fn>: <message>" for a caller's mistake. */
 int ln_lua_raise(lua_State *L, const char *fn, const ln_error *err);
 

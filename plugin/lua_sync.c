@@ -40,16 +40,6 @@ static int sync_lua_progress(const char *stage, size_t received, size_t total, v
 	return stop;
 }
 
-static void push_strings(lua_State *L, char **items, size_t count)
-{
-	size_t i;
-	lua_createtable(L, (int)count, 0);
-	for (i = 0; i < count; i++) {
-		lua_pushstring(L, items[i]);
-		lua_rawseti(L, -2, (int)i + 1);
-	}
-}
-
 /* store:sync([remote [, opts]]) or store:sync(opts). opts: progress =
  * function(stage, received, total), save = false to refuse uncommitted
  * changes instead of saving them first. */
@@ -128,7 +118,7 @@ static int m_sync(lua_State *L)
 	lua_setfield(L, -2, "remote");
 	lua_pushnumber(L, (lua_Number)saved);
 	lua_setfield(L, -2, "saved");
-	push_strings(L, res->conflicts, res->conflict_count);
+	ln_lua_push_strings(L, res->conflicts, res->conflict_count);
 	lua_setfield(L, -2, "conflicts");
 	ln_sync_result_free(res);
 	return 1;
@@ -219,7 +209,7 @@ static int m_conflicts(lua_State *L)
 	ln_error_clear(&err);
 	if (ln_sync_conflicts(&list, &count, ln_store_repository(s), ln_store_prefix(s), &err) < 0)
 		return ln_lua_push_failure(L, &err);
-	push_strings(L, list, count);
+	ln_lua_push_strings(L, list, count);
 	ln_sync_strings_free(list);
 	return 1;
 }

@@ -248,17 +248,6 @@ static int store_profile(lua_State *L)
 	return lua_gettop(L);
 }
 
-static void push_strings(lua_State *L, char **items, size_t count)
-{
-	size_t i;
-
-	lua_createtable(L, (int)count, 0);
-	for (i = 0; i < count; i++) {
-		lua_pushstring(L, items[i]);
-		lua_rawseti(L, -2, (int)i + 1);
-	}
-}
-
 /* core.note_summary(text [, markdown]) -> { items={ {text=, open=, line=} },
  * prompts={}, career=, feedback={}, wins={}, properties={ {key, value} } }
  * What the insights read from one note (ln_note_summarize). */
@@ -287,13 +276,13 @@ static int team_note_summary(lua_State *L)
 		lua_rawseti(L, -2, (int)i + 1);
 	}
 	lua_setfield(L, -2, "items");
-	push_strings(L, sum->prompts, sum->prompt_count);
+	ln_lua_push_strings(L, sum->prompts, sum->prompt_count);
 	lua_setfield(L, -2, "prompts");
 	lua_pushboolean(L, sum->career);
 	lua_setfield(L, -2, "career");
-	push_strings(L, sum->feedback, sum->feedback_count);
+	ln_lua_push_strings(L, sum->feedback, sum->feedback_count);
 	lua_setfield(L, -2, "feedback");
-	push_strings(L, sum->wins, sum->win_count);
+	ln_lua_push_strings(L, sum->wins, sum->win_count);
 	lua_setfield(L, -2, "wins");
 	lua_createtable(L, (int)sum->property_count, 0);
 	for (i = 0; i < sum->property_count; i++) {
