@@ -20,17 +20,18 @@
 #include <unistd.h>
 
 #include "lua_binding.h"
+#include "leadnotes/store.h"
 #include "leadnotes/team.h"
 
 static int team_files(lua_State *L)
 {
 	struct ln_store *store = ln_lua_check_store(L, 1, "team_files");
 	const char *under = luaL_optstring(L, 2, NULL);
-	ln_team_files files;
+	ln_store_files files;
 	ln_error err;
 	size_t i;
 
-	if (ln_team_files_list(&files, store, under, &err) < 0) {
+	if (ln_store_files_list(&files, store, under, &err) < 0) {
 		if (err.code == LN_EINVALID)
 			return ln_lua_raise(L, "team_files", &err);
 		return ln_lua_push_failure(L, &err);
@@ -52,7 +53,7 @@ static int team_files(lua_State *L)
 		lua_setfield(L, -2, "stat");
 		lua_rawseti(L, -2, (int)i + 1);
 	}
-	ln_team_files_free(&files);
+	ln_store_files_free(&files);
 	lua_pushstring(L, ln_store_dir(store));
 	return 2;
 }
@@ -77,12 +78,12 @@ static uint64_t fnv(uint64_t h, const char *s, size_t n)
 static int team_folders(lua_State *L)
 {
 	struct ln_store *store = ln_lua_check_store(L, 1, "team_folders");
-	ln_team_files files;
+	ln_store_files files;
 	ln_error err;
 	size_t i = 0;
 	int n = 0;
 
-	if (ln_team_files_list(&files, store, NULL, &err) < 0)
+	if (ln_store_files_list(&files, store, NULL, &err) < 0)
 		return ln_lua_push_failure(L, &err);
 	lua_createtable(L, 0, 0);
 	while (i < files.count) {
@@ -98,7 +99,7 @@ static int team_folders(lua_State *L)
 		dlen = (size_t)(slash - path);
 		while (i < files.count && strncmp(files.items[i].path, path, dlen) == 0 &&
 			files.items[i].path[dlen] == '/') {
-			const ln_team_file *f = &files.items[i];
+			const ln_store_file *f = &files.items[i];
 			h = fnv(h, f->path, strlen(f->path));
 			h = fnv(h, f->blob, strlen(f->blob));
 			h = fnv(h, f->dirty ? "d" : "c", 1);
@@ -116,7 +117,7 @@ static int team_folders(lua_State *L)
 		lua_setfield(L, -2, "files");
 		lua_rawseti(L, -2, ++n);
 	}
-	ln_team_files_free(&files);
+	ln_store_files_free(&files);
 	lua_pushstring(L, ln_store_dir(store));
 	return 2;
 }

@@ -165,4 +165,30 @@ void ln_store_status_free(ln_status *status);
  * it after 100 saves or more in a session; editors may call it when idle. */
 int ln_store_maintain(ln_store *store, size_t threshold, size_t *packed, ln_error *err);
 
+/* One file under the notes folder. */
+typedef struct ln_store_file {
+	char *path;                      /* relative to the notes folder */
+	char blob[GIT_OID_HEXSZ + 1];    /* blob id in the index, "" when it has none */
+	int dirty;                       /* 1: the working file may differ from HEAD, or is new */
+	char stat[48];                   /* "<mtime s>.<ns>:<size>" of the working file */
+} ln_store_file;
+
+typedef struct ln_store_files {
+	ln_store_file *items;
+	size_t count;
+} ln_store_files;
+
+/* Lists into *out (free with ln_store_files_free) every regular file in the
+ * working notes folder, or only under `under` (a folder relative to the
+ * notes folder, e.g. a person's; NULL for all), names starting with '.'
+ * skipped, sorted by path: each with the blob id HEAD holds for it, if any,
+ * and dirty unless the index holds that same blob with stat data that
+ * still match the file (mtime to the nanosecond, size; not racy). Reads no
+ * file content. Returns 0, LN_EINVALID for an `under` that leaves the
+ * folder, or another negative code. */
+int ln_store_files_list(ln_store_files *out, ln_store *store, const char *under, ln_error *err);
+
+/* Releases the list; files may be NULL. */
+void ln_store_files_free(ln_store_files *files);
+
 #endif

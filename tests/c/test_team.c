@@ -8,6 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "leadnotes/store.h"
 #include "leadnotes/team.h"
 
 #include "check.h"
@@ -52,7 +53,7 @@ static void write_file(const char *rel, const char *text)
 	utimensat(AT_FDCWD, path, times, 0);
 }
 
-static const ln_team_file *find(const ln_team_files *files, const char *path)
+static const ln_store_file *find(const ln_store_files *files, const char *path)
 {
 	size_t i;
 
@@ -116,9 +117,9 @@ static void test_summary(void)
 int main(void)
 {
 	ln_store *store = NULL;
-	ln_team_files files = { NULL, 0 };
+	ln_store_files files = { NULL, 0 };
 	ln_error err;
-	const ln_team_file *f;
+	const ln_store_file *f;
 	char expect[128], sub[512];
 	size_t i;
 	int sorted = 1;
@@ -141,7 +142,7 @@ int main(void)
 	run_line(expect, sizeof(expect), "git status --porcelain");
 	CHECK(expect[0] == '\0', "team: git status is clean after the saves");
 
-	CHECK(ln_team_files_list(&files, store, NULL, &err) == 0, "team: lists the folder");
+	CHECK(ln_store_files_list(&files, store, NULL, &err) == 0, "team: lists the folder");
 	CHECK(files.count == 3, "team: three files");
 	for (i = 1; i < files.count; i++)
 		if (strcmp(files.items[i - 1].path, files.items[i].path) >= 0)
@@ -152,14 +153,14 @@ int main(void)
 	CHECK(f && strcmp(f->blob, expect) == 0, "team: blob id equals git rev-parse HEAD:path (the index equals HEAD)");
 	CHECK(f && !f->dirty, "team: a saved file is clean");
 	CHECK(f && f->stat[0], "team: a stat signature is given");
-	ln_team_files_free(&files);
+	ln_store_files_free(&files);
 
 	/* Edit one, add one, delete one. */
 	write_file("alice/2026-01-05-one-on-one.org", "* TODO one\n* TODO two more\n");
 	write_file("bob/2026-01-20-one-on-one.org", "new\n");
 	snprintf(sub, sizeof(sub), "%s/alice/profile.org", root);
 	unlink(sub);
-	CHECK(ln_team_files_list(&files, store, NULL, &err) == 0, "team: lists again");
+	CHECK(ln_store_files_list(&files, store, NULL, &err) == 0, "team: lists again");
 	f = find(&files, "alice/2026-01-05-one-on-one.org");
 	run_line(expect, sizeof(expect), "git rev-parse HEAD:alice/2026-01-05-one-on-one.org");
 	CHECK(f && f->dirty && strcmp(f->blob, expect) == 0, "team: an edited file is dirty, with HEAD's blob");
@@ -168,17 +169,17 @@ int main(void)
 	CHECK(find(&files, "alice/profile.org") == NULL, "team: a deleted file is not listed");
 	f = find(&files, "bob/2026-01-06-one-on-one.org");
 	CHECK(f && !f->dirty, "team: an untouched file stays clean");
-	ln_team_files_free(&files);
+	ln_store_files_free(&files);
 
-	CHECK(ln_team_files_list(&files, store, "bob", &err) == 0 && files.count == 2, "team: one person's folder");
+	CHECK(ln_store_files_list(&files, store, "bob", &err) == 0 && files.count == 2, "team: one person's folder");
 	CHECK(files.count == 2 && strncmp(files.items[0].path, "bob/", 4) == 0, "team: paths stay relative to the notes folder");
-	ln_team_files_free(&files);
-	CHECK(ln_team_files_list(&files, store, "nobody", &err) == 0 && files.count == 0, "team: a missing folder is empty");
-	ln_team_files_free(&files);
-	CHECK(ln_team_files_list(&files, store, "../etc", &err) == LN_EINVALID, "team: a folder outside is refused");
-	CHECK(ln_team_files_list(&files, store, "/etc", &err) == LN_EINVALID, "team: an absolute folder is refused");
-	CHECK(ln_team_files_list(&files, store, "a//b", &err) == LN_EINVALID, "team: an empty part is refused");
-	ln_team_files_free(NULL);
+	ln_store_files_free(&files);
+	CHECK(ln_store_files_list(&files, store, "nobody", &err) == 0 && files.count == 0, "team: a missing folder is empty");
+	ln_store_files_free(&files);
+	CHECK(ln_store_files_list(&files, store, "../etc", &err) == LN_EINVALID, "team: a folder outside is refused");
+	CHECK(ln_store_files_list(&files, store, "/etc", &err) == LN_EINVALID, "team: an absolute folder is refused");
+	CHECK(ln_store_files_list(&files, store, "a//b", &err) == LN_EINVALID, "team: an empty part is refused");
+	ln_store_files_free(NULL);
 
 	test_summary();
 	ln_store_free(store);
