@@ -125,15 +125,10 @@ static int m_people(lua_State *L)
 	ln_store *s = ln_lua_check_store(L, 1, "people");
 	ln_strings list;
 	ln_error err;
-	size_t i;
 	ln_error_clear(&err);
 	if (ln_store_people(&list, s, &err) < 0)
 		return ln_lua_push_failure(L, &err);
-	lua_createtable(L, (int)list.count, 0);
-	for (i = 0; i < list.count; i++) {
-		lua_pushstring(L, list.items[i]);
-		lua_rawseti(L, -2, (int)i + 1);
-	}
+	ln_lua_push_strings(L, list.items, list.count);
 	ln_store_strings_free(&list);
 	return 1;
 }
