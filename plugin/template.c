@@ -240,6 +240,10 @@ static int tokenize(tokens *tk, const char *src, size_t len, ln_error *err)
 		}
 		name = body;
 		name_len = (size_t)(close - body);
+		/* With set delimiters the closing one may begin with a sigil
+		 * character ("<%>=" under <% >=): nothing is inside such a tag. */
+		if (name_len == 0)
+			return ln_error_set_at(err, LN_EPARSE, tag_line, tag_column, "empty tag");
 		switch (sigil) {
 		case '{': type = T_RAW; break;
 		case '&': type = T_RAW; break;
@@ -698,6 +702,7 @@ typedef struct render_state {
 	size_t nframes;
 	int depth;
 	size_t steps, max_steps;
+	size_t start, max_output; /* out->size when the render began; its bound */
 } render_state;
 
 int ln_template_escape_html(ln_buf *out, const char *s, size_t len)
@@ -915,6 +920,9 @@ static int render_node(render_state *st, const ln_template *t, size_t i)
 	if (++st->steps > st->max_steps)
 		return ln_error_set(st->err, LN_EINVALID,
 			"template rendering took more than %zu steps (nested loops over long lists?)", st->max_steps);
+	if (st->out->size - st->start > st->max_output)
+		return ln_error_set(st->err, LN_EINVALID,
+			"template output grew past %zu bytes (a partial including itself?)", st->max_output);
 	switch (n->type) {
 	case N_TEXT:
 		ln_buf_put(st->out, n->str, n->len);
@@ -922,7 +930,7 @@ static int render_node(render_state *st, const ln_template *t, size_t i)
 	case N_LINE:
 		if (st->nindent && (st->out->size == 0 || st->out->ptr[st->out->size - 1] == '\n')) {
 			size_t k;
-			for (k = 0; k < st->nindent; k++)
+			for (k = 0; k < st->nindent && st->out->size - st->start <= st->max_output; k++)
 				ln_buf_put(st->out, st->indent[k].s, st->indent[k].len);
 		}
 		return 0;
@@ -1006,6 +1014,8 @@ int ln_template_render(ln_buf *out, const ln_template *t, const ln_template_data
 	st.depth = 0;
 	st.steps = 0;
 	st.max_steps = data->max_steps ? data->max_steps : LN_TEMPLATE_MAX_STEPS;
+	st.start = out->size;
+	st.max_output = data->max_output ? data->max_output : LN_TEMPLATE_MAX_OUTPUT;
 	if (ln_buf_put(out, "", 0) == 0) /* out->ptr is never NULL from here on */
 		rc = render_range(&st, t, 0, t->count);
 	if (rc == 0 && ln_buf_failed(out))

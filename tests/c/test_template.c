@@ -203,6 +203,8 @@ static void test_errors(void)
 		"template: a closing tag without a section is an error");
 	check_error("ok\nnot {{ok", LN_EPARSE, 2, 5, "unclosed tag", "template: an unclosed tag is an error at its start");
 	check_error("{{}}", LN_EPARSE, 1, 1, "empty tag", "template: an empty tag is an error");
+	check_error("{{=<% >=}}<%>=", LN_EPARSE, 1, 11, "empty tag",
+		"template: an empty tag whose closing delimiter begins with a sigil is an error");
 	check_error("{{= x =}}", LN_EPARSE, 1, 1, "set-delimiter", "template: a set-delimiter tag needs two delimiters");
 	check_error("{{a..b}}", LN_EPARSE, 1, 1, "invalid name", "template: a dotted name with an empty part is an error");
 	check_error("{{{x}}", LN_EPARSE, 1, 1, "unclosed tag", "template: a triple mustache needs its third brace");
@@ -311,6 +313,11 @@ static void test_limits(void)
 	d.max_steps = 0;
 	rc = ln_template_render(&out, t, &d, (ln_template_value)&v_root, 0, &err);
 	CHECK(rc == 0 && out.size == 64, "limits: the default budget lets ordinary loops finish");
+	ln_buf_clear(&out);
+	d.max_output = 16;
+	rc = ln_template_render(&out, t, &d, (ln_template_value)&v_root, 0, &err);
+	CHECK(rc == LN_EINVALID && strstr(err.message, "past 16 bytes") && out.size <= 18,
+		"limits: a render stops once its output passes the byte budget");
 	ln_buf_free(&out);
 	ln_template_free(t);
 	ln_template_free(NULL);
