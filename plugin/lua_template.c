@@ -350,7 +350,8 @@ static int render_with(lua_State *L, const ln_template *t, int data_idx, int par
 	iface.mark = data_mark;
 	iface.release = data_release;
 	iface.partial = data_partial;
-	iface.max_steps = 0;
+	iface.max_steps = 0; /* the engine's defaults */
+	iface.max_output = 0;
 
 	rc = ln_template_render(buf, t, &iface, (ln_template_value)data_idx, flags, &err);
 	if (rc < 0) {

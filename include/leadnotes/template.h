@@ -25,6 +25,9 @@ typedef struct ln_template ln_template;
 
 /* The default budget of node visits for one render. */
 #define LN_TEMPLATE_MAX_STEPS ((size_t)1 << 27)
+/* The most bytes one render appends by default: indented partials that
+ * include themselves multiply their text, so the steps alone do not bound it. */
+#define LN_TEMPLATE_MAX_OUTPUT ((size_t)1 << 28)
 
 /* Render flags. */
 #define LN_TEMPLATE_NO_ESCAPE 1u /* {{x}} inserts values as they are, like {{{x}}} */
@@ -76,6 +79,9 @@ typedef struct ln_template_data {
 	/* Optional: the most nodes one render may visit (nested loops over
 	 * long lists grow exponentially); 0 means LN_TEMPLATE_MAX_STEPS. */
 	size_t max_steps;
+	/* Optional: the most bytes one render may append; 0 means
+	 * LN_TEMPLATE_MAX_OUTPUT. */
+	size_t max_output;
 } ln_template_data;
 
 /* Compiles len bytes of src into *out, which the caller frees with
@@ -90,7 +96,8 @@ void ln_template_free(ln_template *t);
 /* Renders t against `root` (the bottom of the context stack), appending to
  * out, which the caller owns. flags: LN_TEMPLATE_NO_ESCAPE or 0. Returns 0,
  * LN_EINVALID when nesting passes LN_TEMPLATE_MAX_DEPTH or the render
- * visits more than max_steps nodes, LN_ENOMEM, or what
+ * visits more than max_steps nodes or appends more than max_output bytes,
+ * LN_ENOMEM, or what
  * the partial callback returned; err says why. On failure out holds partial
  * output, still NUL-terminated and owned by the caller. */
 int ln_template_render(ln_buf *out, const ln_template *t, const ln_template_data *data,
