@@ -489,32 +489,138 @@ cleanup:
 	return rc;
 }
 
+/* The .gitattributes files that differ between baseline (NULL: the index)
+ * and target: their paths NUL-separated in *names (caller frees), pointers
+ * into it in *paths (caller frees), their number in *count. */
+static int sync_changed_attributes(git_repository *repo, git_tree *target, git_tree *baseline,
+	ln_buf *names, char ***paths, size_t *count)
+{
+	git_diff *diff = NULL;
+	size_t i, n, at = 0;
+	int rc;
+
+	*paths = NULL;
+	*count = 0;
+	rc = baseline ? git_diff_tree_to_tree(&diff, repo, baseline, target, NULL)
+	              : git_diff_tree_to_index(&diff, repo, target, NULL, NULL);
+	if (rc < 0)
+		return rc;
+	n = git_diff_num_deltas(diff);
+	for (i = 0; i < n; i++) {
+		const git_diff_delta *d = git_diff_get_delta(diff, i);
+		const char *path = d->new_file.path ? d->new_file.path : d->old_file.path;
+		const char *slash = strrchr(path, '/');
+		if (strcmp(slash ? slash + 1 : path, ".gitattributes") == 0) {
+			ln_buf_put(names, path, strlen(path) + 1);
+			(*count)++;
+		}
+	}
+	git_diff_free(diff);
+	if (*count == 0)
+		return 0;
+	if (ln_buf_failed(names) || !(*paths = calloc(*count, sizeof(**paths))))
+		return -1;
+	for (i = 0; i < *count; i++) {
+		(*paths)[i] = names->ptr + at;
+		at += strlen(names->ptr + at) + 1;
+	}
+	return 0;
+}
+
+/* baseline with the count paths set as target has them (removed where it has
+ * none), into *out (caller frees). */
+static int sync_baseline_with_attributes(git_tree **out, git_repository *repo, git_tree *baseline,
+	git_tree *target, char **paths, size_t count)
+{
+	git_tree_update *updates = calloc(count, sizeof(*updates));
+	git_tree_entry **entries = calloc(count, sizeof(*entries));
+	git_oid id;
+	size_t i;
+	int rc = -1;
+
+	*out = NULL;
+	if (!updates || !entries)
+		goto cleanup;
+	for (i = 0; i < count; i++) {
+		updates[i].path = paths[i];
+		if (git_tree_entry_bypath(&entries[i], target, paths[i]) == 0) {
+			updates[i].action = GIT_TREE_UPDATE_UPSERT;
+			git_oid_cpy(&updates[i].id, git_tree_entry_id(entries[i]));
+			updates[i].filemode = git_tree_entry_filemode(entries[i]);
+		} else {
+			updates[i].action = GIT_TREE_UPDATE_REMOVE;
+		}
+	}
+	if (git_tree_create_updated(&id, repo, baseline, count, updates) == 0)
+		rc = git_tree_lookup(out, repo, &id);
+cleanup:
+	for (i = 0; entries && i < count; i++)
+		git_tree_entry_free(entries[i]);
+	free(entries);
+	free(updates);
+	return rc;
+}
+
 /* Checks target out over the working tree, from baseline (NULL: the index),
- * refusing to overwrite anything not committed. */
+ * refusing to overwrite anything not committed. libgit2 reads .gitattributes
+ * once per checkout, sometimes before it writes the new one, so a note whose
+ * filter changes in the same update could be smudged by the old rule (seen:
+ * a git-crypt ciphertext run through the previous filter). Git takes the
+ * attributes from what it checks out; here the changed .gitattributes files
+ * are checked out first, then the rest in a pass that reads them, from a
+ * baseline that already holds the new files. A dry run before both finds
+ * what is in the way, so a refusal changes nothing. */
 static int sync_checkout(git_repository *repo, git_tree *target, git_tree *baseline, sync_state *st, ln_error *err)
 {
 	git_checkout_options co;
 	sync_checkout_note note = { LN_BUF_INIT, 0 };
-	int rc = LN_OK;
+	ln_buf names = LN_BUF_INIT;
+	char **paths = NULL;
+	size_t count = 0;
+	git_tree *between = NULL;
+	int rc = LN_OK, pass;
 
-	git_checkout_options_init(&co, GIT_CHECKOUT_OPTIONS_VERSION);
-	co.checkout_strategy = GIT_CHECKOUT_SAFE;
-	co.baseline = baseline;
-	co.dir_mode = 0700;
-	co.file_mode = 0600;
-	co.progress_cb = sync_checkout_progress;
-	co.progress_payload = st;
-	co.notify_flags = GIT_CHECKOUT_NOTIFY_CONFLICT;
-	co.notify_cb = sync_checkout_notify;
-	co.notify_payload = &note;
-	if (git_checkout_tree(repo, (const git_object *)target, &co) < 0) {
-		if (note.count)
-			rc = ln_error_set(err, LN_EEXISTS, "sync: files that are not committed are in the way (%s%s); "
-				"save or move them and sync again, nothing was changed", note.paths.ptr ? note.paths.ptr : "",
-				note.count > 3 ? ", ..." : "");
-		else
-			rc = sync_git_error(err, LN_ERROR, "sync: cannot update the notes folder");
+	if (sync_changed_attributes(repo, target, baseline, &names, &paths, &count) < 0) {
+		rc = sync_git_error(err, LN_ERROR, "sync: cannot compare the attributes files");
+		goto cleanup;
 	}
+	if (count && baseline && sync_baseline_with_attributes(&between, repo, baseline, target, paths, count) < 0) {
+		rc = sync_git_error(err, LN_ERROR, "sync: cannot prepare the attributes files");
+		goto cleanup;
+	}
+	/* pass 0: dry run; 1: the attributes files; 2: everything */
+	for (pass = count ? 0 : 2; pass < 3 && rc == LN_OK; pass++) {
+		git_checkout_options_init(&co, GIT_CHECKOUT_OPTIONS_VERSION);
+		co.checkout_strategy = GIT_CHECKOUT_SAFE;
+		co.baseline = pass == 2 && between ? between : baseline;
+		co.dir_mode = 0700;
+		co.file_mode = 0600;
+		co.progress_cb = sync_checkout_progress;
+		co.progress_payload = st;
+		co.notify_flags = GIT_CHECKOUT_NOTIFY_CONFLICT;
+		co.notify_cb = sync_checkout_notify;
+		co.notify_payload = &note;
+		if (pass == 0)
+			co.checkout_strategy |= GIT_CHECKOUT_DRY_RUN;
+		if (pass == 1) {
+			co.checkout_strategy |= GIT_CHECKOUT_DISABLE_PATHSPEC_MATCH;
+			co.paths.strings = paths;
+			co.paths.count = count;
+		}
+		if (git_checkout_tree(repo, (const git_object *)target, &co) < 0) {
+			if (note.count)
+				rc = ln_error_set(err, LN_EEXISTS, "sync: files that are not committed are in the way (%s%s); "
+					"save or move them and sync again, nothing was changed", note.paths.ptr ? note.paths.ptr : "",
+					note.count > 3 ? ", ..." : "");
+			else
+				rc = sync_git_error(err, LN_ERROR, "sync: cannot update the notes folder");
+		}
+	}
+
+cleanup:
+	git_tree_free(between);
+	free(paths);
+	ln_buf_free(&names);
 	ln_buf_free(&note.paths);
 	return rc;
 }
