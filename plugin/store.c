@@ -960,11 +960,21 @@ static void store_change_clear(store_change *c)
 	memset(c, 0, sizeof(*c));
 }
 
+/* Whether the file at abs is no longer the one st describes. */
+static int store_file_replaced(const char *abs, const struct stat *st)
+{
+	struct stat now;
+	if (lstat(abs, &now) != 0)
+		return 1;
+	return now.st_ino != st->st_ino || now.st_size != st->st_size ||
+		now.st_mtim.tv_sec != st->st_mtim.tv_sec || now.st_mtim.tv_nsec != st->st_mtim.tv_nsec;
+}
+
 /* Reads the working file of c->rel into the object database. */
 static int store_change_load(ln_store *store, store_change *c, ln_error *err)
 {
 	char *abs = store_abs_path(store, c->rel);
-	int rc = 0;
+	int rc = 0, attempts = 0;
 	if (!abs)
 		return ln_error_set(err, LN_ENOMEM, "out of memory");
 	c->repo_path = store_repo_path(store, c->rel);
@@ -972,6 +982,7 @@ static int store_change_load(ln_store *store, store_change *c, ln_error *err)
 		free(abs);
 		return ln_error_set(err, LN_ENOMEM, "out of memory");
 	}
+again:
 	if (lstat(abs, &c->st) != 0) {
 		if (errno != ENOENT && errno != ENOTDIR)
 			rc = ln_error_set(err, LN_EIO, "cannot read %s: %s", c->rel, strerror(errno));
@@ -994,8 +1005,13 @@ static int store_change_load(ln_store *store, store_change *c, ln_error *err)
 	if ((rc = ln_sync_filter_check(store->repo, c->repo_path, err)) < 0)
 		goto cleanup;
 	/* Applies the repository's clean filters (.gitattributes), as git add. */
-	if (git_blob_create_from_workdir(&c->blob, store->repo, c->repo_path) < 0)
+	if (git_blob_create_from_workdir(&c->blob, store->repo, c->repo_path) < 0) {
+		/* Another editor may have renamed a new version over the note
+		 * while it was read (a short read): read the new one. */
+		if (++attempts < 3 && store_file_replaced(abs, &c->st))
+			goto again;
 		rc = store_git_error(err, LN_EIO, "cannot read the note");
+	}
 cleanup:
 	free(abs);
 	return rc;
