@@ -105,7 +105,7 @@ static int m_sync(lua_State *L)
 	if (rc < 0)
 		return ln_lua_push_failure(L, &err);
 	merged = res->merged == LN_SYNC_MERGE ? "merge" : res->merged == LN_SYNC_FAST_FORWARD ? "fast-forward" : "up-to-date";
-	lua_createtable(L, 0, 7);
+	lua_createtable(L, 0, 8);
 	lua_pushnumber(L, (lua_Number)res->fetched);
 	lua_setfield(L, -2, "fetched");
 	lua_pushstring(L, merged);
@@ -114,8 +114,10 @@ static int m_sync(lua_State *L)
 	lua_setfield(L, -2, "pushed");
 	lua_pushstring(L, res->branch);
 	lua_setfield(L, -2, "branch");
-	lua_pushstring(L, o.remote ? o.remote : "origin");
+	lua_pushstring(L, res->remote);
 	lua_setfield(L, -2, "remote");
+	lua_pushstring(L, res->upstream);
+	lua_setfield(L, -2, "upstream");
 	lua_pushnumber(L, (lua_Number)saved);
 	lua_setfield(L, -2, "saved");
 	ln_lua_push_strings(L, res->conflicts, res->conflict_count);

@@ -1034,7 +1034,44 @@ void ln_sync_result_free(ln_sync_result *result)
 		return;
 	ln_sync_strings_free(result->conflicts);
 	free(result->branch);
+	free(result->remote);
+	free(result->upstream);
 	free(result);
+}
+
+/* The upstream git configured for branch_name: the remote's name into
+ * *remote (kept when unset) and the remote's branch ref into *merge (the
+ * same name when unset). Both are owned by the caller's git_bufs. */
+static int sync_upstream(git_repository *repo, const char *branch_name, int remote_given, git_buf *remote,
+	git_buf *merge, ln_error *err)
+{
+	git_config *cfg = NULL;
+	ln_buf key = LN_BUF_INIT;
+	int rc = LN_OK;
+
+	if (git_repository_config_snapshot(&cfg, repo) < 0)
+		return sync_git_error(err, LN_ERROR, "sync: cannot read the git configuration");
+	ln_buf_printf(&key, "branch.%s.remote", branch_name);
+	if (!remote_given && !ln_buf_failed(&key) && git_config_get_string_buf(remote, cfg, key.ptr) == 0 &&
+		strcmp(remote->ptr, ".") == 0) {
+		rc = ln_error_set(err, LN_EINVALID, "sync: branch '%s' tracks a local branch (branch.%s.remote is '.'); "
+			"set a remote with: git branch --set-upstream-to=origin/%s", branch_name, branch_name, branch_name);
+		goto cleanup;
+	}
+	ln_buf_clear(&key);
+	ln_buf_printf(&key, "branch.%s.merge", branch_name);
+	if (!ln_buf_failed(&key) && git_config_get_string_buf(merge, cfg, key.ptr) == 0 &&
+		(strncmp(merge->ptr, "refs/heads/", 11) != 0 || !merge->ptr[11])) {
+		rc = ln_error_set(err, LN_EINVALID, "sync: branch.%s.merge is '%s', not a branch (refs/heads/...)",
+			branch_name, merge->ptr);
+		goto cleanup;
+	}
+	if (ln_buf_failed(&key))
+		rc = ln_error_set(err, LN_ENOMEM, "sync: out of memory");
+cleanup:
+	git_config_free(cfg);
+	ln_buf_free(&key);
+	return rc;
 }
 
 int ln_sync_run(ln_sync_result **out, git_repository *repo, const char *prefix, const ln_sync_options *opts,
@@ -1045,12 +1082,13 @@ int ln_sync_run(ln_sync_result **out, git_repository *repo, const char *prefix, 
 	git_reference *head = NULL, *branch = NULL, *tracking = NULL;
 	git_commit *ours = NULL, *theirs = NULL;
 	ln_buf tracking_name = LN_BUF_INIT, fetch_spec = LN_BUF_INIT;
+	git_buf upstream_remote = GIT_BUF_INIT, upstream_ref = GIT_BUF_INIT;
 	git_fetch_options fo;
 	git_push_options po;
 	sync_list conflicts = { NULL, 0, 0 }, specs = { NULL, 0, 0 };
 	ln_sync_result *result = NULL;
 	const char *remote_name = opts && opts->remote ? opts->remote : "origin";
-	const char *branch_ref, *branch_name, *url;
+	const char *branch_ref, *branch_name, *merge_ref, *merge_name, *url;
 	int rc = LN_OK, lock_fd = -1;
 
 	memset(&st, 0, sizeof(st));
@@ -1090,13 +1128,19 @@ int ln_sync_run(ln_sync_result **out, git_repository *repo, const char *prefix, 
 	}
 	if ((rc = sync_check_clean(repo, err)) < 0)
 		goto cleanup;
+	if ((rc = sync_upstream(repo, branch_name, opts && opts->remote, &upstream_remote, &upstream_ref, err)) < 0)
+		goto cleanup;
+	if (upstream_remote.size)
+		remote_name = upstream_remote.ptr;
+	merge_ref = upstream_ref.size ? upstream_ref.ptr : branch_ref;
+	merge_name = merge_ref + 11;
 
 	/* fetch */
 	if ((rc = sync_open_remote(&remote, repo, remote_name, err)) < 0)
 		goto cleanup;
 	url = git_remote_url(remote) ? git_remote_url(remote) : "";
-	ln_buf_printf(&tracking_name, "refs/remotes/%s/%s", remote_name, branch_name);
-	ln_buf_printf(&fetch_spec, "+%s:%s", branch_ref, tracking_name.ptr ? tracking_name.ptr : "");
+	ln_buf_printf(&tracking_name, "refs/remotes/%s/%s", remote_name, merge_name);
+	ln_buf_printf(&fetch_spec, "+%s:%s", merge_ref, tracking_name.ptr ? tracking_name.ptr : "");
 	sync_callbacks(&fo.callbacks, &st);
 	if (ln_buf_failed(&tracking_name) || ln_buf_failed(&fetch_spec)) {
 		rc = ln_error_set(err, LN_ENOMEM, "sync: out of memory");
@@ -1112,7 +1156,8 @@ int ln_sync_run(ln_sync_result **out, git_repository *repo, const char *prefix, 
 
 	/* integrate */
 	result = calloc(1, sizeof(*result));
-	if (!result || !(result->branch = sync_strdup(branch_name))) {
+	if (!result || !(result->branch = sync_strdup(branch_name)) || !(result->remote = sync_strdup(remote_name)) ||
+		!(result->upstream = sync_strdup(merge_name))) {
 		rc = ln_error_set(err, LN_ENOMEM, "sync: out of memory");
 		goto cleanup;
 	}
@@ -1140,7 +1185,7 @@ int ln_sync_run(ln_sync_result **out, git_repository *repo, const char *prefix, 
 			rc = sync_fast_forward(repo, branch, branch_ref, ours, theirs, &st, err);
 			result->merged = LN_SYNC_FAST_FORWARD;
 		} else {
-			rc = sync_merge(repo, branch, ours, theirs, remote_name, branch_name, prefix, &conflicts, &st, err);
+			rc = sync_merge(repo, branch, ours, theirs, remote_name, merge_name, prefix, &conflicts, &st, err);
 			result->merged = LN_SYNC_MERGE;
 		}
 		if (rc < 0)
@@ -1155,7 +1200,7 @@ int ln_sync_run(ln_sync_result **out, git_repository *repo, const char *prefix, 
 	rc = git_reference_lookup(&branch, repo, branch_ref);
 	if (rc == 0 && (!theirs || !git_oid_equal(git_reference_target(branch), git_commit_id(theirs)))) {
 		ln_buf spec = LN_BUF_INIT;
-		ln_buf_printf(&spec, "%s:%s", branch_ref, branch_ref);
+		ln_buf_printf(&spec, "%s:%s", branch_ref, merge_ref);
 		if (ln_buf_failed(&spec) || sync_list_add(&specs, spec.ptr) < 0) {
 			ln_buf_free(&spec);
 			rc = ln_error_set(err, LN_ENOMEM, "sync: out of memory");
@@ -1215,6 +1260,8 @@ cleanup:
 	ln_buf_free(&st.rejected);
 	ln_buf_free(&tracking_name);
 	ln_buf_free(&fetch_spec);
+	git_buf_dispose(&upstream_remote);
+	git_buf_dispose(&upstream_ref);
 	git_commit_free(ours);
 	git_commit_free(theirs);
 	git_reference_free(tracking);

@@ -24,7 +24,7 @@ typedef enum ln_sync_merge {
 typedef int (*ln_sync_progress_cb)(const char *stage, size_t received, size_t total, void *payload);
 
 typedef struct ln_sync_options {
-	const char *remote;           /* remote name; NULL means "origin" */
+	const char *remote;           /* remote name; NULL: the branch's upstream (branch.<name>.remote), else "origin" */
 	ln_sync_progress_cb progress; /* may be NULL */
 	void *payload;                /* passed to progress */
 } ln_sync_options;
@@ -38,13 +38,17 @@ typedef struct ln_sync_result {
 	char **conflicts;    /* notes left with conflict markers, relative to the notes folder */
 	size_t conflict_count;
 	char *branch;        /* the local branch synced ("main") */
+	char *remote;        /* the remote synced with ("origin") */
+	char *upstream;      /* the remote's branch ("main", or branch.<name>.merge) */
 } ln_sync_result;
 
-/* Fetches the branch HEAD is on from remote.<name>.url into
- * refs/remotes/<name>/<branch> (and the eval/ seals not present here),
+/* Fetches the upstream of the branch HEAD is on from remote.<name>.url into
+ * refs/remotes/<name>/<upstream> (and the eval/ seals not present here),
  * integrates it (fast-forward, else a merge commit; conflicting notes keep
  * both sides between conflict markers and are committed) and pushes the
- * branch and the new seals. Holds the leadnotes writer lock
+ * branch to it, with the new seals. The upstream is what git configures
+ * (branch.<branch>.remote and .merge, as `git push -u` sets them); without
+ * it, the branch of the same name on opts->remote or "origin". Holds the leadnotes writer lock
  * (<gitdir>/leadnotes/lock) throughout. prefix is the notes folder relative
  * to the working directory ("" or "sub/"): conflict paths are reported
  * relative to it. Refuses (LN_EEXISTS) when tracked files have uncommitted

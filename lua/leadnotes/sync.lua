@@ -23,8 +23,12 @@ function M.summary(result)
     parts[#parts + 1] = "up to date"
   end
   if result.pushed then parts[#parts + 1] = "pushed" end
+  local where = result.branch or ""
+  if result.upstream and result.branch and result.upstream ~= result.branch then
+    where = result.branch .. " with " .. result.upstream -- the branch tracks one of another name
+  end
   local line = string.format("(leadnotes) synced with %s%s: %s", result.remote or "origin",
-    result.branch and (" (" .. result.branch .. ")") or "", table.concat(parts, ", "))
+    where ~= "" and (" (" .. where .. ")") or "", table.concat(parts, ", "))
   local conflicts = result.conflicts or {}
   if #conflicts > 0 then
     line = line .. string.format("; %d note%s need%s attention (both versions kept between <<<<<<< and >>>>>>>): %s",

@@ -813,6 +813,58 @@ static void test_git_crypt(void)
 	CHECK(fsck_ok(bare), "git-crypt: fsck");
 }
 
+/* A branch of another name tracking a remote of another name, as
+ * `git checkout --track hub/main` sets it up: sync follows git's upstream. */
+static void test_upstream(void)
+{
+	char url[1024], a[1024], b[1024], bare[1024];
+	ln_sync_result *res = NULL;
+	ln_error err;
+	char *text, *ours, *theirs;
+	int rc;
+
+	snprintf(url, sizeof(url), "%s/up.git", tmp);
+	snprintf(a, sizeof(a), "%s/up-a", tmp);
+	snprintf(b, sizeof(b), "%s/up-b", tmp);
+	snprintf(bare, sizeof(bare), "%s/up.git", tmp);
+	make_pair("up", url);
+	sh("cd '%s' && git remote rename origin hub && git checkout -q -b notes --track hub/main", b);
+	commit(a, "carol/2026-06-01-one-on-one.org", "* carol\n", "a: carol");
+	run_sync(&res, a, &err);
+	ln_sync_result_free(res);
+	rc = run_sync(&res, b, &err);
+	CHECK(rc == 0 && res && res->merged == LN_SYNC_FAST_FORWARD && strcmp(res->branch, "notes") == 0 &&
+		strcmp(res->remote, "hub") == 0 && strcmp(res->upstream, "main") == 0,
+		"upstream: a branch tracking hub/main fetches from hub's main");
+	ln_sync_result_free(res);
+	text = read_file(b, "carol/2026-06-01-one-on-one.org");
+	CHECK(strcmp(text, "* carol\n") == 0, "upstream: and the note arrives");
+	free(text);
+	commit(b, "dave/2026-06-02-one-on-one.org", "* dave\n", "b: dave");
+	rc = run_sync(&res, b, &err);
+	CHECK(rc == 0 && res && res->pushed, "upstream: the branch is pushed");
+	ln_sync_result_free(res);
+	ours = head_of(b);
+	theirs = out("git -C '%s' rev-parse main", bare);
+	CHECK(strcmp(ours, theirs) == 0, "upstream: to the remote's main, not to a new branch of the local name");
+	free(theirs);
+	theirs = out("git -C '%s' for-each-ref --format='%%(refname)' refs/heads/", bare);
+	CHECK(strcmp(theirs, "refs/heads/main\n") == 0, "upstream: no branch named after the local one appears");
+	free(theirs);
+	theirs = out("git -C '%s' rev-parse hub/main", b);
+	CHECK(strcmp(ours, theirs) == 0, "upstream: the remote-tracking ref follows the push");
+	free(theirs);
+	free(ours);
+	sh("git -C '%s' config branch.notes.merge main", b);
+	rc = run_sync(&res, b, &err);
+	CHECK(rc == LN_EINVALID && !res && contains(err.message, "branch.notes.merge"),
+		"upstream: a merge setting that is not a branch ref is named");
+	sh("git -C '%s' config branch.notes.merge refs/heads/main && git -C '%s' config branch.notes.remote .", b, b);
+	rc = run_sync(&res, b, &err);
+	CHECK(rc == LN_EINVALID && !res && contains(err.message, "tracks a local branch"),
+		"upstream: a branch tracking a local branch is refused with the fix");
+}
+
 int main(void)
 {
 	char url[1024];
@@ -843,6 +895,7 @@ int main(void)
 	snprintf(url, sizeof(url), "%s/path.git", tmp);
 	make_pair("path", url);
 	scenario("path");
+	test_upstream();
 
 	port = free_port();
 	daemon = start_daemon(port);

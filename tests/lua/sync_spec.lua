@@ -308,6 +308,12 @@ describe("leadnotes.sync", function()
     assert.has_error(function() sync.summary(nil) end)
   end)
 
+  it("names the remote's branch when the local one tracks another name", function()
+    assert.are.equal("(leadnotes) synced with hub (notes with main): up to date",
+      sync.summary({ merged = "up-to-date", remote = "hub", branch = "notes", upstream = "main", conflicts = {} }))
+  end)
+
+
   it("builds the command line that syncs in a separate process", function()
     assert.are.same({ "leadnotes", "--dir", "/n", "sync" }, sync.command("/n"))
     assert.are.same({ "/x/leadnotes", "--dir", "/n", "sync", "backup" }, sync.command("/n", "backup", "/x/leadnotes"))
