@@ -432,27 +432,62 @@ cleanup:
 	return rc;
 }
 
-/* An in-memory remote for the URL of remote.<name>.url (and .pushurl).
+/* url as git rewrites it with url.<base>.<which> (which: "insteadof" or
+ * "pushinsteadof"): the longest matching prefix is replaced by its base.
+ * Into *out (the caller's, left empty when nothing matches). */
+static int sync_rewrite_url(ln_buf *out, git_config *cfg, const char *url, const char *which)
+{
+	git_config_iterator *it = NULL;
+	git_config_entry *entry;
+	size_t best = 0, wlen = strlen(which);
+
+	ln_buf_clear(out);
+	if (git_config_iterator_new(&it, cfg) < 0)
+		return -1;
+	while (git_config_next(&entry, it) == 0) {
+		const char *name = entry->name, *value = entry->value ? entry->value : "";
+		size_t nlen = strlen(name), vlen = strlen(value);
+		/* url.<base>.<which>: git lowercases the section and the key, not the base */
+		if (nlen <= 4 + 1 + wlen || strncmp(name, "url.", 4) != 0 || name[nlen - wlen - 1] != '.' ||
+			strcmp(name + nlen - wlen, which) != 0)
+			continue;
+		if (vlen > best && strncmp(url, value, vlen) == 0) {
+			best = vlen;
+			ln_buf_clear(out);
+			ln_buf_put(out, name + 4, nlen - 4 - 1 - wlen);
+			ln_buf_puts(out, url + vlen);
+		}
+	}
+	git_config_iterator_free(it);
+	return ln_buf_failed(out) ? -1 : 0;
+}
+
+/* An in-memory remote for remote.<name>.url, rewritten by
+ * url.<base>.insteadOf as git does; for pushing (push non-zero): for
+ * remote.<name>.pushurl through insteadOf, else for the URL through
+ * pushInsteadOf when one matches. A push URL gets a remote of its own:
+ * libgit2 keeps the fetch URL's transport for a push on the same remote.
  * Not git_remote_lookup: libgit2 1.5 leaks PCRE2 match data (about 20 KB)
  * for every config entry its insteadOf scan looks at (fixed upstream in
- * libgit2 PR 6382), which a long-running editor would pay on every sync.
- * So url.<base>.insteadOf is not applied. */
-static int sync_open_remote(git_remote **out, git_repository *repo, const char *name, ln_error *err)
+ * libgit2 PR 6382), which a long-running editor would pay on every sync;
+ * the rewriting here reads the entries without a pattern. */
+static int sync_open_remote(git_remote **out, git_repository *repo, const char *name, int push, ln_error *err)
 {
 	git_remote_create_options ro;
 	git_config *cfg = NULL;
 	git_buf url = GIT_BUF_INIT, pushurl = GIT_BUF_INIT;
-	ln_buf key = LN_BUF_INIT;
+	ln_buf key = LN_BUF_INIT, rewritten = LN_BUF_INIT;
+	const char *chosen;
 	int rc = LN_OK, valid = 0;
 
 	*out = NULL;
+	if (git_repository_config_snapshot(&cfg, repo) < 0) {
+		rc = sync_git_error(err, LN_ERROR, "sync: cannot read the git configuration");
+		goto cleanup;
+	}
 	ln_buf_printf(&key, "remote.%s.url", name);
 	if (ln_buf_failed(&key)) {
 		rc = ln_error_set(err, LN_ENOMEM, "sync: out of memory");
-		goto cleanup;
-	}
-	if (git_repository_config_snapshot(&cfg, repo) < 0) {
-		rc = sync_git_error(err, LN_ERROR, "sync: cannot read the git configuration");
 		goto cleanup;
 	}
 	if (git_remote_name_is_valid(&valid, name) < 0 || !valid || git_config_get_string_buf(&url, cfg, key.ptr) < 0 ||
@@ -461,18 +496,26 @@ static int sync_open_remote(git_remote **out, git_repository *repo, const char *
 			name, name);
 		goto cleanup;
 	}
+	ln_buf_clear(&key);
+	ln_buf_printf(&key, "remote.%s.pushurl", name);
+	if (push && !ln_buf_failed(&key) && git_config_get_string_buf(&pushurl, cfg, key.ptr) == 0 && pushurl.size) {
+		rc = sync_rewrite_url(&rewritten, cfg, pushurl.ptr, "insteadof");
+	} else {
+		rc = push ? sync_rewrite_url(&rewritten, cfg, url.ptr, "pushinsteadof") : 0;
+		if (rc == 0 && !rewritten.size)
+			rc = sync_rewrite_url(&rewritten, cfg, url.ptr, "insteadof");
+	}
+	if (rc < 0) {
+		rc = sync_git_error(err, LN_ERROR, "sync: cannot read url.<base>.insteadOf");
+		goto cleanup;
+	}
+	chosen = rewritten.size ? rewritten.ptr : pushurl.size ? pushurl.ptr : url.ptr;
 	git_remote_create_options_init(&ro, GIT_REMOTE_CREATE_OPTIONS_VERSION);
 	ro.repository = repo;
 	ro.flags = GIT_REMOTE_CREATE_SKIP_INSTEADOF | GIT_REMOTE_CREATE_SKIP_DEFAULT_FETCHSPEC;
-	if (git_remote_create_with_opts(out, url.ptr, &ro) < 0) {
-		rc = sync_git_error(err, LN_ERROR, "sync: cannot use the remote's URL");
-		goto cleanup;
-	}
-	ln_buf_clear(&key);
-	ln_buf_printf(&key, "remote.%s.pushurl", name);
-	if (!ln_buf_failed(&key) && git_config_get_string_buf(&pushurl, cfg, key.ptr) == 0 && pushurl.size &&
-		git_remote_set_instance_pushurl(*out, pushurl.ptr) < 0) {
-		rc = sync_git_error(err, LN_ERROR, "sync: cannot use the remote's push URL");
+	if (git_remote_create_with_opts(out, chosen, &ro) < 0) {
+		rc = sync_git_error(err, LN_ERROR, push ? "sync: cannot use the remote's push URL"
+			: "sync: cannot use the remote's URL");
 		goto cleanup;
 	}
 	rc = LN_OK;
@@ -486,6 +529,7 @@ cleanup:
 	git_buf_dispose(&pushurl);
 	git_config_free(cfg);
 	ln_buf_free(&key);
+	ln_buf_free(&rewritten);
 	return rc;
 }
 
@@ -1078,7 +1122,7 @@ int ln_sync_run(ln_sync_result **out, git_repository *repo, const char *prefix, 
 	ln_error *err)
 {
 	sync_state st;
-	git_remote *remote = NULL;
+	git_remote *remote = NULL, *push_remote = NULL;
 	git_reference *head = NULL, *branch = NULL, *tracking = NULL;
 	git_commit *ours = NULL, *theirs = NULL;
 	ln_buf tracking_name = LN_BUF_INIT, fetch_spec = LN_BUF_INIT;
@@ -1136,7 +1180,7 @@ int ln_sync_run(ln_sync_result **out, git_repository *repo, const char *prefix, 
 	merge_name = merge_ref + 11;
 
 	/* fetch */
-	if ((rc = sync_open_remote(&remote, repo, remote_name, err)) < 0)
+	if ((rc = sync_open_remote(&remote, repo, remote_name, 0, err)) < 0)
 		goto cleanup;
 	url = git_remote_url(remote) ? git_remote_url(remote) : "";
 	ln_buf_printf(&tracking_name, "refs/remotes/%s/%s", remote_name, merge_name);
@@ -1218,7 +1262,9 @@ int ln_sync_run(ln_sync_result **out, git_repository *repo, const char *prefix, 
 		refspecs.strings = specs.items;
 		refspecs.count = specs.count;
 		sync_callbacks(&po.callbacks, &st);
-		if (git_remote_push(remote, &refspecs, &po) < 0) {
+		if ((rc = sync_open_remote(&push_remote, repo, remote_name, 1, err)) < 0)
+			goto cleanup;
+		if (git_remote_push(push_remote, &refspecs, &po) < 0) {
 			const git_error *e = git_error_last();
 			rc = ln_error_set(err, LN_ERROR, "sync: cannot push to '%s' (%s): %s; the local notes are safe%s",
 				remote_name, url, st.cancelled ? "cancelled" : e && e->message ? e->message : "unknown error",
@@ -1268,6 +1314,7 @@ cleanup:
 	git_reference_free(branch);
 	git_reference_free(head);
 	git_remote_free(remote);
+	git_remote_free(push_remote);
 	close(lock_fd);
 	return rc;
 }

@@ -855,6 +855,13 @@ static void test_upstream(void)
 	CHECK(strcmp(ours, theirs) == 0, "upstream: the remote-tracking ref follows the push");
 	free(theirs);
 	free(ours);
+
+	/* url.<base>.insteadOf, for fetching and pushing */
+	sh("git -C '%s' config remote.hub.url nowhere:up.git && git -C '%s' config url.'%s/'.insteadOf nowhere:", b, b, tmp);
+	rc = run_sync(&res, b, &err);
+	CHECK(rc == 0 && res && res->merged == LN_SYNC_UP_TO_DATE, "insteadOf: the remote's URL is rewritten as git does");
+	ln_sync_result_free(res);
+
 	sh("git -C '%s' config branch.notes.merge main", b);
 	rc = run_sync(&res, b, &err);
 	CHECK(rc == LN_EINVALID && !res && contains(err.message, "branch.notes.merge"),
@@ -863,6 +870,38 @@ static void test_upstream(void)
 	rc = run_sync(&res, b, &err);
 	CHECK(rc == LN_EINVALID && !res && contains(err.message, "tracks a local branch"),
 		"upstream: a branch tracking a local branch is refused with the fix");
+}
+
+/* url.<base>.pushInsteadOf rewrites the push URL only. Over git://: libgit2
+ * 1.5's local transport pushes to the fetch URL whatever the push URL. */
+static void test_push_instead_of(int port)
+{
+	char b[1024], bare[1024];
+	ln_sync_result *res = NULL;
+	ln_error err;
+	char *ours, *theirs, *before, *after;
+	int rc;
+
+	snprintf(b, sizeof(b), "%s/up-b", tmp);
+	snprintf(bare, sizeof(bare), "%s/up.git", tmp);
+	sh("git -C '%s' config branch.notes.remote hub", b);
+	sh("cd '%s' && git clone -q --bare up.git push-up.git && git -C '%s' config url.git://127.0.0.1:%d/push-.pushInsteadOf nowhere:",
+		tmp, b, port);
+	commit(b, "erin/2026-06-03-one-on-one.org", "* erin\n", "b: erin");
+	before = out("git -C '%s' rev-parse main", bare);
+	rc = run_sync(&res, b, &err);
+	CHECK(rc == 0 && res && res->pushed, "pushInsteadOf: the sync pushes");
+	ln_sync_result_free(res);
+	ours = head_of(b);
+	theirs = out("git -C '%s/push-up.git' rev-parse main", tmp);
+	after = out("git -C '%s' rev-parse main", bare);
+	CHECK(strcmp(ours, theirs) == 0 && strcmp(before, after) == 0,
+		"pushInsteadOf: the push goes to the rewritten URL, the fetch URL is left alone");
+	free(ours);
+	free(theirs);
+	free(before);
+	free(after);
+
 }
 
 int main(void)
@@ -912,6 +951,7 @@ int main(void)
 	}
 	sh("cd '%s' && git clone -q '%s' daemon-b 2>/dev/null", tmp, url);
 	scenario("daemon");
+	test_push_instead_of(port);
 	test_remote_down_or_refusing("daemon");
 	stop_daemon(daemon);
 	{
