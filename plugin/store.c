@@ -17,6 +17,7 @@
 
 #include "leadnotes/buf.h"
 #include "leadnotes/sync.h"
+#include "odb_guard.h"
 #include "store_internal.h"
 
 #define STORE_MAX_RETRIES 64
@@ -339,7 +340,24 @@ int ln_store_open(ln_store **out, const char *dir, ln_error *err)
 		goto fail;
 	}
 
-	rc = git_repository_open_ext(&store->repo, store->dir, 0, NULL);
+	{
+		/* The folder's own .git, even a damaged one, is its repository:
+		 * searching past it would commit the notes into a repository
+		 * above (a dotfiles repository pushed somewhere), and init over
+		 * it would rewrite it. */
+		char *own = store_concat(store->dir, "/.git");
+		struct stat gst;
+		int has_own = own && lstat(own, &gst) == 0;
+		free(own);
+		rc = git_repository_open_ext(&store->repo, store->dir, has_own ? GIT_REPOSITORY_OPEN_NO_SEARCH : 0, NULL);
+		if (rc < 0 && has_own) {
+			const git_error *e = git_error_last();
+			rc = ln_error_set(err, LN_ERROR, "the repository of the notes folder (%s/.git) is damaged: %s; "
+				"nothing was changed (git -C %s status says more)", store->dir,
+				e && e->message ? e->message : "it cannot be opened", store->dir);
+			goto fail;
+		}
+	}
 	if (rc == GIT_ENOTFOUND) {
 		git_repository_init_options opts;
 		git_repository_init_options_init(&opts, GIT_REPOSITORY_INIT_OPTIONS_VERSION);
@@ -355,6 +373,8 @@ int ln_store_open(ln_store **out, const char *dir, ln_error *err)
 		rc = store_git_error(err, LN_ERROR, "cannot open the repository");
 		goto fail;
 	}
+	if ((rc = ln_odb_guard_install(store->repo, err)) < 0)
+		goto fail;
 	wd = git_repository_workdir(store->repo);
 	if (!wd) {
 		rc = ln_error_set(err, LN_EINVALID, "%s is inside a bare repository", store->dir);
@@ -1619,11 +1639,26 @@ cleanup:
 	return rc;
 }
 
+/* A damaged .git/index fails every later step with a puzzling message
+ * (about .gitattributes, say): name it and the way to rebuild it. */
+static int store_check_index(ln_store *store, ln_error *err)
+{
+	const git_error *e;
+	if (store->index ? git_index_read(store->index, 0) == 0 : git_repository_index(&store->index, store->repo) == 0)
+		return 0;
+	e = git_error_last();
+	return ln_error_set(err, LN_EIO, "the git index %sindex is damaged (%s); the notes are safe. It is a cache: "
+		"rebuild it from the last commit with: rm %sindex && git -C %s reset", store->gitdir,
+		e && e->message ? e->message : "unreadable", store->gitdir, store->workdir);
+}
+
 int ln_store_save(ln_store *store, const char *path, const char *message, ln_commit_info *out, ln_error *err)
 {
 	store_change c;
 	int rc;
 	memset(&c, 0, sizeof(c));
+	if ((rc = store_check_index(store, err)) < 0)
+		return rc;
 	if ((rc = ln_store_relpath(&c.rel, store, path, err)) < 0)
 		return rc;
 	if (!*c.rel) {
@@ -1653,7 +1688,7 @@ int ln_store_save_all(ln_commits *out, ln_store *store, ln_error *err)
 		out->items = NULL;
 		out->count = 0;
 	}
-	if ((rc = ln_store_status(&status, store, err)) < 0)
+	if ((rc = store_check_index(store, err)) < 0 || (rc = ln_store_status(&status, store, err)) < 0)
 		return rc;
 	while (i < status.count) {
 		/* One commit per person: the run of entries with the same first
