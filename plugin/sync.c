@@ -1084,9 +1084,11 @@ void ln_sync_result_free(ln_sync_result *result)
 }
 
 /* The upstream git configured for branch_name: the remote's name into
- * *remote (kept when unset) and the remote's branch ref into *merge (the
- * same name when unset). Both are owned by the caller's git_bufs. */
-static int sync_upstream(git_repository *repo, const char *branch_name, int remote_given, git_buf *remote,
+ * *remote (empty when unset) and the remote's branch ref into *merge
+ * (empty when unset, or when `given` names another remote than the
+ * configured one: then the branch of the same name is meant). Both are
+ * the caller's git_bufs. */
+static int sync_upstream(git_repository *repo, const char *branch_name, const char *given, git_buf *remote,
 	git_buf *merge, ln_error *err)
 {
 	git_config *cfg = NULL;
@@ -1096,12 +1098,14 @@ static int sync_upstream(git_repository *repo, const char *branch_name, int remo
 	if (git_repository_config_snapshot(&cfg, repo) < 0)
 		return sync_git_error(err, LN_ERROR, "sync: cannot read the git configuration");
 	ln_buf_printf(&key, "branch.%s.remote", branch_name);
-	if (!remote_given && !ln_buf_failed(&key) && git_config_get_string_buf(remote, cfg, key.ptr) == 0 &&
+	if (!ln_buf_failed(&key) && git_config_get_string_buf(remote, cfg, key.ptr) == 0 && !given &&
 		strcmp(remote->ptr, ".") == 0) {
 		rc = ln_error_set(err, LN_EINVALID, "sync: branch '%s' tracks a local branch (branch.%s.remote is '.'); "
 			"set a remote with: git branch --set-upstream-to=origin/%s", branch_name, branch_name, branch_name);
 		goto cleanup;
 	}
+	if (given && (!remote->size || strcmp(remote->ptr, given) != 0))
+		goto cleanup;
 	ln_buf_clear(&key);
 	ln_buf_printf(&key, "branch.%s.merge", branch_name);
 	if (!ln_buf_failed(&key) && git_config_get_string_buf(merge, cfg, key.ptr) == 0 &&
@@ -1172,9 +1176,9 @@ int ln_sync_run(ln_sync_result **out, git_repository *repo, const char *prefix, 
 	}
 	if ((rc = sync_check_clean(repo, err)) < 0)
 		goto cleanup;
-	if ((rc = sync_upstream(repo, branch_name, opts && opts->remote, &upstream_remote, &upstream_ref, err)) < 0)
+	if ((rc = sync_upstream(repo, branch_name, opts ? opts->remote : NULL, &upstream_remote, &upstream_ref, err)) < 0)
 		goto cleanup;
-	if (upstream_remote.size)
+	if (!(opts && opts->remote) && upstream_remote.size)
 		remote_name = upstream_remote.ptr;
 	merge_ref = upstream_ref.size ? upstream_ref.ptr : branch_ref;
 	merge_name = merge_ref + 11;

@@ -862,6 +862,22 @@ static void test_upstream(void)
 	CHECK(rc == 0 && res && res->merged == LN_SYNC_UP_TO_DATE, "insteadOf: the remote's URL is rewritten as git does");
 	ln_sync_result_free(res);
 
+	/* a remote given by name that is not the upstream: the branch of the same name there */
+	sh("cd '%s' && git init -q --bare -b main other.git && git -C '%s' remote add other '%s/other.git'", tmp, b, tmp);
+	{
+		git_repository *repo = NULL;
+		ln_sync_options opts = LN_SYNC_OPTIONS_INIT;
+		opts.remote = "other";
+		rc = git_repository_open(&repo, b) == 0 ? ln_sync_run(&res, repo, "", &opts, &err) : -1;
+		git_repository_free(repo);
+	}
+	CHECK(rc == 0 && res && res->pushed && strcmp(res->remote, "other") == 0 && strcmp(res->upstream, "notes") == 0,
+		"upstream: a remote given by name gets the branch of the same name");
+	ln_sync_result_free(res);
+	theirs = out("git -C '%s/other.git' for-each-ref --format='%%(refname)' refs/heads/", tmp);
+	CHECK(strcmp(theirs, "refs/heads/notes\n") == 0, "upstream: and only that branch");
+	free(theirs);
+
 	sh("git -C '%s' config branch.notes.merge main", b);
 	rc = run_sync(&res, b, &err);
 	CHECK(rc == LN_EINVALID && !res && contains(err.message, "branch.notes.merge"),
