@@ -130,7 +130,7 @@ static int odb_guard_read_prefix(git_oid *out, void **data, size_t *len, git_obj
 			continue;
 		ln_buf_clear(&path);
 		ln_buf_printf(&path, "%s/%s", dir.ptr, e->d_name);
-		snprintf(full, sizeof(full), "%.2s%s", hex, e->d_name);
+		snprintf(full, sizeof(full), "%.2s%.38s", hex, e->d_name);
 		if (!ln_buf_failed(&path) && odb_guard_check_file(path.ptr, full) == -1) {
 			rc = -1;
 			break;
