@@ -513,6 +513,32 @@ static void test_in_the_way(void)
 		CHECK(stat(file, &sb) == 0 && (sb.st_mode & 0777) == 0700, "sync: folders it creates are 0700");
 	}
 	free(before);
+
+	/* The same when the update also changes .gitattributes (checked out in
+	 * a pass of its own): the refusal comes before either pass. */
+	commit(a, ".gitattributes", "*.org text\n", "a: attributes");
+	commit(a, "gina/2026-05-03-one-on-one.org", "* gina from a\n", "a: gina");
+	run_sync(&res, a, &err);
+	ln_sync_result_free(res);
+	write_file(b, "gina/2026-05-03-one-on-one.org", "* gina typed in b, never saved\n");
+	before = head_of(b);
+	rc = run_sync(&res, b, &err);
+	CHECK(rc == LN_EEXISTS && !res && contains(err.message, "gina/2026-05-03-one-on-one.org"),
+		"sync: with new attributes too, a file in the way is named and refused");
+	after = head_of(b);
+	text = out("git -C '%s' status --porcelain", b);
+	CHECK(strcmp(before, after) == 0 && strcmp(text, "?? gina/\n") == 0,
+		"sync: and neither the attributes nor anything else changed");
+	free(text);
+	free(before);
+	free(after);
+	sh("rm -rf '%s/gina'", b);
+	rc = run_sync(&res, b, &err);
+	text = read_file(b, ".gitattributes");
+	CHECK(rc == 0 && res && strcmp(text, "*.org text\n") == 0 && status_clean(b),
+		"sync: once out of the way, the attributes and the note arrive");
+	free(text);
+	ln_sync_result_free(res);
 }
 
 static void test_seal(void)
