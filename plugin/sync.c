@@ -533,10 +533,11 @@ cleanup:
 	return rc;
 }
 
-/* The .gitattributes files that differ between baseline (NULL: the index)
- * and target: their paths NUL-separated in *names (caller frees), pointers
- * into it in *paths (caller frees), their number in *count. */
-static int sync_changed_attributes(git_repository *repo, git_tree *target, git_tree *baseline,
+/* The paths that differ between baseline (NULL: the index) and target, or
+ * only the .gitattributes files among them: NUL-separated in *names (caller
+ * frees), pointers into it in *paths (caller frees), their number in
+ * *count. */
+static int sync_changed_paths(git_repository *repo, git_tree *target, git_tree *baseline, int attributes_only,
 	ln_buf *names, char ***paths, size_t *count)
 {
 	git_diff *diff = NULL;
@@ -554,7 +555,7 @@ static int sync_changed_attributes(git_repository *repo, git_tree *target, git_t
 		const git_diff_delta *d = git_diff_get_delta(diff, i);
 		const char *path = d->new_file.path ? d->new_file.path : d->old_file.path;
 		const char *slash = strrchr(path, '/');
-		if (strcmp(slash ? slash + 1 : path, ".gitattributes") == 0) {
+		if (!attributes_only || strcmp(slash ? slash + 1 : path, ".gitattributes") == 0) {
 			ln_buf_put(names, path, strlen(path) + 1);
 			(*count)++;
 		}
@@ -605,6 +606,53 @@ cleanup:
 	return rc;
 }
 
+/* After a checkout of target over baseline failed part way (a full disk):
+ * puts back, forced, the paths that differ between the two, so the working
+ * tree and the index are as before (the sync promises it). Only those
+ * paths: an edit made meanwhile to another note is left alone. NULL
+ * baseline (an unborn branch): the paths target added are removed. */
+static int sync_checkout_undo(git_repository *repo, git_tree *target, git_tree *baseline)
+{
+	git_checkout_options co;
+	git_treebuilder *builder = NULL;
+	git_tree *empty = NULL;
+	git_index *index = NULL;
+	ln_buf names = LN_BUF_INIT;
+	char **paths = NULL;
+	size_t count = 0;
+	git_oid id;
+	int rc = -1;
+
+	/* what libgit2 changed in the index in memory is dropped first */
+	if (git_repository_index(&index, repo) == 0)
+		git_index_read(index, 1);
+	git_index_free(index);
+	if (!baseline) {
+		if (git_treebuilder_new(&builder, repo, NULL) < 0 || git_treebuilder_write(&id, builder) < 0 ||
+			git_tree_lookup(&empty, repo, &id) < 0)
+			goto cleanup;
+		baseline = empty;
+	}
+	if (sync_changed_paths(repo, target, baseline, 0, &names, &paths, &count) < 0)
+		goto cleanup;
+	git_checkout_options_init(&co, GIT_CHECKOUT_OPTIONS_VERSION);
+	/* The failed checkout did not write the index (reread above): leave
+	 * it, so undoing needs no space beyond what it puts back. */
+	co.checkout_strategy = GIT_CHECKOUT_FORCE | GIT_CHECKOUT_DISABLE_PATHSPEC_MATCH | GIT_CHECKOUT_DONT_UPDATE_INDEX;
+	co.baseline = target;
+	co.dir_mode = 0700;
+	co.file_mode = 0600;
+	co.paths.strings = paths;
+	co.paths.count = count;
+	rc = count ? git_checkout_tree(repo, (const git_object *)baseline, &co) : 0;
+cleanup:
+	git_treebuilder_free(builder);
+	git_tree_free(empty);
+	free(paths);
+	ln_buf_free(&names);
+	return rc;
+}
+
 /* Checks target out over the working tree, from baseline (NULL: the index),
  * refusing to overwrite anything not committed. libgit2 reads .gitattributes
  * once per checkout, sometimes before it writes the new one, so a note whose
@@ -624,7 +672,7 @@ static int sync_checkout(git_repository *repo, git_tree *target, git_tree *basel
 	git_tree *between = NULL;
 	int rc = LN_OK, pass;
 
-	if (sync_changed_attributes(repo, target, baseline, &names, &paths, &count) < 0) {
+	if (sync_changed_paths(repo, target, baseline, 1, &names, &paths, &count) < 0) {
 		rc = sync_git_error(err, LN_ERROR, "sync: cannot compare the attributes files");
 		goto cleanup;
 	}
@@ -652,12 +700,23 @@ static int sync_checkout(git_repository *repo, git_tree *target, git_tree *basel
 			co.paths.count = count;
 		}
 		if (git_checkout_tree(repo, (const git_object *)target, &co) < 0) {
-			if (note.count)
+			if (note.count) {
 				rc = ln_error_set(err, LN_EEXISTS, "sync: files that are not committed are in the way (%s%s); "
 					"save or move them and sync again, nothing was changed", note.paths.ptr ? note.paths.ptr : "",
 					note.count > 3 ? ", ..." : "");
-			else
-				rc = sync_git_error(err, LN_ERROR, "sync: cannot update the notes folder");
+			} else {
+				const git_error *e = git_error_last();
+				ln_buf why = LN_BUF_INIT;
+				ln_buf_puts(&why, e && e->message ? e->message : "unknown error");
+				if (pass > 0 && sync_checkout_undo(repo, target, baseline) < 0)
+					rc = ln_error_set(err, LN_ERROR, "sync: cannot update the notes folder: %s; some files of "
+						"the update may be left (git status shows them), sync again once it is fixed",
+						why.ptr ? why.ptr : "out of memory");
+				else
+					rc = ln_error_set(err, LN_ERROR, "sync: cannot update the notes folder: %s; nothing was "
+						"changed", why.ptr ? why.ptr : "out of memory");
+				ln_buf_free(&why);
+			}
 		}
 	}
 
