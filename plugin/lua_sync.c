@@ -51,7 +51,7 @@ static int m_sync(lua_State *L)
 	lua_progress lp;
 	ln_error err;
 	size_t saved = 0;
-	int opts = 0, save = 1, rc;
+	int opts = 0, save = 1, rc, attempt;
 	const char *merged;
 
 	memset(&lp, 0, sizeof(lp));
@@ -89,15 +89,21 @@ static int m_sync(lua_State *L)
 			return luaL_error(L, "sync: opts.progress must be a function, got %s", luaL_typename(L, -1));
 		}
 	}
-	if (save) {
-		ln_commits commits = { NULL, 0 };
-		rc = ln_store_save_all(&commits, s, &err);
-		saved = commits.count;
-		ln_store_commits_free(&commits);
-		if (rc < 0)
-			return ln_lua_push_failure(L, &err);
+	/* Another editor may write a note between save_all and the sync's
+	 * check that everything is committed: save it too and go again. */
+	for (attempt = 0;; attempt++) {
+		if (save) {
+			ln_commits commits = { NULL, 0 };
+			rc = ln_store_save_all(&commits, s, &err);
+			saved += commits.count;
+			ln_store_commits_free(&commits);
+			if (rc < 0)
+				return ln_lua_push_failure(L, &err);
+		}
+		rc = ln_sync_run(&res, ln_store_repository(s), ln_store_prefix(s), &o, &err);
+		if (!(save && rc == LN_EEXISTS && attempt < 4 && !lp.failed && strstr(err.message, "changed but not committed")))
+			break;
 	}
-	rc = ln_sync_run(&res, ln_store_repository(s), ln_store_prefix(s), &o, &err);
 	if (lp.failed) {
 		ln_sync_result_free(res);
 		return luaL_error(L, "sync: progress callback failed: %s", lp.message);

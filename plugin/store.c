@@ -1454,11 +1454,14 @@ static int store_commit(ln_store *store, store_change *changes, size_t n, const 
 	size_t changed_count = 0;
 
 	memset(&head, 0, sizeof(head));
-	for (i = 0; i < n; i++)
-		if ((rc = store_change_load(store, &changes[i], err)) < 0)
-			return rc;
 	if ((rc = store_lock(store, err)) < 0)
 		return rc;
+	/* The notes are read under the writer lock: read before it, a save
+	 * that waited for another editor's could commit an older version over
+	 * the newer one that editor had just committed. */
+	for (i = 0; i < n; i++)
+		if ((rc = store_change_load(store, &changes[i], err)) < 0)
+			goto cleanup;
 	if (store->deferred) {
 		store_flush_wait(store);
 		if ((rc = store_index_lock(store, err)) < 0)

@@ -115,4 +115,49 @@ describe("hardening: two processes saving at once", function()
     end
     assert.is_true(seen >= 2)
   end)
+
+  -- One editor saves while another syncs the same folder (auto_sync): the
+  -- sync holds the writer lock, the saves wait for it, and every save ends
+  -- up committed, pushed by the last sync, and in the remote.
+  it("a save loop while another process syncs: every save committed and pushed, fsck clean", function()
+    if not H.store_built() then return pending("pending: store not built (core.open missing)") end
+    local remote = tmp .. "/remote.git"
+    assert.is_true((H.run("git init -q --bare " .. H.quote(remote) .. " && git -C " .. H.quote(notes) ..
+      " remote add origin " .. H.quote(remote))))
+    local syncs = H.slow and 60 or 15
+    local syncer = H.child_script(tmp, "syncer", [[
+local notes, count = arg[1], tonumber(arg[2])
+local store = assert(core.open(notes))
+local failed = 0
+for i = 1, count do
+  local r, err = store:sync()
+  if not r then failed = failed + 1; io.write("SYNCFAIL ", i, " ", tostring(err), "\n") end
+end
+store:close()
+io.write("DONE S failed=", failed, "\n")
+]])
+    local log_a, log_s = tmp .. "/a.log", tmp .. "/s.log"
+    assert.is_true((H.run("cd " .. H.quote(tmp) .. " && (" ..
+      H.quote(H.interp) .. " " .. H.quote(script) .. " " .. H.quote(notes) .. " alice/2026-11-02-one-on-one.org " ..
+      SAVES .. " A >" .. H.quote(log_a) .. " 2>&1 & " ..
+      H.quote(H.interp) .. " " .. H.quote(syncer) .. " " .. H.quote(notes) .. " " .. syncs .. " >" .. H.quote(log_s) ..
+      " 2>&1 & wait)")))
+    -- A save finds nothing to commit when the sync's save_all committed
+    -- that version first: no save fails, and every version is in history.
+    assert.matches("DONE A made=%d+ failed=0", H.read(log_a))
+    assert.matches("DONE S failed=0", H.read(log_s))
+    local store = assert(H.core().open(notes))
+    assert.truthy(store:sync())
+    store:close()
+    local patches = H.git(notes, "log -p --format=%H -- alice/2026-11-02-one-on-one.org")
+    local seen, n = {}, 0
+    for i in patches:gmatch("\n%+A save (%d+)") do
+      if not seen[i] then seen[i], n = true, n + 1 end
+    end
+    assert.are.equal(SAVES, n)
+    assert.are.equal((H.git(notes, "rev-parse HEAD")), (H.git(remote, "rev-parse HEAD")))
+    assert.is_true((H.fsck(notes)))
+    assert.is_true((H.fsck(remote)))
+    assert.are.equal("", (H.git(notes, "status --porcelain")))
+  end)
 end)
