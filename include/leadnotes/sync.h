@@ -24,7 +24,7 @@ typedef enum ln_sync_merge {
 typedef int (*ln_sync_progress_cb)(const char *stage, size_t received, size_t total, void *payload);
 
 typedef struct ln_sync_options {
-	const char *remote;           /* remote name; NULL: the branch's upstream (branch.<name>.remote), else "origin" */
+	const char *remote;           /* NULL: the branch's upstream remote, else "origin" */
 	ln_sync_progress_cb progress; /* may be NULL */
 	void *payload;                /* passed to progress */
 } ln_sync_options;
@@ -48,11 +48,11 @@ typedef struct ln_sync_result {
  * both sides between conflict markers and are committed) and pushes the
  * branch to it, with the new seals. The upstream is what git configures
  * (branch.<branch>.remote and .merge, as `git push -u` sets them); without
- * it, the branch of the same name on opts->remote or "origin". Holds the leadnotes writer lock
- * (<gitdir>/leadnotes/lock) throughout. prefix is the notes folder relative
- * to the working directory ("" or "sub/"): conflict paths are reported
- * relative to it. Refuses (LN_EEXISTS) when tracked files have uncommitted
- * changes. On success *out is a result the caller frees with
+ * it, the branch of the same name on opts->remote or "origin". Holds the
+ * leadnotes writer lock (<gitdir>/leadnotes/lock) throughout. prefix is the
+ * notes folder relative to the working directory ("" or "sub/"): conflict
+ * paths are reported relative to it. Refuses (LN_EEXISTS) when tracked files
+ * have uncommitted changes. On success *out is a result the caller frees with
  * ln_sync_result_free; when conflicts were committed it is also LN_OK (the
  * list says which notes need attention, and they are added to
  * .git/leadnotes/conflicts). On failure *out is NULL and err says why: a
