@@ -471,20 +471,16 @@ static int sync_rewrite_url(ln_buf *out, git_config *cfg, const char *url, const
  * for every config entry its insteadOf scan looks at (fixed upstream in
  * libgit2 PR 6382), which a long-running editor would pay on every sync;
  * the rewriting here reads the entries without a pattern. */
-static int sync_open_remote(git_remote **out, git_repository *repo, const char *name, int push, ln_error *err)
+static int sync_open_remote(git_remote **out, git_repository *repo, git_config *cfg, const char *name, int push,
+	ln_error *err)
 {
 	git_remote_create_options ro;
-	git_config *cfg = NULL;
 	git_buf url = GIT_BUF_INIT, pushurl = GIT_BUF_INIT;
 	ln_buf key = LN_BUF_INIT, rewritten = LN_BUF_INIT;
 	const char *chosen;
 	int rc = LN_OK, valid = 0;
 
 	*out = NULL;
-	if (git_repository_config_snapshot(&cfg, repo) < 0) {
-		rc = sync_git_error(err, LN_ERROR, "sync: cannot read the git configuration");
-		goto cleanup;
-	}
 	ln_buf_printf(&key, "remote.%s.url", name);
 	if (ln_buf_failed(&key)) {
 		rc = ln_error_set(err, LN_ENOMEM, "sync: out of memory");
@@ -527,7 +523,6 @@ cleanup:
 	}
 	git_buf_dispose(&url);
 	git_buf_dispose(&pushurl);
-	git_config_free(cfg);
 	ln_buf_free(&key);
 	ln_buf_free(&rewritten);
 	return rc;
@@ -1147,15 +1142,12 @@ void ln_sync_result_free(ln_sync_result *result)
  * (empty when unset, or when `given` names another remote than the
  * configured one: then the branch of the same name is meant). Both are
  * the caller's git_bufs. */
-static int sync_upstream(git_repository *repo, const char *branch_name, const char *given, git_buf *remote,
+static int sync_upstream(git_config *cfg, const char *branch_name, const char *given, git_buf *remote,
 	git_buf *merge, ln_error *err)
 {
-	git_config *cfg = NULL;
 	ln_buf key = LN_BUF_INIT;
 	int rc = LN_OK;
 
-	if (git_repository_config_snapshot(&cfg, repo) < 0)
-		return sync_git_error(err, LN_ERROR, "sync: cannot read the git configuration");
 	ln_buf_printf(&key, "branch.%s.remote", branch_name);
 	if (!ln_buf_failed(&key) && git_config_get_string_buf(remote, cfg, key.ptr) == 0 && !given &&
 		strcmp(remote->ptr, ".") == 0) {
@@ -1176,7 +1168,6 @@ static int sync_upstream(git_repository *repo, const char *branch_name, const ch
 	if (ln_buf_failed(&key))
 		rc = ln_error_set(err, LN_ENOMEM, "sync: out of memory");
 cleanup:
-	git_config_free(cfg);
 	ln_buf_free(&key);
 	return rc;
 }
@@ -1186,6 +1177,7 @@ int ln_sync_run(ln_sync_result **out, git_repository *repo, const char *prefix, 
 {
 	sync_state st;
 	git_remote *remote = NULL, *push_remote = NULL;
+	git_config *cfg = NULL;
 	git_reference *head = NULL, *branch = NULL, *tracking = NULL;
 	git_commit *ours = NULL, *theirs = NULL;
 	ln_buf tracking_name = LN_BUF_INIT, fetch_spec = LN_BUF_INIT;
@@ -1235,7 +1227,12 @@ int ln_sync_run(ln_sync_result **out, git_repository *repo, const char *prefix, 
 	}
 	if ((rc = sync_check_clean(repo, err)) < 0)
 		goto cleanup;
-	if ((rc = sync_upstream(repo, branch_name, opts ? opts->remote : NULL, &upstream_remote, &upstream_ref, err)) < 0)
+	/* one reading of the configuration serves the upstream and both remotes */
+	if (git_repository_config_snapshot(&cfg, repo) < 0) {
+		rc = sync_git_error(err, LN_ERROR, "sync: cannot read the git configuration");
+		goto cleanup;
+	}
+	if ((rc = sync_upstream(cfg, branch_name, opts ? opts->remote : NULL, &upstream_remote, &upstream_ref, err)) < 0)
 		goto cleanup;
 	if (!(opts && opts->remote) && upstream_remote.size)
 		remote_name = upstream_remote.ptr;
@@ -1243,7 +1240,7 @@ int ln_sync_run(ln_sync_result **out, git_repository *repo, const char *prefix, 
 	merge_name = merge_ref + 11;
 
 	/* fetch */
-	if ((rc = sync_open_remote(&remote, repo, remote_name, 0, err)) < 0)
+	if ((rc = sync_open_remote(&remote, repo, cfg, remote_name, 0, err)) < 0)
 		goto cleanup;
 	url = git_remote_url(remote) ? git_remote_url(remote) : "";
 	ln_buf_printf(&tracking_name, "refs/remotes/%s/%s", remote_name, merge_name);
@@ -1325,7 +1322,7 @@ int ln_sync_run(ln_sync_result **out, git_repository *repo, const char *prefix, 
 		refspecs.strings = specs.items;
 		refspecs.count = specs.count;
 		sync_callbacks(&po.callbacks, &st);
-		if ((rc = sync_open_remote(&push_remote, repo, remote_name, 1, err)) < 0)
+		if ((rc = sync_open_remote(&push_remote, repo, cfg, remote_name, 1, err)) < 0)
 			goto cleanup;
 		if (git_remote_push(push_remote, &refspecs, &po) < 0) {
 			const git_error *e = git_error_last();
@@ -1378,6 +1375,7 @@ cleanup:
 	git_reference_free(head);
 	git_remote_free(remote);
 	git_remote_free(push_remote);
+	git_config_free(cfg);
 	close(lock_fd);
 	return rc;
 }
