@@ -1725,6 +1725,14 @@ int ln_store_save_all(ln_commits *out, ln_store *store, ln_error *err)
 		for (k = 0; k < count; k++)
 			store_change_clear(&changes[k]);
 		free(changes);
+		/* A new file gone before it was read (an editor's temporary file,
+		 * renamed over its note): nothing to commit. */
+		if (rc == LN_ENOTFOUND && count == 1 && status.entries[i].state == 'A') {
+			ln_error_clear(err);
+			rc = 0;
+			i = j;
+			continue;
+		}
 		if (rc < 0)
 			break;
 		if (rc == 0 && out) {
