@@ -303,18 +303,25 @@ static int m_blob_id(lua_State *L)
 	return 2;
 }
 
-/* Reads {limit=, since=, until=} (numbers, seconds since the epoch). */
-static void check_history_opts(lua_State *L, int idx, ln_history_opts *opts)
+/* Reads {limit=, since=, until=} (numbers, seconds since the epoch).
+ * Returns 1 when the caller asked for no commits at all (limit = 0). */
+static int check_history_opts(lua_State *L, int idx, ln_history_opts *opts)
 {
+	int none = 0;
+
 	memset(opts, 0, sizeof(*opts));
 	if (lua_isnoneornil(L, idx))
-		return;
+		return 0;
 	luaL_checktype(L, idx, LUA_TTABLE);
+	ln_lua_check_keys(L, idx, "history", (const char *const[]){ "limit", "since", "until", NULL });
 	lua_getfield(L, idx, "limit");
 	if (!lua_isnil(L, -1)) {
 		if (!ln_lua_isinteger(L, -1) || ln_lua_tointeger(L, -1) < 0)
 			luaL_error(L, "history: option 'limit' must be a non-negative integer");
 		opts->limit = (size_t)ln_lua_tointeger(L, -1);
+		/* limit = 0 asks for nothing, as `git log -n 0` does; the C
+		 * store reads 0 as "no limit", so the caller answers it. */
+		none = opts->limit == 0;
 	}
 	lua_pop(L, 1);
 	lua_getfield(L, idx, "since");
@@ -331,6 +338,7 @@ static void check_history_opts(lua_State *L, int idx, ln_history_opts *opts)
 		opts->until = (long long)lua_tonumber(L, -1);
 	}
 	lua_pop(L, 1);
+	return none;
 }
 
 static int m_history(lua_State *L)
@@ -343,7 +351,10 @@ static int m_history(lua_State *L)
 	char *mapped = NULL;
 	size_t i, k;
 	int rc;
-	check_history_opts(L, 3, &opts);
+	if (check_history_opts(L, 3, &opts)) {
+		lua_newtable(L);
+		return 1;
+	}
 	ln_error_clear(&err);
 	/* A person's display name ("José Pérez") maps to their folder; anything
 	 * with a slash, or that exists as given, is a path. */

@@ -67,6 +67,7 @@ static int m_sync(lua_State *L)
 		}
 	}
 	if (opts) {
+		ln_lua_check_keys(L, opts, "sync", (const char *const[]){ "progress", "remote", "save", NULL });
 		lua_getfield(L, opts, "save");
 		if (!lua_isnil(L, -1)) {
 			if (lua_type(L, -1) != LUA_TBOOLEAN)

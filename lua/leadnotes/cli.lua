@@ -208,12 +208,54 @@ end
 
 local function feature(name) return check(common.feature(name)) end
 
+-- The kinds of note there are templates for (built-in and the user's).
+local function known_kinds()
+  local list = common.feature("templates") and common.call(common.feature("templates"))
+  local names = {}
+  for _, t in ipairs(type(list) == "table" and list or {}) do names[#names + 1] = t.name end
+  return names
+end
+
 local function kind_and_person(words, command)
   local kind = words[1]
   if not kind then usage_error("%s: which kind of note? one-on-one or evaluation", command) end
+  local kinds = known_kinds()
+  if #kinds > 0 then
+    local found = false
+    for _, name in ipairs(kinds) do found = found or name == kind end
+    if not found then
+      usage_error("%s: no template '%s'; the kinds are %s", command, kind, table.concat(kinds, ", "))
+    end
+  end
   local person = common.person(words, 2)
   if not person then usage_error("%s: whose note? give a person's name", command) end
   return kind, person
+end
+
+-- A date given on the command line (--date, --set date=, packet's FROM TO):
+-- a real day as YYYY-MM-DD, or a usage error naming the option.
+local function check_date_arg(what, value)
+  if value == nil then return nil end
+  local problem = require("leadnotes.validate").date_problem(value)
+  if problem then usage_error("%s: %s", what, problem) end
+  return value
+end
+
+-- Calls an API function with arguments taken from the command line. The
+-- API raises only for a caller's mistake, which here is the user's: a usage
+-- error (exit 2). A failure of the world (nil, message) is exit 1.
+local function call_api(fn, ...)
+  local results = { pcall(fn, ...) }
+  if not results[1] then usage_error("%s", (tostring(results[2]):gsub("^%(leadnotes%)%s*", ""))) end
+  if results[2] == nil then fail(1, "%s", tostring(results[3] or "failed")) end
+  return results[2], results[3]
+end
+
+-- No words after the command: extra arguments are a usage error.
+local function no_words(command, words, max)
+  if #words > (max or 0) then
+    usage_error("%s: unexpected argument '%s'; `leadnotes %s --help` says what it takes", command, words[(max or 0) + 1], command)
+  end
 end
 
 -- With --cursor: one more line on stdout, "LINE:COL" (1-based), where the
@@ -235,10 +277,31 @@ local function values_for(ctx, kind)
     end
   end
   for k, v in pairs(ctx.set) do values[k] = v end
+  check_date_arg("--set date", ctx.set.date)
   return values
 end
 
 local commands = {}
+
+-- The options each command takes (--dir and --help go with any); any
+-- other option given to a command is a usage error, not silently ignored.
+local command_options = {
+  new = { set = true, cursor = true }, insert = { set = true, cursor = true },
+  save = { m = true, message = true }, history = { limit = true },
+  prompt = { context = true, person = true, date = true },
+  team = { date = true }, nudges = { date = true }, demo = { keep = true, quiet = true },
+}
+
+local function check_options(name, parsed)
+  local allowed = command_options[name] or {}
+  if next(parsed.set) ~= nil and not allowed.set then usage_error("%s does not take --set", name) end
+  local given = {}
+  for key in pairs(parsed.opts) do given[#given + 1] = key end
+  table.sort(given)
+  for _, key in ipairs(given) do
+    if not allowed[key] then usage_error("%s does not take %s%s", name, #key == 1 and "-" or "--", key) end
+  end
+end
 
 function commands.new(ctx, words)
   local kind, person = kind_and_person(words, "new")
@@ -259,6 +322,7 @@ end
 
 function commands.save(ctx, words)
   if not words[1] then usage_error("save: which file? give its path") end
+  no_words("save", words, 1)
   local commit, msg = common.method(store(ctx), "save", note_path(ctx, words[1]), ctx.opts.m or ctx.opts.message)
   if commit == nil and msg then fail(1, "%s", msg) end
   if commit then
@@ -274,10 +338,11 @@ function commands.history(ctx, words)
   if target:find("/") or target:match("%.org$") or target:match("%.md$") then target = note_path(ctx, target) end
   local opts = {}
   if ctx.opts.limit then
-    opts.limit = tonumber(ctx.opts.limit) or usage_error("--limit takes a number")
+    local n, why = require("leadnotes.validate").whole(ctx.opts.limit, 0, 2 ^ 31)
+    opts.limit = n or usage_error("--limit %s", why)
   end
   local list = check(common.method(store(ctx), "history", target, opts))
-  if #list == 0 then ctx.out:write("no commits yet\n") end
+  if #list == 0 and opts.limit ~= 0 then ctx.out:write("no commits yet\n") end
   for _, c in ipairs(list) do ctx.out:write(common.history_line(c), "\n") end
 end
 
@@ -306,21 +371,26 @@ end
 function commands.prompt(ctx, words)
   if #words > 0 then usage_error("prompt takes options only (--context, --person, --date)") end
   local prompt = feature("prompt")
-  local p = check(common.call(prompt, { context = ctx.opts.context or "one-on-one", person = ctx.opts.person, date = ctx.opts.date }))
+  check_date_arg("--date", ctx.opts.date)
+  local p = call_api(prompt, { context = ctx.opts.context or "one-on-one", person = ctx.opts.person, date = ctx.opts.date })
   for _, line in ipairs(common.prompt_lines(p)) do ctx.out:write(line, "\n") end
 end
 
-function commands.team(ctx)
+function commands.team(ctx, words)
+  no_words("team", words)
+  check_date_arg("--date", ctx.opts.date)
   local team = feature("team")
   store(ctx)
-  local list = check(common.call(team, ctx.opts.date))
+  local list = call_api(team, ctx.opts.date)
   for _, line in ipairs(common.team_lines(list)) do ctx.out:write(line, "\n") end
 end
 
-function commands.nudges(ctx)
+function commands.nudges(ctx, words)
+  no_words("nudges", words)
+  check_date_arg("--date", ctx.opts.date)
   local nudges = feature("nudges")
   store(ctx)
-  local list = check(common.call(nudges, ctx.opts.date))
+  local list = call_api(nudges, ctx.opts.date)
   if #list == 0 then ctx.out:write("nothing needs your attention\n") end
   for _, line in ipairs(common.nudge_lines(list)) do ctx.out:write(line, "\n") end
 end
@@ -328,19 +398,18 @@ end
 function commands.packet(ctx, words)
   if #words < 3 then usage_error("packet takes PERSON FROM TO") end
   local from, to = words[#words - 1], words[#words]
-  for _, d in ipairs({ from, to }) do
-    if not d:match("^%d%d%d%d%-%d%d%-%d%d$") then usage_error("packet: dates are YYYY-MM-DD, got '%s'", d) end
-  end
+  for _, d in ipairs({ from, to }) do check_date_arg("packet", d) end
   local name_words = {}
   for i = 1, #words - 2 do name_words[i] = words[i] end
   local person = common.person(name_words)
   local packet = feature("packet")
   store(ctx)
-  local text = check(common.call(packet, person, from, to))
+  local text = call_api(packet, person, from, to)
   ctx.out:write(text)
 end
 
 function commands.sync(ctx, words)
+  no_words("sync", words, 1)
   local remote = words[1] or (common.api() and require("leadnotes.config").options.remote) or nil
   local result = check(common.method(store(ctx), "sync", remote))
   ctx.out:write(common.sync_summary(result), "\n")
@@ -365,7 +434,8 @@ end
 -- The demo: a demo team in a temporary folder, each step shown as the
 -- command a user types and what it prints. Steps that need a piece not
 -- built yet say what is missing and the demo goes on.
-function commands.demo(ctx)
+function commands.demo(ctx, words)
+  no_words("demo", words)
   local dir = ctx.explicit_dir
   if not dir then
     local p = io.popen("mktemp -d 2>/dev/null")
@@ -479,6 +549,7 @@ function M.run(argv, ctx)
     local command = commands[name]
     if not command then usage_error("unknown command '%s'; `leadnotes --help` lists them", name) end
     if parsed.help then ctx.out:write(help[name] or usage, "\n") return 0 end
+    check_options(name, parsed)
     ctx.set, ctx.opts = parsed.set, parsed.opts
     ctx.explicit_dir = parsed.dir
     if parsed.dir then

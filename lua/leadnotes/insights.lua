@@ -27,6 +27,7 @@ local PROMPT_MEMORY = 30     -- days a prompt is not shown again to the same per
 -- time zones, no os.time; LuaJIT has no // so math.floor it is).
 
 local floor = math.floor
+local validate = require("leadnotes.validate")
 
 local function days_from_civil(y, m, d)
   y = m <= 2 and y - 1 or y
@@ -59,11 +60,8 @@ local function day_of(s)
   local y, m, d = s:match("(%d%d%d%d)%-(%d%d)%-(%d%d)")
   if not y then return nil end
   y, m, d = tonumber(y), tonumber(m), tonumber(d)
-  if m < 1 or m > 12 or d < 1 or d > 31 then return nil end
-  local n = days_from_civil(y, m, d)
-  local y2, m2, d2 = civil_from_days(n)
-  if y2 ~= y or m2 ~= m or d2 ~= d then return nil end -- 2026-02-30
-  return n
+  if not validate.valid_ymd(y, m, d) then return nil end -- 2026-02-30, year 0
+  return days_from_civil(y, m, d)
 end
 
 local function date_of(n)
@@ -84,11 +82,7 @@ end
 -- must be YYYY-MM-DD (a caller's mistake raises, naming fn).
 local function check_date(fn, value, argn)
   if value == nil then return day_of(today()) end
-  if type(value) ~= "string" or not value:match("^%d%d%d%d%-%d%d%-%d%d$") or not day_of(value) then
-    error(string.format("%s: bad argument #%d (date as YYYY-MM-DD expected, got %s)", fn, argn,
-      type(value) == "string" and ("'" .. value .. "'") or type(value)), 3)
-  end
-  return day_of(value)
+  return day_of(validate.date(fn, value, argn, 4))
 end
 
 M._day_of, M._date_of = day_of, date_of
@@ -319,7 +313,7 @@ local function profile_from(summary, dirname)
   if out.start_date then out.start_date = out.start_date:match("%d%d%d%d%-%d%d%-%d%d") end
   if out.next_review then out.next_review = out.next_review:match("%d%d%d%d%-%d%d%-%d%d") end
   local cadence = tonumber(out.cadence_days and tostring(out.cadence_days):match("^%s*(%d+)"))
-  if cadence and cadence < 1 then cadence = nil end
+  if cadence and (cadence < 1 or cadence > 365) then cadence = nil end
   out.cadence_days = cadence or config.options.cadence_days or 14
   out.exists = summary ~= nil
   return out
@@ -400,15 +394,20 @@ function M.profile(store, person, fields)
     error("profile: bad argument #2 (table of fields expected)", 2)
   end
   if fields then
-    for key, value in pairs(fields) do
+    local given = fields
+    fields = {}
+    for key, value in pairs(given) do
       if not PROFILE_KEYS[key] then error("profile: unknown field '" .. tostring(key) .. "'", 2) end
-      if (key == "start_date" or key == "next_review") and not day_of(tostring(value)) then
-        error("profile: " .. key .. " must be YYYY-MM-DD", 2)
+      if (key == "start_date" or key == "next_review") and not validate.is_date(value) then
+        error("profile: " .. key .. " must be YYYY-MM-DD: " .. validate.date_problem(value), 2)
       end
-      if key == "cadence_days" and (tonumber(value) == nil or tonumber(value) < 1) then
-        error("profile: cadence_days must be a positive number", 2)
+      if key == "cadence_days" then
+        local days, why = validate.whole(value, 1, 365)
+        if not days then error("profile: cadence_days (days between one-on-ones) " .. why, 2) end
+        value = string.format("%d", days)
       end
       if tostring(value):find("%c") then error("profile: " .. key .. " must be one line of text", 2) end
+      fields[key] = value
     end
   end
   local dirname, err = person_dir(store, person)
@@ -532,6 +531,7 @@ end
 function M.carry_over(person, date, opts)
   check_person("carry_over", person)
   if type(date) == "table" and opts == nil then opts, date = date, nil end
+  validate.keys("carry_over", opts, { "store" })
   local day = check_date("carry_over", date, 2)
   local store, err = open_store(opts)
   if not store then return nil, err end
@@ -637,7 +637,7 @@ function M.prompt(opts)
   if opts ~= nil and type(opts) ~= "table" then
     error("prompt: bad argument #1 (table expected, got " .. type(opts) .. ")", 2)
   end
-  opts = opts or {}
+  opts = validate.keys("prompt", opts or {}, { "context", "date", "person", "store" })
   local context = opts.context or "one-on-one"
   if not CONTEXTS[context] then
     error("prompt: unknown context '" .. tostring(context) .. "' (one-on-one, evaluation, weekly, onboarding)", 2)
@@ -774,6 +774,7 @@ end
 -- next_review=} | nil, message. Unchanged notes are not read again.
 function M.team(date, opts)
   if type(date) == "table" and opts == nil then opts, date = date, nil end
+  validate.keys("team", opts, { "store" })
   local day = check_date("team", date, 1)
   local store, err = open_store(opts)
   if not store then return nil, err end
@@ -835,6 +836,7 @@ end
 -- keeps one person's.
 function M.nudges(date, opts)
   if type(date) == "table" and opts == nil then opts, date = date, nil end
+  validate.keys("nudges", opts, { "person", "store" })
   local day = check_date("nudges", date, 1)
   local store, err = open_store(opts)
   if not store then return nil, err end
@@ -876,6 +878,7 @@ end
 -- the day git first saw it, not by the date the note claims.
 function M.packet(person, from, to, opts)
   check_person("packet", person)
+  validate.keys("packet", opts, { "level", "store" })
   local from_day = check_date("packet", from, 2)
   local to_day = check_date("packet", to, 3)
   if from == nil or to == nil then error("packet: from and to dates are required", 2) end

@@ -34,9 +34,8 @@ local function new_note(self, kind, person, values)
     error("new_note: bad argument #3 (values must be a table or nil, got " .. type(values) .. ")", 2)
   end
   local date = (values and values.date) or today()
-  if type(date) ~= "string" or not date:match("^%d%d%d%d%-%d%d%-%d%d$") then
-    error("new_note: values.date must be YYYY-MM-DD", 2)
-  end
+  local problem = require("leadnotes.validate").date_problem(date)
+  if problem then error("new_note: values.date must be YYYY-MM-DD: " .. problem, 2) end
   local dir, msg, code = self:person_dir(person)
   if not dir then return nil, msg, code end
   local templates = require("leadnotes.templates")

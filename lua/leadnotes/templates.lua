@@ -92,9 +92,9 @@ end
 -- Dates
 
 local function parse_iso(iso)
-  local y, m, d = tostring(iso):match("^(%d%d%d%d)%-(%d%d)%-(%d%d)$")
+  local y, m, d = require("leadnotes.validate").ymd(iso) -- 2026-02-30 is refused, not read as March 2nd
   if not y then return nil end
-  return os.time({ year = tonumber(y), month = tonumber(m), day = tonumber(d), hour = 12 })
+  return os.time({ year = y, month = m, day = d, hour = 12 })
 end
 
 local function iso_of(t) return os.date("%Y-%m-%d", t) end
@@ -137,8 +137,9 @@ end
 
 local function check_date(fn, date)
   if date == nil then return os.date("%Y-%m-%d") end
-  if type(date) ~= "string" or not parse_iso(date) then
-    error(fn .. ": date must be a string YYYY-MM-DD, got " .. tostring(date), 3)
+  local problem = require("leadnotes.validate").date_problem(date)
+  if problem or not parse_iso(date) then
+    error(fn .. ": date must be a day as YYYY-MM-DD: " .. (problem or ("'" .. date .. "' is out of range")), 3)
   end
   return date
 end
@@ -327,6 +328,7 @@ function M.fields(kind, opts)
   if opts ~= nil and type(opts) ~= "table" then
     error("fields: bad argument #2 (opts must be a table or nil, got " .. type(opts) .. ")", 2)
   end
+  require("leadnotes.validate").keys("fields", opts, { "date", "format", "store" })
   local format = format_of(opts)
   local top = find(kind, format)
   if not top then
@@ -366,7 +368,7 @@ function M.render(kind, person, values, opts)
   if opts ~= nil and type(opts) ~= "table" then
     error("render: bad argument #4 (opts must be a table or nil, got " .. type(opts) .. ")", 2)
   end
-  opts = opts or {}
+  opts = require("leadnotes.validate").keys("render", opts or {}, { "date", "format", "manager", "store" })
   local format = format_of(opts)
   local date_iso = check_date("render", opts.date or (values and values.date))
   local top = find(kind, format)
