@@ -281,6 +281,41 @@ local function values_for(ctx, kind)
   return values
 end
 
+-- Everything the command line prints goes through a writer that makes
+-- control characters visible (common.printable): a path, a commit message
+-- or a note's line that arrived through sync cannot drive the terminal.
+-- Newlines and tabs pass. Note text (show, diff, insert, packet) is
+-- written as it is when stdout is not a terminal, so an editor reading it
+-- through a pipe gets the exact bytes.
+local function safe_writer(stream)
+  return {
+    raw = stream,
+    write = function(self, ...)
+      for _, v in ipairs({ ... }) do stream:write(common.printable(v, true)) end
+      return self
+    end,
+  }
+end
+
+local terminal
+local function stdout_is_terminal(ctx)
+  if ctx.out.raw ~= io.stdout then return false end
+  if terminal == nil then
+    local ok = os.execute("test -t 1 2>/dev/null")
+    if type(ok) == "number" then terminal = ok == 0 else terminal = ok == true end
+  end
+  return terminal
+end
+
+-- A note's text (or a diff of it): exact bytes through a pipe, control
+-- characters made visible on a terminal.
+local function write_text(ctx, text)
+  if stdout_is_terminal(ctx) then ctx.out:write(text) else ctx.out.raw:write(text) end
+end
+
+-- A path or name given back on one line, newlines included made visible.
+local function shown(s) return common.printable(s) end
+
 local commands = {}
 
 -- The options each command takes (--dir and --help go with any); any
@@ -307,7 +342,7 @@ function commands.new(ctx, words)
   local kind, person = kind_and_person(words, "new")
   local s = store(ctx)
   local path, cursor = check(common.method(s, "new_note", kind, person, values_for(ctx, kind)))
-  ctx.out:write(common.absolute(path, ctx.dir), "\n")
+  ctx.out:write(shown(common.absolute(path, ctx.dir)), "\n")
   print_cursor(ctx, cursor)
 end
 
@@ -316,7 +351,7 @@ function commands.insert(ctx, words)
   local render = feature("render")
   local s = common.store(ctx.dir)
   local text, cursor = check(common.call(render, kind, person, values_for(ctx, kind), { store = s }))
-  ctx.out:write(text)
+  write_text(ctx, text)
   print_cursor(ctx, cursor)
 end
 
@@ -326,7 +361,7 @@ function commands.save(ctx, words)
   local commit, msg = common.method(store(ctx), "save", note_path(ctx, words[1]), ctx.opts.m or ctx.opts.message)
   if commit == nil and msg then fail(1, "%s", msg) end
   if commit then
-    ctx.out:write(string.format("committed %s %s\n", commit.short or commit.id or "", commit.summary or ""))
+    ctx.out:write(string.format("committed %s %s\n", commit.short or commit.id or "", shown(commit.summary or "")))
   else
     ctx.out:write("nothing to commit: the file did not change\n")
   end
@@ -349,14 +384,14 @@ end
 function commands.show(ctx, words)
   if #words ~= 2 then usage_error("show takes REV PATH") end
   local text = check(common.method(store(ctx), "show", words[1], note_path(ctx, words[2])))
-  ctx.out:write(text)
+  write_text(ctx, text)
 end
 
 function commands.diff(ctx, words)
   if #words < 2 or #words > 3 then usage_error("diff takes REV [REV2] PATH") end
   local a, b = words[1], (#words == 3 and words[2] or nil)
   local text = check(common.method(store(ctx), "diff", a, b, note_path(ctx, words[#words])))
-  ctx.out:write(text)
+  write_text(ctx, text)
 end
 
 function commands.restore(ctx, words)
@@ -364,7 +399,7 @@ function commands.restore(ctx, words)
   local path = note_path(ctx, words[2])
   local commit, msg = common.method(store(ctx), "restore", words[1], path)
   if commit == nil and msg then fail(1, "%s", msg) end
-  ctx.out:write(string.format("restored %s from %s%s\n", words[2], words[1],
+  ctx.out:write(string.format("restored %s from %s%s\n", shown(words[2]), shown(words[1]),
     type(commit) == "table" and (" (commit " .. (commit.short or commit.id or "") .. ")") or ""))
 end
 
@@ -405,7 +440,7 @@ function commands.packet(ctx, words)
   local packet = feature("packet")
   store(ctx)
   local text = call_api(packet, person, from, to)
-  ctx.out:write(text)
+  write_text(ctx, text)
 end
 
 function commands.sync(ctx, words)
@@ -419,7 +454,7 @@ end
 function commands.seal(ctx, words)
   if #words ~= 1 then usage_error("seal takes PATH") end
   local tag = check(common.method(store(ctx), "seal", note_path(ctx, words[1])))
-  ctx.out:write("sealed ", words[1], type(tag) == "string" and (" as " .. tag) or "", "\n")
+  ctx.out:write("sealed ", shown(words[1]), type(tag) == "string" and (" as " .. shown(tag)) or "", "\n")
 end
 
 function commands.verify(ctx, words)
@@ -537,8 +572,8 @@ end
 -- Runs one command line with streams {out=, err=} and returns the status.
 function M.run(argv, ctx)
   ctx = ctx or {}
-  ctx.out = ctx.out or io.stdout
-  ctx.err = ctx.err or io.stderr
+  ctx.out = safe_writer(ctx.out or io.stdout)
+  ctx.err = safe_writer(ctx.err or io.stderr)
   local ok, result = pcall(function()
     local parsed = parse(argv)
     local name = parsed.words[1]

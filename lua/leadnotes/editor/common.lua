@@ -169,6 +169,23 @@ function M.people(store)
   return out
 end
 
+-- Control characters made visible, so that a path, a commit message or a
+-- line of a note cannot drive the terminal or the editor's message area
+-- (ESC ]0;title BEL, a CR that overwrites the line): C0 controls as ^X,
+-- DEL as ^?, the C1 controls (UTF-8 C2 80..9F) as <9B>. Tab and newline
+-- are kept when keep_lines is true (a note shown whole; a CR before a
+-- newline stays too), else they are made visible like the rest.
+function M.printable(s, keep_lines)
+  s = tostring(s)
+  if not s:find("[%c\127\194]") then return s end
+  s = s:gsub("\194([\128-\159])", function(c) return string.format("<%02X>", c:byte()) end)
+  return (s:gsub("()([%c\127])", function(at, c)
+    if keep_lines and (c == "\n" or c == "\t" or (c == "\r" and s:sub(at + 1, at + 1) == "\n")) then return c end
+    if c == "\127" then return "^?" end
+    return "^" .. string.char(c:byte() + 64)
+  end))
+end
+
 -- A commit time as "YYYY-MM-DD HH:MM" (numbers are seconds since the epoch).
 function M.format_time(t)
   if type(t) == "number" then return os.date("%Y-%m-%d %H:%M", t) end
@@ -178,8 +195,8 @@ end
 -- One line per commit: short id, date, summary, files.
 function M.history_line(c)
   local paths = type(c.paths) == "table" and table.concat(c.paths, ", ") or ""
-  return string.format("%s  %s  %s%s", c.short or (c.id or ""):sub(1, 7), M.format_time(c.time),
-    c.summary or "", paths ~= "" and ("  [" .. paths .. "]") or "")
+  return M.printable(string.format("%s  %s  %s%s", c.short or (c.id or ""):sub(1, 7), M.format_time(c.time),
+    c.summary or "", paths ~= "" and ("  [" .. paths .. "]") or ""))
 end
 
 local team_columns = {
@@ -198,7 +215,7 @@ function M.team_lines(team)
       local v = entry[col[1]]
       if v == nil then v = "-" elseif v == true then v = "yes" elseif v == false then v = "" end
       if type(v) == "number" and v == math.floor(v) then v = string.format("%d", v) end
-      row[i] = tostring(v)
+      row[i] = M.printable(v)
     end
     rows[#rows + 1] = row
   end
@@ -219,15 +236,15 @@ end
 function M.nudge_lines(nudges)
   local lines = {}
   for _, n in ipairs(nudges) do
-    lines[#lines + 1] = string.format("%s: %s", n.person or "?", n.text or n.kind or "")
+    lines[#lines + 1] = M.printable(string.format("%s: %s", n.person or "?", n.text or n.kind or ""))
   end
   return lines
 end
 
 -- A prompt as text lines (its text, then its duties and kind).
 function M.prompt_lines(p)
-  if type(p) == "string" then return { p } end
-  local lines = { p.text or "" }
+  if type(p) == "string" then return { M.printable(p) } end
+  local lines = { M.printable(p.text or "") }
   local tags = {}
   if type(p.duties) == "table" then for _, d in ipairs(p.duties) do tags[#tags + 1] = d end end
   if type(p.kind) == "string" then tags[#tags + 1] = p.kind
@@ -241,7 +258,7 @@ function M.sync_summary(result)
   local ok, sync = pcall(require, "leadnotes.sync")
   if ok and type(sync.summary) == "function" and type(result) == "table" then
     local fine, line = pcall(sync.summary, result)
-    if fine then return (line:gsub("^%(leadnotes%)%s*", "")) end
+    if fine then return M.printable((line:gsub("^%(leadnotes%)%s*", ""))) end
   end
   return "synced"
 end
@@ -251,9 +268,9 @@ function M.verify_verdict(result)
   if result == true then return "unchanged since it was sealed" end
   if type(result) ~= "table" then return "changed since it was sealed" end
   if not result.sealed then return "not sealed: seal it first (leadnotes seal PATH, :Lead seal)" end
-  local tag = result.tag and (" (" .. result.tag .. ")") or ""
+  local tag = result.tag and (" (" .. M.printable(result.tag) .. ")") or ""
   if result.unchanged then return "unchanged since it was sealed" .. tag end
-  return "changed since it was sealed" .. tag, result.diff
+  return "changed since it was sealed" .. tag, result.diff and M.printable(result.diff, true)
 end
 
 -- Split text into lines (a final newline does not make an empty last line).

@@ -8,7 +8,8 @@ local common = require("leadnotes.editor.common")
 local api = vim.api
 
 local function notify(msg, level)
-  vim.notify("(leadnotes) " .. tostring(msg):gsub("^%(leadnotes%)%s*", ""), level or vim.log.levels.ERROR)
+  msg = tostring(msg):gsub("^%(leadnotes%)%s*", "")
+  vim.notify("(leadnotes) " .. common.printable(msg, true), level or vim.log.levels.ERROR)
 end
 M.notify = notify
 
