@@ -5,6 +5,7 @@
 
 #include "lua_binding.h"
 #include "leadnotes/store.h"
+#include "leadnotes/filter.h"
 #include "leadnotes/sync.h"
 
 typedef struct lua_progress {
@@ -233,7 +234,7 @@ static const luaL_Reg sync_methods[] = {
 
 void ln_lua_open_sync(lua_State *L)
 {
-	ln_sync_filters_register(NULL);
+	ln_filter_register(NULL);
 	luaL_getmetatable(L, LN_LUA_STORE_META);
 	if (lua_istable(L, -1)) {
 		lua_getfield(L, -1, "__index");

@@ -16,7 +16,7 @@
 #include <unistd.h>
 
 #include "leadnotes/buf.h"
-#include "leadnotes/sync.h"
+#include "leadnotes/filter.h"
 #include "odb_guard.h"
 #include "store_internal.h"
 
@@ -1022,7 +1022,7 @@ again:
 		: (c->st.st_mode & S_IXUSR) ? GIT_FILEMODE_BLOB_EXECUTABLE : GIT_FILEMODE_BLOB;
 	/* A filter=<driver> attribute (git-crypt) whose clean command is not
 	 * configured or not registered would store the plain text: refuse. */
-	if ((rc = ln_sync_filter_check(store->repo, c->repo_path, err)) < 0)
+	if ((rc = ln_filter_check(store->repo, c->repo_path, err)) < 0)
 		goto cleanup;
 	/* Applies the repository's clean filters (.gitattributes), as git add. */
 	if (git_blob_create_from_workdir(&c->blob, store->repo, c->repo_path) < 0) {

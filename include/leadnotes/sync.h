@@ -103,17 +103,4 @@ void ln_seal_status_free(ln_seal_status *status);
  * a valid ref name whatever the person folder holds. *out freed with free(). */
 int ln_seal_tag_name(char **out, const char *path, ln_error *err);
 
-/* Registers, once per process, a libgit2 filter that runs the
- * filter.<driver>.clean and .smudge commands of the repository's git config
- * for paths whose .gitattributes say filter=<driver> (git-crypt and the
- * like), as git does. Without it libgit2 would store plaintext. Safe to call
- * many times. */
-int ln_sync_filters_register(ln_error *err);
-
-/* 0 when path (relative to the working directory) can be written to the
- * object database faithfully: no filter attribute, or a driver whose clean
- * command is configured and the filter registered. LN_EINVALID otherwise,
- * with a message naming the driver: the caller must not store the blob. */
-int ln_sync_filter_check(git_repository *repo, const char *repo_path, ln_error *err);
-
 #endif
