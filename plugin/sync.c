@@ -8,6 +8,7 @@
 #include <git2.h>
 #include <git2/sys/filter.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -121,6 +122,43 @@ static int sync_has_marker(const char *data, size_t len)
 	return 0;
 }
 
+/* 1 when HEAD's version of repo_path (relative to the working directory)
+ * holds a conflict marker line. */
+static int sync_head_has_marker(git_repository *repo, const char *repo_path)
+{
+	git_object *tree = NULL;
+	git_tree_entry *entry = NULL;
+	git_blob *blob = NULL;
+	int found = 0;
+	if (git_revparse_single(&tree, repo, "HEAD^{tree}") == 0 &&
+		git_tree_entry_bypath(&entry, (git_tree *)tree, repo_path) == 0 &&
+		git_tree_entry_type(entry) == GIT_OBJECT_BLOB && git_blob_lookup(&blob, repo, git_tree_entry_id(entry)) == 0)
+		found = sync_has_marker(git_blob_rawcontent(blob), (size_t)git_blob_rawsize(blob));
+	git_blob_free(blob);
+	git_tree_entry_free(entry);
+	git_object_free(tree);
+	return found;
+}
+
+/* 1 when path (relative to the notes folder) names a note: a file inside
+ * a person's folder, ending in .org or .md, no part starting with '.'. */
+static int sync_is_note(const char *path)
+{
+	size_t n = strlen(path);
+	const char *p;
+	if (!strchr(path, '/'))
+		return 0;
+	for (p = path; p; p = strchr(p, '/')) {
+		if (*p == '/')
+			p++;
+		if (*p == '.' || *p == '\0')
+			return 0;
+		if (!strchr(p, '/'))
+			break;
+	}
+	return (n > 4 && strcmp(path + n - 4, ".org") == 0) || (n > 3 && strcmp(path + n - 3, ".md") == 0);
+}
+
 /* 1 when the working file holds a conflict marker line. */
 static int sync_file_has_marker(const char *file)
 {
@@ -179,7 +217,10 @@ static int sync_conflicts_read(sync_list *paths, git_repository *repo, const cha
 			rc = -1;
 			break;
 		}
-		if (sync_file_has_marker(note.ptr) && sync_list_add(paths, tab + 1) < 0) {
+		/* still in conflict while the file or its committed version has
+		 * markers: resolving it means saving a marker-free version */
+		if ((sync_file_has_marker(note.ptr) || sync_head_has_marker(repo, note.ptr + strlen(workdir))) &&
+			sync_list_add(paths, tab + 1) < 0) {
 			rc = -1;
 			break;
 		}
@@ -266,6 +307,146 @@ int ln_sync_conflicts(char ***out, size_t *count, git_repository *repo, const ch
 	if (count)
 		*count = paths.count;
 	return LN_OK;
+}
+
+int ln_sync_check_state(git_repository *repo, ln_error *err)
+{
+	const char *what = NULL, *cmd = NULL;
+	git_index *index = NULL;
+	int conflicted = 0;
+
+	switch (git_repository_state(repo)) {
+	case GIT_REPOSITORY_STATE_NONE:
+		break;
+	case GIT_REPOSITORY_STATE_MERGE:
+		what = "a merge", cmd = "merge";
+		break;
+	case GIT_REPOSITORY_STATE_REVERT:
+	case GIT_REPOSITORY_STATE_REVERT_SEQUENCE:
+		what = "a revert", cmd = "revert";
+		break;
+	case GIT_REPOSITORY_STATE_CHERRYPICK:
+	case GIT_REPOSITORY_STATE_CHERRYPICK_SEQUENCE:
+		what = "a cherry-pick", cmd = "cherry-pick";
+		break;
+	case GIT_REPOSITORY_STATE_REBASE:
+	case GIT_REPOSITORY_STATE_REBASE_INTERACTIVE:
+	case GIT_REPOSITORY_STATE_REBASE_MERGE:
+		what = "a rebase", cmd = "rebase";
+		break;
+	case GIT_REPOSITORY_STATE_APPLY_MAILBOX:
+	case GIT_REPOSITORY_STATE_APPLY_MAILBOX_OR_REBASE:
+		what = "git am", cmd = "am";
+		break;
+	case GIT_REPOSITORY_STATE_BISECT:
+		return ln_error_set(err, LN_ECONFLICT, "sync: a bisect is in progress in the notes repository; end it "
+			"with git bisect reset, then sync; nothing was synced");
+	default:
+		what = "a git operation", cmd = NULL;
+		break;
+	}
+	if (what && cmd)
+		return ln_error_set(err, LN_ECONFLICT, "sync: %s is in progress in the notes repository; finish it "
+			"(git %s --continue) or abort it (git %s --abort), then sync; nothing was synced or committed",
+			what, cmd, cmd);
+	if (what)
+		return ln_error_set(err, LN_ECONFLICT, "sync: %s is in progress in the notes repository; finish it, "
+			"then sync; nothing was synced or committed", what);
+	if (git_repository_index(&index, repo) == 0) {
+		conflicted = git_index_has_conflicts(index);
+		git_index_free(index);
+	}
+	if (conflicted)
+		return ln_error_set(err, LN_ECONFLICT, "sync: the index holds unresolved conflicts (git status lists "
+			"them); resolve and commit them, then sync; nothing was synced or committed");
+	return LN_OK;
+}
+
+/* Adds to notes the files under dir (the working directory's rel, "" or
+ * ending in '/') that are notes and that the index does not hold. Walks
+ * the folder itself rather than asking for a status: a status hashes
+ * tracked files through their filters (a locked git-crypt clone refuses). */
+static int sync_walk_untracked(sync_list *notes, git_index *index, const char *workdir, const char *prefix,
+	const char *rel, int depth)
+{
+	ln_buf dir = LN_BUF_INIT, child = LN_BUF_INIT;
+	DIR *d;
+	struct dirent *e;
+	int rc = 0;
+	if (depth > 16 || ln_buf_printf(&dir, "%s%s%s", workdir, prefix, rel) < 0 || !(d = opendir(dir.ptr))) {
+		ln_buf_free(&dir);
+		return 0;
+	}
+	while (rc == 0 && (e = readdir(d))) {
+		struct stat st;
+		if (e->d_name[0] == '.')
+			continue;
+		ln_buf_clear(&child);
+		if (ln_buf_printf(&child, "%s%s", rel, e->d_name) < 0) {
+			rc = -1;
+			break;
+		}
+		ln_buf_clear(&dir);
+		if (ln_buf_printf(&dir, "%s%s%s", workdir, prefix, child.ptr) < 0) {
+			rc = -1;
+			break;
+		}
+		if (lstat(dir.ptr, &st) < 0)
+			continue;
+		if (S_ISDIR(st.st_mode)) {
+			if (ln_buf_puts(&child, "/") < 0) {
+				rc = -1;
+				break;
+			}
+			rc = sync_walk_untracked(notes, index, workdir, prefix, child.ptr, depth + 1);
+		} else if (S_ISREG(st.st_mode) && sync_is_note(child.ptr)) {
+			ln_buf full = LN_BUF_INIT;
+			if (ln_buf_printf(&full, "%s%s", prefix, child.ptr) < 0)
+				rc = -1;
+			else if (!git_index_get_bypath(index, full.ptr, 0) && sync_list_add(notes, child.ptr) < 0)
+				rc = -1;
+			ln_buf_free(&full);
+		}
+	}
+	closedir(d);
+	ln_buf_free(&dir);
+	ln_buf_free(&child);
+	return rc;
+}
+
+int ln_sync_untracked_notes(char ***out, size_t *count, git_repository *repo, const char *prefix, ln_error *err)
+{
+	git_index *index = NULL;
+	sync_list notes = { NULL, 0, 0 };
+	const char *workdir = git_repository_workdir(repo);
+	int rc = LN_OK;
+
+	*out = NULL;
+	if (count)
+		*count = 0;
+	if (!prefix)
+		prefix = "";
+	if (!workdir)
+		return ln_error_set(err, LN_EINVALID, "sync: the notes repository has no working tree");
+	if (git_repository_index(&index, repo) < 0 || git_index_read(index, 0) < 0) {
+		rc = sync_git_error(err, LN_ERROR, "sync: cannot read the index");
+		goto cleanup;
+	}
+	if (sync_walk_untracked(&notes, index, workdir, prefix, "", 0) < 0 ||
+		(!notes.items && !(notes.items = calloc(1, sizeof(char *))))) {
+		rc = ln_error_set(err, LN_ENOMEM, "sync: out of memory");
+		goto cleanup;
+	}
+	*out = notes.items;
+	if (count)
+		*count = notes.count;
+	notes.items = NULL;
+	notes.count = 0;
+
+cleanup:
+	sync_list_free(&notes);
+	git_index_free(index);
+	return rc;
 }
 
 /* ------------------------------------------------------------------ */
@@ -1002,23 +1183,48 @@ cleanup:
  * tags that do not exist here. A seal that exists here under the same name
  * is never overwritten (libgit2 1.5 would force even a non-forced refspec).
  * LN_ERROR with git's error set when the transfer fails. */
-static int sync_fetch(git_remote *remote, git_repository *repo, const char *branch_spec, git_fetch_options *fo,
-	sync_state *st, ln_error *err)
+static int sync_fetch(git_remote *remote, git_repository *repo, const char *remote_name, ln_buf *merge_ref,
+	int follow_default, int *followed, ln_buf *tracking_name, git_fetch_options *fo, sync_state *st, ln_error *err)
 {
 	const git_remote_head **heads = NULL;
 	size_t nheads = 0, i;
 	sync_list specs = { NULL, 0, 0 };
 	ln_buf spec = LN_BUF_INIT;
+	git_buf remote_head = GIT_BUF_INIT;
 	git_strarray refspecs;
-	int rc = LN_OK;
+	int rc = LN_OK, has_ours = 0, has_branches = 0;
 
 	(void)st;
+	*followed = 0;
 	if (git_remote_connect(remote, GIT_DIRECTION_FETCH, &fo->callbacks, &fo->proxy_opts, &fo->custom_headers) < 0 ||
 		git_remote_ls(&heads, &nheads, remote) < 0) {
 		rc = LN_ERROR;
 		goto cleanup;
 	}
-	if (sync_list_add(&specs, branch_spec) < 0) {
+	/* First contact (no upstream configured) with a remote that has
+	 * branches but not one of ours' name: follow its default branch (a
+	 * bare repository whose HEAD is trunk) instead of pushing a second,
+	 * unrelated branch next to it. */
+	for (i = 0; i < nheads; i++) {
+		has_branches |= strncmp(heads[i]->name, "refs/heads/", 11) == 0;
+		has_ours |= strcmp(heads[i]->name, merge_ref->ptr) == 0;
+	}
+	if (follow_default && has_branches && !has_ours) {
+		if (git_remote_default_branch(&remote_head, remote) < 0 || strncmp(remote_head.ptr, "refs/heads/", 11) != 0) {
+			rc = ln_error_set(err, LN_EINVALID, "sync: '%s' has no branch '%s' and no default branch to follow; "
+				"name the branch to sync with: git branch --set-upstream-to=%s/<branch>; nothing was changed",
+				remote_name, merge_ref->ptr + 11, remote_name);
+			goto cleanup;
+		}
+		ln_buf_clear(merge_ref);
+		ln_buf_puts(merge_ref, remote_head.ptr);
+		*followed = 1;
+	}
+	ln_buf_clear(tracking_name);
+	ln_buf_printf(tracking_name, "refs/remotes/%s/%s", remote_name, merge_ref->ptr ? merge_ref->ptr + 11 : "");
+	ln_buf_printf(&spec, "+%s:%s", merge_ref->ptr ? merge_ref->ptr : "", tracking_name->ptr ? tracking_name->ptr : "");
+	if (ln_buf_failed(merge_ref) || ln_buf_failed(tracking_name) || ln_buf_failed(&spec) ||
+		sync_list_add(&specs, spec.ptr) < 0) {
 		rc = ln_error_set(err, LN_ENOMEM, "sync: out of memory");
 		goto cleanup;
 	}
@@ -1050,6 +1256,7 @@ cleanup:
 	git_remote_disconnect(remote);
 	sync_list_free(&specs);
 	ln_buf_free(&spec);
+	git_buf_dispose(&remote_head);
 	return rc;
 }
 
@@ -1131,6 +1338,7 @@ void ln_sync_result_free(ln_sync_result *result)
 	if (!result)
 		return;
 	ln_sync_strings_free(result->conflicts);
+	ln_sync_strings_free(result->unsynced);
 	free(result->branch);
 	free(result->remote);
 	free(result->upstream);
@@ -1172,6 +1380,94 @@ cleanup:
 	return rc;
 }
 
+/* After a first contact that followed the remote's default branch: records
+ * it as the branch's upstream (what `git push -u` does), so that the next
+ * sync, and git itself, use the same branch. */
+static int sync_record_upstream(git_repository *repo, const char *branch_name, const char *remote_name,
+	const char *merge_ref, ln_error *err)
+{
+	git_config *cfg = NULL;
+	ln_buf key = LN_BUF_INIT;
+	int rc = LN_OK;
+	if (git_repository_config(&cfg, repo) < 0) {
+		rc = sync_git_error(err, LN_ERROR, "sync: cannot open the git configuration");
+		goto cleanup;
+	}
+	ln_buf_printf(&key, "branch.%s.remote", branch_name);
+	if (ln_buf_failed(&key) || git_config_set_string(cfg, key.ptr, remote_name) < 0) {
+		rc = sync_git_error(err, LN_ERROR, "sync: cannot record the upstream branch");
+		goto cleanup;
+	}
+	ln_buf_clear(&key);
+	ln_buf_printf(&key, "branch.%s.merge", branch_name);
+	if (ln_buf_failed(&key) || git_config_set_string(cfg, key.ptr, merge_ref) < 0)
+		rc = sync_git_error(err, LN_ERROR, "sync: cannot record the upstream branch");
+cleanup:
+	ln_buf_free(&key);
+	git_config_free(cfg);
+	return rc;
+}
+
+/* Adds to conflicts the notes that changed between ours (NULL: nothing)
+ * and the branch as it is now and that hold conflict markers: a note
+ * pushed unresolved from another machine arrives as a conflict here. */
+static int sync_marked_arrivals(sync_list *conflicts, git_repository *repo, git_commit *ours, const char *prefix,
+	ln_error *err)
+{
+	git_object *now = NULL;
+	git_tree *before = NULL;
+	git_diff *diff = NULL;
+	git_diff_options dopts;
+	size_t i, n, plen = strlen(prefix);
+	int rc = LN_OK;
+
+	git_diff_options_init(&dopts, GIT_DIFF_OPTIONS_VERSION);
+	if (git_revparse_single(&now, repo, "HEAD^{tree}") < 0 || (ours && git_commit_tree(&before, ours) < 0) ||
+		git_diff_tree_to_tree(&diff, repo, before, (git_tree *)now, &dopts) < 0) {
+		rc = sync_git_error(err, LN_ERROR, "sync: cannot compare the notes with the remote's");
+		goto cleanup;
+	}
+	n = git_diff_num_deltas(diff);
+	for (i = 0; i < n; i++) {
+		const git_diff_delta *d = git_diff_get_delta(diff, i);
+		git_blob *blob = NULL;
+		int marked = 0;
+		if (d->status != GIT_DELTA_ADDED && d->status != GIT_DELTA_MODIFIED)
+			continue;
+		if (strncmp(d->new_file.path, prefix, plen) != 0)
+			continue;
+		if (git_blob_lookup(&blob, repo, &d->new_file.id) == 0)
+			marked = sync_has_marker(git_blob_rawcontent(blob), (size_t)git_blob_rawsize(blob));
+		git_blob_free(blob);
+		if (marked && sync_list_add(conflicts, d->new_file.path + plen) < 0) {
+			rc = ln_error_set(err, LN_ENOMEM, "sync: out of memory");
+			goto cleanup;
+		}
+	}
+cleanup:
+	git_diff_free(diff);
+	git_tree_free(before);
+	git_object_free(now);
+	return rc;
+}
+
+/* A failure after the caller committed notes for this sync must not say
+ * "nothing was changed": those commits stay (and nothing is lost). */
+static void sync_say_committed(ln_error *err, size_t committed)
+{
+	char *at = strstr(err->message, "nothing was changed");
+	char note[128];
+	snprintf(note, sizeof(note), "the remote was not changed; the %zu note%s saved for this sync %s committed here",
+		committed, committed == 1 ? "" : "s", committed == 1 ? "is" : "are");
+	if (at) {
+		*at = '\0';
+		snprintf(at, sizeof(err->message) - (size_t)(at - err->message), "%s", note);
+	} else {
+		size_t len = strlen(err->message);
+		snprintf(err->message + len, sizeof(err->message) - len, "; %s", note);
+	}
+}
+
 int ln_sync_run(ln_sync_result **out, git_repository *repo, const char *prefix, const ln_sync_options *opts,
 	ln_error *err)
 {
@@ -1180,7 +1476,7 @@ int ln_sync_run(ln_sync_result **out, git_repository *repo, const char *prefix, 
 	git_config *cfg = NULL;
 	git_reference *head = NULL, *branch = NULL, *tracking = NULL;
 	git_commit *ours = NULL, *theirs = NULL;
-	ln_buf tracking_name = LN_BUF_INIT, fetch_spec = LN_BUF_INIT;
+	ln_buf tracking_name = LN_BUF_INIT, merge_buf = LN_BUF_INIT;
 	git_buf upstream_remote = GIT_BUF_INIT, upstream_ref = GIT_BUF_INIT;
 	git_fetch_options fo;
 	git_push_options po;
@@ -1188,7 +1484,7 @@ int ln_sync_run(ln_sync_result **out, git_repository *repo, const char *prefix, 
 	ln_sync_result *result = NULL;
 	const char *remote_name = opts && opts->remote ? opts->remote : "origin";
 	const char *branch_ref, *branch_name, *merge_ref, *merge_name, *url;
-	int rc = LN_OK, lock_fd = -1;
+	int rc = LN_OK, lock_fd = -1, followed = 0;
 
 	memset(&st, 0, sizeof(st));
 	st.opts = opts;
@@ -1202,6 +1498,8 @@ int ln_sync_run(ln_sync_result **out, git_repository *repo, const char *prefix, 
 		return ln_error_set(err, LN_EINVALID, "sync: the notes repository has no working tree");
 	if ((lock_fd = sync_lock(repo, err)) < 0)
 		return lock_fd;
+	if ((rc = ln_sync_check_state(repo, err)) < 0)
+		goto cleanup;
 
 	/* the branch HEAD names */
 	if (git_reference_lookup(&head, repo, "HEAD") < 0) {
@@ -1236,27 +1534,26 @@ int ln_sync_run(ln_sync_result **out, git_repository *repo, const char *prefix, 
 		goto cleanup;
 	if (!(opts && opts->remote) && upstream_remote.size)
 		remote_name = upstream_remote.ptr;
-	merge_ref = upstream_ref.size ? upstream_ref.ptr : branch_ref;
-	merge_name = merge_ref + 11;
+	if (ln_buf_puts(&merge_buf, upstream_ref.size ? upstream_ref.ptr : branch_ref) < 0) {
+		rc = ln_error_set(err, LN_ENOMEM, "sync: out of memory");
+		goto cleanup;
+	}
 
 	/* fetch */
 	if ((rc = sync_open_remote(&remote, repo, cfg, remote_name, 0, err)) < 0)
 		goto cleanup;
 	url = git_remote_url(remote) ? git_remote_url(remote) : "";
-	ln_buf_printf(&tracking_name, "refs/remotes/%s/%s", remote_name, merge_name);
-	ln_buf_printf(&fetch_spec, "+%s:%s", merge_ref, tracking_name.ptr ? tracking_name.ptr : "");
 	sync_callbacks(&fo.callbacks, &st);
-	if (ln_buf_failed(&tracking_name) || ln_buf_failed(&fetch_spec)) {
-		rc = ln_error_set(err, LN_ENOMEM, "sync: out of memory");
-		goto cleanup;
-	}
-	if ((rc = sync_fetch(remote, repo, fetch_spec.ptr, &fo, &st, err)) < 0) {
+	if ((rc = sync_fetch(remote, repo, remote_name, &merge_buf, !upstream_ref.size, &followed, &tracking_name, &fo,
+		&st, err)) < 0) {
 		const git_error *e = git_error_last();
 		if (rc == LN_ERROR)
 			ln_error_set(err, LN_ERROR, "sync: cannot fetch from '%s' (%s): %s; nothing was changed",
 				remote_name, url, st.cancelled ? "cancelled" : e && e->message ? e->message : "unknown error");
 		goto cleanup;
 	}
+	merge_ref = merge_buf.ptr;
+	merge_name = merge_ref + 11;
 
 	/* integrate */
 	result = calloc(1, sizeof(*result));
@@ -1295,6 +1592,13 @@ int ln_sync_run(ln_sync_result **out, git_repository *repo, const char *prefix, 
 		if (rc < 0)
 			goto cleanup;
 	}
+	result->followed = followed;
+	if (followed && (rc = sync_record_upstream(repo, branch_name, remote_name, merge_ref, err)) < 0)
+		goto cleanup;
+	/* a note that arrives with conflict markers is a conflict here too */
+	if (theirs && result->merged != LN_SYNC_UP_TO_DATE &&
+		(rc = sync_marked_arrivals(&conflicts, repo, ours, prefix, err)) < 0)
+		goto cleanup;
 	if (conflicts.count && (rc = sync_conflicts_record(repo, prefix, &conflicts, err)) < 0)
 		goto cleanup;
 
@@ -1355,17 +1659,22 @@ int ln_sync_run(ln_sync_result **out, git_repository *repo, const char *prefix, 
 	free(conflicts.items);
 	conflicts.items = NULL;
 	conflicts.count = 0;
+	/* what the branch (so the remote) does not hold: never "pushed" silently */
+	if ((rc = ln_sync_untracked_notes(&result->unsynced, &result->unsynced_count, repo, prefix, err)) < 0)
+		goto cleanup;
 	*out = result;
 	result = NULL;
 	rc = LN_OK;
 
 cleanup:
+	if (rc < 0 && opts && opts->committed)
+		sync_say_committed(err, opts->committed);
 	ln_sync_result_free(result);
 	sync_list_free(&conflicts);
 	sync_list_free(&specs);
 	ln_buf_free(&st.rejected);
 	ln_buf_free(&tracking_name);
-	ln_buf_free(&fetch_spec);
+	ln_buf_free(&merge_buf);
 	git_buf_dispose(&upstream_remote);
 	git_buf_dispose(&upstream_ref);
 	git_commit_free(ours);

@@ -70,6 +70,21 @@ function M.check()
     end
   end
 
+  -- Sync conflicts stay listed until a marker-free version is saved.
+  if stat and stat.type == "directory" and uv.fs_stat(dir .. "/.git") then
+    report.start("leadnotes: sync")
+    local store = api and require("leadnotes.editor.common").store(dir)
+    local ok, list = pcall(function() return store and store:conflicts() end)
+    if ok and type(list) == "table" and #list > 0 then
+      for _, path in ipairs(list) do
+        report.warn(require("leadnotes.editor.common").printable(path) .. " still holds both versions from a sync",
+          { "Keep what is right between <<<<<<< and >>>>>>> in that note, then save it" })
+      end
+    elseif ok and type(list) == "table" then
+      report.ok("no unresolved sync conflicts")
+    end
+  end
+
   report.start("leadnotes: git identity")
   -- Read the way git does, last one wins: global, then the repository's.
   local home = os.getenv("HOME") or ""

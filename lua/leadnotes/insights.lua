@@ -769,9 +769,27 @@ local function public_entry(e)
   return out
 end
 
+-- The notes a sync left with conflict markers that are not resolved yet
+-- (store:conflicts(), kept until a marker-free version is saved), by
+-- person folder: { dir = { path, ... } }.
+local function conflicts_by_person(store)
+  local by = {}
+  local ok, list = pcall(function() return store:conflicts() end)
+  for _, path in ipairs(ok and type(list) == "table" and list or {}) do
+    local dir = path:match("^([^/]+)/")
+    if dir then
+      by[dir] = by[dir] or {}
+      by[dir][#by[dir] + 1] = path
+    end
+  end
+  return by
+end
+
 -- leadnotes.team([date [, opts]]) -> list of {person=, dir=, last_one_on_one=,
 -- days_since=, cadence_days=, overdue=, open_items=, oldest_open_days=,
--- next_review=} | nil, message. Unchanged notes are not read again.
+-- next_review=, conflicts=} | nil, message. conflicts: how many of the
+-- person's notes hold unresolved sync conflicts (nil when none). Unchanged
+-- notes are not read again.
 function M.team(date, opts)
   if type(date) == "table" and opts == nil then opts, date = date, nil end
   validate.keys("team", opts, { "store" })
@@ -781,7 +799,11 @@ function M.team(date, opts)
   local list, lerr = people_of(store, day)
   if not list then return nil, lerr end
   local out = {}
-  for i, e in ipairs(list) do out[i] = public_entry(e) end
+  local conflicts = conflicts_by_person(store)
+  for i, e in ipairs(list) do
+    out[i] = public_entry(e)
+    out[i].conflicts = conflicts[e.dir] and #conflicts[e.dir] or nil
+  end
   return out
 end
 
@@ -832,7 +854,7 @@ local function nudges_for(e, day)
 end
 
 -- leadnotes.nudges([date [, opts]]) -> list of {person=, kind=, text=} | nil,
--- message. kind: "overdue", "open_items", "review", "duty_gap". opts.person
+-- message. kind: "conflict", "overdue", "open_items", "review", "duty_gap". opts.person
 -- keeps one person's.
 function M.nudges(date, opts)
   if type(date) == "table" and opts == nil then opts, date = date, nil end
@@ -854,8 +876,14 @@ function M.nudges(date, opts)
     if not list then return nil, lerr end
   end
   local out = {}
+  local conflicts = conflicts_by_person(store)
   for _, e in ipairs(list) do
     if not only or e.dir == only then
+      for _, path in ipairs(conflicts[e.dir] or {}) do
+        out[#out + 1] = { person = e.dir, kind = "conflict", path = path,
+          text = string.format("%s still holds both versions from a sync (between <<<<<<< and >>>>>>>): "
+            .. "keep what is right and save it", path) }
+      end
       for _, n in ipairs(nudges_for(e, day)) do out[#out + 1] = n end
     end
   end

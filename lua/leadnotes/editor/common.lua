@@ -205,13 +205,22 @@ local team_columns = {
   { "oldest_open_days", "oldest" }, { "next_review", "review" },
 }
 
--- The team view as aligned text lines.
+-- The team view as aligned text lines. A "conflicts" column appears when a
+-- sync left someone's notes with unresolved conflict markers.
 function M.team_lines(team)
+  local columns = team_columns
+  for _, entry in ipairs(team) do
+    if entry.conflicts and entry.conflicts ~= 0 then
+      columns = { unpack(team_columns) }
+      columns[#columns + 1] = { "conflicts", "conflicts" }
+      break
+    end
+  end
   local rows = { {} }
-  for i, col in ipairs(team_columns) do rows[1][i] = col[2] end
+  for i, col in ipairs(columns) do rows[1][i] = col[2] end
   for _, entry in ipairs(team) do
     local row = {}
-    for i, col in ipairs(team_columns) do
+    for i, col in ipairs(columns) do
       local v = entry[col[1]]
       if v == nil then v = "-" elseif v == true then v = "yes" elseif v == false then v = "" end
       if type(v) == "number" and v == math.floor(v) then v = string.format("%d", v) end
