@@ -267,14 +267,80 @@ static void store_notice_if_readable(ln_store *store)
 			store->dir, (unsigned)(st.st_mode & 0777), store->dir);
 }
 
+/* 1 when the folder holds no entry at all (an empty folder the user made
+ * for the notes: nothing in it can leak into a repository). */
+static int store_dir_is_empty(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int empty = 1;
+	if (!d)
+		return 0;
+	while (empty && (e = readdir(d)))
+		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
+			empty = 0;
+	closedir(d);
+	return empty;
+}
+
+/* The message for a repository that cannot be opened, naming the real
+ * cause where git's words do not: another owner (safe.directory), the
+ * SHA-256 object format. what: "the repository of the notes folder". */
+static int store_open_error(ln_error *err, int git_rc, const char *dir, const char *gitdir)
+{
+	const git_error *e = git_error_last();
+	const char *msg = e && e->message ? e->message : "it cannot be opened";
+	struct stat st;
+	if (git_rc == GIT_EOWNER || strstr(msg, "safe.directory") || strstr(msg, "not owned by current user"))
+		return ln_error_set(err, LN_EINVALID, "the repository of the notes folder (%s) belongs to another user "
+			"(uid %ld, you are %ld): git refuses it as unsafe. If it is yours to use, trust it with: "
+			"git config --global --add safe.directory %s; nothing was changed", gitdir,
+			stat(gitdir, &st) == 0 ? (long)st.st_uid : -1L, (long)geteuid(), dir);
+	if (strstr(msg, "objectformat"))
+		return ln_error_set(err, LN_EINVALID, "the repository of the notes folder (%s) uses the SHA-256 object "
+			"format, which this libgit2 (%d.%d) cannot read; use a SHA-1 repository for the notes "
+			"(git init --object-format=sha1); nothing was changed", gitdir, LIBGIT2_VER_MAJOR, LIBGIT2_VER_MINOR);
+	if (strstr(msg, "Too many open files") || errno == EMFILE || errno == ENFILE)
+		return ln_error_set(err, LN_EIO, "cannot open the notes repository %s: too many open files (the limit "
+			"is `ulimit -n`); close some programs or raise the limit; nothing was changed", gitdir);
+	return ln_error_set(err, LN_ERROR, "the repository of the notes folder (%s) is damaged: %s; nothing was "
+		"changed (git -C %s status says more)", gitdir, msg, dir);
+}
+
+int ln_store_is_note(const char *rel)
+{
+	size_t n = strlen(rel);
+	const char *p = rel;
+	if (!strchr(rel, '/'))
+		return 0;
+	for (;;) {
+		if (*p == '.' || *p == '/' || *p == '\0')
+			return 0;
+		if (!(p = strchr(p, '/')))
+			break;
+		p++;
+	}
+	return (n > 4 && strcmp(rel + n - 4, ".org") == 0) || (n > 3 && strcmp(rel + n - 3, ".md") == 0);
+}
+
+int ln_store_is_shared(const ln_store *store)
+{
+	return store && store->prefix && *store->prefix;
+}
+
 int ln_store_open(ln_store **out, const char *dir, ln_error *err)
+{
+	return ln_store_open_ext(out, dir, LN_STORE_OPEN_CREATE, err);
+}
+
+int ln_store_open_ext(ln_store **out, const char *dir, unsigned flags, ln_error *err)
 {
 	ln_store *store = NULL;
 	char *absdir = NULL;
 	char real[PATH_MAX];
 	const char *wd;
 	size_t nwd, nreal;
-	int created = 0, rc;
+	int created = 0, own_repo = 0, rc;
 	struct stat st;
 
 	*out = NULL;
@@ -315,6 +381,15 @@ int ln_store_open(ln_store **out, const char *dir, ln_error *err)
 			rc = ln_error_set(err, LN_EIO, "cannot open the notes folder %s: %s", absdir, strerror(errno));
 			goto fail;
 		}
+		if (!(flags & LN_STORE_OPEN_CREATE)) {
+			rc = ln_error_set(err, LN_ENOTFOUND, "there are no notes yet in %s; start with: leadnotes new "
+				"one-on-one NAME (in an editor: :Lead one-on-one NAME)", absdir);
+			goto fail;
+		}
+		/* Under another repository, a new folder is a repository of its
+		 * own unless the user asked to share that repository. */
+		if (!(flags & LN_STORE_OPEN_SHARED))
+			own_repo = 1;
 		if ((rc = store_mkdirs(absdir, err)) < 0)
 			goto fail;
 		created = 1;
@@ -340,14 +415,53 @@ int ln_store_open(ln_store **out, const char *dir, ln_error *err)
 		char *own = store_concat(store->dir, "/.git");
 		struct stat gst;
 		int has_own = own && lstat(own, &gst) == 0;
-		free(own);
-		rc = git_repository_open_ext(&store->repo, store->dir, has_own ? GIT_REPOSITORY_OPEN_NO_SEARCH : 0, NULL);
-		if (rc < 0 && has_own) {
-			const git_error *e = git_error_last();
-			rc = ln_error_set(err, LN_ERROR, "the repository of the notes folder (%s/.git) is damaged: %s; "
-				"nothing was changed (git -C %s status says more)", store->dir,
-				e && e->message ? e->message : "it cannot be opened", store->dir);
+		int empty = !has_own && !created && store_dir_is_empty(store->dir);
+		if (empty && !(flags & LN_STORE_OPEN_CREATE)) {
+			free(own);
+			rc = ln_error_set(err, LN_ENOTFOUND, "there are no notes yet in %s; start with: leadnotes new "
+				"one-on-one NAME (in an editor: :Lead one-on-one NAME)", store->dir);
 			goto fail;
+		}
+		if (empty && !(flags & LN_STORE_OPEN_SHARED))
+			own_repo = 1;
+		if (own_repo) {
+			rc = GIT_ENOTFOUND;
+		} else {
+			errno = 0;
+			rc = git_repository_open_ext(&store->repo, store->dir, has_own ? GIT_REPOSITORY_OPEN_NO_SEARCH : 0,
+				NULL);
+		}
+		if (rc < 0 && (rc != GIT_ENOTFOUND || has_own)) {
+			/* its own .git, even one git does not recognise, is its
+			 * repository: never searched past, never initialised over */
+			rc = store_open_error(err, rc, store->dir, has_own && own ? own : store->dir);
+			free(own);
+			goto fail;
+		}
+		free(own);
+		if (rc == GIT_ENOTFOUND && !own_repo && !created && !empty && !(flags & LN_STORE_OPEN_ADOPT)) {
+			rc = ln_error_set(err, LN_EINVALID, "%s is not a git repository and already holds files; leadnotes "
+				"does not turn a folder into a repository on its own. To keep notes there, adopt it with: "
+				"leadnotes init %s (leadnotes.init(dir)); only the notes in person folders are ever committed",
+				store->dir, store->dir);
+			goto fail;
+		}
+		if (rc == 0 && !has_own && !(flags & LN_STORE_OPEN_SHARED)) {
+			const char *enclosing = git_repository_workdir(store->repo);
+			if (flags & LN_STORE_OPEN_ADOPT) {
+				/* leadnotes init of a folder inside another repository:
+				 * a repository of its own, as asked */
+				git_repository_free(store->repo);
+				store->repo = NULL;
+				rc = GIT_ENOTFOUND;
+			} else {
+				rc = ln_error_set(err, LN_EINVALID, "the notes folder %s is inside the git repository %s; leadnotes "
+					"keeps notes in a repository of their own. To keep them in %s anyway, set "
+					"shared_repository = true (command line: --shared-repo); else choose a folder outside it",
+					store->dir, enclosing ? enclosing : git_repository_path(store->repo),
+					enclosing ? enclosing : git_repository_path(store->repo));
+				goto fail;
+			}
 		}
 	}
 	if (rc == GIT_ENOTFOUND) {

@@ -465,6 +465,18 @@ int ln_store_save_all(ln_commits *out, ln_store *store, ln_error *err)
 	}
 	if ((rc = store_check_index(store, err)) < 0 || (rc = ln_store_status(&status, store, err)) < 0)
 		return rc;
+	{
+		/* Only notes are ever added: a new file that is not one (a dot-file,
+		 * a key, a file outside the person folders) is left alone. */
+		size_t from, to = 0;
+		for (from = 0; from < status.count; from++) {
+			if (status.entries[from].state == 'A' && !ln_store_is_note(status.entries[from].path))
+				free(status.entries[from].path);
+			else
+				status.entries[to++] = status.entries[from];
+		}
+		status.count = to;
+	}
 	while (i < status.count) {
 		/* One commit per person: the run of entries with the same first
 		 * component (status is sorted). Top-level files go one by one. */

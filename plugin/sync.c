@@ -3,6 +3,7 @@
  * conflicting notes keep both sides between markers), push. The
  * clean/smudge filter driver it relies on is filter.c. */
 #include "leadnotes/sync.h"
+#include "leadnotes/store.h"
 #include "leadnotes/buf.h"
 
 #include <git2.h>
@@ -138,25 +139,6 @@ static int sync_head_has_marker(git_repository *repo, const char *repo_path)
 	git_tree_entry_free(entry);
 	git_object_free(tree);
 	return found;
-}
-
-/* 1 when path (relative to the notes folder) names a note: a file inside
- * a person's folder, ending in .org or .md, no part starting with '.'. */
-static int sync_is_note(const char *path)
-{
-	size_t n = strlen(path);
-	const char *p;
-	if (!strchr(path, '/'))
-		return 0;
-	for (p = path; p; p = strchr(p, '/')) {
-		if (*p == '/')
-			p++;
-		if (*p == '.' || *p == '\0')
-			return 0;
-		if (!strchr(p, '/'))
-			break;
-	}
-	return (n > 4 && strcmp(path + n - 4, ".org") == 0) || (n > 3 && strcmp(path + n - 3, ".md") == 0);
 }
 
 /* 1 when the working file holds a conflict marker line. */
@@ -399,7 +381,7 @@ static int sync_walk_untracked(sync_list *notes, git_index *index, const char *w
 				break;
 			}
 			rc = sync_walk_untracked(notes, index, workdir, prefix, child.ptr, depth + 1);
-		} else if (S_ISREG(st.st_mode) && sync_is_note(child.ptr)) {
+		} else if (S_ISREG(st.st_mode) && ln_store_is_note(child.ptr)) {
 			ln_buf full = LN_BUF_INIT;
 			if (ln_buf_printf(&full, "%s%s", prefix, child.ptr) < 0)
 				rc = -1;

@@ -35,6 +35,7 @@ commands:
   team                   one line per report: last one-on-one, open items...
   nudges                 what needs your attention
   packet PERSON FROM TO  everything about PERSON between two dates (YYYY-MM-DD)
+  init [DIR]             adopt an existing folder as the notes folder (only notes are committed)
   sync [REMOTE]          fetch, merge and push the notes
   seal PATH              mark a finished evaluation (an annotated git tag)
   verify PATH            does PATH still equal its sealed version?
@@ -42,6 +43,8 @@ commands:
 
 options:
   --dir DIR              the notes folder (default: $LEADNOTES_DIR, else ~/leadnotes)
+  --shared-repo          the notes folder may be inside another git repository (a
+                         dotfiles repository...) and is then committed into it
   --set KEY=VALUE        an asked template field (new, insert), repeatable
   --cursor               new, insert: also print where the cursor goes (LINE:COL)
   -h, --help             this text; `leadnotes COMMAND --help` for one command
@@ -95,6 +98,12 @@ What needs attention: overdue one-on-ones, old open items, reviews due.]],
 usage: leadnotes packet PERSON FROM TO
 An org document with everything about PERSON from FROM to TO (YYYY-MM-DD),
 dated by when git first saw each entry: the ground for an evaluation.]],
+  init = [[
+usage: leadnotes init [DIR]
+Makes DIR (default: the notes folder) a notes folder: a git repository of its
+own, even inside another repository. The one explicit way to use a folder
+that already holds files: only notes (files in person folders, .org or .md,
+never dot-files) are ever committed from it.]],
   sync = [[
 usage: leadnotes sync [REMOTE]
 Fetches, merges and pushes the notes folder (default remote: origin).]],
@@ -141,6 +150,8 @@ local function parse(argv)
       parsed.help = true
     elseif a == "--keep" or a == "--quiet" or a == "--cursor" then
       parsed.opts[a:sub(3)] = true
+    elseif a == "--shared-repo" then
+      parsed.shared = true
     elseif with_value[a] then
       local value = inline
       if value == nil then
@@ -203,6 +214,17 @@ end
 
 local function store(ctx)
   if not ctx.store then ctx.store = check(common.store(ctx.dir)) end
+  return ctx.store
+end
+
+-- The store for a command that only reads: a missing notes folder is not
+-- created; the command says there are no notes yet and how to start.
+local NoNotes = {}
+local function read_store(ctx)
+  if ctx.store then return ctx.store end
+  local s, msg, code = common.store(ctx.dir, { create = false })
+  if not s and code == "not found" then error(setmetatable({ message = msg }, NoNotes), 0) end
+  ctx.store = check(s, msg)
   return ctx.store
 end
 
@@ -349,7 +371,7 @@ end
 function commands.insert(ctx, words)
   local kind, person = kind_and_person(words, "insert")
   local render = feature("render")
-  local s = common.store(ctx.dir)
+  local s = common.store(ctx.dir, { create = false })
   local text, cursor = check(common.call(render, kind, person, values_for(ctx, kind), { store = s }))
   write_text(ctx, text)
   print_cursor(ctx, cursor)
@@ -358,7 +380,11 @@ end
 function commands.save(ctx, words)
   if not words[1] then usage_error("save: which file? give its path") end
   no_words("save", words, 1)
-  local commit, msg = common.method(store(ctx), "save", note_path(ctx, words[1]), ctx.opts.m or ctx.opts.message)
+  local path = note_path(ctx, words[1])
+  if not exists(ctx.dir) and not common.relative(path, ctx.dir) then
+    fail(1, "%s is not in the notes folder %s (which does not exist yet); nothing was created", shown(path), shown(ctx.dir))
+  end
+  local commit, msg = common.method(store(ctx), "save", path, ctx.opts.m or ctx.opts.message)
   if commit == nil and msg then fail(1, "%s", msg) end
   if commit then
     ctx.out:write(string.format("committed %s %s\n", commit.short or commit.id or "", shown(commit.summary or "")))
@@ -376,21 +402,21 @@ function commands.history(ctx, words)
     local n, why = require("leadnotes.validate").whole(ctx.opts.limit, 0, 2 ^ 31)
     opts.limit = n or usage_error("--limit %s", why)
   end
-  local list = check(common.method(store(ctx), "history", target, opts))
+  local list = check(common.method(read_store(ctx), "history", target, opts))
   if #list == 0 and opts.limit ~= 0 then ctx.out:write("no commits yet\n") end
   for _, c in ipairs(list) do ctx.out:write(common.history_line(c), "\n") end
 end
 
 function commands.show(ctx, words)
   if #words ~= 2 then usage_error("show takes REV PATH") end
-  local text = check(common.method(store(ctx), "show", words[1], note_path(ctx, words[2])))
+  local text = check(common.method(read_store(ctx), "show", words[1], note_path(ctx, words[2])))
   write_text(ctx, text)
 end
 
 function commands.diff(ctx, words)
   if #words < 2 or #words > 3 then usage_error("diff takes REV [REV2] PATH") end
   local a, b = words[1], (#words == 3 and words[2] or nil)
-  local text = check(common.method(store(ctx), "diff", a, b, note_path(ctx, words[#words])))
+  local text = check(common.method(read_store(ctx), "diff", a, b, note_path(ctx, words[#words])))
   write_text(ctx, text)
 end
 
@@ -415,7 +441,7 @@ function commands.team(ctx, words)
   no_words("team", words)
   check_date_arg("--date", ctx.opts.date)
   local team = feature("team")
-  store(ctx)
+  read_store(ctx)
   local list = call_api(team, ctx.opts.date)
   for _, line in ipairs(common.team_lines(list)) do ctx.out:write(line, "\n") end
 end
@@ -424,7 +450,7 @@ function commands.nudges(ctx, words)
   no_words("nudges", words)
   check_date_arg("--date", ctx.opts.date)
   local nudges = feature("nudges")
-  store(ctx)
+  read_store(ctx)
   local list = call_api(nudges, ctx.opts.date)
   if #list == 0 then ctx.out:write("nothing needs your attention\n") end
   for _, line in ipairs(common.nudge_lines(list)) do ctx.out:write(line, "\n") end
@@ -438,9 +464,20 @@ function commands.packet(ctx, words)
   for i = 1, #words - 2 do name_words[i] = words[i] end
   local person = common.person(name_words)
   local packet = feature("packet")
-  store(ctx)
+  read_store(ctx)
   local text = call_api(packet, person, from, to)
   write_text(ctx, text)
+end
+
+function commands.init(ctx, words)
+  no_words("init", words, 1)
+  local dir = words[1] and common.absolute(words[1], cwd()) or ctx.dir
+  local init = feature("init")
+  local s = call_api(init, dir)
+  ctx.store = s
+  ctx.out:write(shown(dir), " is a notes folder: a git repository of its own",
+    s.shared and s:shared() and " (shared, as --shared-repo asks)" or "",
+    "; only notes in person folders are committed\n")
 end
 
 function commands.sync(ctx, words)
@@ -459,7 +496,7 @@ end
 
 function commands.verify(ctx, words)
   if #words ~= 1 then usage_error("verify takes PATH") end
-  local result = check(common.method(store(ctx), "verify", note_path(ctx, words[1])))
+  local result = check(common.method(read_store(ctx), "verify", note_path(ctx, words[1])))
   local verdict, diff = common.verify_verdict(result)
   ctx.out:write(verdict, "\n")
   if diff then ctx.out:write(diff) end
@@ -587,6 +624,10 @@ function M.run(argv, ctx)
     check_options(name, parsed)
     ctx.set, ctx.opts = parsed.set, parsed.opts
     ctx.explicit_dir = parsed.dir
+    if parsed.shared then
+      local ok, config = pcall(require, "leadnotes.config")
+      if ok then config.options.shared_repository = true end
+    end
     if parsed.dir then
       ctx.dir = parsed.dir
       if not common.is_absolute(ctx.dir) then ctx.dir = common.absolute(ctx.dir, cwd()) end
@@ -599,6 +640,10 @@ function M.run(argv, ctx)
     return ctx.status or 0
   end)
   if ok then return result end
+  if getmetatable(result) == NoNotes then
+    ctx.out:write((result.message:gsub("^%(leadnotes%)%s*", "")), "\n")
+    return 0
+  end
   if getmetatable(result) == Failure then
     ctx.err:write("leadnotes: ", (result.message:gsub("^%(leadnotes%)%s*", "")), "\n")
     return result.status

@@ -16,6 +16,7 @@ local schema = {
   auto_sync = { default = false, type = "boolean" },
   auto_sync_delay_ms = { default = 5000, type = "number", whole = { 0, 86400000 } },
   commit_on_save = { default = true, type = "boolean" },
+  shared_repository = { default = false, type = "boolean" }, -- notes_dir may be a folder inside another repository
 }
 
 local function copy(value)

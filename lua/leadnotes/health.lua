@@ -62,11 +62,20 @@ function M.check()
     local top = dir
     while top ~= "" and not uv.fs_stat(top .. "/.git") do top = top:match("^(.*)/[^/]*$") or "" end
     if top == dir then
-      report.ok("a git repository")
+      report.ok("a git repository of its own")
     elseif top ~= "" then
-      report.ok("inside the git repository " .. top)
+      -- Whatever the setting, sharing is worth a warning: the notes go
+      -- wherever that repository is pushed.
+      local shared = require("leadnotes.config").options.shared_repository
+      report.warn("the notes share the git repository " .. top .. " with other files: they are committed into it "
+        .. "and pushed wherever it is pushed" .. (shared and " (shared_repository = true)" or
+        "; leadnotes refuses to use it unless shared_repository = true"),
+        { "Keep personnel notes in a folder of their own: point notes_dir at a folder outside " .. top })
+    elseif vim.fn.empty(vim.fn.readdir(dir)) == 1 then
+      report.info("not a git repository yet; the first :Lead command makes it one of its own")
     else
-      report.info("not a git repository yet; the first :Lead command makes it one")
+      report.warn("not a git repository, and it holds files: leadnotes does not turn it into one by itself",
+        { "Adopt it explicitly (only notes in person folders are committed): leadnotes init " .. dir })
     end
   end
 

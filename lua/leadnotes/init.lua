@@ -85,7 +85,7 @@ function M.notes_dir() return config.notes_dir() end
 -- The rest of the API lives in submodules, loaded on first use.
 local lazy = {
   render = "leadnotes.templates", templates = "leadnotes.templates", fields = "leadnotes.templates",
-  open = "leadnotes.notes",
+  open = "leadnotes.notes", init = "leadnotes.notes",
   prompt = "leadnotes.insights", nudges = "leadnotes.insights", team = "leadnotes.insights",
   packet = "leadnotes.insights", carry_over = "leadnotes.insights",
 }

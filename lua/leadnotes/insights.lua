@@ -100,7 +100,8 @@ local function open_store(opts)
   if default_store.store and default_store.dir == dir then return default_store.store end
   local ok, notes = pcall(require, "leadnotes.notes")
   if not ok then return nil, "(leadnotes) the notes store is not available: " .. tostring(notes) end
-  local store, err, code = notes.open(dir)
+  -- Reading never creates the notes folder: a missing one is "no notes yet".
+  local store, err, code = notes.open(dir, { create = false })
   if not store then return nil, err, code end
   default_store.dir, default_store.store = dir, store
   return store

@@ -81,14 +81,15 @@ function M.notes_dir()
   return os.getenv("LEADNOTES_DIR") or ((os.getenv("HOME") or ".") .. "/leadnotes")
 end
 
--- The open store for the notes folder (one per folder, kept open), or nil and why.
-function M.store(dir)
+-- The open store for the notes folder (one per folder, kept open), or nil,
+-- why and the code. opts as leadnotes.open's ({create = false} to read only).
+function M.store(dir, opts)
   dir = dir or M.notes_dir()
   if stores[dir] then return stores[dir] end
   local open, err = M.feature("open")
   if not open then return nil, err end
-  local store, msg = M.call(open, dir)
-  if not store then return nil, msg or "cannot open the notes folder " .. dir end
+  local store, msg, code = M.call(open, dir, opts)
+  if not store then return nil, msg or "cannot open the notes folder " .. dir, code end
   stores[dir] = store
   -- A notice from opening (a folder others can read, a stale lock cleared).
   local notice = type(store.notice) == "function" and store:notice()
