@@ -274,7 +274,7 @@ int ln_sync_conflicts(char ***out, size_t *count, git_repository *repo, const ch
 typedef struct sync_state {
 	const ln_sync_options *opts;
 	int cancelled;
-	int attempts;        /* credential requests so far */
+	int attempts;        /* credential requests on this connection so far */
 	int auth_exhausted;  /* every supported credential was tried */
 	size_t fetched;
 	ln_buf rejected;     /* refs the remote refused, with its reasons */
@@ -1322,6 +1322,10 @@ int ln_sync_run(ln_sync_result **out, git_repository *repo, const char *prefix, 
 		refspecs.strings = specs.items;
 		refspecs.count = specs.count;
 		sync_callbacks(&po.callbacks, &st);
+		/* the push is a new connection: its credentials start again from
+		 * the first (the agent), not after the ones the fetch used */
+		st.attempts = 0;
+		st.auth_exhausted = 0;
 		if ((rc = sync_open_remote(&push_remote, repo, cfg, remote_name, 1, err)) < 0)
 			goto cleanup;
 		if (git_remote_push(push_remote, &refspecs, &po) < 0) {
