@@ -4,6 +4,7 @@
  * clean/smudge filter driver that libgit2 does not run by itself. */
 #include "leadnotes/sync.h"
 #include "leadnotes/buf.h"
+#include "leadnotes/ssh.h"
 
 #include <git2.h>
 #include <git2/sys/filter.h>
@@ -384,6 +385,7 @@ static int sync_checkout_notify(git_checkout_notify_t why, const char *path, con
 static void sync_callbacks(git_remote_callbacks *cb, sync_state *st)
 {
 	cb->credentials = sync_credentials;
+	cb->transport = ln_ssh_transport; /* SSH through the user's ssh program */
 	cb->transfer_progress = sync_transfer_progress;
 	cb->push_transfer_progress = sync_push_progress;
 	cb->push_update_reference = sync_push_update;

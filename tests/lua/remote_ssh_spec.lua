@@ -109,4 +109,77 @@ describe("sync over SSH:", function()
     git(bare, "fsck --strict")
     assert.are.equal("", git(clone, "status --porcelain"))
   end)
+
+  it("an unencrypted key file named by IdentityFile works without an agent, through a Host alias with its Port", function()
+    if pending_without_server() then return end
+    local hosts = known_hosts("[127.0.0.1]:" .. server.port .. " " .. server.host_key_pub .. "\n")
+    local lines = { "Host notes-server", "  HostName 127.0.0.1", "  Port " .. server.port, "  User " .. user }
+    for _, l in ipairs(base_config(root .. "/plain_key", hosts)) do lines[#lines + 1] = l end
+    local config = ssh_config("alias", lines)
+    local bare, clone = fixture("alias", "notes-server:BARE")
+    local rc, out = sync(clone, "env -u SSH_AUTH_SOCK", config)
+    assert.are.equal(0, rc, out)
+    assert.are.equal(git(clone, "rev-parse HEAD"), git(bare, "rev-parse main"))
+    git(bare, "fsck --strict")
+    -- and again, with something new on the remote: fetched and merged
+    local other = root .. "/alias-other"
+    ok(GIT .. "clone -q " .. q(bare) .. " " .. q(other))
+    write(other .. "/bob.org", "* Bob\n")
+    git(other, "add -A")
+    git(other, "commit -q -m bob")
+    git(other, "push -q origin main")
+    rc, out = sync(clone, "env -u SSH_AUTH_SOCK", config)
+    assert.are.equal(0, rc, out)
+    assert.are.equal("* Bob\n", S.read(clone .. "/bob.org"))
+    assert.are.equal("", git(clone, "status --porcelain"))
+  end)
+
+  it("a key with a passphrase and no agent fails with a message that names the agent, and never prompts", function()
+    if pending_without_server() then return end
+    local hosts = known_hosts("[127.0.0.1]:" .. server.port .. " " .. server.host_key_pub .. "\n")
+    local config = ssh_config("locked", base_config(root .. "/locked_key", hosts))
+    local bare, clone = fixture("locked", "ssh://" .. user .. "@127.0.0.1:" .. server.port .. "BARE")
+    local before = git(clone, "rev-parse HEAD")
+    -- setsid: no terminal to prompt on; </dev/null: no input to read a passphrase from
+    local rc, out = sync(clone, "env -u SSH_AUTH_SOCK DISPLAY= setsid", config)
+    assert.are.equal(1, rc, out)
+    assert.matches("no SSH agent is running", out, 1, true)
+    assert.matches("ssh-add", out, 1, true)
+    assert.are.equal(before, git(clone, "rev-parse HEAD"))
+    assert.are_not.equal(before, git(bare, "rev-parse main"))
+  end)
+
+  it("an unknown host key and a changed one give different messages, each with the command that fixes it", function()
+    if pending_without_server() then return end
+    local bare, clone = fixture("hostkey", "ssh://" .. user .. "@127.0.0.1:" .. server.port .. "BARE")
+    local before = git(bare, "rev-parse main")
+
+    local unknown = ssh_config("unknown", base_config(root .. "/plain_key", known_hosts("")))
+    local rc, out = sync(clone, "env -u SSH_AUTH_SOCK", unknown)
+    assert.are.equal(1, rc, out)
+    assert.matches("is not known yet", out, 1, true)
+    assert.matches("accept it once with: ssh -F " .. unknown .. " -p " .. server.port, out, 1, true)
+    assert.falsy(out:find("CHANGED", 1, true))
+
+    ok("ssh-keygen -q -t ed25519 -N '' -f " .. q(root .. "/impostor"))
+    local impostor = ok("cut -d' ' -f1,2 " .. q(root .. "/impostor.pub")):gsub("%s+$", "")
+    local hosts = known_hosts("[127.0.0.1]:" .. server.port .. " " .. impostor .. "\n")
+    local changed = ssh_config("changed", base_config(root .. "/plain_key", hosts))
+    rc, out = sync(clone, "env -u SSH_AUTH_SOCK", changed)
+    assert.are.equal(1, rc, out)
+    assert.matches("has CHANGED", out, 1, true)
+    assert.matches('ssh-keygen -f "' .. hosts .. '" -R "[127.0.0.1]:' .. server.port .. '"', out, 1, true)
+    assert.falsy(out:find("is not known yet", 1, true))
+    assert.are.equal(before, git(bare, "rev-parse main"))
+  end)
+
+  it("a wrong path on the server names the server's own complaint", function()
+    if pending_without_server() then return end
+    local hosts = known_hosts("[127.0.0.1]:" .. server.port .. " " .. server.host_key_pub .. "\n")
+    local config = ssh_config("nopath", base_config(root .. "/plain_key", hosts))
+    local _, clone = fixture("nopath", "ssh://" .. user .. "@127.0.0.1:" .. server.port .. "/nonexistent/notes.git")
+    local rc, out = sync(clone, "env -u SSH_AUTH_SOCK", config)
+    assert.are.equal(1, rc, out)
+    assert.matches("does not appear to be a git repository", out, 1, true)
+  end)
 end)
