@@ -127,7 +127,6 @@ function M.git_http(dir, root, user, password)
     return nil, "lighttpd is not installed (Debian package lighttpd; scripts/deps.sh installs it)"
   end
   if select(2, M.sh("test -x " .. q(backend))) ~= 0 then return nil, "git http-backend is missing" end
-  local modules = M.ok("ls -d /usr/lib/lighttpd 2>/dev/null || echo"):gsub("%s+$", "")
   M.ok("mkdir -p " .. q(dir .. "/www"))
   M.write(dir .. "/users", user .. ":" .. password .. "\n", "600")
   local why
@@ -135,7 +134,6 @@ function M.git_http(dir, root, user, password)
     local port = pick_port()
     M.write(dir .. "/lighttpd.conf", table.concat({
       'server.modules = ("mod_alias", "mod_setenv", "mod_auth", "mod_authn_file", "mod_cgi")',
-      modules ~= "" and ('server.module-directory = "' .. modules .. '"') or "",
       'server.document-root = "' .. dir .. '/www"',
       'server.bind = "127.0.0.1"',
       "server.port = " .. port,
