@@ -21,6 +21,21 @@ local function octal(mode)
   return digits[3] .. digits[2] .. digits[1]
 end
 
+-- What to do when the core is missing: build it where the sources are,
+-- install it where this is an installed copy (no sources to build from).
+function M.core_advice()
+  local source = debug.getinfo(1, "S").source
+  local root = source:sub(1, 1) == "@" and source:sub(2):gsub("/lua/leadnotes/health%.lua$", "") or "."
+  local f = io.open(root .. "/CMakeLists.txt", "r")
+  if f then
+    f:close()
+    return "Build it for Neovim in " .. root
+      .. ": cmake --preset luajit -DBUILD_TESTING=OFF && cmake --build --preset luajit"
+  end
+  return "This is an installed copy (" .. root .. "): from the sources, cmake --preset luajit -DBUILD_TESTING=OFF"
+    .. " && cmake --build --preset luajit && cmake --install build/luajit --prefix <the prefix of " .. root .. ">"
+end
+
 function M.check()
   local report = reporter()
   report.start("leadnotes: the module")
@@ -28,9 +43,7 @@ function M.check()
   report.info("Lua of this editor: " .. abi)
   local api, err = require("leadnotes.editor.common").api()
   if not api then
-    report.error(tostring(err):gsub("^%(leadnotes%)%s*", ""), {
-      "Build it for Neovim: cmake --preset luajit && cmake --build --preset luajit",
-    })
+    report.error(tostring(err):gsub("^%(leadnotes%)%s*", ""), { M.core_advice() })
   else
     report.ok("leadnotes.core loaded (" .. tostring(api.core.lua_version) .. ")")
     local version = api.core.libgit2_version and api.core.libgit2_version()
