@@ -99,16 +99,18 @@ int ln_ssh_command(char **out, int *shell, git_repository *repo)
 	*shell = 1;
 	if (env && *env)
 		return (*out = ssh_strdup(env)) ? 0 : -1;
-	if (repo && git_repository_config_snapshot(&cfg, repo) == 0 &&
-		git_config_get_string_buf(&value, cfg, "core.sshCommand") == 0 && value.size) {
-		*out = ssh_strdup(value.ptr);
+	if (repo) {
+		if (git_repository_config_snapshot(&cfg, repo) == 0 &&
+			git_config_get_string_buf(&value, cfg, "core.sshCommand") == 0 && value.size) {
+			*out = ssh_strdup(value.ptr);
+			git_buf_dispose(&value);
+			git_config_free(cfg);
+			return *out ? 0 : -1;
+		}
 		git_buf_dispose(&value);
 		git_config_free(cfg);
-		return *out ? 0 : -1;
+		git_error_clear(); /* no core.sshCommand is no error */
 	}
-	git_buf_dispose(&value);
-	git_config_free(cfg);
-	git_error_clear();
 	*shell = 0;
 	env = getenv("GIT_SSH");
 	return (*out = ssh_strdup(env && *env ? env : "ssh")) ? 0 : -1;
