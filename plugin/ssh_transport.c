@@ -399,6 +399,21 @@ static int ssh_cloexec(int fd)
 	return flags < 0 ? -1 : fcntl(fd, F_SETFD, flags | FD_CLOEXEC);
 }
 
+/* Whether command runs PuTTY's plink (or TortoisePlink), whose options
+ * differ from OpenSSH's, as git's ssh.variant detection decides. */
+static int ssh_is_plink(const char *command)
+{
+	const char *start = command + strspn(command, " \t"), *end = start + strcspn(start, " \t"), *base = start, *p;
+	size_t n;
+	for (p = start; p < end; p++)
+		if (*p == '/' || *p == '\\')
+			base = p + 1;
+	n = (size_t)(end - base);
+	if (n > 4 && strncasecmp(end - 4, ".exe", 4) == 0)
+		n -= 4;
+	return (n == 5 && strncasecmp(base, "plink", 5) == 0) || (n == 13 && strncasecmp(base, "tortoiseplink", 13) == 0);
+}
+
 /* Starts ssh for service on url into a new stream in *out. */
 static int ssh_stream_open(ssh_stream **out, ssh_subtransport *t, const char *url, const char *service)
 {
@@ -440,10 +455,14 @@ static int ssh_stream_open(ssh_stream **out, ssh_subtransport *t, const char *ur
 	}
 	argv[argc++] = t->command;
 	/* never prompt: no passphrase, password or host-key question */
-	argv[argc++] = "-o";
-	argv[argc++] = "BatchMode=yes";
+	if (ssh_is_plink(t->command)) {
+		argv[argc++] = "-batch";
+	} else {
+		argv[argc++] = "-o";
+		argv[argc++] = "BatchMode=yes";
+	}
 	if (s->port.size) {
-		argv[argc++] = "-p";
+		argv[argc++] = ssh_is_plink(t->command) ? "-P" : "-p";
 		argv[argc++] = s->port.ptr;
 	}
 	argv[argc++] = s->host.ptr;

@@ -109,11 +109,12 @@ function M.sshd(dir, authorized_keys)
   return nil, "sshd did not start: " .. tostring(why)
 end
 
--- An ssh-agent on a socket under dir: { sock, stop() }.
+-- An ssh-agent on a socket under dir, in the foreground under timeout
+-- like the servers: { sock, stop() }.
 function M.ssh_agent(dir)
   local sock = dir .. "/agent.sock"
-  local out = M.ok("ssh-agent -s -a " .. q(sock))
-  local pid = out:match("SSH_AGENT_PID=(%d+)")
+  local pid, log = start("ssh-agent -D -a " .. q(sock), dir .. "/agent.log", "SSH_AUTH_SOCK")
+  assert(pid, "ssh-agent did not start: " .. tostring(log))
   return { sock = sock, pid = pid, stop = function() stop(pid) end }
 end
 
