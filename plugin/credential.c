@@ -50,20 +50,28 @@ static void credential_bare_url(ln_buf *out, const char *url)
 	ln_buf_puts(out, at ? at + 1 : host);
 }
 
-/* An environment for git: the caller's, with terminal prompts off. */
+/* An environment for git: the caller's, with every prompt off: the
+ * terminal, askpass programs (an empty GIT_ASKPASS stops git from falling
+ * back to core.askPass and SSH_ASKPASS) and Git Credential Manager's UI. */
 static char **credential_env(void)
 {
-	size_t n = 0, i, k = 0;
+	static const char *const quiet[] = { "GIT_TERMINAL_PROMPT=0", "GIT_ASKPASS=", "GCM_INTERACTIVE=never" };
+	size_t n = 0, i, j, k = 0, nq = sizeof(quiet) / sizeof(quiet[0]);
 	char **env;
 	while (environ && environ[n])
 		n++;
-	if (!(env = calloc(n + 3, sizeof(*env))))
+	if (!(env = calloc(n + nq + 1, sizeof(*env))))
 		return NULL;
-	for (i = 0; i < n; i++)
-		if (strncmp(environ[i], "GIT_TERMINAL_PROMPT=", 20) != 0 && strncmp(environ[i], "GCM_INTERACTIVE=", 16) != 0)
+	for (i = 0; i < n; i++) {
+		int replaced = 0;
+		for (j = 0; j < nq; j++)
+			if (strncmp(environ[i], quiet[j], (size_t)(strchr(quiet[j], '=') - quiet[j] + 1)) == 0)
+				replaced = 1;
+		if (!replaced)
 			env[k++] = environ[i];
-	env[k++] = "GIT_TERMINAL_PROMPT=0";
-	env[k++] = "GCM_INTERACTIVE=never"; /* Git Credential Manager */
+	}
+	for (j = 0; j < nq; j++)
+		env[k++] = (char *)quiet[j];
 	env[k] = NULL;
 	return env;
 }

@@ -23,6 +23,8 @@ describe("sync over HTTP:", function()
     ok("mkdir -p -m 700 " .. q(home))
     ok("mkdir -p " .. q(root .. "/repos"))
     server, why = S.git_http(root, root .. "/repos", "alice", TOKEN)
+    -- answers every question with the right password, and leaves a trace
+    write(root .. "/askpass", "#!/bin/sh\ntouch " .. q(root .. "/askpass-was-run") .. "\necho " .. TOKEN .. "\n", "700")
   end)
 
   teardown(function()
@@ -49,9 +51,10 @@ describe("sync over HTTP:", function()
     return bare, clone
   end
 
-  -- `leadnotes sync` with HOME in the test folder, no terminal and no askpass.
+  -- `leadnotes sync` with HOME in the test folder and no terminal; an
+  -- askpass program that would answer is set, and must not be asked.
   local function sync(clone)
-    local out, rc = sh("env -u SSH_ASKPASS -u GIT_ASKPASS HOME=" .. q(home) .. " setsid " .. q(interp) .. " "
+    local out, rc = sh("SSH_ASKPASS=" .. q(root .. "/askpass") .. " HOME=" .. q(home) .. " setsid " .. q(interp) .. " "
       .. q(cli) .. " --dir " .. q(clone) .. " sync </dev/null")
     return rc, out
   end
@@ -82,6 +85,7 @@ describe("sync over HTTP:", function()
     assert.are.equal(1, rc, out)
     assert.matches("no git credential helper has a user name and password", out, 1, true)
     assert.matches("credential.helper", out, 1, true)
+    assert.falsy(S.read(root .. "/askpass-was-run"), "no askpass program is run")
     assert.are.equal(before, git(bare, "rev-parse main"))
   end)
 
