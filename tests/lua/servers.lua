@@ -48,7 +48,7 @@ end
 -- returns its pid; nil and the log when it did not come up.
 local function start(command, log, ready, seconds)
   local pid = M.ok("timeout " .. (seconds or 120) .. " " .. command .. " >" .. q(log) .. " 2>&1 & echo $!"):match("%d+")
-  for _ = 1, 100 do
+  for _ = 1, 300 do
     local text = M.read(log) or ""
     if text:find(ready, 1, true) then return pid end
     if select(2, M.sh("kill -0 " .. pid)) ~= 0 then return nil, text end
@@ -151,7 +151,7 @@ function M.git_http(dir, root, user, password)
       60)
     -- lighttpd logs to its error log; wait for the port instead
     if pid then
-      for _ = 1, 100 do
+      for _ = 1, 300 do
         local text = M.read(dir .. "/lighttpd-error.log") or ""
         if text:find("server started", 1, true) then
           local server = { port = port, pid = pid, url = "http://127.0.0.1:" .. port .. "/git/" }
