@@ -16,6 +16,10 @@ vim.notify = function(msg, level)
   table.insert(_G.notified, { msg = msg, level = level or vim.log.levels.INFO })
 end
 
+-- Strict globals from here on: the adapter, the Lua layer and the tests
+-- read no global nobody defined and define none (tests/lua/strict.lua).
+dofile(assert(os.getenv("LEADNOTES_SOURCE_DIR"), "set LEADNOTES_SOURCE_DIR") .. "/tests/lua/strict.lua")
+
 local function run()
   local chunk = assert(loadfile(file))
   chunk()

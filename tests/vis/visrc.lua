@@ -3,6 +3,8 @@
 -- writes what happened to $LEADNOTES_VIS_LOG, and quits.
 require("vis")
 local source = assert(os.getenv("LEADNOTES_SOURCE_DIR"))
+-- Strict globals: the adapter reads no global vis does not define.
+dofile(source .. "/tests/lua/strict.lua")
 package.path = source .. "/lua/?.lua;" .. source .. "/lua/?/init.lua;" .. package.path
 local adapter = require("leadnotes.editor.vis")
 

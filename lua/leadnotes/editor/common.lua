@@ -53,7 +53,7 @@ function M.feature(name)
   return fn
 end
 
-local unpack = table.unpack or unpack
+local unpack = table.unpack or rawget(_G, "unpack")
 local function pack(...) return { n = select("#", ...), ... } end
 
 -- Calls fn(...) and returns its results; a raised error becomes nil, message.
