@@ -15,5 +15,5 @@ files["lua/leadnotes/editor/textadept.lua"] = {
   read_globals = { "buffer", "events", "view", io = { fields = { "open_file" } } },
   globals = { "keys", "textadept", "ui" },
 }
-files["tests/nvim"] = { std = "luajit", globals = { "vim", "test", "skip", "notified" } }
+files["tests/nvim"] = { std = "luajit", globals = { "vim", "test", "notified" } }
 files["tests/vis"] = { std = "lua53", read_globals = { "vis" } }

@@ -29,20 +29,27 @@ vim.ui.input = function(opts, on_confirm)
   on_confirm(opts.default or "")
 end
 
-local function api_has(name) return common.feature(name) ~= nil end
-local function store_has(name)
-  local s = common.store(nvim.notes_dir())
-  return s ~= nil and pcall(function() return s[name] end) and type(s[name]) == "function"
-end
-local function need_store(...)
-  if not api_has("open") then skip("the notes store (leadnotes.open) is not built yet") end
-  for _, m in ipairs({ ... }) do
-    if not store_has(m) then skip("store:" .. m .. " is not built yet") end
+-- Every piece is built with the module: a missing one is a failure (a
+-- broken module load must not pass as "skipped").
+local function need_api(...)
+  local loaded, err = common.api()
+  if not loaded then error("the module does not load: " .. tostring(err), 2) end
+  for _, name in ipairs({ ... }) do
+    local fn, msg = common.feature(name)
+    if not fn then error("leadnotes." .. name .. " is missing: " .. tostring(msg), 2) end
   end
 end
-local function need_templates()
-  if not api_has("render") then skip("templates (leadnotes.render) are not built yet") end
+local function need_store(...)
+  need_api("open")
+  local s, err = common.store(nvim.notes_dir())
+  if not s then error("the notes store does not open: " .. tostring(err), 2) end
+  for _, m in ipairs({ ... }) do
+    if not (pcall(function() return s[m] end) and type(s[m]) == "function") then
+      error("store:" .. m .. " is missing", 2)
+    end
+  end
 end
+local function need_templates() need_api("render", "fields") end
 
 test("only :Lead is defined at start-up; the adapter and the core load on first use", function()
   eq(2, vim.fn.exists(":Lead"), ":Lead exists")
@@ -70,16 +77,14 @@ test("completion offers the subcommands", function()
   eq(vim.inspect({ "history" }), vim.inspect(nvim.complete("hi", "Lead hi", 7)), "prefix")
 end)
 
-test("a piece that is not built yet is named, never an uncaught error", function()
+test(":Lead team, nudges and prompt run without raising once the module is loaded", function()
+  need_api("team", "nudges", "prompt")
   for _, sub in ipairs({ "team", "nudges", "prompt" }) do
     _G.notified = {}
     local ok, err = pcall(vim.cmd, "Lead " .. sub)
     truthy(ok, ":Lead " .. sub .. " raised " .. tostring(err))
-    local feature = sub
-    if not common.api() then
-      truthy(notified("cannot load") or notified("not built"), ":Lead " .. sub .. " says the module cannot load")
-    elseif not api_has(feature) then
-      truthy(notified("not available yet"), ":Lead " .. sub .. " names what is missing")
+    for _, n in ipairs(_G.notified) do
+      if n.level == vim.log.levels.ERROR then error(":Lead " .. sub .. ": " .. tostring(n.msg)) end
     end
   end
 end)
@@ -229,7 +234,7 @@ end)
 
 test(":Lead team and :Lead nudges open dashboards; :Lead prompt a floating window", function()
   need_store("new_note")
-  if not api_has("team") then skip("insights (leadnotes.team) are not built yet") end
+  need_api("team", "nudges", "prompt")
   vim.cmd("Lead team")
   truthy(api.nvim_buf_get_name(0):find("leadnotes://team", 1, true), "team buffer")
   truthy(#lines() >= 2, "a header and rows")
@@ -247,12 +252,9 @@ test(":checkhealth leadnotes reports the module, libgit2 and the notes folder", 
   vim.cmd("checkhealth leadnotes")
   local report = text()
   truthy(report:find("Lua of this editor"), "the Lua ABI")
-  if common.api() then
-    truthy(report:find("leadnotes.core loaded", 1, true), "module found")
-    truthy(report:find("libgit2 %d"), "libgit2 version")
-  else
-    truthy(report:find("ERROR"), "an error when the module cannot load")
-  end
+  need_api()
+  truthy(report:find("leadnotes.core loaded", 1, true), "module found")
+  truthy(report:find("libgit2 %d"), "libgit2 version")
   truthy(report:find("notes folder", 1, true), "the notes folder section")
   if vim.loop.fs_stat(dir) then
     truthy(report:find("(mode 700)", 1, true), "the folder the store made is reported 0700")
