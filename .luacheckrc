@@ -9,11 +9,11 @@ redefined = false
 files["lua/leadnotes/editor/nvim.lua"] = { std = "luajit", globals = { "vim" } }
 files["lua/leadnotes/health.lua"] = { std = "luajit", read_globals = { "vim" } }
 files["plugin/leadnotes.lua"] = { std = "luajit", globals = { "vim" } }
-files["lua/leadnotes/editor/vis.lua"] = { std = "lua53", read_globals = { "vis" } }
+files["lua/leadnotes/editor/vis.lua"] = { std = "lua53", globals = { "vis" } }
 files["lua/leadnotes/editor/lite-xl.lua"] = { read_globals = { "system" } }
 files["lua/leadnotes/editor/textadept.lua"] = {
-  read_globals = { "buffer", "events", "view", io = { fields = { "open_file" } } },
-  globals = { "keys", "textadept", "ui" },
+  read_globals = { "events", "view", "_BUFFERS", io = { fields = { "open_file" } } },
+  globals = { "buffer", "keys", "textadept", "ui" },
 }
 files["tests/nvim"] = { std = "luajit", globals = { "vim", "test", "notified" } }
 files["tests/vis"] = { std = "lua53", read_globals = { "vis" } }

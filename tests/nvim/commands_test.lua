@@ -213,6 +213,23 @@ test(":Lead insert one-on-one puts the filled template at the cursor", function(
   eq(nil, text():find("{{cursor}}", 1, true), "mark removed")
 end)
 
+test(":Lead insert in the middle of a line: the template on lines of its own, the text around it intact, the cursor on the mark", function()
+  need_templates()
+  vim.cmd("enew")
+  api.nvim_buf_set_lines(0, 0, -1, false, { "first line", "before|after", "last line" })
+  api.nvim_win_set_cursor(0, { 2, 7 }) -- on the "a" of "after"
+  vim.cmd("Lead insert one-on-one Dana Demo")
+  local all = lines()
+  eq("first line", all[1], "the line above")
+  eq("before|", all[2], "the text before the cursor, alone on its line")
+  truthy(all[3]:find("^#%+TITLE: One%-on%-one with Dana Demo"), "the template starts a line of its own: " .. all[3])
+  eq("after", all[#all - 1], "the text after the cursor, alone on the line after the template")
+  eq("last line", all[#all], "the line below")
+  local rendered, mark = require("leadnotes").render("one-on-one", "Dana Demo", {}, { store = common.store(nvim.notes_dir()) })
+  eq(#common.lines(rendered) + 4, #all, "nothing but the template was added")
+  eq(2 + mark.line, api.nvim_win_get_cursor(0)[1], "the cursor is on the template's mark")
+end)
+
 test("person completion offers the people of the notes folder, names with spaces included", function()
   need_store("new_note", "people")
   need_templates()

@@ -128,23 +128,16 @@ function M.insert(kind, person)
     ask_fields(kind, function(values)
       local text, cursor = common.call(render, kind, name, values, { store = common.store(M.notes_dir()) })
       if not text then notify(cursor) return end
-      local lines = common.lines(text)
+      -- A clean insert: the template on lines of its own, the text before
+      -- and after the cursor kept on theirs, the cursor on the mark.
       local win = api.nvim_get_current_win()
       local buf = api.nvim_get_current_buf()
       local row, col = unpack(api.nvim_win_get_cursor(win))
       local line = api.nvim_buf_get_lines(buf, row - 1, row, false)[1] or ""
-      if line == "" then
-        api.nvim_buf_set_lines(buf, row - 1, row, false, lines)
-        col = 0
-      else
-        api.nvim_buf_set_lines(buf, row, row, false, lines)
-        row, col = row + 1, 0
-      end
-      if type(cursor) == "table" and cursor.line then
-        set_cursor(win, row + cursor.line - 1, (cursor.line == 1 and col or 0) + (cursor.col or 0))
-      else
-        set_cursor(win, row, 0)
-      end
+      -- In normal mode the cursor is on a character: the text is put before it.
+      local lines, at, at_col = common.insert_plan(line, col, text, type(cursor) == "table" and cursor or nil)
+      api.nvim_buf_set_lines(buf, row - 1, row, false, lines)
+      set_cursor(win, row + at - 1, at_col)
     end)
   end)
 end
