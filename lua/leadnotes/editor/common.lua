@@ -156,13 +156,22 @@ function M.person(words, first)
   return name
 end
 
+-- The name to show for a person entry (a string, or a table from
+-- store:people() or the team view). Hook for the display names of the
+-- insights work: once entries carry `display_name` (from the profile), every
+-- editor's completion and dashboards show it, with no change here.
+function M.display_name(p)
+  if type(p) == "table" then return p.display_name or p.name or p.person or p.dir end
+  return p
+end
+
 -- The people of the notes folder as names (store:people() may give strings
 -- or tables with a name or dir).
 function M.people(store)
   local list = M.method(store, "people")
   local out = {}
   for _, p in ipairs(list or {}) do
-    if type(p) == "table" then p = p.name or p.dir or p.person end
+    p = M.display_name(p)
     if type(p) == "string" then out[#out + 1] = p end
   end
   table.sort(out)
@@ -196,6 +205,7 @@ function M.team_lines(team)
     local row = {}
     for i, col in ipairs(team_columns) do
       local v = entry[col[1]]
+      if col[1] == "person" then v = M.display_name(entry) end
       if v == nil then v = "-" elseif v == true then v = "yes" elseif v == false then v = "" end
       if type(v) == "number" and v == math.floor(v) then v = string.format("%d", v) end
       row[i] = tostring(v)
@@ -219,7 +229,7 @@ end
 function M.nudge_lines(nudges)
   local lines = {}
   for _, n in ipairs(nudges) do
-    lines[#lines + 1] = string.format("%s: %s", n.person or "?", n.text or n.kind or "")
+    lines[#lines + 1] = string.format("%s: %s", M.display_name(n) or "?", n.text or n.kind or "")
   end
   return lines
 end
