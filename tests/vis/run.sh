@@ -101,4 +101,22 @@ Nudges*) ;;
 esac
 ! printf '%s' "$nudges_window" | grep -q "Team" || fail "the team is still in the message window under the nudges: '$nudges_window'"
 echo "ok      successive outputs replace each other in the message window"
-echo "5 passed, 0 failed"
+# 6. show, diff and restore of the open note.
+run_vis "lead one-on-one Rita Restore
+append first version
+w
+append second version
+w
+lead diff HEAD~1
+lead show HEAD~1
+lead restore HEAD~1"
+rnote=$(awk -F '\t' 'NR == 1 { print $3 }' "$tmp/log")
+awk -F '\t' 'NR == 6 { print $5 }' "$tmp/log" | grep -q "+second version" || fail ":lead diff HEAD~1 does not show the added line: $(awk -F '\t' 'NR == 6' "$tmp/log")"
+out=$(awk -F '\t' 'NR == 7 { print $5 }' "$tmp/log")
+printf '%s' "$out" | grep -q "first version" || fail ":lead show HEAD~1 lacks the first version"
+! printf '%s' "$out" | grep -q "second version" || fail ":lead show HEAD~1 shows the later line"
+! grep -q "second version" "$rnote" || fail ":lead restore HEAD~1 did not write the old version back"
+git -C "$tmp/notes" log -1 --format=%s | grep -q "^Restore" || fail "no restore commit: $(git -C "$tmp/notes" log -1 --format=%s)"
+[ -z "$(git -C "$tmp/notes" status --porcelain)" ] || fail "git status is not clean after the restore"
+echo "ok      :lead diff, :lead show and :lead restore work on the open note"
+echo "6 passed, 0 failed"

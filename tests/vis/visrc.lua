@@ -13,7 +13,7 @@ local done = false
 -- Steps: a :command, "append TEXT" (a line at the end of the file) or
 -- "goto LINE COL" (the cursor, 1-based). Each logs one tab-separated line:
 -- step, result, file, message, output, cursor line, cursor column, and the
--- text of the message window when it has the focus.
+-- text of the message window when it is open.
 vis.events.subscribe(vis.events.WIN_OPEN, function()
   if done then return end
   done = true
@@ -35,9 +35,8 @@ vis.events.subscribe(vis.events.WIN_OPEN, function()
     local line = win and win.selection and win.selection.line or 0
     local col = win and win.selection and win.selection.col or 0
     local window = ""
-    if win and win.file and not win.file.path then
-      window = win.file:content(0, win.file.size):gsub("\n", " | ")
-    end
+    local messages = adapter.message_file() -- vis:windows() skips the message window
+    if messages then window = messages:content(0, messages.size):gsub("\n", " | ") end
     log:write(string.format("%s\t%s\t%s\t%s\t%s\t%d\t%d\t%s\n", step, tostring(ok), win and win.file.path or "",
       message, output, line, col, window))
   end

@@ -286,7 +286,9 @@ end
 --                                and col (0-based byte), or at the top
 --   ed.insert_at_cursor(text, mark)  a clean insert (M.insert_plan)
 --   ed.show(title, lines)        a read-only view that never asks to be saved
---   ed.current_note()            optional: the open file when it is a note
+--   ed.current_note()            the open file when it is a note, else nil
+--   ed.modified()                true when the open file has unsaved changes
+--   ed.reload()                  read the open file again from disk
 
 -- What the menus and palettes list, in order. `kind` is the template of
 -- the one-on-one and evaluation commands.
@@ -296,6 +298,9 @@ M.commands = {
   { id = "insert-one-on-one", title = "Insert One-on-one", kind = "one-on-one", insert = true },
   { id = "insert-evaluation", title = "Insert Evaluation", kind = "evaluation", insert = true },
   { id = "history", title = "History" },
+  { id = "show", title = "Show Version", revision = true },
+  { id = "diff", title = "Diff", revision = true },
+  { id = "restore", title = "Restore Version", revision = true },
   { id = "prompt", title = "Prompt" },
   { id = "team", title = "Team" },
   { id = "nudges", title = "Nudges" },
@@ -468,6 +473,70 @@ function M.history(ed, target)
   person_then(ed, nil, show)
 end
 
+-- The open note, or nil after saying that one must be open.
+local function open_note(ed)
+  local note = ed.current_note and ed.current_note()
+  if not note then report(ed, "open a note of the notes folder first") end
+  return note
+end
+
+-- A revision of the open note: given, or asked with its history's short
+-- ids offered. `default` is offered first (diff: HEAD).
+local function revision_then(ed, rev, note, s, default, done)
+  if rev then return done(rev) end
+  if not ed.ask then return done(default) end
+  local commits = M.method(s, "history", note, { limit = 50 }) or {}
+  local ids = {}
+  for _, c in ipairs(commits) do ids[#ids + 1] = c.short or (c.id or ""):sub(1, 7) end
+  ed.ask("Revision", default or ids[1] or "", function(text)
+    if text and text:match("%S") then done(trim(text)) end
+  end, function() return ids end)
+end
+
+-- The open note as it was at a revision, in a read-only view.
+function M.show_version(ed, rev)
+  local note = open_note(ed)
+  local s = note and with_store(ed)
+  if not s then return end
+  revision_then(ed, rev, note, s, nil, function(r)
+    if not r then report(ed, "which revision? show REV") return end
+    local text, err = M.method(s, "show", r, note)
+    if not text then report(ed, err) return end
+    ed.show((M.relative(note, M.notes_dir()) or note) .. " at " .. r, M.lines(text))
+  end)
+end
+
+-- What changed in the open note since a revision (HEAD by default).
+function M.diff(ed, rev)
+  local note = open_note(ed)
+  local s = note and with_store(ed)
+  if not s then return end
+  revision_then(ed, rev, note, s, "HEAD", function(r)
+    local text, err = M.method(s, "diff", r, nil, note)
+    if not text then report(ed, err) return end
+    local lines = M.lines(text)
+    if #lines == 0 then lines[1] = "(no difference)" end
+    ed.show("Diff of " .. (M.relative(note, M.notes_dir()) or note) .. " since " .. r, lines)
+  end)
+end
+
+-- The open note written back as it was at a revision and committed; the
+-- editor reads it again. Refused while the note has unsaved changes, which
+-- the restore would otherwise throw away.
+function M.restore(ed, rev)
+  local note = open_note(ed)
+  local s = note and with_store(ed)
+  if not s then return end
+  if ed.modified and ed.modified() then report(ed, "save or undo your changes to the note first") return end
+  revision_then(ed, rev, note, s, nil, function(r)
+    if not r then report(ed, "which revision? restore REV") return end
+    local commit, err = M.method(s, "restore", r, note)
+    if commit == nil and err then report(ed, err) return end
+    if ed.reload then ed.reload() end
+    report(ed, "restored " .. (M.relative(note, M.notes_dir()) or note) .. " from " .. r, "info")
+  end)
+end
+
 local dashboards = {
   prompt = { title = "Prompt", lines = function(p) return M.prompt_lines(p) end },
   team = { title = "Team", lines = function(t) return M.team_lines(t) end },
@@ -498,6 +567,9 @@ function M.run(ed, id, person)
       if c.insert then return M.insert(ed, c.kind, person) end
       if c.kind then return M.new_note(ed, c.kind, person) end
       if id == "history" then return M.history(ed, person) end
+      if id == "show" then return M.show_version(ed) end
+      if id == "diff" then return M.diff(ed) end
+      if id == "restore" then return M.restore(ed) end
       return M.dashboard(ed, id, person)
     end
   end
@@ -505,10 +577,12 @@ function M.run(ed, id, person)
 end
 
 -- The subcommands of an editor that takes words (vis's :lead).
-M.subcommands = { "one-on-one", "evaluation", "insert", "set", "history", "prompt", "team", "nudges" }
+M.subcommands = { "one-on-one", "evaluation", "insert", "set", "history", "show", "diff", "restore",
+  "prompt", "team", "nudges" }
 
 -- Runs `:lead WORDS...`: one-on-one NAME, evaluation NAME, insert KIND NAME,
--- set KEY=VALUE..., history [NAME], prompt [NAME], team, nudges. Returns
+-- set KEY=VALUE..., history [NAME], show REV, diff [REV], restore REV (of the
+-- open note), prompt [NAME], team, nudges. Returns
 -- false for an unknown subcommand or wrong usage, true otherwise.
 function M.dispatch(ed, words)
   local rest = {}
@@ -532,6 +606,11 @@ function M.dispatch(ed, words)
     report(ed, "for the next note: " .. table.concat(keys, ", "), "info")
   elseif name == "history" then
     M.history(ed, M.person(rest))
+  elseif name == "show" or name == "restore" then
+    if not rest[1] then report(ed, "usage: " .. name .. " REV (of the open note)") return false end
+    if name == "show" then M.show_version(ed, rest[1]) else M.restore(ed, rest[1]) end
+  elseif name == "diff" then
+    M.diff(ed, rest[1])
   elseif name == "prompt" or name == "team" or name == "nudges" then
     M.dashboard(ed, name, M.person(rest))
   else

@@ -7,8 +7,10 @@
 -- Build the module first: cmake --preset default && cmake --build --preset default.
 -- Commands (ctrl+shift+p): "Leadnotes: One On One", "Leadnotes: Evaluation",
 -- "Leadnotes: Insert One On One", "Leadnotes: Insert Evaluation",
--- "Leadnotes: History", "Leadnotes: Prompt", "Leadnotes: Team",
--- "Leadnotes: Nudges"; keys ctrl+alt+o (one-on-one), ctrl+alt+h (history).
+-- "Leadnotes: History", "Leadnotes: Show Version", "Leadnotes: Diff",
+-- "Leadnotes: Restore Version" (of the open note), "Leadnotes: Prompt",
+-- "Leadnotes: Team", "Leadnotes: Nudges"; keys ctrl+alt+o (one-on-one),
+-- ctrl+alt+h (history).
 -- Saving a note commits it. The commands are leadnotes.editor.common's;
 -- this file is what lite-xl's API needs.
 local core = require "core"
@@ -50,8 +52,12 @@ function ReadOnlyDoc:save() core.log("(leadnotes) %s is a read-only view", self.
 
 local ed = {}
 
+-- Deferred to the next frame, so that it is not hidden by the message of
+-- the command that caused it ("Saved ...").
 function ed.report(msg, level)
-  if level == "info" then core.log("%s", msg) else core.error("%s", msg) end
+  core.add_thread(function()
+    if level == "info" then core.log("%s", msg) else core.error("%s", msg) end
+  end)
 end
 
 function ed.ask(title, default, done, suggest)
@@ -91,11 +97,23 @@ function ed.show(title, lines)
   core.root_view:open_doc(ReadOnlyDoc(title, title .. "\n\n" .. table.concat(lines, "\n") .. "\n"))
 end
 
+local function active_doc() return core.active_view and core.active_view.doc end
+
 function ed.current_note()
-  local doc = core.active_view and core.active_view.doc
+  local doc = active_doc()
   local path = doc and doc.abs_filename
   if path and common.is_note(path, common.notes_dir()) then return path end
   return nil
+end
+
+function ed.modified()
+  local doc = active_doc()
+  return doc ~= nil and doc:is_dirty()
+end
+
+function ed.reload()
+  local doc = active_doc()
+  if doc then doc:reload() end
 end
 
 local commands = {}

@@ -5,7 +5,8 @@
 --
 -- Build the module first: cmake --preset default && cmake --build --preset default.
 -- Adds a "Lead" menu (One-on-one, Evaluation, Insert One-on-one, Insert
--- Evaluation, History, Prompt, Team, Nudges) and one key for a list of
+-- Evaluation, History, Show Version, Diff, Restore Version, Prompt, Team,
+-- Nudges) and one key for a list of
 -- these commands: Ctrl+Alt+L in the GUI, Alt+L (meta+l) in the terminal
 -- version; neither is bound by Textadept 12, and a key already bound is
 -- left alone. Saving a file under the notes folder commits it. The commands
@@ -80,6 +81,9 @@ function ed.current_note()
   if path and common.is_note(path, common.notes_dir()) then return path end
   return nil
 end
+
+function ed.modified() return buffer.modify end
+function ed.reload() buffer:reload() end
 
 function M.run(id) common.run(ed, id) end
 

@@ -5,7 +5,8 @@
 --
 -- and build the module for Lua 5.3: cmake --preset lua5.3 && cmake --build --preset lua5.3.
 -- Commands: :lead one-on-one NAME, :lead evaluation NAME, :lead insert KIND NAME,
--- :lead set KEY=VALUE, :lead history [NAME], :lead prompt, :lead team, :lead nudges.
+-- :lead set KEY=VALUE, :lead history [NAME], :lead show REV, :lead diff [REV],
+-- :lead restore REV (of the open note), :lead prompt, :lead team, :lead nudges.
 -- Writing a file under the notes folder commits it. vis has no input line
 -- for plugins: asked fields take their defaults, or what `:lead set` gave.
 -- The commands themselves are leadnotes.editor.common's; this file is what
@@ -17,6 +18,7 @@ local M = {}
 -- The file of vis's message window, once a message made it. Each output
 -- replaces the previous one there instead of piling up under it.
 local message_file
+function M.message_file() return message_file end
 
 local ed = {}
 
@@ -25,11 +27,15 @@ function ed.report(msg, _)
   vis:info(msg)
 end
 
+-- In vis's message window; the focus goes back to the window the command
+-- ran in, so that the next command still acts on the note.
 function ed.show(title, lines)
   M.last_output = title .. "\n" .. table.concat(lines, "\n")
   if message_file and message_file.size > 0 then message_file:delete(0, message_file.size) end
+  local origin = vis.win
   vis:message(M.last_output)
   if vis.win and vis.win.file and not vis.win.file.path then message_file = vis.win.file end
+  if origin and vis.win ~= origin then vis.win = origin end
 end
 
 -- The byte position of the start of line `line` of win (1-based), found by
@@ -69,6 +75,9 @@ function ed.current_note()
   if path and common.is_note(path, common.notes_dir()) then return path end
   return nil
 end
+
+function ed.modified() return vis.win.file.modified end
+function ed.reload() vis:command("e!") end
 
 M.ed = ed
 
