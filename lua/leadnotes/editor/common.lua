@@ -291,16 +291,18 @@ end
 --   ed.reload()                  read the open file again from disk
 
 -- What the menus and palettes list, in order. `kind` is the template of
--- the one-on-one and evaluation commands.
+-- the one-on-one and evaluation commands. lite-xl shows an id as its
+-- palette name ("show-version" -> "Leadnotes: Show Version"): keep the
+-- id's words those of the title.
 M.commands = {
   { id = "one-on-one", title = "One-on-one", kind = "one-on-one" },
   { id = "evaluation", title = "Evaluation", kind = "evaluation" },
   { id = "insert-one-on-one", title = "Insert One-on-one", kind = "one-on-one", insert = true },
   { id = "insert-evaluation", title = "Insert Evaluation", kind = "evaluation", insert = true },
   { id = "history", title = "History" },
-  { id = "show", title = "Show Version", revision = true },
+  { id = "show-version", title = "Show Version", revision = true },
   { id = "diff", title = "Diff", revision = true },
-  { id = "restore", title = "Restore Version", revision = true },
+  { id = "restore-version", title = "Restore Version", revision = true },
   { id = "prompt", title = "Prompt" },
   { id = "team", title = "Team" },
   { id = "nudges", title = "Nudges" },
@@ -567,9 +569,9 @@ function M.run(ed, id, person)
       if c.insert then return M.insert(ed, c.kind, person) end
       if c.kind then return M.new_note(ed, c.kind, person) end
       if id == "history" then return M.history(ed, person) end
-      if id == "show" then return M.show_version(ed) end
+      if id == "show-version" then return M.show_version(ed) end
       if id == "diff" then return M.diff(ed) end
-      if id == "restore" then return M.restore(ed) end
+      if id == "restore-version" then return M.restore(ed) end
       return M.dashboard(ed, id, person)
     end
   end

@@ -50,6 +50,17 @@ function ReadOnlyDoc:insert(...) if not self.read_only then return Doc.insert(se
 function ReadOnlyDoc:remove(...) if not self.read_only then return Doc.remove(self, ...) end end
 function ReadOnlyDoc:save() core.log("(leadnotes) %s is a read-only view", self.title) end
 
+-- The document in the main area: core.active_view is the command view
+-- while a question is asked, and can be a view just closed.
+local function active_view()
+  local node = core.root_view:get_active_node_default()
+  return node and node.active_view
+end
+local function active_doc()
+  local view = active_view()
+  return view and view.doc
+end
+
 local ed = {}
 
 -- Deferred to the next frame, so that it is not hidden by the message of
@@ -82,8 +93,7 @@ function ed.open(path, line, col)
 end
 
 function ed.insert_at_cursor(text, mark)
-  local view = core.active_view
-  local doc = view and view.doc
+  local doc = active_doc()
   if not doc or doc.read_only then ed.report(common.message("open a document to insert into")) return end
   local row, col = doc:get_selection()
   local current = doc.lines[row]:gsub("\n$", "")
@@ -97,7 +107,6 @@ function ed.show(title, lines)
   core.root_view:open_doc(ReadOnlyDoc(title, title .. "\n\n" .. table.concat(lines, "\n") .. "\n"))
 end
 
-local function active_doc() return core.active_view and core.active_view.doc end
 
 function ed.current_note()
   local doc = active_doc()
