@@ -60,7 +60,10 @@ Creates <notes>/<person>/<YYYY-MM-DD>-KIND.org from the template (never
 overwrites: a second note the same day gets -2) and prints its path. Fields
 the template asks for take their default unless given with --set
 (--set date=YYYY-MM-DD dates the note). --cursor adds a line "LINE:COL"
-(1-based): where to start writing.]],
+(1-based): where to start writing. The note is not committed: `leadnotes
+save PATH` does that. Until then it is the caller's: an editor that opens it
+deletes it when it is abandoned unsaved (it holds only the template), as
+Neovim's :Lead and the README's Emacs recipe do.]],
   insert = [[
 usage: leadnotes insert KIND PERSON [--set KEY=VALUE]... [--cursor]
 Prints the filled template, for an editor to insert at the cursor.

@@ -179,6 +179,7 @@ end
 function M.check()
   local report = reporter()
   report.start("leadnotes: the module")
+  local jit = rawget(_G, "jit")
   local abi = type(jit) == "table" and ("LuaJIT (" .. (jit.version or "?") .. ", the Lua 5.1 ABI)") or _VERSION
   report.info("Lua of this editor: " .. abi)
   local api, err = require("leadnotes.editor.common").api()

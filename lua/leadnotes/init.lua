@@ -21,7 +21,7 @@ end
 
 -- The build directory name for the running interpreter's ABI.
 local function abi_name()
-  if type(jit) == "table" then return "luajit" end
+  if type(rawget(_G, "jit")) == "table" then return "luajit" end -- lite-xl raises on undefined globals
   if _VERSION == "Lua 5.4" then return "lua5.4" end
   if _VERSION == "Lua 5.3" then return "lua5.3" end
   return nil
