@@ -1,0 +1,203 @@
+-- leadnotes.insights.team: the team view (one entry per report) and the
+-- nudges, both computed from the same entries.
+local M = {}
+
+local config = require("leadnotes.config")
+local dates = require("leadnotes.insights.dates")
+local summaries = require("leadnotes.insights.summaries")
+local reading = require("leadnotes.insights.reading")
+local profiles = require("leadnotes.insights.people")
+local action_items = require("leadnotes.insights.items")
+
+local core = summaries.core
+local day_of, date_of, check_date = dates.day_of, dates.date_of, dates.check_date
+local open_store, person_dir, load_notes = reading.open_store, reading.person_dir, reading.load_notes
+local profile_from, open_items_of = profiles.profile_from, action_items.open_items_of
+
+local CAREER_WINDOW = 90 -- days without career talk before it is a gap
+
+-- Team view and nudges.
+
+local function last_note_of(notes, kind, day)
+  local last
+  for _, note in ipairs(notes) do
+    if note.kind == kind and note.day <= day then last = note end
+  end
+  return last
+end
+
+local function person_entry(p, day)
+  local prof = profile_from(p.profile, p.dir)
+  local last = last_note_of(p.notes, "one-on-one", day)
+  local open = open_items_of(p.notes, day + 1)
+  local oldest
+  for _, st in ipairs(open) do
+    if not oldest or st.first_note.day < oldest then oldest = st.first_note.day end
+  end
+  local days_since = last and (day - last.day) or nil
+  -- A gap needs notes going back the whole window: a report met twice in
+  -- a fortnight has no gap yet.
+  local first_day = p.notes[1] and p.notes[1].day
+  local career_gap = first_day ~= nil and first_day <= day - CAREER_WINDOW
+  for _, note in ipairs(p.notes) do
+    if note.day <= day and note.day > day - CAREER_WINDOW and note.summary.career then career_gap = false end
+  end
+  return {
+    person = prof.name or p.dir,
+    dir = p.dir,
+    role = prof.role,
+    last_one_on_one = last and last.date or nil,
+    days_since = days_since,
+    cadence_days = prof.cadence_days,
+    overdue = days_since == nil or days_since > prof.cadence_days,
+    open_items = #open,
+    oldest_open_days = oldest and (day - oldest) or nil,
+    next_review = prof.next_review,
+    start_date = prof.start_date,
+    _open = open,
+    _career_gap = career_gap,
+    _has_notes = #p.notes > 0,
+  }
+end
+
+-- Per person: the summaries of their notes and the entries computed from
+-- them, kept while the digest of their folder (paths, blob ids, stat data)
+-- stays the same. people_cache[notes_dir .. "/" .. person] = { digest=,
+-- person=, entries={ [day..":"..cadence] = entry } }.
+local people_cache = {}
+
+function M.clear_cache()
+  people_cache = {}
+end
+
+local function people_of(store, day)
+  local folders, dir = core().team_folders(store)
+  if not folders then return nil, dir end
+  local list = {}
+  local entry_key = day .. ":" .. tostring(config.options.cadence_days)
+  for _, folder in ipairs(folders) do
+    if folder.dir:sub(1, 1) ~= "." then
+      local key = dir .. "/" .. folder.dir
+      local pc = people_cache[key]
+      if not pc or pc.digest ~= folder.digest then
+        local people, err = load_notes(store, folder.dir)
+        if not people then return nil, err end
+        pc = { digest = folder.digest, person = people[folder.dir] or { dir = folder.dir, notes = {} },
+          entries = {}, entry_count = 0 }
+        people_cache[key] = pc
+      end
+      local e = pc.entries[entry_key]
+      if not e then
+        if pc.entry_count >= 8 then pc.entries, pc.entry_count = {}, 0 end
+        e = person_entry(pc.person, day)
+        pc.entries[entry_key] = e
+        pc.entry_count = pc.entry_count + 1
+      end
+      list[#list + 1] = e
+    end
+  end
+  table.sort(list, function(a, b) return a.dir < b.dir end)
+  return list
+end
+
+local function public_entry(e)
+  local out = {}
+  for k, v in pairs(e) do
+    if k:sub(1, 1) ~= "_" then out[k] = v end
+  end
+  return out
+end
+
+-- leadnotes.team([date [, opts]]) -> list of {person=, dir=, last_one_on_one=,
+-- days_since=, cadence_days=, overdue=, open_items=, oldest_open_days=,
+-- next_review=} | nil, message. Unchanged notes are not read again.
+function M.team(date, opts)
+  if type(date) == "table" and opts == nil then opts, date = date, nil end
+  local day = check_date("team", date, 1)
+  local store, err = open_store(opts)
+  if not store then return nil, err end
+  local list, lerr = people_of(store, day)
+  if not list then return nil, lerr end
+  local out = {}
+  for i, e in ipairs(list) do out[i] = public_entry(e) end
+  return out
+end
+
+local function plural(n, one, many)
+  return n == 1 and one or many
+end
+
+local function nudges_for(e, day)
+  local out = {}
+  local who = e.person
+  if e.days_since == nil then
+    if e._has_notes then
+      out[#out + 1] = { person = e.dir, kind = "overdue", text = string.format("no one-on-one with %s yet", who) }
+    end
+  elseif e.days_since > e.cadence_days then
+    out[#out + 1] = { person = e.dir, kind = "overdue",
+      text = string.format("no one-on-one with %s for %d days (cadence %d)", who, e.days_since, e.cadence_days) }
+  end
+  local age = config.options.open_item_age_days or 30
+  local old, since = 0, nil
+  for _, st in ipairs(e._open) do
+    if day - st.first_note.day > age then
+      old = old + 1
+      if not since or st.first_note.day < since then since = st.first_note.day end
+    end
+  end
+  if old > 0 then
+    out[#out + 1] = { person = e.dir, kind = "open_items",
+      text = string.format("%d open %s for %s since %s", old, plural(old, "item", "items"), who, date_of(since)) }
+  end
+  local review = day_of(e.next_review)
+  local notice = config.options.review_notice_days or 14
+  if review then
+    local left = review - day
+    if left < 0 then
+      out[#out + 1] = { person = e.dir, kind = "review",
+        text = string.format("review of %s was due on %s", who, e.next_review) }
+    elseif left <= notice then
+      out[#out + 1] = { person = e.dir, kind = "review",
+        text = string.format("review of %s due in %d %s (%s)", who, left, plural(left, "day", "days"), e.next_review) }
+    end
+  end
+  if e._has_notes and e._career_gap then
+    out[#out + 1] = { person = e.dir, kind = "duty_gap",
+      text = string.format("no talk of career or training with %s in %d days", who, CAREER_WINDOW) }
+  end
+  return out
+end
+
+-- leadnotes.nudges([date [, opts]]) -> list of {person=, kind=, text=} | nil,
+-- message. kind: "overdue", "open_items", "review", "duty_gap". opts.person
+-- keeps one person's.
+function M.nudges(date, opts)
+  if type(date) == "table" and opts == nil then opts, date = date, nil end
+  local day = check_date("nudges", date, 1)
+  local store, err = open_store(opts)
+  if not store then return nil, err end
+  local list, lerr, only
+  if opts and opts.person then
+    -- One person's: read only their folder.
+    local derr
+    only, derr = person_dir(store, opts.person)
+    if not only then return nil, derr end
+    local people, perr = load_notes(store, only)
+    if not people then return nil, perr end
+    list = { person_entry(people[only] or { dir = only, notes = {} }, day) }
+  else
+    list, lerr = people_of(store, day)
+    if not list then return nil, lerr end
+  end
+  local out = {}
+  for _, e in ipairs(list) do
+    if not only or e.dir == only then
+      for _, n in ipairs(nudges_for(e, day)) do out[#out + 1] = n end
+    end
+  end
+  return out
+end
+
+
+return M
