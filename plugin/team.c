@@ -268,9 +268,75 @@ static void find_prompt_ids(const char *s, size_t len, strs *out)
 	}
 }
 
-static int push_item(ln_note_summary *sum, size_t *alloc, const char *text, int open, int line)
+/* A copy of s, or NULL for NULL; *failed set when out of memory. */
+static char *dup_or_null(const char *s, int *failed)
+{
+	char *copy;
+
+	if (!s)
+		return NULL;
+	copy = malloc(strlen(s) + 1);
+	if (!copy) {
+		*failed = 1;
+		return NULL;
+	}
+	strcpy(copy, s);
+	return copy;
+}
+
+/* The value of property key (case-insensitive) of h, or NULL. */
+static const char *headline_property(const ln_org_headline *h, const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < h->property_count; i++)
+		if (strcasecmp(h->properties[i].key, key) == 0 && h->properties[i].value[0])
+			return h->properties[i].value;
+	return NULL;
+}
+
+/* ":a:b:" for h's tags, or NULL when it has none; *failed on no memory. */
+static char *joined_tags(const ln_org_headline *h, int *failed)
+{
+	size_t i, n = 2;
+	char *out;
+
+	if (h->tag_count == 0)
+		return NULL;
+	for (i = 0; i < h->tag_count; i++)
+		n += strlen(h->tags[i]) + 1;
+	out = malloc(n);
+	if (!out) {
+		*failed = 1;
+		return NULL;
+	}
+	strcpy(out, ":");
+	for (i = 0; i < h->tag_count; i++) {
+		strcat(out, h->tags[i]);
+		strcat(out, ":");
+	}
+	return out;
+}
+
+static void item_clear(ln_note_item *item)
+{
+	free(item->text);
+	free(item->keyword);
+	free(item->id);
+	free(item->owner);
+	free(item->deadline);
+	free(item->scheduled);
+	free(item->tags);
+	free(item->first_seen);
+	free(item->carried);
+}
+
+/* Appends an item: a TODO headline h, or (h NULL) a checkbox with box. */
+static int push_item(ln_note_summary *sum, size_t *alloc, const char *text, int open, int line,
+	const ln_org_headline *h, const char *box)
 {
 	ln_note_item *item;
+	int failed = 0;
 
 	if (sum->item_count == *alloc) {
 		size_t n = *alloc ? *alloc * 2 : 8;
@@ -281,12 +347,27 @@ static int push_item(ln_note_summary *sum, size_t *alloc, const char *text, int 
 		*alloc = n;
 	}
 	item = &sum->items[sum->item_count];
-	item->text = malloc(strlen(text) + 1);
-	if (!item->text)
-		return LN_ENOMEM;
-	strcpy(item->text, text);
+	memset(item, 0, sizeof(*item));
+	item->text = dup_or_null(text, &failed);
 	item->open = open;
 	item->line = line;
+	if (h) {
+		item->level = h->level;
+		item->keyword = dup_or_null(h->todo, &failed);
+		item->id = dup_or_null(headline_property(h, "ID"), &failed);
+		item->owner = dup_or_null(headline_property(h, "OWNER"), &failed);
+		item->deadline = dup_or_null(h->deadline, &failed);
+		item->scheduled = dup_or_null(h->scheduled, &failed);
+		item->tags = joined_tags(h, &failed);
+		item->first_seen = dup_or_null(headline_property(h, "FIRST_SEEN"), &failed);
+		item->carried = dup_or_null(headline_property(h, "CARRIED"), &failed);
+	} else {
+		item->keyword = dup_or_null(box, &failed);
+	}
+	if (failed || !item->text) {
+		item_clear(item);
+		return LN_ENOMEM;
+	}
 	sum->item_count++;
 	return LN_OK;
 }
@@ -347,7 +428,7 @@ int ln_note_summarize(ln_note_summary **out, const char *text, size_t len, int m
 		strs *bucket = NULL;
 
 		if (!h->comment && h->todo_type != LN_ORG_TODO_NONE &&
-			push_item(sum, &item_alloc, h->title, h->todo_type == LN_ORG_TODO_TODO, h->line) < 0)
+			push_item(sum, &item_alloc, h->title, h->todo_type == LN_ORG_TODO_TODO, h->line, h, NULL) < 0)
 			goto nomem;
 		if (is_prompt_title(h->title)) {
 			prompt_head[i] = 1;
@@ -388,7 +469,8 @@ int ln_note_summarize(ln_note_summary **out, const char *text, size_t len, int m
 		int o = (c->line >= 1 && (size_t)c->line <= n) ? owner[c->line] : 0;
 		if (o && prompt_head[o - 1])
 			continue;
-		if (push_item(sum, &item_alloc, c->text, c->state != LN_ORG_CHECK_ON, c->line) < 0)
+		if (push_item(sum, &item_alloc, c->text, c->state != LN_ORG_CHECK_ON, c->line, NULL,
+				c->state == LN_ORG_CHECK_ON ? "[X]" : c->state == LN_ORG_CHECK_TRANS ? "[-]" : "[ ]") < 0)
 			goto nomem;
 	}
 
@@ -516,7 +598,7 @@ void ln_note_summary_free(ln_note_summary *summary)
 	if (!summary)
 		return;
 	for (i = 0; i < summary->item_count; i++)
-		free(summary->items[i].text);
+		item_clear(&summary->items[i]);
 	free(summary->items);
 	for (i = 0; i < summary->prompt_count; i++)
 		free(summary->prompts[i]);

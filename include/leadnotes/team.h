@@ -9,9 +9,18 @@
 
 /* One action item of a note: an open or done TODO headline, or a checkbox. */
 typedef struct ln_note_item {
-	char *text; /* the headline title or the checkbox text, as written */
-	int open;   /* 1: TODO keyword, [ ] or [-]; 0: done keyword or [X] */
-	int line;   /* 1-based */
+	char *text;      /* the headline title or the checkbox text, as written */
+	int open;        /* 1: TODO keyword, [ ] or [-]; 0: done keyword or [X] */
+	int line;        /* 1-based */
+	int level;       /* the headline's stars; 0 for a checkbox */
+	char *keyword;   /* the TODO keyword as written, or the box: "[ ]", "[X]", "[-]" */
+	char *id;        /* the ID property, or NULL */
+	char *owner;     /* the OWNER property, or NULL */
+	char *deadline;  /* planning timestamps as written, or NULL */
+	char *scheduled;
+	char *tags;      /* ":a:b:", or NULL when untagged */
+	char *first_seen; /* the FIRST_SEEN and CARRIED properties carry-over writes, or NULL */
+	char *carried;
 } ln_note_item;
 
 /* What the insights read from one note. */
@@ -30,7 +39,9 @@ typedef struct ln_note_summary {
 } ln_note_summary;
 
 /* Reads len bytes of an org (markdown 0) or Markdown (1) note into *out
- * (free with ln_note_summary_free): its action items; the prompt ids it
+ * (free with ln_note_summary_free): its action items (with, for a
+ * headline, its keyword, ID, OWNER, planning, tags, FIRST_SEEN and
+ * CARRIED; for a checkbox, its box); the prompt ids it
  * records (a PROMPT, PROMPT_ID or LEADNOTES_PROMPT property, a "# prompt:
  * <id>" comment, "<!-- prompt: <id> -->"); whether it talks of career or
  * training (a career word on a line that is not template boilerplate —

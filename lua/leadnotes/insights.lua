@@ -13,7 +13,7 @@
 --   prompts.lua    prompt bank and choice
 --   context.lua    what a new note's template shows
 --
--- Public: prompt, bank, carry_over, nudges, team, packet, profile (also the
+-- Public: prompt, bank, carry_over, items, settle, nudges, team, packet, profile (also the
 -- store method store:profile), template_context (for leadnotes.templates).
 local M = {}
 
@@ -30,7 +30,7 @@ local context = require("leadnotes.insights.context")
 M.stats = summaries.stats
 
 M.profile = people.profile
-M.carry_over = items.carry_over
+M.carry_over, M.items, M.settle = items.carry_over, items.items, items.settle
 M.team, M.nudges = team.team, team.nudges
 M.packet = packet.packet
 M.bank, M.prompt = prompts.bank, prompts.prompt

@@ -46,8 +46,16 @@ local function new_note(self, kind, person, values)
   end
   local options = require("leadnotes.config").options
   local ext = options.format == "markdown" and "md" or "org"
-  local path, err, errcode = self:create_note(dir, date .. "-" .. kind, ext, text)
-  if not path then return nil, err, errcode end
+  local path, rel_or_err, errcode = self:create_note(dir, date .. "-" .. kind, ext, text)
+  if not path then return nil, rel_or_err, errcode end
+  -- The items carried into the new note are moved, not copied: their older
+  -- copies stop being open (leadnotes.insights.items.settle).
+  local ok, settled, serr = pcall(require("leadnotes.insights.items").settle, self, person, rel_or_err)
+  if not ok or not settled then
+    local warn = require("leadnotes").warn
+    local msg = "(leadnotes) carried items were not moved: " .. tostring(ok and serr or settled)
+    if warn then warn(msg) else io.stderr:write(msg, "\n") end
+  end
   return path, cursor
 end
 

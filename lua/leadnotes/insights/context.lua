@@ -31,7 +31,13 @@ function M.template_context(kind, person, date_iso, opts)
   local items = action_items.carry_over(person, date, sopts)
   if items then
     for _, item in ipairs(items) do
-      out.open_items[#out.open_items + 1] = { text = item.text, first_seen = item.first_seen, carried = item.carried }
+      local planning = {}
+      if item.deadline then planning[#planning + 1] = "DEADLINE: " .. item.deadline end
+      if item.scheduled then planning[#planning + 1] = "SCHEDULED: " .. item.scheduled end
+      out.open_items[#out.open_items + 1] = { text = item.text, first_seen = item.first_seen, carried = item.carried,
+        id = item.id, owner = item.owner or false, deadline = item.deadline or false,
+        deadline_iso = item.deadline_iso or false, scheduled = item.scheduled or false, tags = item.tags or false,
+        planning = #planning > 0 and table.concat(planning, " ") or false, body = item.body ~= "" and item.body or false }
     end
   end
   local context = CONTEXTS[kind or ""] or "one-on-one"

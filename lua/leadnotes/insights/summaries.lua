@@ -61,25 +61,60 @@ local function split_lines(text)
   return lines
 end
 
--- The summary of one note's text: its action items (each once, by key),
--- prompt ids, whether it talks of career or training, its feedback and
--- wins, and its properties. The reading itself is C (ln_note_summarize in
+-- Markdown items keep what org keeps in a drawer in a trailing comment:
+-- "- [ ] Send the plan <!-- id: 1f0e...; owner: Ana; due: 2026-01-20 -->".
+-- Returns the text without it and its fields (lower-case keys).
+local function markdown_fields(text)
+  local before, body = text:match("^(.-)%s*<!%-%-(.-)%-%->%s*$")
+  if not before then return text, {} end
+  local fields = {}
+  for part in body:gmatch("[^;]+") do
+    local k, v = part:match("^%s*([%w_]+)%s*:%s*(.-)%s*$")
+    if k then fields[k:lower()] = v end
+  end
+  if not fields.id and not fields.owner and not fields.due then return text, {} end
+  return before, fields
+end
+
+-- What state an item is in: "open", "done", "cancelled".
+local function item_state(it, markdown)
+  local kw = it.keyword and it.keyword:upper() or ""
+  if kw == "CANCELLED" or kw == "CANCELED" then return "cancelled" end
+  if markdown and kw == "[-]" then return "cancelled" end
+  if it.open then return "open" end
+  return "done"
+end
+
+-- The summary of one note's text: its action items (each once, by
+-- identity: the ID when it has one, else its text's key), prompt ids,
+-- whether it talks of career or training, its feedback and wins, and its
+-- properties. The reading itself is C (ln_note_summarize in
 -- plugin/team.c): it runs once per note on a cold team view.
 local function summarize(text, ext)
   M.stats.parses = M.stats.parses + 1
-  local r = core().note_summary(text, ext == "md")
+  local markdown = ext == "md"
+  local r = core().note_summary(text, markdown)
   local s = { items = {}, prompts = r.prompts, career = r.career, feedback = r.feedback, wins = r.wins,
     properties = {} }
   local seen = {}
   for _, it in ipairs(r.items) do
-    local key = item_key(it.text)
-    if key ~= "" then
+    local raw, fields = it.text, {}
+    if markdown or it.level == 0 then raw, fields = markdown_fields(raw) end
+    local textkey = item_key(raw)
+    local id = it.id or fields.id
+    if textkey ~= "" or id then
+      local key = id and ("id:" .. id) or textkey
       local prev = seen[key]
+      local state = item_state(it, markdown)
       if prev then
         -- The same item twice in one note: open wins (it is still listed).
-        if it.open then prev.open = true end
+        if state == "open" then prev.open, prev.state = true, "open" end
       else
-        local item = { key = key, text = item_text(it.text), open = it.open, line = it.line }
+        local item = { key = key, textkey = textkey, id = id, text = item_text(raw), open = state == "open",
+          state = state, line = it.line, level = it.level, keyword = it.keyword,
+          owner = it.owner or fields.owner, deadline = it.deadline or fields.due, scheduled = it.scheduled,
+          tags = it.tags, first_seen = it.first_seen or fields.since,
+          carried = tonumber(it.carried or fields.carried or (raw:match("carried (%d+)"))) }
         seen[key] = item
         s.items[#s.items + 1] = item
       end
