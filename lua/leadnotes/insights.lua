@@ -8,6 +8,7 @@
 --   reading.lua    the one reading of the notes: store, files, history
 --   people.lua     profiles (store:profile)
 --   items.lua      action items and carry-over
+--   text.lua       display width, aligned columns
 --   team.lua       team view and nudges
 --   packet.lua     the review packet
 --   prompts.lua    prompt bank and choice
@@ -31,6 +32,7 @@ M.stats = summaries.stats
 
 M.profile = people.profile
 M.carry_over, M.items, M.settle = items.carry_over, items.items, items.settle
+M.items_lines = items.lines
 M.team, M.nudges = team.team, team.nudges
 M.packet = packet.packet
 M.bank, M.prompt = prompts.bank, prompts.prompt

@@ -37,7 +37,8 @@ local function new_note(self, kind, person, values)
   if type(date) ~= "string" or not date:match("^%d%d%d%d%-%d%d%-%d%d$") then
     error("new_note: values.date must be YYYY-MM-DD", 2)
   end
-  local dir, msg, code = self:person_dir(person)
+  -- An existing folder of the same person (another case or accent) is used.
+  local dir, msg, code = require("leadnotes.insights.reading").person_dir(self, person)
   if not dir then return nil, msg, code end
   local templates = require("leadnotes.templates")
   local text, cursor = templates.render(kind, person, values or {}, { date = date, store = self })
@@ -53,8 +54,8 @@ local function new_note(self, kind, person, values)
   local ok, settled, serr = pcall(require("leadnotes.insights.items").settle, self, person, rel_or_err)
   if not ok or not settled then
     local warn = require("leadnotes").warn
-    local msg = "(leadnotes) carried items were not moved: " .. tostring(ok and serr or settled)
-    if warn then warn(msg) else io.stderr:write(msg, "\n") end
+    local note = "(leadnotes) carried items were not moved: " .. tostring(ok and serr or settled)
+    if warn then warn(note) else io.stderr:write(note, "\n") end
   end
   return path, cursor
 end

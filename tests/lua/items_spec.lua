@@ -28,6 +28,11 @@ local function write(dir, rel, text)
   f:close()
 end
 
+local function has_value(list, value)
+  for _, v in ipairs(list) do if v == value then return true end end
+  return false
+end
+
 local function read(path)
   local f = assert(io.open(path, "rb"))
   local text = f:read("*a")
@@ -260,5 +265,80 @@ describe("action items", function()
     assert.is_string(id)
     assert.matches("\n%- Ship the docs <!%-%- id: " .. id:gsub("%-", "%%-") .. "; moved: 2026%-01%-19%-one%-on%-one%.md %-%->", old)
     assert.are.equal(1, #assert(leadnotes.items({ store = store, date = "2026-01-20", person = "cy" })))
+  end)
+
+  it("nudges name the items past their deadline and what the manager owes, oldest first", function()
+    save(store, dir, "bo/2026-01-06-one-on-one.org",
+      "* Action items\n** TODO Send Bo the budget\nDEADLINE: <2026-01-09 Fri>\n** TODO Draft the RFC\n:PROPERTIES:\n:OWNER: Bo\n:END:\n")
+    local got = {}
+    for _, n in ipairs(assert(leadnotes.nudges("2026-01-10", { store = store, person = "bo" }))) do
+      got[#got + 1] = n.kind .. ": " .. n.text
+    end
+    assert.truthy(has_value(got, 'deadline: "Send Bo the budget" (yours, for bo) was due on 2026-01-09'), table.concat(got, "\n"))
+    assert.truthy(has_value(got, 'owed: you owe bo 1 item, the oldest since 2026-01-06: "Send Bo the budget"'), table.concat(got, "\n"))
+    local ana = {}
+    for _, n in ipairs(assert(leadnotes.nudges("2026-01-13", { store = store, person = "ana" }))) do ana[#ana + 1] = n.text end
+    assert.truthy(has_value(ana, '"Write the migration plan" (Ana\'s, for ana) was due on 2026-01-12'), table.concat(ana, "\n"))
+    assert.truthy(has_value(ana, 'you owe ana 2 items, the oldest since 2026-01-05: "Review the on-call rota"'), table.concat(ana, "\n"))
+  end)
+
+  it("a report with a folder and no one-on-one yet gets a nudge, as the team view says", function()
+    assert(store:profile("Cy Newman", { role = "Engineer" }))
+    local entry
+    for _, e in ipairs(assert(leadnotes.team("2026-01-10", { store = store }))) do
+      if e.dir == "Cy-Newman" then entry = e end
+    end
+    assert.is_true(entry.overdue)
+    assert.are.equal("Cy Newman", entry.person)
+    local texts = {}
+    for _, n in ipairs(assert(leadnotes.nudges("2026-01-10", { store = store }))) do texts[#texts + 1] = n.text end
+    assert.truthy(has_value(texts, "no one-on-one with Cy Newman yet"), table.concat(texts, "\n"))
+  end)
+
+  it("finds a person whatever the case and accents, and never makes a second folder", function()
+    save(store, dir, "José-María-Núñez/2026-01-05-one-on-one.org", "* Action items\n** TODO Plan the offsite\n")
+    local items = assert(leadnotes.items({ store = store, date = "2026-01-06", person = "jose maria nunez" }))
+    assert.are.equal(1, #items)
+    assert.are.equal("José María Núñez", items[1].person)
+    local path = assert(store:new_note("one-on-one", "JOSE MARIA NUNEZ", { date = "2026-01-19" }))
+    assert.matches("/José%-María%-Núñez/2026%-01%-19%-one%-on%-one%.org$", path)
+    -- A decomposed (NFD) spelling finds the same folder.
+    local nfd = "Jose\204\129 Mari\204\129a Nu\204\131n\204\131ez"
+    assert.are.equal(1, #assert(leadnotes.items({ store = store, date = "2026-01-20", person = nfd })))
+    local folders = capture("ls " .. q(dir))
+    local _, n = folders:gsub("[Jj]os", "")
+    assert.are.equal(1, n)
+  end)
+
+  it("leadnotes items prints aligned columns by display width, and filters like the API", function()
+    save(store, dir, "José-María-Núñez/2026-01-05-one-on-one.org", "* Action items\n** TODO Plan the offsite\n")
+    local cli = require("leadnotes.cli")
+    local function run(args)
+      local buf = { text = "" }
+      function buf:write(...) for _, v in ipairs({ ... }) do self.text = self.text .. tostring(v) end end
+      local status = cli.run(args, { out = buf, err = buf, dir = dir })
+      return status, buf.text
+    end
+    local status, out = run({ "items", "--date", "2026-01-20" })
+    assert.are.equal(0, status)
+    local lines = {}
+    for line in out:gmatch("[^\n]+") do lines[#lines + 1] = line end
+    assert.are.equal(5, #lines)
+    assert.matches("^PERSON%s+ITEM%s+OWNER%s+DUE%s+AGE%s+CARRIED%s+WHERE$", lines[1])
+    -- Every row's ITEM column starts at the same display column.
+    local text = require("leadnotes.insights.text")
+    local col = text.width(lines[1]:match("^(PERSON%s+)"))
+    for i = 2, #lines do
+      local person = lines[i]:match("^(.-%s%s+)")
+      assert.are.equal(col, text.width(person), lines[i])
+    end
+    assert.matches("José María Núñez%s+Plan the offsite%s+Dana", out)
+    status, out = run({ "items", "ana", "--theirs", "--overdue", "--date", "2026-01-20" })
+    assert.are.equal(0, status)
+    assert.matches("Write the migration plan%s+Ana%s+2026%-01%-12 %(late%)", out)
+    assert.is_nil(out:find("on-call", 1, true))
+    status, out = run({ "items", "--mine", "--theirs" })
+    assert.are.equal(2, status)
+    assert.matches("not both", out)
   end)
 end)

@@ -23,6 +23,8 @@ local day_of, date_of, check_date = dates.day_of, dates.date_of, dates.check_dat
 local core, split_lines = summaries.core, summaries.split_lines
 local open_store, person_dir, load_notes = reading.open_store, reading.person_dir, reading.load_notes
 local walk_history, check_person = reading.walk_history, reading.check_person
+local display = require("leadnotes.insights.text")
+local profiles = require("leadnotes.insights.people")
 
 -- Every item identity of a person's notes dated before `day` (all when
 -- day is nil), in the order first written: { key=, id=, text=, state=
@@ -391,7 +393,7 @@ function M.items(opts)
   local out = {}
   for _, name in ipairs(names) do
     local p = people[name]
-    local display = p.profile and p.profile.properties.NAME or name
+    local shown = profiles.display_name(p.profile, name)
     for _, st in ipairs(open_items_of(p.notes, day + 1)) do
       local it = st.item
       local owner = it.owner or me
@@ -399,7 +401,7 @@ function M.items(opts)
       local due = iso_in(it.deadline)
       local due_day = day_of(due)
       local first = first_day(st, nil)
-      local e = { person = display, dir = name, text = st.text, id = st.id, owner = mine and me or owner,
+      local e = { person = shown, dir = name, text = st.text, id = st.id, owner = mine and me or owner,
         mine = mine, deadline = it.deadline, scheduled = it.scheduled, due = due,
         overdue = due_day ~= nil and due_day < day, first_seen = date_of(first), age_days = day - first,
         carried = st.carried, path = st.note.path, line = it.line, tags = it.tags, _first = first }
@@ -422,6 +424,19 @@ function M.items(opts)
   end)
   for _, e in ipairs(out) do e._first = nil end
   return out
+end
+
+-- items_lines(list) -> lines: a header and one aligned row per item (as
+-- leadnotes.items returns them): person, item, owner, due, age, times
+-- carried, where it lives (path:line).
+function M.lines(list)
+  local rows = { { "PERSON", "ITEM", "OWNER", "DUE", "AGE", "CARRIED", "WHERE" } }
+  for _, e in ipairs(list) do
+    rows[#rows + 1] = { e.person, display.truncate(e.text, 48), e.owner,
+      e.due and (e.due .. (e.overdue and " (late)" or "")) or "-", string.format("%dd", e.age_days),
+      e.carried > 0 and string.format("%d×", e.carried) or "-", string.format("%s:%d", e.path, e.line) }
+  end
+  return display.columns(rows)
 end
 
 return M

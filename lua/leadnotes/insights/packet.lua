@@ -90,7 +90,7 @@ function M.packet(person, from, to, opts)
   local stars = string.rep("*", level)
   local lines = {}
   if level == 1 then
-    lines[#lines + 1] = "#+TITLE: Review packet: " .. org_escape((prof and prof.name) or dirname)
+    lines[#lines + 1] = "#+TITLE: Review packet: " .. org_escape((prof and prof.display) or dirname)
     lines[#lines + 1] = string.format("#+DATE: [%s]--[%s]", date_of(from_day), date_of(to_day))
     lines[#lines + 1] = ""
   end

@@ -25,6 +25,17 @@ local PROFILE_KEYS = {
 }
 local PROFILE_ORDER = { "name", "role", "start_date", "cadence_days", "next_review" }
 
+-- The name to show for a person: the profile's NAME, else its #+TITLE,
+-- else the folder name with its dashes as spaces ("Dana-Demo" -> "Dana Demo").
+local function display_name(summary, dirname)
+  local props = summary and summary.properties or {}
+  local name = props.NAME
+  if (not name or name == "") and props.TITLE and props.TITLE ~= "" and props.TITLE ~= dirname then name = props.TITLE end
+  if not name or name == "" then name = (dirname:gsub("%-", " ")) end
+  return name
+end
+M.display_name = display_name
+
 local function profile_from(summary, dirname)
   local props = summary and summary.properties or {}
   local out = { person = dirname }
@@ -39,6 +50,7 @@ local function profile_from(summary, dirname)
   if cadence and cadence < 1 then cadence = nil end
   out.cadence_days = cadence or config.options.cadence_days or 14
   out.exists = summary ~= nil
+  out.display = display_name(summary, dirname)
   return out
 end
 
@@ -138,6 +150,13 @@ function M.profile(store, person, fields)
     if f.path == path then old = read_file(dir .. "/" .. path) end
   end
   if fields and next(fields) ~= nil then
+    if fields.name == nil and person ~= dirname and not (old and old:find("\n:NAME:", 1, true)) then
+      -- The name as the manager typed it is kept: the folder name is a path.
+      local copy = {}
+      for k, v in pairs(fields) do copy[k] = v end
+      copy.name = person:gsub("^%s+", ""):gsub("%s+$", "")
+      fields = copy
+    end
     local text = profile_text(old, fields, dirname)
     local ok, werr, wcode = core().write_note(store, path, text)
     if not ok then return nil, werr, wcode end

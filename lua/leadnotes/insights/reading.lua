@@ -7,6 +7,7 @@ local M = {}
 local config = require("leadnotes.config")
 local dates = require("leadnotes.insights.dates")
 local summaries = require("leadnotes.insights.summaries")
+local names = require("leadnotes.insights.names")
 
 local core = summaries.core
 local day_of, day_of_time = dates.day_of, dates.day_of_time
@@ -30,15 +31,26 @@ local function open_store(opts)
   return store
 end
 
--- A person's folder name from a display name or a folder name.
+-- A person's folder name from a display name or a folder name. An
+-- existing folder whose name folds to the same key (case, accents, NFD
+-- marks, spaces and dashes aside: leadnotes.insights.names) is that
+-- person's, so one person never gets two folders.
 local function person_dir(store, person)
-  if type(store.person_dir) == "function" then
-    local dir, err = store:person_dir(person)
-    if dir then return dir end
-    return nil, err
+  if type(store.person_dir) ~= "function" then return person end
+  local dir, err = store:person_dir(person)
+  if not dir then return nil, err end
+  local folders = core().team_folders(store)
+  if type(folders) == "table" then
+    local want, found = names.fold(dir), nil
+    for _, f in ipairs(folders) do
+      if f.dir == dir then return dir end
+      if not found and names.fold(f.dir) == want then found = f.dir end
+    end
+    if found then return found end
   end
-  return person
+  return dir
 end
+
 -- "alice/2026-03-02-one-on-one-2.org" -> {person=, date=, day=, kind=, seq=, ext=}
 local function note_info(path)
   local person, file = path:match("^([^/]+)/([^/]+)$")

@@ -26,7 +26,7 @@ local function last_note_of(notes, kind, day)
   return last
 end
 
-local function person_entry(p, day)
+local function person_entry(p, day, me)
   local prof = profile_from(p.profile, p.dir)
   local last = last_note_of(p.notes, "one-on-one", day)
   local open = open_items_of(p.notes, day + 1)
@@ -43,7 +43,7 @@ local function person_entry(p, day)
     if note.day <= day and note.day > day - CAREER_WINDOW and note.summary.career then career_gap = false end
   end
   return {
-    person = prof.name or p.dir,
+    person = prof.display,
     dir = p.dir,
     role = prof.role,
     last_one_on_one = last and last.date or nil,
@@ -55,6 +55,7 @@ local function person_entry(p, day)
     next_review = prof.next_review,
     start_date = prof.start_date,
     _open = open,
+    _me = me,
     _career_gap = career_gap,
     _has_notes = #p.notes > 0,
   }
@@ -74,7 +75,8 @@ local function people_of(store, day)
   local folders, dir = core().team_folders(store)
   if not folders then return nil, dir end
   local list = {}
-  local entry_key = day .. ":" .. tostring(config.options.cadence_days)
+  local me = action_items.manager_name(store)
+  local entry_key = day .. ":" .. tostring(config.options.cadence_days) .. ":" .. me
   for _, folder in ipairs(folders) do
     if folder.dir:sub(1, 1) ~= "." then
       local key = dir .. "/" .. folder.dir
@@ -89,7 +91,7 @@ local function people_of(store, day)
       local e = pc.entries[entry_key]
       if not e then
         if pc.entry_count >= 8 then pc.entries, pc.entry_count = {}, 0 end
-        e = person_entry(pc.person, day)
+        e = person_entry(pc.person, day, me)
         pc.entries[entry_key] = e
         pc.entry_count = pc.entry_count + 1
       end
@@ -131,9 +133,9 @@ local function nudges_for(e, day)
   local out = {}
   local who = e.person
   if e.days_since == nil then
-    if e._has_notes then
-      out[#out + 1] = { person = e.dir, kind = "overdue", text = string.format("no one-on-one with %s yet", who) }
-    end
+    -- A report with a folder and no one-on-one yet is overdue too, as the
+    -- team view says.
+    out[#out + 1] = { person = e.dir, kind = "overdue", text = string.format("no one-on-one with %s yet", who) }
   elseif e.days_since > e.cadence_days then
     out[#out + 1] = { person = e.dir, kind = "overdue",
       text = string.format("no one-on-one with %s for %d days (cadence %d)", who, e.days_since, e.cadence_days) }
@@ -149,6 +151,28 @@ local function nudges_for(e, day)
   if old > 0 then
     out[#out + 1] = { person = e.dir, kind = "open_items",
       text = string.format("%d open %s for %s since %s", old, plural(old, "item", "items"), who, date_of(since)) }
+  end
+  -- Items past their DEADLINE, oldest first, one nudge each; then what the
+  -- manager owes this person.
+  local late, owed = {}, {}
+  for _, st in ipairs(e._open) do
+    local due = day_of(st.item.deadline and st.item.deadline:match("%d%d%d%d%-%d%d%-%d%d"))
+    local owner = st.item.owner
+    local mine = owner == nil or owner:lower() == "me" or owner:lower() == (e._me or ""):lower()
+    if due and due < day then late[#late + 1] = { st = st, due = due, mine = mine, owner = owner } end
+    if mine then owed[#owed + 1] = st end
+  end
+  table.sort(late, function(a, b) return a.due < b.due end)
+  for _, l in ipairs(late) do
+    local whose = l.mine and "yours" or (l.owner or who) .. "'s"
+    out[#out + 1] = { person = e.dir, kind = "deadline", due = date_of(l.due),
+      text = string.format("\"%s\" (%s, for %s) was due on %s", l.st.text, whose, who, date_of(l.due)) }
+  end
+  if #owed > 0 then
+    table.sort(owed, function(a, b) return a.first_note.day < b.first_note.day end)
+    out[#out + 1] = { person = e.dir, kind = "owed",
+      text = string.format("you owe %s %d %s, the oldest since %s: \"%s\"", who, #owed,
+        plural(#owed, "item", "items"), owed[1].first_note.date, owed[1].text) }
   end
   local review = day_of(e.next_review)
   local notice = config.options.review_notice_days or 14
@@ -170,8 +194,9 @@ local function nudges_for(e, day)
 end
 
 -- leadnotes.nudges([date [, opts]]) -> list of {person=, kind=, text=} | nil,
--- message. kind: "overdue", "open_items", "review", "duty_gap". opts.person
--- keeps one person's.
+-- message. kind: "overdue", "open_items", "deadline" (an item past its
+-- DEADLINE, oldest first), "owed" (the items the manager owes the person),
+-- "review", "duty_gap". opts.person keeps one person's.
 function M.nudges(date, opts)
   if type(date) == "table" and opts == nil then opts, date = date, nil end
   local day = check_date("nudges", date, 1)
@@ -185,7 +210,7 @@ function M.nudges(date, opts)
     if not only then return nil, derr end
     local people, perr = load_notes(store, only)
     if not people then return nil, perr end
-    list = { person_entry(people[only] or { dir = only, notes = {} }, day) }
+    list = { person_entry(people[only] or { dir = only, notes = {} }, day, action_items.manager_name(store)) }
   else
     list, lerr = people_of(store, day)
     if not list then return nil, lerr end
