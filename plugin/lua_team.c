@@ -261,7 +261,8 @@ static void push_opt_field(lua_State *L, const char *name, const char *value)
 /* core.note_summary(text [, markdown]) -> { items={ {text=, open=, line=,
  * level=, keyword=, id=, owner=, deadline=, scheduled=, tags=, first_seen=,
  * carried=} },
- * prompts={}, career=, feedback={}, wins={}, properties={ {key, value} } }
+ * prompts={}, career=, feedback={}, wins={}, received={}, blockers={},
+ * career_lines={}, properties={ {key, value} } }
  * What the insights read from one note (ln_note_summarize). */
 static int team_note_summary(lua_State *L)
 {
@@ -275,7 +276,7 @@ static int team_note_summary(lua_State *L)
 	 * raise; the summary is small and Lua raising there is already fatal. */
 	if (ln_note_summarize(&sum, text, len, markdown, &err) < 0)
 		return ln_lua_push_failure(L, &err);
-	lua_createtable(L, 0, 6);
+	lua_createtable(L, 0, 9);
 	lua_createtable(L, (int)sum->item_count, 0);
 	for (i = 0; i < sum->item_count; i++) {
 		lua_createtable(L, 0, 12);
@@ -306,6 +307,12 @@ static int team_note_summary(lua_State *L)
 	lua_setfield(L, -2, "feedback");
 	ln_lua_push_strings(L, sum->wins, sum->win_count);
 	lua_setfield(L, -2, "wins");
+	ln_lua_push_strings(L, sum->received, sum->received_count);
+	lua_setfield(L, -2, "received");
+	ln_lua_push_strings(L, sum->blockers, sum->blocker_count);
+	lua_setfield(L, -2, "blockers");
+	ln_lua_push_strings(L, sum->career_lines, sum->career_count);
+	lua_setfield(L, -2, "career_lines");
 	lua_createtable(L, (int)sum->property_count, 0);
 	for (i = 0; i < sum->property_count; i++) {
 		lua_createtable(L, 2, 0);

@@ -187,10 +187,32 @@ static void bullet_text(const char **s, size_t *len)
 	trim_span(s, len);
 }
 
-static const char *const career_words[] = {
-	"career", "promotion", "promot", "training", "course", "learn", "mentor", "coach",
-	"growth", "grow", "skill", "conference", "certif", "study", "workshop", "stretch", NULL
+/* Section titles (lower case) whose content is career talk. */
+static const char *const career_titles[] = {
+	"career", "growth", "development", "training", "learning", "promotion", NULL
 };
+
+static int is_career_title(const char *title)
+{
+	size_t n = strlen(title), i;
+
+	for (i = 0; career_titles[i]; i++)
+		if (find_ci(title, n, career_titles[i]))
+			return 1;
+	return 0;
+}
+
+/* A feedback subsection that holds what the report said to the manager:
+ * "For me", "From them", "Received", "To me". */
+static int is_received_title(const char *title)
+{
+	size_t n = strlen(title);
+
+	return find_ci(title, n, "for me") || find_ci(title, n, "to me") || find_ci(title, n, "from them") ||
+	       find_ci(title, n, "received") || find_ci(title, n, "about me");
+}
+
+enum { SEC_NONE = 0, SEC_PROMPT, SEC_FEEDBACK, SEC_RECEIVED, SEC_WINS, SEC_BLOCKERS, SEC_CAREER };
 
 static int is_prompt_title(const char *title)
 {
@@ -379,6 +401,8 @@ int ln_note_summarize(ln_note_summary **out, const char *text, size_t len, int m
 	note_text t = { text, len, NULL, 0 };
 	strs prompts = { NULL, 0, 0, 0 }, feedback = { NULL, 0, 0, 0 }, wins = { NULL, 0, 0, 0 };
 	strs props = { NULL, 0, 0, 0 };
+	strs received = { NULL, 0, 0, 0 }, blockers = { NULL, 0, 0, 0 }, career = { NULL, 0, 0, 0 };
+	unsigned char *section = NULL; /* headline index -> SEC_* */
 	int *head_at = NULL;      /* line -> headline index + 1, 0 for none */
 	int *owner = NULL;        /* line -> headline index + 1 it belongs to */
 	char *prompt_head = NULL; /* headline index -> is a prompt section */
@@ -422,39 +446,59 @@ int ln_note_summarize(ln_note_summary **out, const char *text, size_t len, int m
 		owner[k] = (int)i;
 	}
 
-	/* Headlines: items, prompt sections, feedback and wins, properties. */
+	/* Headlines: items and properties; each headline's section (its own
+	 * title, else the nearest enclosing one's) decides where the lines of
+	 * its body go: feedback given or received, wins, blockers, career. A
+	 * TODO headline inside a career section is career talk too. */
+	section = calloc(nh + 1, sizeof(*section));
+	if (!section)
+		goto nomem;
 	for (i = 0; i < nh; i++) {
 		const ln_org_headline *h = ln_org_headline_at(doc, i);
+		int cls = SEC_NONE;
+		size_t j;
 		strs *bucket = NULL;
 
 		if (!h->comment && h->todo_type != LN_ORG_TODO_NONE &&
 			push_item(sum, &item_alloc, h->title, h->todo_type == LN_ORG_TODO_TODO, h->line, h, NULL) < 0)
 			goto nomem;
+		for (j = i; j-- > 0;) /* the enclosing headline's section */
+			if (ln_org_headline_at(doc, j)->level < h->level) {
+				cls = section[j];
+				break;
+			}
 		if (is_prompt_title(h->title)) {
-			prompt_head[i] = 1;
-		} else if (h->todo_type == LN_ORG_TODO_NONE) {
+			cls = SEC_PROMPT;
+		} else if (h->todo_type == LN_ORG_TODO_NONE && cls != SEC_PROMPT) {
 			if (find_ci(h->title, strlen(h->title), "feedback"))
-				bucket = &feedback;
-			else if (is_wins_title(h->title))
-				bucket = &wins;
+				cls = SEC_FEEDBACK;
+			if (cls == SEC_FEEDBACK && is_received_title(h->title))
+				cls = SEC_RECEIVED;
+			else if (cls == SEC_NONE && is_wins_title(h->title))
+				cls = SEC_WINS;
+			else if (cls == SEC_NONE && find_ci(h->title, strlen(h->title), "blocker"))
+				cls = SEC_BLOCKERS;
+			else if (cls == SEC_NONE && is_career_title(h->title))
+				cls = SEC_CAREER;
 		}
+		section[i] = cls;
+		prompt_head[i] = cls == SEC_PROMPT;
+		if (cls == SEC_CAREER && h->todo_type != LN_ORG_TODO_NONE && !h->comment)
+			sum->career = 1;
+		bucket = cls == SEC_FEEDBACK ? &feedback : cls == SEC_RECEIVED ? &received : cls == SEC_WINS ? &wins :
+			 cls == SEC_BLOCKERS ? &blockers : cls == SEC_CAREER ? &career : NULL;
 		if (bucket) {
-			size_t j = i + 1, last;
-			while (j < nh && ln_org_headline_at(doc, j)->level > h->level)
-				j++;
-			last = j < nh ? (size_t)ln_org_headline_at(doc, j)->line - 1 : n;
+			size_t last = i + 1 < nh ? (size_t)ln_org_headline_at(doc, i + 1)->line - 1 : n;
 			for (k = (size_t)h->line + 1; k <= last && k <= n; k++) {
-				const char *s;
+				const char *ls;
 				size_t sl;
-				if (head_at[k])
+				note_line(&t, k, &ls, &sl);
+				if (is_boilerplate(ls, sl))
 					continue;
-				note_line(&t, k, &s, &sl);
-				if (is_boilerplate(s, sl))
+				bullet_text(&ls, &sl);
+				if (sl == 0 || (sl >= 3 && ls[0] == '[' && ls[2] == ']'))
 					continue;
-				bullet_text(&s, &sl);
-				if (sl == 0 || (sl >= 3 && s[0] == '[' && s[2] == ']'))
-					continue;
-				strs_push(bucket, s, sl);
+				strs_push(bucket, ls, sl);
 			}
 		}
 		for (k = 0; k < h->property_count; k++) {
@@ -462,6 +506,8 @@ int ln_note_summarize(ln_note_summary **out, const char *text, size_t len, int m
 			strs_push(&props, h->properties[k].value, strlen(h->properties[k].value));
 		}
 	}
+	if (career.count > 0)
+		sum->career = 1;
 
 	/* Checkboxes, outside prompt sections. */
 	for (i = 0; i < ln_org_checkbox_count(doc); i++) {
@@ -472,49 +518,6 @@ int ln_note_summarize(ln_note_summary **out, const char *text, size_t len, int m
 		if (push_item(sum, &item_alloc, c->text, c->state != LN_ORG_CHECK_ON, c->line, NULL,
 				c->state == LN_ORG_CHECK_ON ? "[X]" : c->state == LN_ORG_CHECK_TRANS ? "[-]" : "[ ]") < 0)
 			goto nomem;
-	}
-
-	/* Career words, looked for where they occur. */
-	for (i = 0; career_words[i] && !sum->career; i++) {
-		const char *from = text, *end = text + len, *at;
-		while (!sum->career && from < end && (at = find_ci(from, (size_t)(end - from), career_words[i]))) {
-			size_t off = (size_t)(at - text), lo = 1, hi = n, line;
-			int hidx, o;
-			while (lo < hi) { /* the last line starting at or before off */
-				size_t mid = (lo + hi + 1) / 2;
-				if (t.starts[mid - 1] <= off)
-					lo = mid;
-				else
-					hi = mid - 1;
-			}
-			line = lo;
-			hidx = head_at[line];
-			o = owner[line];
-			if (hidx) {
-				const ln_org_headline *h = ln_org_headline_at(doc, (size_t)hidx - 1);
-				if (!prompt_head[hidx - 1]) {
-					if (h->todo_type != LN_ORG_TODO_NONE) {
-						sum->career = 1;
-					} else {
-						size_t last = (size_t)hidx < nh ? (size_t)ln_org_headline_at(doc, (size_t)hidx)->line - 1 : n;
-						for (k = line + 1; k <= last && k <= n && !sum->career; k++) {
-							const char *s;
-							size_t sl;
-							note_line(&t, k, &s, &sl);
-							if (!is_boilerplate(s, sl))
-								sum->career = 1;
-						}
-					}
-				}
-			} else if (!(o && prompt_head[o - 1])) {
-				const char *s;
-				size_t sl;
-				note_line(&t, line, &s, &sl);
-				if (!is_boilerplate(s, sl))
-					sum->career = 1;
-			}
-			from = text + (t.starts[line] <= len ? t.starts[line] : len);
-		}
 	}
 
 	/* Prompt ids: properties, then comment lines. */
@@ -557,7 +560,8 @@ int ln_note_summarize(ln_note_summary **out, const char *text, size_t len, int m
 		strs_push(&props, v, vl);
 	}
 
-	if (prompts.failed || feedback.failed || wins.failed || props.failed)
+	if (prompts.failed || feedback.failed || wins.failed || props.failed || received.failed || blockers.failed ||
+		career.failed)
 		goto nomem;
 	sum->prompts = prompts.items;
 	sum->prompt_count = prompts.count;
@@ -567,6 +571,15 @@ int ln_note_summarize(ln_note_summary **out, const char *text, size_t len, int m
 	sum->win_count = wins.count;
 	sum->properties = props.items;
 	sum->property_count = props.count / 2;
+	sum->received = received.items;
+	sum->received_count = received.count;
+	sum->blockers = blockers.items;
+	sum->blocker_count = blockers.count;
+	sum->career_lines = career.items;
+	sum->career_count = career.count;
+	memset(&received, 0, sizeof(received));
+	memset(&blockers, 0, sizeof(blockers));
+	memset(&career, 0, sizeof(career));
 	memset(&prompts, 0, sizeof(prompts));
 	memset(&feedback, 0, sizeof(feedback));
 	memset(&wins, 0, sizeof(wins));
@@ -583,6 +596,10 @@ cleanup:
 	strs_free(&feedback);
 	strs_free(&wins);
 	strs_free(&props);
+	strs_free(&received);
+	strs_free(&blockers);
+	strs_free(&career);
+	free(section);
 	free(t.starts);
 	free(head_at);
 	free(owner);
@@ -612,5 +629,14 @@ void ln_note_summary_free(ln_note_summary *summary)
 	for (i = 0; i < summary->property_count * 2; i++)
 		free(summary->properties[i]);
 	free(summary->properties);
+	for (i = 0; i < summary->received_count; i++)
+		free(summary->received[i]);
+	free(summary->received);
+	for (i = 0; i < summary->blocker_count; i++)
+		free(summary->blockers[i]);
+	free(summary->blockers);
+	for (i = 0; i < summary->career_count; i++)
+		free(summary->career_lines[i]);
+	free(summary->career_lines);
 	free(summary);
 }

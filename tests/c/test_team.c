@@ -94,8 +94,19 @@ static void test_summary(void)
 	ln_note_summary_free(s);
 	s = NULL;
 
-	CHECK(ln_note_summarize(&s, "* Topics\n- She asked about a conference\n", 40, 0, &err) == 0 && s && s->career,
-		"summary: a career word in what was written is career talk");
+	CHECK(ln_note_summarize(&s, "* Topics\n- She asked about a conference\n", 40, 0, &err) == 0 && s && !s->career,
+		"summary: a career word outside a career section is not career talk");
+	ln_note_summary_free(s);
+	s = NULL;
+	{
+		const char *sections = "* Feedback both ways\n** For Ana\n- Clear demo\n** For me\n- Stop adding items at the end\n"
+				   "* Blockers I can remove\n- The staging cluster\n* Career growth\n- Wants to lead the migration\n";
+		CHECK(ln_note_summarize(&s, sections, strlen(sections), 0, &err) == 0 && s && s->career &&
+				s->feedback_count == 1 && strcmp(s->feedback[0], "Clear demo") == 0 && s->received_count == 1 &&
+				strcmp(s->received[0], "Stop adding items at the end") == 0 && s->blocker_count == 1 &&
+				s->career_count == 1 && strcmp(s->career_lines[0], "Wants to lead the migration") == 0,
+			"summary: feedback given and received apart, blockers and career lines from their sections");
+	}
 	ln_note_summary_free(s);
 	s = NULL;
 	CHECK(ln_note_summarize(&s, "## Career\r\n- wants to mentor\r\n<!-- prompt: x-1 -->\r\n", 52, 1, &err) == 0 && s &&

@@ -21,9 +21,10 @@ local PROFILE_KEYS = {
   start_date = { "START_DATE", { "START_DATE", "START", "STARTED" } },
   cadence_days = { "CADENCE_DAYS", { "CADENCE_DAYS", "CADENCE", "ONE_ON_ONE_CADENCE" } },
   next_review = { "NEXT_REVIEW", { "NEXT_REVIEW", "REVIEW", "REVIEW_DATE" } },
+  review_cadence_days = { "REVIEW_CADENCE_DAYS", { "REVIEW_CADENCE_DAYS", "REVIEW_CADENCE" } },
   name = { "NAME", { "NAME" } },
 }
-local PROFILE_ORDER = { "name", "role", "start_date", "cadence_days", "next_review" }
+local PROFILE_ORDER = { "name", "role", "start_date", "cadence_days", "next_review", "review_cadence_days" }
 
 -- The name to show for a person: the profile's NAME, else its #+TITLE,
 -- else the folder name with its dashes as spaces ("Dana-Demo" -> "Dana Demo").
@@ -49,6 +50,9 @@ local function profile_from(summary, dirname)
   local cadence = tonumber(out.cadence_days and tostring(out.cadence_days):match("^%s*(%d+)"))
   if cadence and cadence < 1 then cadence = nil end
   out.cadence_days = cadence or config.options.cadence_days or 14
+  local review_cadence = tonumber(out.review_cadence_days and tostring(out.review_cadence_days):match("^%s*(%d+)"))
+  if review_cadence and review_cadence < 1 then review_cadence = nil end
+  out.review_cadence_days = review_cadence or config.options.review_cadence_days or 182
   out.exists = summary ~= nil
   out.display = display_name(summary, dirname)
   return out
@@ -134,8 +138,8 @@ function M.profile(store, person, fields)
       if (key == "start_date" or key == "next_review") and not day_of(tostring(value)) then
         error("profile: " .. key .. " must be YYYY-MM-DD", 2)
       end
-      if key == "cadence_days" and (tonumber(value) == nil or tonumber(value) < 1) then
-        error("profile: cadence_days must be a positive number", 2)
+      if (key == "cadence_days" or key == "review_cadence_days") and (tonumber(value) == nil or tonumber(value) < 1) then
+        error("profile: " .. key .. " must be a positive number", 2)
       end
       if tostring(value):find("%c") then error("profile: " .. key .. " must be one line of text", 2) end
     end

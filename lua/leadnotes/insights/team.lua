@@ -26,6 +26,34 @@ local function last_note_of(notes, kind, day)
   return last
 end
 
+-- Duty gaps: a kind of content the notes have not had for a window of
+-- days. Read from the template's sections having content (the summary's
+-- lists), never from stray words.
+local DUTIES = {
+  { name = "career", window = CAREER_WINDOW, has = function(s) return s.career end,
+    text = "no talk of career or growth with %s in %d days" },
+  { name = "feedback", window = 60, has = function(s) return #s.feedback > 0 end,
+    text = "no feedback given to %s in %d days" },
+  { name = "recognition", window = 60, has = function(s) return #s.wins > 0 end,
+    text = "no win of %s recorded in %d days" },
+}
+
+-- The next review on `day`: the profile's NEXT_REVIEW moved on by the
+-- review cadence past every evaluation written for it (an evaluation
+-- counts for a review from 30 days before its date on).
+local REVIEW_EARLY = 30
+local function next_review_of(prof, notes, day)
+  local review = day_of(prof.next_review)
+  if not review then return nil end
+  local cadence = prof.review_cadence_days
+  for _, note in ipairs(notes) do
+    if note.kind == "evaluation" and note.day <= day and note.day >= review - REVIEW_EARLY then
+      review = review + cadence
+    end
+  end
+  return review
+end
+
 local function person_entry(p, day, me)
   local prof = profile_from(p.profile, p.dir)
   local last = last_note_of(p.notes, "one-on-one", day)
@@ -38,10 +66,15 @@ local function person_entry(p, day, me)
   -- A gap needs notes going back the whole window: a report met twice in
   -- a fortnight has no gap yet.
   local first_day = p.notes[1] and p.notes[1].day
-  local career_gap = first_day ~= nil and first_day <= day - CAREER_WINDOW
-  for _, note in ipairs(p.notes) do
-    if note.day <= day and note.day > day - CAREER_WINDOW and note.summary.career then career_gap = false end
+  local gaps = {}
+  for _, duty in ipairs(DUTIES) do
+    local gap = first_day ~= nil and first_day <= day - duty.window
+    for _, note in ipairs(p.notes) do
+      if gap and note.day <= day and note.day > day - duty.window and duty.has(note.summary) then gap = false end
+    end
+    if gap then gaps[#gaps + 1] = duty end
   end
+  local review = next_review_of(prof, p.notes, day)
   return {
     person = prof.display,
     dir = p.dir,
@@ -52,11 +85,11 @@ local function person_entry(p, day, me)
     overdue = days_since == nil or days_since > prof.cadence_days,
     open_items = #open,
     oldest_open_days = oldest and (day - oldest) or nil,
-    next_review = prof.next_review,
+    next_review = review and date_of(review) or nil,
     start_date = prof.start_date,
     _open = open,
     _me = me,
-    _career_gap = career_gap,
+    _gaps = gaps,
     _has_notes = #p.notes > 0,
   }
 end
@@ -113,6 +146,30 @@ end
 -- leadnotes.team([date [, opts]]) -> list of {person=, dir=, last_one_on_one=,
 -- days_since=, cadence_days=, overdue=, open_items=, oldest_open_days=,
 -- next_review=} | nil, message. Unchanged notes are not read again.
+-- The notes a sync left with conflict markers, by person folder:
+-- by_dir[dir] = { path, ... } (store:conflicts; none when it fails).
+local function conflicts_by_dir(store)
+  local by_dir = {}
+  local ok, list = pcall(function() return store:conflicts() end)
+  for _, path in ipairs(ok and type(list) == "table" and list or {}) do
+    local dir = path:match("^([^/]+)/") or ""
+    by_dir[dir] = by_dir[dir] or {}
+    table.insert(by_dir[dir], path)
+  end
+  return by_dir
+end
+
+-- A copy of entry e with the conflicts of its folder (entries are cached;
+-- conflicts are asked of the store every time).
+local function with_conflicts(e, by_dir)
+  local c = by_dir[e.dir]
+  if not c then return e end
+  local out = {}
+  for k, v in pairs(e) do out[k] = v end
+  out.conflicts = c
+  return out
+end
+
 function M.team(date, opts)
   if type(date) == "table" and opts == nil then opts, date = date, nil end
   local day = check_date("team", date, 1)
@@ -120,8 +177,9 @@ function M.team(date, opts)
   if not store then return nil, err end
   local list, lerr = people_of(store, day)
   if not list then return nil, lerr end
+  local by_dir = conflicts_by_dir(store)
   local out = {}
-  for i, e in ipairs(list) do out[i] = public_entry(e) end
+  for i, e in ipairs(list) do out[i] = public_entry(with_conflicts(e, by_dir)) end
   return out
 end
 
@@ -186,9 +244,13 @@ local function nudges_for(e, day)
         text = string.format("review of %s due in %d %s (%s)", who, left, plural(left, "day", "days"), e.next_review) }
     end
   end
-  if e._has_notes and e._career_gap then
-    out[#out + 1] = { person = e.dir, kind = "duty_gap",
-      text = string.format("no talk of career or training with %s in %d days", who, CAREER_WINDOW) }
+  for _, duty in ipairs(e._gaps) do
+    out[#out + 1] = { person = e.dir, kind = "duty_gap", duty = duty.name,
+      text = string.format(duty.text, who, duty.window) }
+  end
+  for _, path in ipairs(e.conflicts or {}) do
+    out[#out + 1] = { person = e.dir, kind = "conflict",
+      text = string.format("unresolved sync conflict in %s: resolve the markers and save", path) }
   end
   return out
 end
@@ -196,7 +258,10 @@ end
 -- leadnotes.nudges([date [, opts]]) -> list of {person=, kind=, text=} | nil,
 -- message. kind: "overdue", "open_items", "deadline" (an item past its
 -- DEADLINE, oldest first), "owed" (the items the manager owes the person),
--- "review", "duty_gap". opts.person keeps one person's.
+-- "review", "duty_gap" (with duty= career, feedback or recognition),
+-- "conflict" (a note a sync left with conflict markers). opts.person keeps
+-- one person's. The entries are the team view's: what team() shows is what
+-- the nudges say.
 function M.nudges(date, opts)
   if type(date) == "table" and opts == nil then opts, date = date, nil end
   local day = check_date("nudges", date, 1)
@@ -215,10 +280,22 @@ function M.nudges(date, opts)
     list, lerr = people_of(store, day)
     if not list then return nil, lerr end
   end
+  local by_dir = conflicts_by_dir(store)
   local out = {}
   for _, e in ipairs(list) do
     if not only or e.dir == only then
-      for _, n in ipairs(nudges_for(e, day)) do out[#out + 1] = n end
+      for _, n in ipairs(nudges_for(with_conflicts(e, by_dir), day)) do out[#out + 1] = n end
+    end
+  end
+  -- A conflicted note outside any person's folder is still a nudge.
+  for dir, paths in pairs(by_dir) do
+    local known = false
+    for _, e in ipairs(list) do if e.dir == dir then known = true end end
+    if not known and not only then
+      for _, path in ipairs(paths) do
+        out[#out + 1] = { person = dir ~= "" and dir or nil, kind = "conflict",
+          text = string.format("unresolved sync conflict in %s: resolve the markers and save", path) }
+      end
     end
   end
   return out
