@@ -212,6 +212,16 @@ static int is_received_title(const char *title)
 	       find_ci(title, n, "received") || find_ci(title, n, "about me");
 }
 
+static int has_tag(const ln_org_headline *h, const char *tag)
+{
+	size_t i;
+
+	for (i = 0; i < h->tag_count; i++)
+		if (strcmp(h->tags[i], tag) == 0)
+			return 1;
+	return 0;
+}
+
 enum { SEC_NONE = 0, SEC_PROMPT, SEC_FEEDBACK, SEC_RECEIVED, SEC_WINS, SEC_BLOCKERS, SEC_CAREER };
 
 static int is_prompt_title(const char *title)
@@ -467,7 +477,9 @@ int ln_note_summarize(ln_note_summary **out, const char *text, size_t len, int m
 				cls = section[j];
 				break;
 			}
-		if (is_prompt_title(h->title)) {
+		if (is_prompt_title(h->title) || has_tag(h, "evidence")) {
+			/* A prompt, or evidence quoted from other notes (the packet in
+			 * an evaluation): nothing in it is this note's own. */
 			cls = SEC_PROMPT;
 		} else if (h->todo_type == LN_ORG_TODO_NONE && cls != SEC_PROMPT) {
 			if (find_ci(h->title, strlen(h->title), "feedback"))

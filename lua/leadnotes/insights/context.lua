@@ -62,7 +62,7 @@ function M.template_context(kind, person, date_iso, opts)
     for _, note in ipairs(people0 and people0[dirname] and people0[dirname].notes or {}) do
       if note.kind == "evaluation" and note.day < day and note.day + 1 > from then from = note.day + 1 end
     end
-    local ok2, text = pcall(packet.packet, dirname, date_of(from), date, { store = store, level = 3 })
+    local ok2, text = pcall(packet.packet, dirname, date_of(from), date, { store = store, level = 3, link_base = dirname })
     if ok2 and type(text) == "string" then
       out.packet = text
       out.packet_from = date_of(from)
