@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "lua_binding.h"
+#include "leadnotes/names.h"
 #include "leadnotes/store.h"
 #include "leadnotes/team.h"
 
@@ -380,9 +381,40 @@ static int team_identity(lua_State *L)
 	return 1;
 }
 
+/* Pushes the result of a names function on name (argument 1): the string,
+ * or nil, message, code for invalid UTF-8. */
+static int push_name(lua_State *L, int (*fn)(char **, const char *, size_t, ln_error *))
+{
+	size_t len;
+	const char *name = luaL_checklstring(L, 1, &len);
+	char *out = NULL;
+	ln_error err;
+
+	if (fn(&out, name, len, &err) < 0)
+		return ln_lua_push_failure(L, &err);
+	/* Only memory exhaustion raises here (then out leaks). */
+	lua_pushstring(L, out);
+	free(out);
+	return 1;
+}
+
+/* core.nfc(name) -> name in NFC | nil, message, code */
+static int team_nfc(lua_State *L)
+{
+	return push_name(L, ln_names_nfc);
+}
+
+/* core.name_key(name) -> the case- and accent-blind key | nil, message, code */
+static int team_name_key(lua_State *L)
+{
+	return push_name(L, ln_names_key);
+}
+
 static const luaL_Reg team_functions[] = {
 	{ "blob_id", team_blob_id },
 	{ "identity", team_identity },
+	{ "name_key", team_name_key },
+	{ "nfc", team_nfc },
 	{ "note_summary", team_note_summary },
 	{ "team_files", team_files },
 	{ "team_folders", team_folders },

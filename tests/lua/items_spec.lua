@@ -310,6 +310,16 @@ describe("action items", function()
     assert.are.equal(1, n)
   end)
 
+  it("a name typed decomposed (NFD) becomes an NFC folder, and its profile keeps the name as typed", function()
+    local nfd = "Zoe\204\136 Ma\204\136rz"
+    local path = assert(store:new_note("one-on-one", nfd, { date = "2026-01-05" }))
+    assert.matches("/Zo\195\171%-M\195\164rz/2026%-01%-05%-one%-on%-one%.org$", path)
+    assert(store:profile(nfd, { role = "Designer" }))
+    local p = assert(store:profile("zoe marz"))
+    assert.are.equal("Zo\195\171 M\195\164rz", p.name)
+    assert.are.equal("Zo\195\171-M\195\164rz", p.person)
+  end)
+
   it("leadnotes items prints aligned columns by display width, and filters like the API", function()
     save(store, dir, "José-María-Núñez/2026-01-05-one-on-one.org", "* Action items\n** TODO Plan the offsite\n")
     local cli = require("leadnotes.cli")

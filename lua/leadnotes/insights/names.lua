@@ -1,44 +1,24 @@
--- leadnotes.insights.names: people as the manager typed them. fold() gives
--- the key two spellings of one name share, so that "jose maria nunez",
--- "José María Núñez" and a decomposed (NFD) "José" find the same folder:
--- lower case, accents off the Latin letters (Latin-1 Supplement and Latin
--- Extended-A, a table below), combining marks dropped, runs of spaces,
--- dashes and underscores one "-".
+-- leadnotes.insights.names: people as the manager typed them. nfc() is the
+-- form a name has before it becomes a folder; fold() the key two spellings
+-- of one person share ("jose maria nunez", "José María Núñez", a decomposed
+-- "José"): NFC, case-folded, marks stripped (utf8proc, in the C core:
+-- plugin/names.c), runs of spaces, dashes and underscores one "-".
 local M = {}
 
--- Two-byte UTF-8 Latin letters and their base letters.
-local BASE = {}
-local function map(letters, base)
-  for ch in letters:gmatch("[\192-\223][\128-\191]") do BASE[ch] = base end
+local function core()
+  return package.loaded["leadnotes.core"] or require("leadnotes").core
 end
-map("ÀÁÂÃÄÅàáâãäåĀāĂăĄą", "a")
-map("ÇçĆćĈĉĊċČč", "c")
-map("ĎďĐđ", "d")
-map("ÈÉÊËèéêëĒēĔĕĖėĘęĚě", "e")
-map("ĜĝĞğĠġĢģ", "g")
-map("ĤĥĦħ", "h")
-map("ÌÍÎÏìíîïĨĩĪīĬĭĮįİı", "i")
-map("Ĵĵ", "j")
-map("Ķķ", "k")
-map("ĹĺĻļĽľĿŀŁł", "l")
-map("ÑñŃńŅņŇň", "n")
-map("ÒÓÔÕÖØòóôõöøŌōŎŏŐő", "o")
-map("ŔŕŖŗŘř", "r")
-map("ŚśŜŝŞşŠš", "s")
-map("ŢţŤťŦŧ", "t")
-map("ÙÚÛÜùúûüŨũŪūŬŭŮůŰűŲų", "u")
-map("Ŵŵ", "w")
-map("ÝýÿŶŷŸ", "y")
-map("ŹźŻżŽž", "z")
-BASE["ß"], BASE["Æ"], BASE["æ"], BASE["Œ"], BASE["œ"] = "ss", "ae", "ae", "oe", "oe"
-BASE["Ð"], BASE["ð"], BASE["Þ"], BASE["þ"] = "d", "d", "th", "th"
+
+-- name in NFC; invalid UTF-8 is returned as it is (the folder check
+-- refuses it with its own message).
+function M.nfc(name)
+  return core().nfc(name) or name
+end
 
 -- The key a name is found by (see above).
 function M.fold(name)
-  local s = name:gsub("\204[\128-\191]", ""):gsub("\205[\128-\175]", "") -- U+0300..U+036F
-  s = s:gsub("[\192-\223][\128-\191]", BASE)
-  s = s:lower():gsub("[%s%-_]+", "-"):gsub("^%-+", ""):gsub("%-+$", "")
-  return s
+  local s = core().name_key(name) or name:lower()
+  return (s:gsub("[%s%-_]+", "-"):gsub("^%-+", ""):gsub("%-+$", ""))
 end
 
 return M

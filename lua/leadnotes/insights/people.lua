@@ -7,6 +7,7 @@ local config = require("leadnotes.config")
 local dates = require("leadnotes.insights.dates")
 local summaries = require("leadnotes.insights.summaries")
 local reading = require("leadnotes.insights.reading")
+local names = require("leadnotes.insights.names")
 
 local core, trim, split_lines = summaries.core, summaries.trim, summaries.split_lines
 local summarize, read_file = summaries.summarize, summaries.read_file
@@ -158,7 +159,7 @@ function M.profile(store, person, fields)
       -- The name as the manager typed it is kept: the folder name is a path.
       local copy = {}
       for k, v in pairs(fields) do copy[k] = v end
-      copy.name = person:gsub("^%s+", ""):gsub("%s+$", "")
+      copy.name = names.nfc((person:gsub("^%s+", ""):gsub("%s+$", "")))
       fields = copy
     end
     local text = profile_text(old, fields, dirname)

@@ -31,13 +31,14 @@ local function open_store(opts)
   return store
 end
 
--- A person's folder name from a display name or a folder name. An
+-- A person's folder name from a display name or a folder name, the name
+-- in NFC first. An
 -- existing folder whose name folds to the same key (case, accents, NFD
 -- marks, spaces and dashes aside: leadnotes.insights.names) is that
 -- person's, so one person never gets two folders.
 local function person_dir(store, person)
   if type(store.person_dir) ~= "function" then return person end
-  local dir, err = store:person_dir(person)
+  local dir, err = store:person_dir(names.nfc(person))
   if not dir then return nil, err end
   local folders = core().team_folders(store)
   if type(folders) == "table" then
