@@ -34,6 +34,7 @@ commands:
   prompt                 a leadership prompt for today
   team                   one line per report: last one-on-one, open items...
   nudges                 what needs your attention
+  items [PERSON]         open action items: owner, due date, age, where
   packet PERSON FROM TO  everything about PERSON between two dates (YYYY-MM-DD)
   init [DIR]             adopt an existing folder as the notes folder (only notes are committed)
   sync [REMOTE]          fetch, merge and push the notes
@@ -97,6 +98,13 @@ items, oldest open item, next review.]],
   nudges = [[
 usage: leadnotes nudges [--date YYYY-MM-DD]
 What needs attention: overdue one-on-ones, old open items, reviews due.]],
+  items = [[
+usage: leadnotes items [PERSON] [--mine|--theirs|--owner NAME] [--overdue] [--date YYYY-MM-DD]
+Open action items, oldest first: person, item, owner, due date, age, times
+carried and where it lives (PATH:LINE). An item without an OWNER is yours
+(the manager's: --manager, the manager option, else git's user.name).
+--mine: what you owe your team; --theirs: what they owe; --overdue: past
+their DEADLINE.]],
   packet = [[
 usage: leadnotes packet PERSON FROM TO
 An org document with everything about PERSON from FROM to TO (YYYY-MM-DD),
@@ -140,7 +148,7 @@ end
 local function parse(argv)
   local parsed = { set = {}, opts = {}, words = {} }
   local with_value = { ["--dir"] = true, ["--set"] = true, ["--limit"] = true, ["--context"] = true,
-    ["--person"] = true, ["--date"] = true, ["-m"] = true, ["--message"] = true }
+    ["--person"] = true, ["--date"] = true, ["-m"] = true, ["--message"] = true, ["--owner"] = true }
   local i = 1
   while i <= #argv do
     local a = argv[i]
@@ -151,7 +159,8 @@ local function parse(argv)
       break
     elseif a == "-h" or a == "--help" then
       parsed.help = true
-    elseif a == "--keep" or a == "--quiet" or a == "--cursor" then
+    elseif a == "--keep" or a == "--quiet" or a == "--cursor" or a == "--mine" or a == "--theirs"
+      or a == "--overdue" then
       parsed.opts[a:sub(3)] = true
     elseif a == "--shared-repo" then
       parsed.shared = true
@@ -457,6 +466,18 @@ function commands.nudges(ctx, words)
   local list = call_api(nudges, ctx.opts.date)
   if #list == 0 then ctx.out:write("nothing needs your attention\n") end
   for _, line in ipairs(common.nudge_lines(list)) do ctx.out:write(line, "\n") end
+end
+
+function commands.items(ctx, words)
+  if ctx.opts.mine and ctx.opts.theirs then usage_error("items: --mine or --theirs, not both") end
+  local items = feature("items")
+  local list = check(common.call(items, { store = store(ctx), person = common.person(words, 1), owner = ctx.opts.owner,
+    mine = ctx.opts.mine, theirs = ctx.opts.theirs, overdue = ctx.opts.overdue, date = ctx.opts.date }))
+  if #list == 0 then
+    ctx.out:write("no open items\n")
+    return
+  end
+  for _, line in ipairs(require("leadnotes.insights").items_lines(list)) do ctx.out:write(line, "\n") end
 end
 
 function commands.packet(ctx, words)

@@ -98,7 +98,7 @@ local lazy = {
   render = "leadnotes.templates", templates = "leadnotes.templates", fields = "leadnotes.templates",
   open = "leadnotes.notes", init = "leadnotes.notes",
   prompt = "leadnotes.insights", nudges = "leadnotes.insights", team = "leadnotes.insights",
-  packet = "leadnotes.insights", carry_over = "leadnotes.insights",
+  packet = "leadnotes.insights", carry_over = "leadnotes.insights", items = "leadnotes.insights",
 }
 setmetatable(M, {
   __index = function(t, key)

@@ -239,14 +239,17 @@ function M.team_lines(team)
     end
     rows[#rows + 1] = row
   end
+  -- Columns line up by display width ("José" is four columns, five bytes).
+  local ok_text, text = pcall(require, "leadnotes.insights.text")
+  local width = ok_text and text.width or function(cell) return #cell end
   local widths = {}
   for _, row in ipairs(rows) do
-    for i, cell in ipairs(row) do widths[i] = math.max(widths[i] or 0, #cell) end
+    for i, cell in ipairs(row) do widths[i] = math.max(widths[i] or 0, width(cell)) end
   end
   local lines = {}
   for _, row in ipairs(rows) do
     local cells = {}
-    for i, cell in ipairs(row) do cells[i] = cell .. string.rep(" ", widths[i] - #cell) end
+    for i, cell in ipairs(row) do cells[i] = cell .. string.rep(" ", widths[i] - width(cell)) end
     lines[#lines + 1] = (table.concat(cells, "  "):gsub("%s+$", ""))
   end
   return lines
@@ -256,7 +259,8 @@ end
 function M.nudge_lines(nudges)
   local lines = {}
   for _, n in ipairs(nudges) do
-    lines[#lines + 1] = M.printable(string.format("%s: %s", M.display_name(n) or "?", n.text or n.kind or ""))
+    -- Each text names the person already ("2 open items for José").
+    lines[#lines + 1] = M.printable(n.text or n.kind or "")
   end
   return lines
 end

@@ -417,6 +417,34 @@ function M.nudges()
   return scratch("leadnotes://nudges", lines, "leadnotes-nudges")
 end
 
+-- :Lead items [person] [--mine|--theirs|--overdue]: open action items;
+-- <CR> opens the note at the item.
+function M.items(words)
+  local items = feature("items")
+  if not items then return end
+  local s = store()
+  if not s then return end
+  local opts, name = { store = s }, {}
+  for _, w in ipairs(words or {}) do
+    local flag = w:match("^%-%-(%a+)$")
+    if flag == "mine" or flag == "theirs" or flag == "overdue" then opts[flag] = true else name[#name + 1] = w end
+  end
+  opts.person = common.person(name)
+  local list, err = common.call(items, opts)
+  if not list then notify(err) return end
+  local lines = { "Open action items  (<CR> go to the item, q close)" }
+  for _, line in ipairs(require("leadnotes.insights").items_lines(list)) do lines[#lines + 1] = line end
+  if #list == 0 then lines[#lines + 1] = "No open items." end
+  local buf = scratch("leadnotes://items", lines, "leadnotes-items")
+  vim.keymap.set("n", "<CR>", function()
+    local e = list[api.nvim_win_get_cursor(0)[1] - 2]
+    if not e then return end
+    vim.cmd("edit " .. vim.fn.fnameescape(M.notes_dir() .. "/" .. e.path))
+    pcall(api.nvim_win_set_cursor, 0, { e.line, 0 })
+  end, { buffer = buf, nowait = true, desc = "leadnotes: go to this item" })
+  return buf
+end
+
 -- :Lead packet {person} {from} {to}
 function M.packet(words)
   local packet = feature("packet")
@@ -533,6 +561,7 @@ local subcommands = {
   prompt = { person = true, run = function(words) M.prompt(common.person(words)) end },
   team = { run = function() M.team() end },
   nudges = { run = function() M.nudges() end },
+  items = { person = true, run = function(words) M.items(words) end },
   packet = { person = true, run = function(words) M.packet(words) end },
   sync = { run = function(words)
     local result = store_method("sync", words[1] or require("leadnotes.config").options.remote)
