@@ -144,9 +144,6 @@ local function public_entry(e)
   return out
 end
 
--- leadnotes.team([date [, opts]]) -> list of {person=, dir=, last_one_on_one=,
--- days_since=, cadence_days=, overdue=, open_items=, oldest_open_days=,
--- next_review=} | nil, message. Unchanged notes are not read again.
 -- The notes a sync left with conflict markers, by person folder:
 -- by_dir[dir] = { path, ... } (store:conflicts; none when it fails).
 local function conflicts_by_dir(store)
@@ -171,6 +168,11 @@ local function with_conflicts(e, by_dir)
   return out
 end
 
+-- leadnotes.team([date [, opts]]) -> list of {person=, dir=, last_one_on_one=,
+-- days_since=, cadence_days=, overdue=, open_items=, oldest_open_days=,
+-- next_review=, conflicts=} | nil, message. conflicts: how many of the
+-- person's notes hold unresolved sync conflicts (nil when none). Unchanged
+-- notes are not read again.
 function M.team(date, opts)
   if type(date) == "table" and opts == nil then opts, date = date, nil end
   validate.keys("team", opts, { "store" })
@@ -181,7 +183,10 @@ function M.team(date, opts)
   if not list then return nil, lerr end
   local by_dir = conflicts_by_dir(store)
   local out = {}
-  for i, e in ipairs(list) do out[i] = public_entry(with_conflicts(e, by_dir)) end
+  for i, e in ipairs(list) do
+    out[i] = public_entry(with_conflicts(e, by_dir))
+    if out[i].conflicts then out[i].conflicts = #out[i].conflicts end
+  end
   return out
 end
 
@@ -251,7 +256,7 @@ local function nudges_for(e, day)
       text = string.format(duty.text, who, duty.window) }
   end
   for _, path in ipairs(e.conflicts or {}) do
-    out[#out + 1] = { person = e.dir, kind = "conflict",
+    out[#out + 1] = { person = e.dir, kind = "conflict", path = path,
       text = string.format("unresolved sync conflict in %s: resolve the markers and save", path) }
   end
   return out
@@ -261,7 +266,7 @@ end
 -- message. kind: "overdue", "open_items", "deadline" (an item past its
 -- DEADLINE, oldest first), "owed" (the items the manager owes the person),
 -- "review", "duty_gap" (with duty= career, feedback or recognition),
--- "conflict" (a note a sync left with conflict markers). opts.person keeps
+-- "conflict" (a note a sync left with conflict markers, path=). opts.person keeps
 -- one person's. The entries are the team view's: what team() shows is what
 -- the nudges say.
 function M.nudges(date, opts)
@@ -296,7 +301,7 @@ function M.nudges(date, opts)
     for _, e in ipairs(list) do if e.dir == dir then known = true end end
     if not known and not only then
       for _, path in ipairs(paths) do
-        out[#out + 1] = { person = dir ~= "" and dir or nil, kind = "conflict",
+        out[#out + 1] = { person = dir ~= "" and dir or nil, kind = "conflict", path = path,
           text = string.format("unresolved sync conflict in %s: resolve the markers and save", path) }
       end
     end
