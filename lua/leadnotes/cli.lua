@@ -359,6 +359,7 @@ local command_options = {
   save = { m = true, message = true }, history = { limit = true },
   prompt = { context = true, person = true, date = true },
   team = { date = true }, nudges = { date = true }, demo = { keep = true, quiet = true },
+  items = { mine = true, theirs = true, owner = true, overdue = true, date = true },
 }
 
 local function check_options(name, parsed)
