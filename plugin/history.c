@@ -239,7 +239,7 @@ static int hist_add_change(struct ln_history_graph *g, size_t link, const char *
 	return 0;
 }
 
-void history_graph_free(struct ln_history_graph *g)
+static void history_graph_free(struct ln_history_graph *g)
 {
 	size_t i;
 	if (!g)
@@ -556,10 +556,22 @@ cleanup:
 	store_unlock(store);
 }
 
+/* The store's closing hook: the graph goes with the store. */
+static void history_closing(ln_store *store)
+{
+	history_graph_free(store->graph);
+	store->graph = NULL;
+}
+
+static void history_committed(ln_store *store, const store_commit_event *ev);
+
 static int hist_load(ln_store *store, ln_error *err)
 {
 	char name[64];
 	ln_buf path = LN_BUF_INIT;
+	/* From now on the store tells history of each commit it makes. */
+	store->hooks.committed = history_committed;
+	store->hooks.closing = history_closing;
 	if (store->graph)
 		return hist_read_file(store, err);
 	store->graph = calloc(1, sizeof(*store->graph));
@@ -898,9 +910,15 @@ static void hist_top_entry(git_oid *out, ln_store *store, const git_tree *root, 
 	ln_buf_free(&path);
 }
 
-void history_note_commit(ln_store *store, const git_oid *id, long long time, const git_oid *parent,
-	const git_tree *old_root, const git_tree *new_root, char **paths, size_t path_count)
+/* The store's commit hook: the history index learns about a commit the
+ * store just made (see store_commit_event). */
+static void history_committed(ln_store *store, const store_commit_event *ev)
 {
+	const git_oid *id = ev->id, *parent = ev->parent;
+	const git_tree *old_root = ev->old_root, *new_root = ev->new_root;
+	long long time = ev->time;
+	char **paths = ev->paths;
+	size_t path_count = ev->path_count;
 	struct ln_history_graph *g = store->graph;
 	long idx, pidx = -1;
 	size_t i;

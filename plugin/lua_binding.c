@@ -3,6 +3,7 @@
 #include "lua_binding.h"
 
 #include <git2.h>
+#include <string.h>
 
 int ln_lua_push_failure(lua_State *L, const ln_error *err)
 {
@@ -15,6 +16,40 @@ int ln_lua_push_failure(lua_State *L, const ln_error *err)
 int ln_lua_raise(lua_State *L, const char *fn, const ln_error *err)
 {
 	return luaL_error(L, "%s: %s", fn, err->message[0] ? err->message : ln_error_name(err->code));
+}
+
+void ln_lua_check_keys(lua_State *L, int idx, const char *fn, const char *const *known)
+{
+	if (idx < 0)
+		idx = lua_gettop(L) + idx + 1;
+	if (lua_type(L, idx) != LUA_TTABLE)
+		return;
+	lua_pushnil(L);
+	while (lua_next(L, idx) != 0) {
+		const char *const *k;
+		int found = 0;
+		lua_pop(L, 1);
+		if (lua_type(L, -1) == LUA_TSTRING)
+			for (k = known; *k && !found; k++)
+				found = strcmp(*k, lua_tostring(L, -1)) == 0;
+		if (!found) {
+			luaL_Buffer b;
+			luaL_buffinit(L, &b);
+			for (k = known; *k; k++) {
+				if (k != known)
+					luaL_addstring(&b, ", ");
+				luaL_addstring(&b, *k);
+			}
+			luaL_pushresult(&b);
+			/* The key, made printable without calling its __tostring. */
+			if (lua_type(L, -2) == LUA_TSTRING)
+				lua_pushvalue(L, -2);
+			else
+				lua_pushstring(L, luaL_typename(L, -2));
+			luaL_error(L, "%s: unknown option '%s' (known: %s)", fn, lua_tostring(L, -1),
+				lua_tostring(L, -2));
+		}
+	}
 }
 
 void ln_lua_push_strings(lua_State *L, char **items, size_t count)

@@ -33,6 +33,11 @@ int ln_lua_push_failure(lua_State *L, const ln_error *err);
 /* Pushes a new sequence of the count strings in items. */
 void ln_lua_push_strings(lua_State *L, char **items, size_t count);
 
+/* Raises "<fn>: unknown option 'key' (known: ...)" when the table at idx
+ * holds a key that is not in known (a NULL-terminated list). Anything but a
+ * table is left to the caller's own check. */
+void ln_lua_check_keys(lua_State *L, int idx, const char *fn, const char *const *known);
+
 /* Raises a Lua error "<fn>: <message>" for a caller's mistake. */
 int ln_lua_raise(lua_State *L, const char *fn, const ln_error *err);
 

@@ -54,17 +54,49 @@ static int push_save_result(lua_State *L, int rc, const ln_commit_info *info, co
 	return 1;
 }
 
+/* A boolean option of open's table, with its default. */
+static int open_flag(lua_State *L, const char *key, int dflt)
+{
+	int v = dflt;
+	lua_getfield(L, 2, key);
+	if (!lua_isnil(L, -1)) {
+		if (lua_type(L, -1) != LUA_TBOOLEAN)
+			luaL_error(L, "open: option '%s' must be a boolean, got %s", key, luaL_typename(L, -1));
+		v = lua_toboolean(L, -1);
+	}
+	lua_pop(L, 1);
+	return v;
+}
+
+/* open(dir [, {create=true, shared=false, adopt=false}]): see
+ * ln_store_open_ext for what each allows. */
 static int l_open(lua_State *L)
 {
 	const char *dir = luaL_checkstring(L, 1);
+	unsigned flags = LN_STORE_OPEN_CREATE;
 	lua_store *box;
 	ln_error err;
+	if (!lua_isnoneornil(L, 2)) {
+		luaL_checktype(L, 2, LUA_TTABLE);
+		ln_lua_check_keys(L, 2, "open", (const char *const[]){ "adopt", "create", "shared", NULL });
+		flags = (open_flag(L, "create", 1) ? LN_STORE_OPEN_CREATE : 0u) |
+			(open_flag(L, "shared", 0) ? LN_STORE_OPEN_SHARED : 0u) |
+			(open_flag(L, "adopt", 0) ? LN_STORE_OPEN_ADOPT : 0u);
+	}
 	ln_error_clear(&err);
 	box = lua_newuserdata(L, sizeof(*box));
 	box->store = NULL;
 	luaL_setmetatable(L, LN_LUA_STORE_META);
-	if (ln_store_open(&box->store, dir, &err) < 0)
+	if (ln_store_open_ext(&box->store, dir, flags, &err) < 0)
 		return ln_lua_push_failure(L, &err);
+	return 1;
+}
+
+/* store:shared() -> true when the notes share their repository with other files. */
+static int m_shared(lua_State *L)
+{
+	ln_store *s = ln_lua_check_store(L, 1, "shared");
+	lua_pushboolean(L, ln_store_is_shared(s));
 	return 1;
 }
 
@@ -303,18 +335,25 @@ static int m_blob_id(lua_State *L)
 	return 2;
 }
 
-/* Reads {limit=, since=, until=} (numbers, seconds since the epoch). */
-static void check_history_opts(lua_State *L, int idx, ln_history_opts *opts)
+/* Reads {limit=, since=, until=} (numbers, seconds since the epoch).
+ * Returns 1 when the caller asked for no commits at all (limit = 0). */
+static int check_history_opts(lua_State *L, int idx, ln_history_opts *opts)
 {
+	int none = 0;
+
 	memset(opts, 0, sizeof(*opts));
 	if (lua_isnoneornil(L, idx))
-		return;
+		return 0;
 	luaL_checktype(L, idx, LUA_TTABLE);
+	ln_lua_check_keys(L, idx, "history", (const char *const[]){ "limit", "since", "until", NULL });
 	lua_getfield(L, idx, "limit");
 	if (!lua_isnil(L, -1)) {
 		if (!ln_lua_isinteger(L, -1) || ln_lua_tointeger(L, -1) < 0)
 			luaL_error(L, "history: option 'limit' must be a non-negative integer");
 		opts->limit = (size_t)ln_lua_tointeger(L, -1);
+		/* limit = 0 asks for nothing, as `git log -n 0` does; the C
+		 * store reads 0 as "no limit", so the caller answers it. */
+		none = opts->limit == 0;
 	}
 	lua_pop(L, 1);
 	lua_getfield(L, idx, "since");
@@ -331,6 +370,7 @@ static void check_history_opts(lua_State *L, int idx, ln_history_opts *opts)
 		opts->until = (long long)lua_tonumber(L, -1);
 	}
 	lua_pop(L, 1);
+	return none;
 }
 
 static int m_history(lua_State *L)
@@ -343,7 +383,10 @@ static int m_history(lua_State *L)
 	char *mapped = NULL;
 	size_t i, k;
 	int rc;
-	check_history_opts(L, 3, &opts);
+	if (check_history_opts(L, 3, &opts)) {
+		lua_newtable(L);
+		return 1;
+	}
 	ln_error_clear(&err);
 	/* A person's display name ("José Pérez") maps to their folder; anything
 	 * with a slash, or that exists as given, is a path. */
@@ -513,6 +556,7 @@ static const luaL_Reg store_methods[] = {
 	{ "restore", m_restore },
 	{ "save", m_save },
 	{ "save_all", m_save_all },
+	{ "shared", m_shared },
 	{ "show", m_show },
 	{ "status", m_status },
 	{ NULL, NULL }

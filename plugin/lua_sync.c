@@ -5,6 +5,7 @@
 
 #include "lua_binding.h"
 #include "leadnotes/store.h"
+#include "leadnotes/filter.h"
 #include "leadnotes/sync.h"
 
 typedef struct lua_progress {
@@ -40,6 +41,43 @@ static int sync_lua_progress(const char *stage, size_t received, size_t total, v
 	return stop;
 }
 
+/* Commits the notes save_all leaves out because a .gitignore ignores them,
+ * as store:save does for one note: sync treats an ignored note the way save
+ * does. Their names are appended to the table at `into`; *saved counts the
+ * commits. The names are copied into Lua before any commit, so nothing
+ * malloc'd is held across a call that can raise. */
+static int sync_save_ignored(lua_State *L, ln_store *s, int into, size_t *saved, ln_error *err)
+{
+	char **list = NULL;
+	size_t count = 0, i;
+	int rc, names;
+	if ((rc = ln_sync_untracked_notes(&list, &count, ln_store_repository(s), ln_store_prefix(s), err)) < 0)
+		return rc;
+	lua_createtable(L, (int)count, 0);
+	names = lua_gettop(L);
+	for (i = 0; i < count; i++) {
+		lua_pushstring(L, list[i]);
+		lua_rawseti(L, names, (int)i + 1);
+	}
+	ln_sync_strings_free(list);
+	for (i = 1; i <= count; i++) {
+		lua_rawgeti(L, names, (int)i);
+		rc = ln_store_save(s, lua_tostring(L, -1), NULL, NULL, err);
+		if (rc < 0) {
+			lua_pop(L, 2);
+			return rc;
+		}
+		if (rc == 0) {
+			(*saved)++;
+			lua_rawseti(L, into, (int)lua_rawlen(L, into) + 1);
+		} else {
+			lua_pop(L, 1);
+		}
+	}
+	lua_pop(L, 1);
+	return LN_OK;
+}
+
 /* store:sync([remote [, opts]]) or store:sync(opts). opts: progress =
  * function(stage, received, total), save = false to refuse uncommitted
  * changes instead of saving them first. */
@@ -51,7 +89,7 @@ static int m_sync(lua_State *L)
 	lua_progress lp;
 	ln_error err;
 	size_t saved = 0;
-	int opts = 0, save = 1, rc, attempt;
+	int opts = 0, save = 1, rc, attempt, ignored;
 	const char *merged;
 
 	memset(&lp, 0, sizeof(lp));
@@ -67,6 +105,7 @@ static int m_sync(lua_State *L)
 		}
 	}
 	if (opts) {
+		ln_lua_check_keys(L, opts, "sync", (const char *const[]){ "progress", "remote", "save", NULL });
 		lua_getfield(L, opts, "save");
 		if (!lua_isnil(L, -1)) {
 			if (lua_type(L, -1) != LUA_TBOOLEAN)
@@ -89,6 +128,12 @@ static int m_sync(lua_State *L)
 			return luaL_error(L, "sync: opts.progress must be a function, got %s", luaL_typename(L, -1));
 		}
 	}
+	/* A merge, rebase... in progress: refused before save_all could commit
+	 * its conflict markers. */
+	if (ln_sync_check_state(ln_store_repository(s), &err) < 0)
+		return ln_lua_push_failure(L, &err);
+	lua_newtable(L);
+	ignored = lua_gettop(L);
 	/* Another editor may write a note between save_all and the sync's
 	 * check that everything is committed: save it too and go again. */
 	for (attempt = 0;; attempt++) {
@@ -97,9 +142,12 @@ static int m_sync(lua_State *L)
 			rc = ln_store_save_all(&commits, s, &err);
 			saved += commits.count;
 			ln_store_commits_free(&commits);
+			if (rc >= 0)
+				rc = sync_save_ignored(L, s, ignored, &saved, &err);
 			if (rc < 0)
 				return ln_lua_push_failure(L, &err);
 		}
+		o.committed = saved;
 		rc = ln_sync_run(&res, ln_store_repository(s), ln_store_prefix(s), &o, &err);
 		if (!(save && rc == LN_EEXISTS && attempt < 4 && !lp.failed && strstr(err.message, "changed but not committed")))
 			break;
@@ -128,6 +176,12 @@ static int m_sync(lua_State *L)
 	lua_setfield(L, -2, "saved");
 	ln_lua_push_strings(L, res->conflicts, res->conflict_count);
 	lua_setfield(L, -2, "conflicts");
+	ln_lua_push_strings(L, res->unsynced, res->unsynced_count);
+	lua_setfield(L, -2, "unsynced");
+	lua_pushboolean(L, res->followed);
+	lua_setfield(L, -2, "followed");
+	lua_pushvalue(L, ignored);
+	lua_setfield(L, -2, "ignored");
 	ln_sync_result_free(res);
 	return 1;
 }
@@ -232,7 +286,7 @@ static const luaL_Reg sync_methods[] = {
 
 void ln_lua_open_sync(lua_State *L)
 {
-	ln_sync_filters_register(NULL);
+	ln_filter_register(NULL);
 	luaL_getmetatable(L, LN_LUA_STORE_META);
 	if (lua_istable(L, -1)) {
 		lua_getfield(L, -1, "__index");

@@ -316,6 +316,7 @@ static int render_with(lua_State *L, const ln_template *t, int data_idx, int par
 	}
 	type = lua_type(L, opts_idx);
 	if (type == LUA_TTABLE) {
+		ln_lua_check_keys(L, opts_idx, fn, (const char *const[]){ "escape", NULL });
 		lua_getfield(L, opts_idx, "escape");
 		if (lua_type(L, -1) == LUA_TSTRING && strcmp(lua_tostring(L, -1), "none") == 0) {
 			flags |= LN_TEMPLATE_NO_ESCAPE;

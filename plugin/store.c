@@ -1,5 +1,8 @@
 /* The notes store: a folder of notes inside a git repository, every save a
- * commit built in-process with tree builders along the saved path only. */
+ * commit built in-process with tree builders along the saved path only.
+ * This unit opens and closes the store, holds its locks, turns names and
+ * paths into the folder's, lists the people, reads HEAD and packs loose
+ * objects. The other units are listed in store_internal.h. */
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -8,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -16,22 +20,10 @@
 #include <unistd.h>
 
 #include "leadnotes/buf.h"
-#include "leadnotes/sync.h"
 #include "odb_guard.h"
 #include "store_internal.h"
 
-#define STORE_MAX_RETRIES 64
-#define STORE_STALE_LOCK_SECONDS 600 /* a git lock file older than this has no live owner */
-#define STORE_STALE_LOCK_OPEN_SECONDS 2 /* ... nor one this old that no process has open */
-#define STORE_MAINTAIN_EVERY 100     /* saves in a session before closing checks for loose objects */
-#define STORE_LOOSE_THRESHOLD 1000
-
 /* ---------------------------------------------------------------- helpers */
-
-static void store_flush_retry(ln_store *store);
-static void store_unregister(ln_store *store);
-struct store_change;
-static int store_apply_index(git_index *idx, struct store_change *changes, size_t n, int *dirty, ln_error *err);
 
 int store_git_error(ln_error *err, int code, const char *what)
 {
@@ -39,7 +31,7 @@ int store_git_error(ln_error *err, int code, const char *what)
 	return ln_error_set(err, code, "%s: %s", what, e && e->message ? e->message : "unknown libgit2 error");
 }
 
-static char *store_strdup(const char *s)
+char *store_strdup(const char *s)
 {
 	size_t n = strlen(s);
 	char *p = malloc(n + 1);
@@ -48,7 +40,7 @@ static char *store_strdup(const char *s)
 	return p;
 }
 
-static char *store_concat(const char *a, const char *b)
+char *store_concat(const char *a, const char *b)
 {
 	size_t na = strlen(a), nb = strlen(b);
 	char *p = malloc(na + nb + 1);
@@ -59,7 +51,7 @@ static char *store_concat(const char *a, const char *b)
 	return p;
 }
 
-static long store_lock_timeout_ms(void)
+long store_lock_timeout_ms(void)
 {
 	const char *env = getenv("LEADNOTES_LOCK_TIMEOUT_MS");
 	if (env && *env) {
@@ -70,7 +62,7 @@ static long store_lock_timeout_ms(void)
 	return 5000;
 }
 
-static long long store_now_ms(void)
+long long store_now_ms(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -78,7 +70,7 @@ static long long store_now_ms(void)
 }
 
 /* Sleeps a little more on each attempt (1, 2, 4 ... 100 ms). */
-static void store_backoff(int attempt)
+void store_backoff(int attempt)
 {
 	long ms = 1L << (attempt < 7 ? attempt : 7);
 	struct timespec ts;
@@ -90,7 +82,7 @@ static void store_backoff(int attempt)
 }
 
 /* mkdir -p with mode 0700 for the folders it creates. */
-static int store_mkdirs(const char *path, ln_error *err)
+int store_mkdirs(const char *path, ln_error *err)
 {
 	char *copy = store_strdup(path);
 	char *p;
@@ -195,7 +187,7 @@ static int store_file_has_owner(const char *path)
  * STORE_STALE_LOCK_OPEN_SECONDS (libgit2 and git keep the lock open while
  * they write it), or, where that cannot be told, older than
  * STORE_STALE_LOCK_SECONDS. Returns 1 when it removed one, with a notice. */
-static int store_clear_stale_lock(ln_store *store, const char *lockfile)
+int store_clear_stale_lock(ln_store *store, const char *lockfile)
 {
 	struct stat st;
 	long age;
@@ -235,7 +227,7 @@ static int store_init_libgit2(void)
 	return 0;
 }
 
-static int store_signature(git_signature **out, git_repository *repo)
+int store_signature(git_signature **out, git_repository *repo)
 {
 	if (git_signature_default(out, repo) == 0)
 		return 0;
@@ -275,14 +267,80 @@ static void store_notice_if_readable(ln_store *store)
 			store->dir, (unsigned)(st.st_mode & 0777), store->dir);
 }
 
+/* 1 when the folder holds no entry at all (an empty folder the user made
+ * for the notes: nothing in it can leak into a repository). */
+static int store_dir_is_empty(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int empty = 1;
+	if (!d)
+		return 0;
+	while (empty && (e = readdir(d)))
+		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
+			empty = 0;
+	closedir(d);
+	return empty;
+}
+
+/* The message for a repository that cannot be opened, naming the real
+ * cause where git's words do not: another owner (safe.directory), the
+ * SHA-256 object format. what: "the repository of the notes folder". */
+static int store_open_error(ln_error *err, int git_rc, const char *dir, const char *gitdir)
+{
+	const git_error *e = git_error_last();
+	const char *msg = e && e->message ? e->message : "it cannot be opened";
+	struct stat st;
+	if (git_rc == GIT_EOWNER || strstr(msg, "safe.directory") || strstr(msg, "not owned by current user"))
+		return ln_error_set(err, LN_EINVALID, "the repository of the notes folder (%s) belongs to another user "
+			"(uid %ld, you are %ld): git refuses it as unsafe. If it is yours to use, trust it with: "
+			"git config --global --add safe.directory %s; nothing was changed", gitdir,
+			stat(gitdir, &st) == 0 ? (long)st.st_uid : -1L, (long)geteuid(), dir);
+	if (strstr(msg, "objectformat"))
+		return ln_error_set(err, LN_EINVALID, "the repository of the notes folder (%s) uses the SHA-256 object "
+			"format, which this libgit2 (%d.%d) cannot read; use a SHA-1 repository for the notes "
+			"(git init --object-format=sha1); nothing was changed", gitdir, LIBGIT2_VER_MAJOR, LIBGIT2_VER_MINOR);
+	if (strstr(msg, "Too many open files") || errno == EMFILE || errno == ENFILE)
+		return ln_error_set(err, LN_EIO, "cannot open the notes repository %s: too many open files (the limit "
+			"is `ulimit -n`); close some programs or raise the limit; nothing was changed", gitdir);
+	return ln_error_set(err, LN_ERROR, "the repository of the notes folder (%s) is damaged: %s; nothing was "
+		"changed (git -C %s status says more)", gitdir, msg, dir);
+}
+
+int ln_store_is_note(const char *rel)
+{
+	size_t n = strlen(rel);
+	const char *p = rel;
+	if (!strchr(rel, '/'))
+		return 0;
+	for (;;) {
+		if (*p == '.' || *p == '/' || *p == '\0')
+			return 0;
+		if (!(p = strchr(p, '/')))
+			break;
+		p++;
+	}
+	return (n > 4 && strcmp(rel + n - 4, ".org") == 0) || (n > 3 && strcmp(rel + n - 3, ".md") == 0);
+}
+
+int ln_store_is_shared(const ln_store *store)
+{
+	return store && store->prefix && *store->prefix;
+}
+
 int ln_store_open(ln_store **out, const char *dir, ln_error *err)
+{
+	return ln_store_open_ext(out, dir, LN_STORE_OPEN_CREATE, err);
+}
+
+int ln_store_open_ext(ln_store **out, const char *dir, unsigned flags, ln_error *err)
 {
 	ln_store *store = NULL;
 	char *absdir = NULL;
 	char real[PATH_MAX];
 	const char *wd;
 	size_t nwd, nreal;
-	int created = 0, rc;
+	int created = 0, own_repo = 0, rc;
 	struct stat st;
 
 	*out = NULL;
@@ -323,6 +381,15 @@ int ln_store_open(ln_store **out, const char *dir, ln_error *err)
 			rc = ln_error_set(err, LN_EIO, "cannot open the notes folder %s: %s", absdir, strerror(errno));
 			goto fail;
 		}
+		if (!(flags & LN_STORE_OPEN_CREATE)) {
+			rc = ln_error_set(err, LN_ENOTFOUND, "there are no notes yet in %s; start with: leadnotes new "
+				"one-on-one NAME (in an editor: :Lead one-on-one NAME)", absdir);
+			goto fail;
+		}
+		/* Under another repository, a new folder is a repository of its
+		 * own unless the user asked to share that repository. */
+		if (!(flags & LN_STORE_OPEN_SHARED))
+			own_repo = 1;
 		if ((rc = store_mkdirs(absdir, err)) < 0)
 			goto fail;
 		created = 1;
@@ -348,14 +415,53 @@ int ln_store_open(ln_store **out, const char *dir, ln_error *err)
 		char *own = store_concat(store->dir, "/.git");
 		struct stat gst;
 		int has_own = own && lstat(own, &gst) == 0;
-		free(own);
-		rc = git_repository_open_ext(&store->repo, store->dir, has_own ? GIT_REPOSITORY_OPEN_NO_SEARCH : 0, NULL);
-		if (rc < 0 && has_own) {
-			const git_error *e = git_error_last();
-			rc = ln_error_set(err, LN_ERROR, "the repository of the notes folder (%s/.git) is damaged: %s; "
-				"nothing was changed (git -C %s status says more)", store->dir,
-				e && e->message ? e->message : "it cannot be opened", store->dir);
+		int empty = !has_own && !created && store_dir_is_empty(store->dir);
+		if (empty && !(flags & LN_STORE_OPEN_CREATE)) {
+			free(own);
+			rc = ln_error_set(err, LN_ENOTFOUND, "there are no notes yet in %s; start with: leadnotes new "
+				"one-on-one NAME (in an editor: :Lead one-on-one NAME)", store->dir);
 			goto fail;
+		}
+		if (empty && !(flags & LN_STORE_OPEN_SHARED))
+			own_repo = 1;
+		if (own_repo) {
+			rc = GIT_ENOTFOUND;
+		} else {
+			errno = 0;
+			rc = git_repository_open_ext(&store->repo, store->dir, has_own ? GIT_REPOSITORY_OPEN_NO_SEARCH : 0,
+				NULL);
+		}
+		if (rc < 0 && (rc != GIT_ENOTFOUND || has_own)) {
+			/* its own .git, even one git does not recognise, is its
+			 * repository: never searched past, never initialised over */
+			rc = store_open_error(err, rc, store->dir, has_own && own ? own : store->dir);
+			free(own);
+			goto fail;
+		}
+		free(own);
+		if (rc == GIT_ENOTFOUND && !own_repo && !created && !empty && !(flags & LN_STORE_OPEN_ADOPT)) {
+			rc = ln_error_set(err, LN_EINVALID, "%s is not a git repository and already holds files; leadnotes "
+				"does not turn a folder into a repository on its own. To keep notes there, adopt it with: "
+				"leadnotes init %s (leadnotes.init(dir)); only the notes in person folders are ever committed",
+				store->dir, store->dir);
+			goto fail;
+		}
+		if (rc == 0 && !has_own && !(flags & LN_STORE_OPEN_SHARED)) {
+			const char *enclosing = git_repository_workdir(store->repo);
+			if (flags & LN_STORE_OPEN_ADOPT) {
+				/* leadnotes init of a folder inside another repository:
+				 * a repository of its own, as asked */
+				git_repository_free(store->repo);
+				store->repo = NULL;
+				rc = GIT_ENOTFOUND;
+			} else {
+				rc = ln_error_set(err, LN_EINVALID, "the notes folder %s is inside the git repository %s; leadnotes "
+					"keeps notes in a repository of their own. To keep them in %s anyway, set "
+					"shared_repository = true (command line: --shared-repo); else choose a folder outside it",
+					store->dir, enclosing ? enclosing : git_repository_path(store->repo),
+					enclosing ? enclosing : git_repository_path(store->repo));
+				goto fail;
+			}
 		}
 	}
 	if (rc == GIT_ENOTFOUND) {
@@ -467,7 +573,8 @@ void ln_store_free(ln_store *store)
 		ln_error ignored;
 		ln_store_maintain(store, 0, NULL, &ignored);
 	}
-	history_graph_free(store->graph);
+	if (store->hooks.closing)
+		store->hooks.closing(store);
 	git_index_free(store->index);
 	git_repository_free(store->repo);
 	if (store->lock_fd >= 0)
@@ -669,7 +776,7 @@ static int store_normalise(char **out, const char *path, ln_error *err)
 
 /* Refuses a path whose folders are symlinks, or whose final component is a
  * symlink that resolves outside the notes folder. */
-static int store_check_links(ln_store *store, const char *rel, ln_error *err)
+int store_check_links(ln_store *store, const char *rel, ln_error *err)
 {
 	ln_buf buf = LN_BUF_INIT;
 	const char *p = rel;
@@ -766,12 +873,12 @@ int ln_store_relpath(char **out, ln_store *store, const char *path, ln_error *er
 	return 0;
 }
 
-static char *store_repo_path(ln_store *store, const char *rel)
+char *store_repo_path(ln_store *store, const char *rel)
 {
 	return store_concat(store->prefix, rel);
 }
 
-static char *store_abs_path(ln_store *store, const char *rel)
+char *store_abs_path(ln_store *store, const char *rel)
 {
 	char *a = store_concat(store->dir, "/");
 	char *b = a ? store_concat(a, rel) : NULL;
@@ -843,16 +950,8 @@ int ln_store_people(ln_strings *out, ln_store *store, ln_error *err)
 
 /* ------------------------------------------------------------------- HEAD */
 
-/* What HEAD is: the ref to update (a branch, or "HEAD" when detached), and
- * the commit it points at (NULL when unborn). */
-typedef struct store_head {
-	char refname[1024];
-	git_commit *commit;
-	git_oid id;
-	int unborn;
-} store_head;
 
-static int store_read_head(store_head *out, ln_store *store, ln_error *err)
+int store_read_head(store_head *out, ln_store *store, ln_error *err)
 {
 	git_reference *head = NULL, *target = NULL;
 	int rc = 0;
@@ -897,1311 +996,6 @@ int store_head_commit(git_commit **out, ln_store *store, ln_error *err)
 	return rc;
 }
 
-/* ------------------------------------------------------------------ trees */
-
-/* Writes into *out the tree `base` (may be NULL) with `path` set to
- * blob/mode, or removed when blob is NULL. *empty says the result has no
- * entries (the caller drops it). Only trees along the path are rebuilt. */
-static int store_tree_with(git_oid *out, int *empty, git_repository *repo, const git_tree *base,
-	const char *path, const git_oid *blob, git_filemode_t mode)
-{
-	git_treebuilder *bld = NULL;
-	git_tree *sub = NULL;
-	const char *slash = strchr(path, '/');
-	char name[1024];
-	size_t n = slash ? (size_t)(slash - path) : strlen(path);
-	int rc = -1;
-	if (n == 0 || n >= sizeof(name))
-		return -1;
-	memcpy(name, path, n);
-	name[n] = '\0';
-	if (git_treebuilder_new(&bld, repo, base) < 0)
-		goto cleanup;
-	if (!slash) {
-		if (blob) {
-			if (git_treebuilder_insert(NULL, bld, name, blob, mode) < 0)
-				goto cleanup;
-		} else if (git_treebuilder_get(bld, name)) {
-			if (git_treebuilder_remove(bld, name) < 0)
-				goto cleanup;
-		}
-	} else {
-		const git_tree_entry *e = git_treebuilder_get(bld, name);
-		git_oid sub_id;
-		int sub_empty = 0;
-		if (e && git_tree_entry_type(e) == GIT_OBJECT_TREE &&
-		    git_tree_lookup(&sub, repo, git_tree_entry_id(e)) < 0)
-			goto cleanup;
-		if (!sub && !blob) { /* removing below a folder that is not there */
-			rc = 0;
-			*empty = base ? git_tree_entrycount(base) == 0 : 1;
-			if (base)
-				git_oid_cpy(out, git_tree_id(base));
-			else if (git_treebuilder_write(out, bld) < 0)
-				rc = -1;
-			goto cleanup;
-		}
-		if (store_tree_with(&sub_id, &sub_empty, repo, sub, slash + 1, blob, mode) < 0)
-			goto cleanup;
-		if (sub_empty) {
-			if (e && git_treebuilder_remove(bld, name) < 0)
-				goto cleanup;
-		} else if (git_treebuilder_insert(NULL, bld, name, &sub_id, GIT_FILEMODE_TREE) < 0) {
-			goto cleanup;
-		}
-	}
-	*empty = git_treebuilder_entrycount(bld) == 0;
-	if (git_treebuilder_write(out, bld) < 0)
-		goto cleanup;
-	rc = 0;
-cleanup:
-	git_tree_free(sub);
-	git_treebuilder_free(bld);
-	return rc;
-}
-
-/* ----------------------------------------------------------------- saving */
-
-/* One path of a commit being built. */
-typedef struct store_change {
-	char *rel;       /* relative to the folder */
-	char *repo_path; /* relative to the workdir */
-	int exists;      /* the working file exists */
-	git_oid blob;
-	git_filemode_t mode;
-	struct stat st;
-	int changed;     /* differs from HEAD */
-} store_change;
-
-static void store_change_clear(store_change *c)
-{
-	free(c->rel);
-	free(c->repo_path);
-	memset(c, 0, sizeof(*c));
-}
-
-/* Whether the file at abs is no longer the one st describes. */
-static int store_file_replaced(const char *abs, const struct stat *st)
-{
-	struct stat now;
-	if (lstat(abs, &now) != 0)
-		return 1;
-	return now.st_ino != st->st_ino || now.st_size != st->st_size ||
-		now.st_mtim.tv_sec != st->st_mtim.tv_sec || now.st_mtim.tv_nsec != st->st_mtim.tv_nsec;
-}
-
-/* Reads the working file of c->rel into the object database. */
-static int store_change_load(ln_store *store, store_change *c, ln_error *err)
-{
-	char *abs = store_abs_path(store, c->rel);
-	int rc = 0, attempts = 0;
-	if (!abs)
-		return ln_error_set(err, LN_ENOMEM, "out of memory");
-	c->repo_path = store_repo_path(store, c->rel);
-	if (!c->repo_path) {
-		free(abs);
-		return ln_error_set(err, LN_ENOMEM, "out of memory");
-	}
-again:
-	if (lstat(abs, &c->st) != 0) {
-		if (errno != ENOENT && errno != ENOTDIR)
-			rc = ln_error_set(err, LN_EIO, "cannot read %s: %s", c->rel, strerror(errno));
-		c->exists = 0;
-		goto cleanup;
-	}
-	if (S_ISDIR(c->st.st_mode)) {
-		rc = ln_error_set(err, LN_EINVALID, "%s is a folder, not a note", c->rel);
-		goto cleanup;
-	}
-	if (!S_ISREG(c->st.st_mode) && !S_ISLNK(c->st.st_mode)) {
-		rc = ln_error_set(err, LN_EINVALID, "%s is not a regular file", c->rel);
-		goto cleanup;
-	}
-	c->exists = 1;
-	c->mode = S_ISLNK(c->st.st_mode) ? GIT_FILEMODE_LINK
-		: (c->st.st_mode & S_IXUSR) ? GIT_FILEMODE_BLOB_EXECUTABLE : GIT_FILEMODE_BLOB;
-	/* A filter=<driver> attribute (git-crypt) whose clean command is not
-	 * configured or not registered would store the plain text: refuse. */
-	if ((rc = ln_sync_filter_check(store->repo, c->repo_path, err)) < 0)
-		goto cleanup;
-	/* Applies the repository's clean filters (.gitattributes), as git add. */
-	if (git_blob_create_from_workdir(&c->blob, store->repo, c->repo_path) < 0) {
-		/* Another editor may have renamed a new version over the note
-		 * while it was read (a short read): read the new one. */
-		if (++attempts < 3 && store_file_replaced(abs, &c->st))
-			goto again;
-		rc = store_git_error(err, LN_EIO, "cannot read the note");
-	}
-cleanup:
-	free(abs);
-	return rc;
-}
-
-/* The repository's index, opened on first use. */
-static int store_index(ln_store *store, ln_error *err)
-{
-	if (store->index)
-		return 0;
-	if (git_repository_index(&store->index, store->repo) < 0)
-		return store_git_error(err, LN_ERROR, "cannot open the index");
-	return 0;
-}
-
-static void store_index_entry(git_index_entry *e, const store_change *c)
-{
-	memset(e, 0, sizeof(*e));
-	e->ctime.seconds = (int32_t)c->st.st_ctim.tv_sec;
-	e->ctime.nanoseconds = (uint32_t)c->st.st_ctim.tv_nsec;
-	e->mtime.seconds = (int32_t)c->st.st_mtim.tv_sec;
-	e->mtime.nanoseconds = (uint32_t)c->st.st_mtim.tv_nsec;
-	e->dev = (uint32_t)c->st.st_dev;
-	e->ino = (uint32_t)c->st.st_ino;
-	e->mode = c->mode;
-	e->uid = (uint32_t)c->st.st_uid;
-	e->gid = (uint32_t)c->st.st_gid;
-	e->file_size = (uint32_t)c->st.st_size;
-	git_oid_cpy(&e->id, &c->blob);
-	e->path = c->repo_path;
-}
-
-/* Brings the index entries of the changes up to date and writes the index
- * when something differs. Done before the ref moves: an outside `git commit`
- * in between commits our content rather than reverting it. */
-static int store_update_index(ln_store *store, store_change *changes, size_t n, ln_error *err)
-{
-	int dirty = 0, attempt = 0;
-	long long deadline = store_now_ms() + store_lock_timeout_ms();
-	if (store_index(store, err) < 0)
-		return err ? err->code : LN_ERROR;
-	for (;;) {
-		int rc;
-		if (git_index_read(store->index, 0) < 0)
-			return store_git_error(err, LN_EIO, "cannot read the index");
-		dirty = 0;
-		if ((rc = store_apply_index(store->index, changes, n, &dirty, err)) < 0)
-			return rc;
-		if (!dirty)
-			return 0;
-		rc = git_index_write(store->index);
-		if (rc == 0)
-			return 0;
-		if (rc != GIT_ELOCKED) {
-			git_index_read(store->index, 1);
-			return store_git_error(err, LN_EIO, "cannot write the index");
-		}
-		/* Our changes are only in memory: drop them and start again from
-		 * what is on disk once the lock is gone. */
-		git_index_read(store->index, 1);
-		{
-			char *lock = store_concat(store->gitdir, "index.lock");
-			int cleared = lock ? store_clear_stale_lock(store, lock) : 0;
-			free(lock);
-			if (cleared)
-				continue;
-			if (store_now_ms() > deadline)
-				return ln_error_set(err, LN_ELOCKED, "repository is locked: %sindex.lock exists (another git command is running?)", store->gitdir);
-		}
-		store_backoff(attempt++);
-	}
-}
-
-/* ------------------------------------------------------------------ index
- *
- * Rewriting the index is most of a save's cost on a large team (libgit2
- * writes the whole file: 10 MB at 100,000 files), so it happens off the
- * editing path without ever opening a window in which an outside `git
- * commit` could use an index that lacks the save (and so revert it):
- *
- *   1. save creates .git/index.lock itself (git's own lock protocol) and
- *      applies the change to `priv`, our copy of the index kept in memory;
- *   2. it writes the commit and moves the ref, and returns;
- *   3. a flusher thread writes priv to <gitdir>/leadnotes/index.next,
- *      renames it over .git/index, then removes index.lock.
- *
- * While the lock is held, git (and other leadnotes processes) wait or fail
- * with "index.lock exists": nothing can commit the old index. The next
- * save, the store's close, ln_store_repository, status and blob_id first
- * wait for the flush. priv is reloaded only when .git/index changed under
- * us (an outside git command). LEADNOTES_SYNC_INDEX=1 writes the index
- * inside save instead (before the ref moves). */
-
-static pthread_mutex_t store_registry_lock = PTHREAD_MUTEX_INITIALIZER;
-static ln_store *store_registry[64];
-static int store_registry_hooked;
-
-/* At exit (os.exit without closing the store), pending flushes land. */
-static void store_at_exit(void)
-{
-	size_t i;
-	pthread_mutex_lock(&store_registry_lock);
-	for (i = 0; i < sizeof(store_registry) / sizeof(store_registry[0]); i++)
-		if (store_registry[i])
-			store_flush_wait(store_registry[i]);
-	pthread_mutex_unlock(&store_registry_lock);
-}
-
-static void store_register(ln_store *store)
-{
-	size_t i;
-	pthread_mutex_lock(&store_registry_lock);
-	if (!store_registry_hooked) {
-		atexit(store_at_exit);
-		store_registry_hooked = 1;
-	}
-	for (i = 0; i < sizeof(store_registry) / sizeof(store_registry[0]); i++) {
-		if (store_registry[i] == store)
-			break;
-		if (!store_registry[i]) {
-			store_registry[i] = store;
-			break;
-		}
-	}
-	pthread_mutex_unlock(&store_registry_lock);
-}
-
-static void store_unregister(ln_store *store)
-{
-	size_t i;
-	pthread_mutex_lock(&store_registry_lock);
-	for (i = 0; i < sizeof(store_registry) / sizeof(store_registry[0]); i++)
-		if (store_registry[i] == store)
-			store_registry[i] = NULL;
-	pthread_mutex_unlock(&store_registry_lock);
-}
-
-void store_flush_wait(ln_store *store)
-{
-	if (store->flushing) {
-		pthread_join(store->flusher, NULL);
-		store->flushing = 0;
-	}
-}
-
-/* Takes .git/index.lock for ourselves, as git does (O_EXCL), waiting a
- * bounded time for another holder; a dead holder's lock is cleared. */
-static int store_index_lock(ln_store *store, ln_error *err)
-{
-	long long deadline = store_now_ms() + store_lock_timeout_ms();
-	int attempt = 0;
-	for (;;) {
-		int fd = open(store->index_lock_path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-		if (fd >= 0) {
-			store->index_lock_fd = fd;
-			return 0;
-		}
-		if (errno != EEXIST)
-			return ln_error_set(err, LN_EIO, "cannot create %s: %s", store->index_lock_path, strerror(errno));
-		if (store_clear_stale_lock(store, store->index_lock_path))
-			continue;
-		if (store_now_ms() > deadline)
-			return ln_error_set(err, LN_ELOCKED, "repository is locked: %s exists (another git command is running?)",
-				store->index_lock_path);
-		store_backoff(attempt++);
-	}
-}
-
-static void store_index_unlock(ln_store *store)
-{
-	if (store->index_lock_fd < 0)
-		return;
-	unlink(store->index_lock_path);
-	close(store->index_lock_fd);
-	store->index_lock_fd = -1;
-}
-
-static int store_stamp_same(const struct stat *a, const struct stat *b)
-{
-	return a->st_ino == b->st_ino && a->st_dev == b->st_dev && a->st_size == b->st_size &&
-		a->st_mtim.tv_sec == b->st_mtim.tv_sec && a->st_mtim.tv_nsec == b->st_mtim.tv_nsec;
-}
-
-/* Copies src to dst (replacing it). */
-static int store_copy_file(const char *src, const char *dst)
-{
-	char buf[65536];
-	int in = open(src, O_RDONLY | O_CLOEXEC), out = -1, rc = -1;
-	ssize_t n;
-	if (in < 0)
-		return -1;
-	out = open(dst, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (out < 0)
-		goto cleanup;
-	while ((n = read(in, buf, sizeof(buf))) > 0) {
-		char *p = buf;
-		while (n > 0) {
-			ssize_t w = write(out, p, (size_t)n);
-			if (w <= 0)
-				goto cleanup;
-			p += w;
-			n -= w;
-		}
-	}
-	rc = n == 0 ? 0 : -1;
-cleanup:
-	if (out >= 0 && close(out) != 0)
-		rc = -1;
-	close(in);
-	return rc;
-}
-
-/* Makes priv equal .git/index unless it already is (we wrote it last).
- * Called with index.lock held, so .git/index cannot change meanwhile. */
-static int store_priv_fresh(ln_store *store, ln_error *err)
-{
-	struct stat st;
-	int absent = stat(store->index_path, &st) != 0;
-	if (absent && errno != ENOENT)
-		return ln_error_set(err, LN_EIO, "cannot read %s: %s", store->index_path, strerror(errno));
-	if (store->priv && store->flush_failed)
-		return 0; /* priv is ahead: it is what must be written */
-	if (store->priv && store->stamp_valid &&
-	    (absent ? store->stamp_absent : (!store->stamp_absent && store_stamp_same(&st, &store->stamp))))
-		return 0;
-	unlink(store->priv_path);
-	if (!absent && store_copy_file(store->index_path, store->priv_path) < 0)
-		return ln_error_set(err, LN_EIO, "cannot copy the index: %s", strerror(errno));
-	if (!store->priv) {
-		if (git_index_open(&store->priv, store->priv_path) < 0)
-			return store_git_error(err, LN_EIO, "cannot read the index");
-	} else if (git_index_read(store->priv, 1) < 0) {
-		return store_git_error(err, LN_EIO, "cannot read the index");
-	}
-	store->stamp = st;
-	store->stamp_absent = absent;
-	store->stamp_valid = 1;
-	store->flush_failed = 0;
-	return 0;
-}
-
-/* Writes priv and renames it over .git/index; then releases index.lock.
- * Runs in the flusher thread (or inline when a thread cannot start). */
-static void *store_flush_run(void *arg)
-{
-	ln_store *store = arg;
-	int ok;
-	/* Only a holder of .git/index.lock writes index.next: a lock of it is
-	 * a dead process's. */
-	{
-		size_t n = strlen(store->priv_path);
-		char *lock = malloc(n + 6);
-		if (lock) {
-			memcpy(lock, store->priv_path, n);
-			memcpy(lock + n, ".lock", 6);
-			unlink(lock);
-			free(lock);
-		}
-	}
-	ok = git_index_write(store->priv) == 0 && rename(store->priv_path, store->index_path) == 0;
-	if (ok && stat(store->index_path, &store->stamp) == 0) {
-		store->stamp_absent = 0;
-		store->stamp_valid = 1;
-		store->flush_failed = 0;
-	} else {
-		/* priv stays ahead of .git/index and is written by the next save
-		 * or the close. */
-		store->flush_failed = 1;
-		snprintf(store->notice, sizeof(store->notice),
-			"could not write the git index (%s); it will be written with the next save",
-			ok ? strerror(errno) : "libgit2 error");
-	}
-	store_index_unlock(store);
-	return NULL;
-}
-
-/* Index files below this size (about 600 files) are written inside save:
- * well under a millisecond, and git status is clean the moment save
- * returns. */
-static long store_defer_bytes(void)
-{
-	const char *env = getenv("LEADNOTES_DEFER_INDEX_BYTES");
-	if (env && *env)
-		return strtol(env, NULL, 10);
-	return 64L * 1024;
-}
-
-static void store_flush_start(ln_store *store)
-{
-	if (store->stamp_valid && !store->stamp_absent && (long)store->stamp.st_size < store_defer_bytes()) {
-		store_flush_run(store);
-		return;
-	}
-	if (pthread_create(&store->flusher, NULL, store_flush_run, store) == 0) {
-		store->flushing = 1;
-		store_register(store);
-	} else {
-		store_flush_run(store);
-	}
-}
-
-/* A flush that failed (disk full): priv is ahead of .git/index; try once
- * more when closing. */
-static void store_flush_retry(ln_store *store)
-{
-	ln_error ignored;
-	if (!store->priv || store_index_lock(store, &ignored) < 0)
-		return;
-	store_flush_run(store);
-}
-
-/* Applies the changes to priv (or, in synchronous mode, to the
- * repository's index); *dirty says whether anything changed. */
-static int store_apply_index(git_index *idx, store_change *changes, size_t n, int *dirty, ln_error *err)
-{
-	size_t i;
-	for (i = 0; i < n; i++) {
-		const git_index_entry *cur = git_index_get_bypath(idx, changes[i].repo_path, 0);
-		int conflicted = git_index_get_bypath(idx, changes[i].repo_path, 1) ||
-			git_index_get_bypath(idx, changes[i].repo_path, 2) ||
-			git_index_get_bypath(idx, changes[i].repo_path, 3);
-		if (conflicted) {
-			git_index_conflict_remove(idx, changes[i].repo_path);
-			*dirty = 1;
-		}
-		if (changes[i].exists) {
-			git_index_entry e;
-			store_index_entry(&e, &changes[i]);
-			if (cur && git_oid_equal(&cur->id, &e.id) && cur->mode == e.mode &&
-			    cur->mtime.seconds == e.mtime.seconds && cur->mtime.nanoseconds == e.mtime.nanoseconds &&
-			    cur->file_size == e.file_size && cur->ino == e.ino)
-				continue;
-			if (git_index_add(idx, &e) < 0)
-				return store_git_error(err, LN_ERROR, "cannot update the index");
-			*dirty = 1;
-		} else if (cur) {
-			if (git_index_remove(idx, changes[i].repo_path, 0) < 0)
-				return store_git_error(err, LN_ERROR, "cannot update the index");
-			*dirty = 1;
-		}
-	}
-	return 0;
-}
-
-/* "alice/2026-11-28-one-on-one.org" -> "alice: one-on-one 2026-11-28". */
-static void store_default_message(ln_buf *msg, const char *verb, const char *rel)
-{
-	const char *slash = strchr(rel, '/');
-	const char *base = strrchr(rel, '/');
-	char stem[256];
-	const char *dot;
-	size_t n;
-	base = base ? base + 1 : rel;
-	dot = strrchr(base, '.');
-	n = dot && dot != base ? (size_t)(dot - base) : strlen(base);
-	if (n >= sizeof(stem))
-		n = sizeof(stem) - 1;
-	memcpy(stem, base, n);
-	stem[n] = '\0';
-	if (slash)
-		ln_buf_put(msg, rel, (size_t)(slash - rel));
-	else
-		ln_buf_puts(msg, "notes");
-	ln_buf_puts(msg, ": ");
-	if (verb)
-		ln_buf_printf(msg, "%s ", verb);
-	if (n >= 11 && isdigit((unsigned char)stem[0]) && stem[4] == '-' && stem[7] == '-' && stem[10] == '-') {
-		char date[11];
-		memcpy(date, stem, 10);
-		date[10] = '\0';
-		ln_buf_printf(msg, "%s %s", stem + 11, date);
-	} else {
-		ln_buf_puts(msg, stem);
-	}
-	if (slash && strchr(slash + 1, '/'))
-		ln_buf_printf(msg, " (%s)", rel);
-	ln_buf_putc(msg, '\n');
-}
-
-static void store_fill_info(ln_commit_info *out, const git_oid *id, const char *message, long long when)
-{
-	const char *nl;
-	size_t n;
-	if (!out)
-		return;
-	git_oid_tostr(out->id, sizeof(out->id), id);
-	memcpy(out->short_id, out->id, 7);
-	out->short_id[7] = '\0';
-	nl = strchr(message, '\n');
-	n = nl ? (size_t)(nl - message) : strlen(message);
-	if (n >= sizeof(out->summary))
-		n = sizeof(out->summary) - 1;
-	memcpy(out->summary, message, n);
-	out->summary[n] = '\0';
-	out->time = when;
-}
-
-/* Counts a save. Packing is not done here: it takes seconds at 100,000
- * files (delta search over the rewritten root trees), so it happens when
- * the store is closed after enough saves, or on ln_store_maintain. */
-static void store_maybe_maintain(ln_store *store)
-{
-	store->saves++;
-}
-
-/* Commits `changes` (relative paths set) as one commit on HEAD. The heart
- * of save, restore and save_all. */
-static int store_commit(ln_store *store, store_change *changes, size_t n, const char *message,
-	const char *verb, ln_commit_info *out, ln_error *err)
-{
-	git_signature *sig = NULL;
-	ln_buf msg = LN_BUF_INIT;
-	store_head head;
-	git_tree *base = NULL, *tree = NULL;
-	git_oid tree_id, commit_id;
-	size_t i, attempt = 0;
-	long long deadline;
-	int rc = 0, any = 0, index_dirty = 0;
-	char **changed_paths = NULL;
-	size_t changed_count = 0;
-
-	memset(&head, 0, sizeof(head));
-	if ((rc = store_lock(store, err)) < 0)
-		return rc;
-	/* The notes are read under the writer lock: read before it, a save
-	 * that waited for another editor's could commit an older version over
-	 * the newer one that editor had just committed. */
-	for (i = 0; i < n; i++)
-		if ((rc = store_change_load(store, &changes[i], err)) < 0)
-			goto cleanup;
-	if (store->deferred) {
-		store_flush_wait(store);
-		if ((rc = store_index_lock(store, err)) < 0)
-			goto cleanup;
-		if ((rc = store_priv_fresh(store, err)) < 0)
-			goto cleanup;
-	}
-	deadline = store_now_ms() + store_lock_timeout_ms();
-	if (store_signature(&sig, store->repo) < 0) {
-		rc = store_git_error(err, LN_ERROR, "cannot make a signature");
-		goto cleanup;
-	}
-	changed_paths = calloc(n ? n : 1, sizeof(char *));
-	if (!changed_paths) {
-		rc = ln_error_set(err, LN_ENOMEM, "out of memory");
-		goto cleanup;
-	}
-
-	for (;;) {
-		git_reference *moved = NULL;
-		int empty = 0;
-		git_commit_free(head.commit);
-		git_tree_free(base);
-		base = NULL;
-		if ((rc = store_read_head(&head, store, err)) < 0)
-			goto cleanup;
-		if (head.commit && git_commit_tree(&base, head.commit) < 0) {
-			rc = store_git_error(err, LN_ERROR, "cannot read HEAD's tree");
-			goto cleanup;
-		}
-		/* Apply each change on the tree of the previous one. */
-		any = 0;
-		changed_count = 0;
-		git_tree_free(tree);
-		tree = NULL;
-		for (i = 0; i < n; i++) {
-			git_tree_entry *old = NULL;
-			const git_tree *from = tree ? tree : base;
-			int had = from && git_tree_entry_bypath(&old, from, changes[i].repo_path) == 0;
-			changes[i].changed = changes[i].exists
-				? !had || !git_oid_equal(git_tree_entry_id(old), &changes[i].blob) ||
-				  git_tree_entry_filemode(old) != changes[i].mode
-				: had;
-			git_tree_entry_free(old);
-			if (!changes[i].changed)
-				continue;
-			if (store_tree_with(&tree_id, &empty, store->repo, from, changes[i].repo_path,
-			                    changes[i].exists ? &changes[i].blob : NULL, changes[i].mode) < 0) {
-				rc = store_git_error(err, LN_ERROR, "cannot build the tree");
-				goto cleanup;
-			}
-			git_tree_free(tree);
-			tree = NULL;
-			if (git_tree_lookup(&tree, store->repo, &tree_id) < 0) {
-				rc = store_git_error(err, LN_ERROR, "cannot read the new tree");
-				goto cleanup;
-			}
-			changed_paths[changed_count++] = changes[i].rel;
-			any = 1;
-		}
-		/* The index follows the working file even when HEAD already has it. */
-		if (store->deferred)
-			rc = store_apply_index(store->priv, changes, n, &index_dirty, err);
-		else
-			rc = store_update_index(store, changes, n, err);
-		if (rc < 0)
-			goto cleanup;
-		if (!any) {
-			size_t missing = 0;
-			for (i = 0; i < n; i++)
-				missing += !changes[i].exists;
-			if (n == 1 && missing == 1) {
-				git_tree_entry *old = NULL;
-				int had = base && git_tree_entry_bypath(&old, base, changes[0].repo_path) == 0;
-				git_tree_entry_free(old);
-				if (!had) {
-					rc = ln_error_set(err, LN_ENOTFOUND, "no note %s, neither on disk nor in the history", changes[0].rel);
-					goto cleanup;
-				}
-			}
-			rc = LN_STORE_UNCHANGED;
-			goto cleanup;
-		}
-		ln_buf_clear(&msg);
-		if (message && *message) {
-			ln_buf_puts(&msg, message);
-			if (msg.size == 0 || msg.ptr[msg.size - 1] != '\n')
-				ln_buf_putc(&msg, '\n');
-		} else if (changed_count == 1) {
-			const char *rel = changed_paths[0];
-			const char *v = verb;
-			for (i = 0; i < n; i++)
-				if (changes[i].rel == rel && !changes[i].exists)
-					v = "remove";
-			store_default_message(&msg, v, rel);
-		} else {
-			const char *slash = strchr(changed_paths[0], '/');
-			if (slash)
-				ln_buf_put(&msg, changed_paths[0], (size_t)(slash - changed_paths[0]));
-			else
-				ln_buf_puts(&msg, "notes");
-			ln_buf_printf(&msg, ": save %zu notes\n", changed_count);
-		}
-		if (ln_buf_failed(&msg)) {
-			rc = ln_error_set(err, LN_ENOMEM, "out of memory");
-			goto cleanup;
-		}
-		{
-			const git_commit *parents[1];
-			parents[0] = head.commit;
-			if (git_commit_create(&commit_id, store->repo, NULL, sig, sig, NULL, msg.ptr, tree,
-			                      head.commit ? 1 : 0, parents) < 0) {
-				rc = store_git_error(err, LN_ERROR, "cannot write the commit");
-				goto cleanup;
-			}
-		}
-		{
-			ln_buf reflog = LN_BUF_INIT;
-			const char *nl = strchr(msg.ptr, '\n');
-			ln_buf_printf(&reflog, "%s: %.*s", head.commit ? "commit" : "commit (initial)",
-				(int)(nl ? nl - msg.ptr : (long)msg.size), msg.ptr);
-			/* Compare-and-swap: the ref moves only if it still points where
-			 * we read it; otherwise someone else committed, start again. */
-			if (head.unborn)
-				rc = git_reference_create(&moved, store->repo, head.refname, &commit_id, 0, reflog.ptr);
-			else
-				rc = git_reference_create_matching(&moved, store->repo, head.refname, &commit_id, 1, &head.id, reflog.ptr);
-			ln_buf_free(&reflog);
-		}
-		git_reference_free(moved);
-		if (rc == 0)
-			break;
-		if (rc == GIT_ELOCKED) {
-			char *lock = store_concat(store->gitdir, head.refname);
-			char *lockfile = lock ? store_concat(lock, ".lock") : NULL;
-			int cleared = lockfile ? store_clear_stale_lock(store, lockfile) : 0;
-			free(lock);
-			free(lockfile);
-			if (!cleared && store_now_ms() > deadline) {
-				rc = ln_error_set(err, LN_ELOCKED, "repository is locked: %s is being updated by another process", head.refname);
-				goto cleanup;
-			}
-			store_backoff((int)attempt);
-		} else if (rc != GIT_EMODIFIED && rc != GIT_EEXISTS) {
-			rc = store_git_error(err, LN_ERROR, "cannot move HEAD");
-			goto cleanup;
-		}
-		if (++attempt > STORE_MAX_RETRIES) {
-			rc = ln_error_set(err, LN_ELOCKED, "repository is locked: HEAD kept moving while saving");
-			goto cleanup;
-		}
-	}
-	rc = 0;
-	{
-		const git_signature *c = sig;
-		store_fill_info(out, &commit_id, msg.ptr, (long long)c->when.time);
-		history_note_commit(store, &commit_id, (long long)c->when.time,
-			head.commit ? &head.id : NULL, base, tree, changed_paths, changed_count);
-	}
-cleanup:
-	if (store->index_lock_fd >= 0) {
-		/* The ref has moved (or nothing will): the index lands now, off
-		 * the editing path, and the lock goes with it. */
-		if (index_dirty || store->flush_failed)
-			store_flush_start(store);
-		else
-			store_index_unlock(store);
-	}
-	store_unlock(store);
-	free(changed_paths);
-	git_commit_free(head.commit);
-	git_tree_free(base);
-	git_tree_free(tree);
-	git_signature_free(sig);
-	ln_buf_free(&msg);
-	if (rc == 0)
-		store_maybe_maintain(store);
-	return rc;
-}
-
-/* A damaged .git/index fails every later step with a puzzling message
- * (about .gitattributes, say): name it and the way to rebuild it. */
-static int store_check_index(ln_store *store, ln_error *err)
-{
-	const git_error *e;
-	if (store->index ? git_index_read(store->index, 0) == 0 : git_repository_index(&store->index, store->repo) == 0)
-		return 0;
-	e = git_error_last();
-	return ln_error_set(err, LN_EIO, "the git index %sindex is damaged (%s); the notes are safe. It is a cache: "
-		"rebuild it from the last commit with: rm %sindex && git -C %s reset", store->gitdir,
-		e && e->message ? e->message : "unreadable", store->gitdir, store->workdir);
-}
-
-int ln_store_save(ln_store *store, const char *path, const char *message, ln_commit_info *out, ln_error *err)
-{
-	store_change c;
-	int rc;
-	memset(&c, 0, sizeof(c));
-	if ((rc = store_check_index(store, err)) < 0)
-		return rc;
-	if ((rc = ln_store_relpath(&c.rel, store, path, err)) < 0)
-		return rc;
-	if (!*c.rel) {
-		store_change_clear(&c);
-		return ln_error_set(err, LN_EINVALID, "cannot save the notes folder itself: give a file");
-	}
-	rc = store_commit(store, &c, 1, message, NULL, out, err);
-	store_change_clear(&c);
-	return rc;
-}
-
-void ln_store_commits_free(ln_commits *list)
-{
-	if (!list)
-		return;
-	free(list->items);
-	list->items = NULL;
-	list->count = 0;
-}
-
-int ln_store_save_all(ln_commits *out, ln_store *store, ln_error *err)
-{
-	ln_status status;
-	size_t i = 0;
-	int rc;
-	if (out) {
-		out->items = NULL;
-		out->count = 0;
-	}
-	if ((rc = store_check_index(store, err)) < 0 || (rc = ln_store_status(&status, store, err)) < 0)
-		return rc;
-	while (i < status.count) {
-		/* One commit per person: the run of entries with the same first
-		 * component (status is sorted). Top-level files go one by one. */
-		const char *first = status.entries[i].path;
-		const char *slash = strchr(first, '/');
-		size_t plen = slash ? (size_t)(slash - first) + 1 : strlen(first);
-		size_t j = i, k, count;
-		store_change *changes;
-		ln_commit_info info;
-		while (j < status.count && strncmp(status.entries[j].path, first, plen) == 0 &&
-		       (slash || status.entries[j].path[plen] == '\0'))
-			j++;
-		count = j - i;
-		changes = calloc(count, sizeof(*changes));
-		if (!changes) {
-			rc = ln_error_set(err, LN_ENOMEM, "out of memory");
-			break;
-		}
-		for (k = 0; k < count; k++) {
-			changes[k].rel = store_strdup(status.entries[i + k].path);
-			if (!changes[k].rel)
-				rc = ln_error_set(err, LN_ENOMEM, "out of memory");
-		}
-		for (k = 0; rc == 0 && k < count; k++) {
-			if (store_check_links(store, changes[k].rel, err) < 0)
-				rc = err ? err->code : LN_EINVALID;
-		}
-		if (rc == 0)
-			rc = store_commit(store, changes, count, NULL, NULL, &info, err);
-		for (k = 0; k < count; k++)
-			store_change_clear(&changes[k]);
-		free(changes);
-		/* A new file gone before it was read (an editor's temporary file,
-		 * renamed over its note): nothing to commit. */
-		if (rc == LN_ENOTFOUND && count == 1 && status.entries[i].state == 'A') {
-			ln_error_clear(err);
-			rc = 0;
-			i = j;
-			continue;
-		}
-		if (rc < 0)
-			break;
-		if (rc == 0 && out) {
-			ln_commit_info *items = realloc(out->items, (out->count + 1) * sizeof(*items));
-			if (!items) {
-				rc = ln_error_set(err, LN_ENOMEM, "out of memory");
-				break;
-			}
-			out->items = items;
-			items[out->count++] = info;
-		}
-		rc = 0;
-		i = j;
-	}
-	ln_store_status_free(&status);
-	return rc < 0 ? rc : 0;
-}
-
-/* --------------------------------------------------------------- reading */
-
-/* A revision as a user names one: an id, a tag, a branch, HEAD~3. Refused:
- * options, `rev:path` and message searches (`:/text`, `^{/text}`), which
- * walk every commit and, in libgit2 1.5.1, leak the regex match data. */
-static int store_revision_allowed(const char *rev)
-{
-	return rev && *rev && rev[0] != '-' && !strchr(rev, ':') && !strstr(rev, "{/");
-}
-
-/* libgit2 1.5.1 reads a name that matches no object and no ref as `git
- * describe` output (`v1-3-g<hex>`) whenever it holds "-g", and leaks the
- * regex match data when it does not fit. So a base name with "-g" (the part
- * before ~, ^ or @{) must be a ref before revparse sees it. Returns 1 when
- * revparse may be called. */
-static int store_revision_named(git_repository *repo, const char *rev)
-{
-	size_t n = 0;
-	git_reference *ref = NULL;
-	char *base;
-	int named;
-
-	while (rev[n] && rev[n] != '~' && rev[n] != '^' && !(rev[n] == '@' && rev[n + 1] == '{'))
-		n++;
-	base = malloc(n + 1);
-	if (!base)
-		return 0;
-	memcpy(base, rev, n);
-	base[n] = '\0';
-	named = !strstr(base, "-g") || git_reference_dwim(&ref, repo, base) == 0;
-	git_reference_free(ref);
-	free(base);
-	return named;
-}
-
-/* The tree entry of rel at rev into *out_blob (a blob; NULL when the path
- * is not in that revision, which is not an error here). */
-static int store_blob_at(git_blob **out, ln_store *store, const char *rev, const char *rel, ln_error *err)
-{
-	git_object *obj = NULL;
-	git_commit *commit = NULL;
-	git_tree *tree = NULL;
-	git_tree_entry *entry = NULL;
-	char *repo_path = NULL;
-	int rc = 0;
-	*out = NULL;
-	if (!store_revision_allowed(rev))
-		return ln_error_set(err, LN_EINVALID, "bad revision '%s'", rev ? rev : "");
-	if (!store_revision_named(store->repo, rev) || git_revparse_single(&obj, store->repo, rev) < 0)
-		return ln_error_set(err, LN_ENOTFOUND, "no revision '%s' in the notes repository", rev);
-	if (git_object_peel((git_object **)&commit, obj, GIT_OBJECT_COMMIT) < 0) {
-		rc = ln_error_set(err, LN_ENOTFOUND, "revision '%s' is not a commit", rev);
-		goto cleanup;
-	}
-	if (git_commit_tree(&tree, commit) < 0) {
-		rc = store_git_error(err, LN_ERROR, "cannot read the tree");
-		goto cleanup;
-	}
-	repo_path = store_repo_path(store, rel);
-	if (!repo_path) {
-		rc = ln_error_set(err, LN_ENOMEM, "out of memory");
-		goto cleanup;
-	}
-	if (git_tree_entry_bypath(&entry, tree, repo_path) < 0)
-		goto cleanup; /* not there */
-	if (git_tree_entry_type(entry) != GIT_OBJECT_BLOB) {
-		rc = ln_error_set(err, LN_EINVALID, "%s is a folder at %s, not a note", rel, rev);
-		goto cleanup;
-	}
-	if (git_blob_lookup(out, store->repo, git_tree_entry_id(entry)) < 0)
-		rc = store_git_error(err, LN_ERROR, "cannot read the note");
-cleanup:
-	free(repo_path);
-	git_tree_entry_free(entry);
-	git_tree_free(tree);
-	git_commit_free(commit);
-	git_object_free(obj);
-	return rc;
-}
-
-int ln_store_show(char **out, size_t *out_len, ln_store *store, const char *rev, const char *path, ln_error *err)
-{
-	char *rel = NULL;
-	git_blob *blob = NULL;
-	int rc;
-	*out = NULL;
-	if (out_len)
-		*out_len = 0;
-	if ((rc = ln_store_relpath(&rel, store, path, err)) < 0)
-		return rc;
-	if ((rc = store_blob_at(&blob, store, rev, rel, err)) < 0)
-		goto cleanup;
-	if (!blob) {
-		rc = ln_error_set(err, LN_ENOTFOUND, "%s does not exist at %s", rel, rev);
-		goto cleanup;
-	}
-	{
-		size_t n = (size_t)git_blob_rawsize(blob);
-		*out = malloc(n + 1);
-		if (!*out) {
-			rc = ln_error_set(err, LN_ENOMEM, "out of memory");
-			goto cleanup;
-		}
-		memcpy(*out, git_blob_rawcontent(blob), n);
-		(*out)[n] = '\0';
-		if (out_len)
-			*out_len = n;
-	}
-cleanup:
-	git_blob_free(blob);
-	free(rel);
-	return rc;
-}
-
-static int store_patch_print(const git_diff_delta *delta, const git_diff_hunk *hunk,
-	const git_diff_line *line, void *payload)
-{
-	ln_buf *buf = payload;
-	(void)delta;
-	(void)hunk;
-	if (line->origin == GIT_DIFF_LINE_CONTEXT || line->origin == GIT_DIFF_LINE_ADDITION ||
-	    line->origin == GIT_DIFF_LINE_DELETION)
-		ln_buf_putc(buf, line->origin);
-	ln_buf_put(buf, line->content, line->content_len);
-	return 0;
-}
-
-int ln_store_diff(char **out, ln_store *store, const char *rev_a, const char *rev_b, const char *path, ln_error *err)
-{
-	char *rel = NULL, *repo_path = NULL, *abs = NULL;
-	git_blob *a = NULL, *b = NULL;
-	git_patch *patch = NULL;
-	git_buf work = GIT_BUF_INIT;
-	git_filter_list *filters = NULL;
-	git_diff_options opts;
-	ln_buf text = LN_BUF_INIT;
-	int rc, have_work = 0;
-	git_diff_options_init(&opts, GIT_DIFF_OPTIONS_VERSION);
-	*out = NULL;
-	if ((rc = ln_store_relpath(&rel, store, path, err)) < 0)
-		return rc;
-	repo_path = store_repo_path(store, rel);
-	abs = store_abs_path(store, rel);
-	if (!repo_path || !abs) {
-		rc = ln_error_set(err, LN_ENOMEM, "out of memory");
-		goto cleanup;
-	}
-	if ((rc = store_blob_at(&a, store, rev_a, rel, err)) < 0)
-		goto cleanup;
-	if (rev_b && (rc = store_blob_at(&b, store, rev_b, rel, err)) < 0)
-		goto cleanup;
-	if (!rev_b) {
-		struct stat st;
-		if (lstat(abs, &st) == 0) {
-			if (!S_ISREG(st.st_mode)) {
-				rc = ln_error_set(err, LN_EINVALID, "%s is not a regular file", rel);
-				goto cleanup;
-			}
-			if (git_filter_list_load(&filters, store->repo, NULL, repo_path, GIT_FILTER_TO_ODB, 0) < 0 ||
-			    git_filter_list_apply_to_file(&work, filters, store->repo, repo_path) < 0) {
-				rc = store_git_error(err, LN_EIO, "cannot read the working file");
-				goto cleanup;
-			}
-			have_work = 1;
-		}
-	}
-	if (!a && !b && !have_work) {
-		rc = ln_error_set(err, LN_ENOTFOUND, "%s exists in neither version", rel);
-		goto cleanup;
-	}
-	opts.flags |= GIT_DIFF_INDENT_HEURISTIC;
-	if (rev_b)
-		rc = git_patch_from_blobs(&patch, a, a ? repo_path : NULL, b, b ? repo_path : NULL, &opts);
-	else
-		rc = git_patch_from_blob_and_buffer(&patch, a, a ? repo_path : NULL,
-			have_work ? work.ptr : NULL, have_work ? work.size : 0, have_work ? repo_path : NULL, &opts);
-	if (rc < 0) {
-		rc = store_git_error(err, LN_ERROR, "cannot compute the diff");
-		goto cleanup;
-	}
-	if (git_patch_num_hunks(patch) > 0 || git_patch_get_delta(patch)->flags & GIT_DIFF_FLAG_BINARY) {
-		if (git_patch_print(patch, store_patch_print, &text) < 0) {
-			rc = store_git_error(err, LN_ERROR, "cannot print the diff");
-			goto cleanup;
-		}
-	}
-	if (ln_buf_failed(&text)) {
-		rc = ln_error_set(err, LN_ENOMEM, "out of memory");
-		goto cleanup;
-	}
-	*out = text.ptr ? ln_buf_detach(&text) : store_strdup("");
-	rc = *out ? 0 : ln_error_set(err, LN_ENOMEM, "out of memory");
-cleanup:
-	ln_buf_free(&text);
-	git_patch_free(patch);
-	git_buf_dispose(&work);
-	git_filter_list_free(filters);
-	git_blob_free(a);
-	git_blob_free(b);
-	free(rel);
-	free(repo_path);
-	free(abs);
-	return rc;
-}
-
-int ln_store_blob_id(git_oid *out, int *dirty, ln_store *store, const char *path, ln_error *err)
-{
-	char *rel = NULL, *repo_path = NULL, *abs = NULL;
-	git_commit *head = NULL;
-	git_tree *tree = NULL;
-	git_tree_entry *entry = NULL;
-	int rc;
-	if ((rc = ln_store_relpath(&rel, store, path, err)) < 0)
-		return rc;
-	repo_path = store_repo_path(store, rel);
-	abs = store_abs_path(store, rel);
-	if (!repo_path || !abs) {
-		rc = ln_error_set(err, LN_ENOMEM, "out of memory");
-		goto cleanup;
-	}
-	if ((rc = store_head_commit(&head, store, err)) < 0)
-		goto cleanup;
-	if (!head || git_commit_tree(&tree, head) < 0 || git_tree_entry_bypath(&entry, tree, repo_path) < 0 ||
-	    git_tree_entry_type(entry) != GIT_OBJECT_BLOB) {
-		rc = ln_error_set(err, LN_ENOTFOUND, "%s is not committed", rel);
-		goto cleanup;
-	}
-	git_oid_cpy(out, git_tree_entry_id(entry));
-	if (dirty) {
-		struct stat st;
-		const git_index_entry *ie;
-		*dirty = 1;
-		if (lstat(abs, &st) != 0)
-			goto cleanup; /* deleted: dirty */
-		/* The index entry vouches for the file when its stat data match
-		 * (as git status does); otherwise hash the file. */
-		ie = NULL;
-		store_flush_wait(store);
-		{
-			/* priv is the index when we wrote .git/index last; else read
-			 * the repository's. */
-			struct stat ist;
-			if (store->priv && store->stamp_valid && !store->stamp_absent &&
-			    stat(store->index_path, &ist) == 0 && store_stamp_same(&ist, &store->stamp))
-				ie = git_index_get_bypath(store->priv, repo_path, 0);
-			else if (store_index(store, NULL) == 0 && git_index_read(store->index, 0) == 0)
-				ie = git_index_get_bypath(store->index, repo_path, 0);
-		}
-		if (ie && git_oid_equal(&ie->id, out) && ie->file_size == (uint32_t)st.st_size &&
-		    ie->mtime.seconds == (int32_t)st.st_mtim.tv_sec &&
-		    ie->mtime.nanoseconds == (uint32_t)st.st_mtim.tv_nsec && ie->ino == (uint32_t)st.st_ino) {
-			*dirty = 0;
-		} else {
-			git_oid now;
-			if (S_ISREG(st.st_mode) &&
-			    git_repository_hashfile(&now, store->repo, abs, GIT_OBJECT_BLOB, repo_path) == 0)
-				*dirty = !git_oid_equal(&now, out);
-		}
-	}
-cleanup:
-	git_tree_entry_free(entry);
-	git_tree_free(tree);
-	git_commit_free(head);
-	free(rel);
-	free(repo_path);
-	free(abs);
-	return rc;
-}
-
-/* Replaces the working file atomically with data (mode 0600). */
-static int store_write_file(const char *abs, const char *data, size_t len, ln_error *err)
-{
-	size_t n = strlen(abs);
-	char *tmp = malloc(n + 32);
-	int fd, rc = 0;
-	if (!tmp)
-		return ln_error_set(err, LN_ENOMEM, "out of memory");
-	snprintf(tmp, n + 32, "%s.leadnotes-%ld", abs, (long)getpid());
-	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd < 0) {
-		rc = ln_error_set(err, LN_EIO, "cannot write next to %s: %s", abs, strerror(errno));
-		goto cleanup;
-	}
-	while (len > 0) {
-		ssize_t w = write(fd, data, len);
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			rc = ln_error_set(err, LN_EIO, "cannot write %s: %s", abs, strerror(errno));
-			break;
-		}
-		data += w;
-		len -= (size_t)w;
-	}
-	if (rc == 0 && fsync(fd) != 0)
-		rc = ln_error_set(err, LN_EIO, "cannot write %s: %s", abs, strerror(errno));
-	if (close(fd) != 0 && rc == 0)
-		rc = ln_error_set(err, LN_EIO, "cannot write %s: %s", abs, strerror(errno));
-	if (rc == 0 && rename(tmp, abs) != 0)
-		rc = ln_error_set(err, LN_EIO, "cannot replace %s: %s", abs, strerror(errno));
-	if (rc != 0)
-		unlink(tmp);
-cleanup:
-	free(tmp);
-	return rc;
-}
-
-int ln_store_restore(ln_store *store, const char *rev, const char *path, ln_commit_info *out, ln_error *err)
-{
-	store_change c;
-	git_blob *blob = NULL;
-	git_buf data = GIT_BUF_INIT;
-	git_blob_filter_options fopts;
-	char *abs = NULL, *repo_path = NULL;
-	ln_buf msg = LN_BUF_INIT;
-	int rc;
-	git_blob_filter_options_init(&fopts, GIT_BLOB_FILTER_OPTIONS_VERSION);
-	memset(&c, 0, sizeof(c));
-	if ((rc = ln_store_relpath(&c.rel, store, path, err)) < 0)
-		return rc;
-	if ((rc = store_blob_at(&blob, store, rev, c.rel, err)) < 0)
-		goto cleanup;
-	if (!blob) {
-		rc = ln_error_set(err, LN_ENOTFOUND, "%s does not exist at %s", c.rel, rev);
-		goto cleanup;
-	}
-	abs = store_abs_path(store, c.rel);
-	repo_path = store_repo_path(store, c.rel);
-	if (!abs || !repo_path) {
-		rc = ln_error_set(err, LN_ENOMEM, "out of memory");
-		goto cleanup;
-	}
-	fopts.flags = 0; /* smudge text and binary alike, as checkout does */
-	if (git_blob_filter(&data, blob, repo_path, &fopts) < 0) {
-		rc = store_git_error(err, LN_ERROR, "cannot prepare the old version");
-		goto cleanup;
-	}
-	{
-		/* Make the folders (0700) the file lives in, if it was deleted. */
-		char *slash = strrchr(abs, '/');
-		*slash = '\0';
-		rc = store_mkdirs(abs, err);
-		*slash = '/';
-		if (rc < 0)
-			goto cleanup;
-	}
-	if ((rc = store_write_file(abs, data.ptr, data.size, err)) < 0)
-		goto cleanup;
-	{
-		char id[GIT_OID_HEXSZ + 1];
-		git_oid_tostr(id, sizeof(id), git_blob_id(blob));
-		ln_buf_printf(&msg, "Restore %s as it was at %s\n", c.rel, rev);
-		(void)id;
-	}
-	rc = store_commit(store, &c, 1, msg.ptr, NULL, out, err);
-cleanup:
-	ln_buf_free(&msg);
-	git_buf_dispose(&data);
-	git_blob_free(blob);
-	free(abs);
-	free(repo_path);
-	store_change_clear(&c);
-	return rc;
-}
-
-/* ----------------------------------------------------------------- status */
-
-void ln_store_status_free(ln_status *status)
-{
-	size_t i;
-	if (!status)
-		return;
-	for (i = 0; i < status->count; i++)
-		free(status->entries[i].path);
-	free(status->entries);
-	status->entries = NULL;
-	status->count = 0;
-}
-
-static int store_cmp_status(const void *a, const void *b)
-{
-	return strcmp(((const ln_status_entry *)a)->path, ((const ln_status_entry *)b)->path);
-}
-
-int ln_store_status(ln_status *out, ln_store *store, ln_error *err)
-{
-	git_status_options opts;
-	git_status_list *list = NULL;
-	char *spec;
-	size_t i, n, plen = strlen(store->prefix);
-	int rc = 0;
-	git_status_options_init(&opts, GIT_STATUS_OPTIONS_VERSION);
-	out->entries = NULL;
-	out->count = 0;
-	spec = plen ? store_strdup(store->prefix) : NULL;
-	if (plen && !spec)
-		return ln_error_set(err, LN_ENOMEM, "out of memory");
-	if (spec)
-		spec[plen - 1] = '\0';
-	opts.show = GIT_STATUS_SHOW_INDEX_AND_WORKDIR;
-	opts.flags = GIT_STATUS_OPT_INCLUDE_UNTRACKED | GIT_STATUS_OPT_RECURSE_UNTRACKED_DIRS |
-		GIT_STATUS_OPT_EXCLUDE_SUBMODULES | GIT_STATUS_OPT_SORT_CASE_SENSITIVELY;
-	if (spec) {
-		opts.pathspec.strings = &spec;
-		opts.pathspec.count = 1;
-	}
-	store_flush_wait(store);
-	if (git_status_list_new(&list, store->repo, &opts) < 0) {
-		rc = store_git_error(err, LN_ERROR, "cannot list changes");
-		goto cleanup;
-	}
-	n = git_status_list_entrycount(list);
-	out->entries = calloc(n ? n : 1, sizeof(*out->entries));
-	if (!out->entries) {
-		rc = ln_error_set(err, LN_ENOMEM, "out of memory");
-		goto cleanup;
-	}
-	for (i = 0; i < n; i++) {
-		const git_status_entry *e = git_status_byindex(list, i);
-		const git_diff_delta *d = e->index_to_workdir ? e->index_to_workdir : e->head_to_index;
-		const char *p;
-		char state = 'M';
-		if (!d || e->status == GIT_STATUS_CURRENT || (e->status & GIT_STATUS_IGNORED))
-			continue;
-		p = d->new_file.path ? d->new_file.path : d->old_file.path;
-		if (strncmp(p, store->prefix, plen) != 0)
-			continue;
-		if (e->status & (GIT_STATUS_WT_DELETED | GIT_STATUS_INDEX_DELETED)) {
-			/* Deleted in the working tree, or deleted in the index and absent. */
-			state = 'D';
-			if ((e->status & GIT_STATUS_INDEX_DELETED) && (e->status & GIT_STATUS_WT_NEW))
-				state = 'M';
-		} else if (e->status & (GIT_STATUS_WT_NEW | GIT_STATUS_INDEX_NEW)) {
-			state = 'A';
-		}
-		out->entries[out->count].path = store_strdup(p + plen);
-		if (!out->entries[out->count].path) {
-			rc = ln_error_set(err, LN_ENOMEM, "out of memory");
-			goto cleanup;
-		}
-		out->entries[out->count].state = state;
-		out->count++;
-	}
-	qsort(out->entries, out->count, sizeof(*out->entries), store_cmp_status);
-cleanup:
-	git_status_list_free(list);
-	free(spec);
-	if (rc < 0)
-		ln_store_status_free(out);
-	return rc;
-}
 
 /* ---------------------------------------------------------- maintenance */
 

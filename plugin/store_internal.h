@@ -1,4 +1,15 @@
-/* Shared between store.c and history.c; not part of the public API. */
+/* Shared by the units of the store (store.c, store_commit.c, store_index.c,
+ * store_read.c, store_files.c) and by history.c, which is built on the
+ * store; not part of the public API.
+ *
+ *   store.c         open, close, locks, paths, names, people, HEAD, packing
+ *   store_commit.c  loading a change, building trees, the commit, save
+ *   store_index.c   the git index and the thread that writes it
+ *   store_read.c    show, diff, blob_id, restore, status
+ *   store_files.c   the listing of files with their blob ids
+ *
+ * The store never calls history: history registers a commit hook
+ * (store_hooks) the first time it is used in a process. */
 #ifndef LEADNOTES_STORE_INTERNAL_H
 #define LEADNOTES_STORE_INTERNAL_H
 
@@ -7,7 +18,31 @@
 
 #include "leadnotes/store.h"
 
+#define STORE_MAX_RETRIES 64
+#define STORE_STALE_LOCK_SECONDS 600 /* a git lock file older than this has no live owner */
+#define STORE_STALE_LOCK_OPEN_SECONDS 2 /* ... nor one this old that no process has open */
+#define STORE_MAINTAIN_EVERY 100     /* saves in a session before closing checks for loose objects */
+#define STORE_LOOSE_THRESHOLD 1000
+
 struct ln_history_graph;
+
+/* A commit the store has just made, as its commit hook hears of it. */
+typedef struct store_commit_event {
+	const git_oid *id;
+	long long time;          /* committer time */
+	const git_oid *parent;   /* HEAD before, NULL when it was unborn */
+	const git_tree *old_root; /* the parent's tree, NULL when unborn */
+	const git_tree *new_root; /* the commit's tree */
+	char **paths;            /* folder-relative paths that changed */
+	size_t path_count;
+} store_commit_event;
+
+/* What a component built on the store (history) asks to hear. Both may be
+ * NULL; set by that component, never by the store. */
+typedef struct store_hooks {
+	void (*committed)(ln_store *store, const store_commit_event *event);
+	void (*closing)(ln_store *store); /* frees what the component keeps in the store */
+} store_hooks;
 
 struct ln_store {
 	git_repository *repo;
@@ -21,11 +56,12 @@ struct ln_store {
 	int lock_depth;
 	unsigned saves; /* since open: packs loose objects every so often */
 	char notice[256]; /* last thing worth telling the user, or "" */
-	struct ln_history_graph *graph; /* loaded on first history call */
+	struct ln_history_graph *graph; /* history.c's, loaded on first history call */
+	store_hooks hooks;
 
-	/* The index refresh off the editing path (see store.c, "index"):
-	 * save takes .git/index.lock itself, moves the ref, and a flusher
-	 * thread writes `priv` (the index as it should be) and renames it over
+	/* The index refresh off the editing path (see store_index.c): save
+	 * takes .git/index.lock itself, moves the ref, and a flusher thread
+	 * writes `priv` (the index as it should be) and renames it over
 	 * .git/index before releasing the lock. */
 	int deferred;          /* 0 when LEADNOTES_SYNC_INDEX=1: write in save */
 	git_index *priv;       /* bound to <gitdir>/leadnotes/index.next */
@@ -38,27 +74,99 @@ struct ln_store {
 	int flush_failed;      /* the last flush did not land: priv is ahead */
 };
 
-/* Waits for a running index flush; every reader of the index or the
- * repository calls it first. */
-void store_flush_wait(ln_store *store);
+/* One path of a commit being built. */
+typedef struct store_change {
+	char *rel;       /* relative to the folder */
+	char *repo_path; /* relative to the workdir */
+	int exists;      /* the working file exists */
+	git_oid blob;
+	git_filemode_t mode;
+	struct stat st;
+	int changed;     /* differs from HEAD */
+} store_change;
+
+/* What HEAD is: the ref to update (a branch, or "HEAD" when detached), and
+ * the commit it points at (NULL when unborn). */
+typedef struct store_head {
+	char refname[1024];
+	git_commit *commit;
+	git_oid id;
+	int unborn;
+} store_head;
+
+/* ---- store.c: helpers, locks, paths, HEAD */
 
 /* Copies git's last error into err with code, prefixed by what failed. */
 int store_git_error(ln_error *err, int code, const char *what);
+/* malloc'd copies; NULL when out of memory. */
+char *store_strdup(const char *s);
+char *store_concat(const char *a, const char *b);
+/* LEADNOTES_LOCK_TIMEOUT_MS or 5 s; a monotonic clock; a growing sleep. */
+long store_lock_timeout_ms(void);
+long long store_now_ms(void);
+void store_backoff(int attempt);
+/* mkdir -p with mode 0700 for the folders it creates. */
+int store_mkdirs(const char *path, ln_error *err);
 
 /* Takes / releases the leadnotes writer lock (flock on <gitdir>/leadnotes/lock),
  * waiting a bounded time. Nested calls are counted. */
 int store_lock(ln_store *store, ln_error *err);
 void store_unlock(ln_store *store);
+/* Removes a git lock file a dead process left; 1 when it did (with a notice). */
+int store_clear_stale_lock(ln_store *store, const char *lockfile);
 
+/* The author and committer: git config, else a fallback. */
+int store_signature(git_signature **out, git_repository *repo);
+
+/* A folder-relative path as the repository names it / as the file system
+ * does (malloc'd; NULL when out of memory). */
+char *store_repo_path(ln_store *store, const char *rel);
+char *store_abs_path(ln_store *store, const char *rel);
+/* LN_EINVALID when a component of rel is a symlink leaving the folder. */
+int store_check_links(ln_store *store, const char *rel, ln_error *err);
+
+/* Reads HEAD into *out (out->commit owned by the caller). */
+int store_read_head(store_head *out, ln_store *store, ln_error *err);
 /* The commit HEAD points at into *out (NULL when unborn). */
 int store_head_commit(git_commit **out, ln_store *store, ln_error *err);
 
-/* The history index learns about a commit the store just made: `parent`
- * (may be NULL) was HEAD before, with tree old_root (NULL when unborn);
- * new_root is the commit's tree; `paths` (folder-relative) changed. */
-void history_note_commit(ln_store *store, const git_oid *id, long long time, const git_oid *parent,
-	const git_tree *old_root, const git_tree *new_root, char **paths, size_t path_count);
+/* ---- store_commit.c */
 
-void history_graph_free(struct ln_history_graph *graph);
+/* Commits `changes` (rel set) as one commit on HEAD: loads each working
+ * file under the writer lock, updates the index, moves the ref. Returns 0,
+ * LN_STORE_UNCHANGED or a negative code. The heart of save, save_all and
+ * restore. */
+int store_commit(ln_store *store, store_change *changes, size_t n, const char *message,
+	const char *verb, ln_commit_info *out, ln_error *err);
+void store_change_clear(store_change *c);
+
+/* ---- store_index.c */
+
+/* The repository's index, opened on first use. */
+int store_index(ln_store *store, ln_error *err);
+/* LN_EIO naming the way to rebuild a damaged .git/index. */
+int store_check_index(ln_store *store, ln_error *err);
+/* Synchronous mode: brings the changes' entries up to date and writes the
+ * index before the ref moves. */
+int store_update_index(ln_store *store, store_change *changes, size_t n, ln_error *err);
+/* Applies the changes to idx; *dirty says whether anything changed. */
+int store_apply_index(git_index *idx, store_change *changes, size_t n, int *dirty, ln_error *err);
+/* .git/index.lock, taken as git takes it, bounded wait; and its release. */
+int store_index_lock(ln_store *store, ln_error *err);
+void store_index_unlock(ln_store *store);
+/* Makes priv equal .git/index unless it already is; under index.lock. */
+int store_priv_fresh(ln_store *store, ln_error *err);
+/* Writes priv over .git/index (in a thread on large indexes), then
+ * releases index.lock. */
+void store_flush_start(ln_store *store);
+/* A failed flush tried once more (on close). */
+void store_flush_retry(ln_store *store);
+/* Waits for a running index flush; every reader of the index or the
+ * repository calls it first. */
+void store_flush_wait(ln_store *store);
+/* Forgets the store in the at-exit list of stores to flush. */
+void store_unregister(ln_store *store);
+/* Same file identity: inode, device, size, mtime to the nanosecond. */
+int store_stamp_same(const struct stat *a, const struct stat *b);
 
 #endif

@@ -1,8 +1,9 @@
 /* leadnotes: sync the notes repository with a git remote, in-process through
  * libgit2: fetch, integrate (fast-forward or a merge commit whose
- * conflicting notes keep both sides between markers), push. Also the
- * clean/smudge filter driver that libgit2 does not run by itself. */
+ * conflicting notes keep both sides between markers), push. The
+ * clean/smudge filter driver it relies on is filter.c. */
 #include "leadnotes/sync.h"
+#include "leadnotes/store.h"
 #include "leadnotes/buf.h"
 #include "leadnotes/credential.h"
 #include "leadnotes/ssh.h"
@@ -10,6 +11,7 @@
 #include <git2.h>
 #include <git2/sys/filter.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -123,6 +125,24 @@ static int sync_has_marker(const char *data, size_t len)
 	return 0;
 }
 
+/* 1 when HEAD's version of repo_path (relative to the working directory)
+ * holds a conflict marker line. */
+static int sync_head_has_marker(git_repository *repo, const char *repo_path)
+{
+	git_object *tree = NULL;
+	git_tree_entry *entry = NULL;
+	git_blob *blob = NULL;
+	int found = 0;
+	if (git_revparse_single(&tree, repo, "HEAD^{tree}") == 0 &&
+		git_tree_entry_bypath(&entry, (git_tree *)tree, repo_path) == 0 &&
+		git_tree_entry_type(entry) == GIT_OBJECT_BLOB && git_blob_lookup(&blob, repo, git_tree_entry_id(entry)) == 0)
+		found = sync_has_marker(git_blob_rawcontent(blob), (size_t)git_blob_rawsize(blob));
+	git_blob_free(blob);
+	git_tree_entry_free(entry);
+	git_object_free(tree);
+	return found;
+}
+
 /* 1 when the working file holds a conflict marker line. */
 static int sync_file_has_marker(const char *file)
 {
@@ -181,7 +201,10 @@ static int sync_conflicts_read(sync_list *paths, git_repository *repo, const cha
 			rc = -1;
 			break;
 		}
-		if (sync_file_has_marker(note.ptr) && sync_list_add(paths, tab + 1) < 0) {
+		/* still in conflict while the file or its committed version has
+		 * markers: resolving it means saving a marker-free version */
+		if ((sync_file_has_marker(note.ptr) || sync_head_has_marker(repo, note.ptr + strlen(workdir))) &&
+			sync_list_add(paths, tab + 1) < 0) {
 			rc = -1;
 			break;
 		}
@@ -268,6 +291,146 @@ int ln_sync_conflicts(char ***out, size_t *count, git_repository *repo, const ch
 	if (count)
 		*count = paths.count;
 	return LN_OK;
+}
+
+int ln_sync_check_state(git_repository *repo, ln_error *err)
+{
+	const char *what = NULL, *cmd = NULL;
+	git_index *index = NULL;
+	int conflicted = 0;
+
+	switch (git_repository_state(repo)) {
+	case GIT_REPOSITORY_STATE_NONE:
+		break;
+	case GIT_REPOSITORY_STATE_MERGE:
+		what = "a merge", cmd = "merge";
+		break;
+	case GIT_REPOSITORY_STATE_REVERT:
+	case GIT_REPOSITORY_STATE_REVERT_SEQUENCE:
+		what = "a revert", cmd = "revert";
+		break;
+	case GIT_REPOSITORY_STATE_CHERRYPICK:
+	case GIT_REPOSITORY_STATE_CHERRYPICK_SEQUENCE:
+		what = "a cherry-pick", cmd = "cherry-pick";
+		break;
+	case GIT_REPOSITORY_STATE_REBASE:
+	case GIT_REPOSITORY_STATE_REBASE_INTERACTIVE:
+	case GIT_REPOSITORY_STATE_REBASE_MERGE:
+		what = "a rebase", cmd = "rebase";
+		break;
+	case GIT_REPOSITORY_STATE_APPLY_MAILBOX:
+	case GIT_REPOSITORY_STATE_APPLY_MAILBOX_OR_REBASE:
+		what = "git am", cmd = "am";
+		break;
+	case GIT_REPOSITORY_STATE_BISECT:
+		return ln_error_set(err, LN_ECONFLICT, "sync: a bisect is in progress in the notes repository; end it "
+			"with git bisect reset, then sync; nothing was synced");
+	default:
+		what = "a git operation", cmd = NULL;
+		break;
+	}
+	if (what && cmd)
+		return ln_error_set(err, LN_ECONFLICT, "sync: %s is in progress in the notes repository; finish it "
+			"(git %s --continue) or abort it (git %s --abort), then sync; nothing was synced or committed",
+			what, cmd, cmd);
+	if (what)
+		return ln_error_set(err, LN_ECONFLICT, "sync: %s is in progress in the notes repository; finish it, "
+			"then sync; nothing was synced or committed", what);
+	if (git_repository_index(&index, repo) == 0) {
+		conflicted = git_index_has_conflicts(index);
+		git_index_free(index);
+	}
+	if (conflicted)
+		return ln_error_set(err, LN_ECONFLICT, "sync: the index holds unresolved conflicts (git status lists "
+			"them); resolve and commit them, then sync; nothing was synced or committed");
+	return LN_OK;
+}
+
+/* Adds to notes the files under dir (the working directory's rel, "" or
+ * ending in '/') that are notes and that the index does not hold. Walks
+ * the folder itself rather than asking for a status: a status hashes
+ * tracked files through their filters (a locked git-crypt clone refuses). */
+static int sync_walk_untracked(sync_list *notes, git_index *index, const char *workdir, const char *prefix,
+	const char *rel, int depth)
+{
+	ln_buf dir = LN_BUF_INIT, child = LN_BUF_INIT;
+	DIR *d;
+	struct dirent *e;
+	int rc = 0;
+	if (depth > 16 || ln_buf_printf(&dir, "%s%s%s", workdir, prefix, rel) < 0 || !(d = opendir(dir.ptr))) {
+		ln_buf_free(&dir);
+		return 0;
+	}
+	while (rc == 0 && (e = readdir(d))) {
+		struct stat st;
+		if (e->d_name[0] == '.')
+			continue;
+		ln_buf_clear(&child);
+		if (ln_buf_printf(&child, "%s%s", rel, e->d_name) < 0) {
+			rc = -1;
+			break;
+		}
+		ln_buf_clear(&dir);
+		if (ln_buf_printf(&dir, "%s%s%s", workdir, prefix, child.ptr) < 0) {
+			rc = -1;
+			break;
+		}
+		if (lstat(dir.ptr, &st) < 0)
+			continue;
+		if (S_ISDIR(st.st_mode)) {
+			if (ln_buf_puts(&child, "/") < 0) {
+				rc = -1;
+				break;
+			}
+			rc = sync_walk_untracked(notes, index, workdir, prefix, child.ptr, depth + 1);
+		} else if (S_ISREG(st.st_mode) && ln_store_is_note(child.ptr)) {
+			ln_buf full = LN_BUF_INIT;
+			if (ln_buf_printf(&full, "%s%s", prefix, child.ptr) < 0)
+				rc = -1;
+			else if (!git_index_get_bypath(index, full.ptr, 0) && sync_list_add(notes, child.ptr) < 0)
+				rc = -1;
+			ln_buf_free(&full);
+		}
+	}
+	closedir(d);
+	ln_buf_free(&dir);
+	ln_buf_free(&child);
+	return rc;
+}
+
+int ln_sync_untracked_notes(char ***out, size_t *count, git_repository *repo, const char *prefix, ln_error *err)
+{
+	git_index *index = NULL;
+	sync_list notes = { NULL, 0, 0 };
+	const char *workdir = git_repository_workdir(repo);
+	int rc = LN_OK;
+
+	*out = NULL;
+	if (count)
+		*count = 0;
+	if (!prefix)
+		prefix = "";
+	if (!workdir)
+		return ln_error_set(err, LN_EINVALID, "sync: the notes repository has no working tree");
+	if (git_repository_index(&index, repo) < 0 || git_index_read(index, 0) < 0) {
+		rc = sync_git_error(err, LN_ERROR, "sync: cannot read the index");
+		goto cleanup;
+	}
+	if (sync_walk_untracked(&notes, index, workdir, prefix, "", 0) < 0 ||
+		(!notes.items && !(notes.items = calloc(1, sizeof(char *))))) {
+		rc = ln_error_set(err, LN_ENOMEM, "sync: out of memory");
+		goto cleanup;
+	}
+	*out = notes.items;
+	if (count)
+		*count = notes.count;
+	notes.items = NULL;
+	notes.count = 0;
+
+cleanup:
+	sync_list_free(&notes);
+	git_index_free(index);
+	return rc;
 }
 
 /* ------------------------------------------------------------------ */
@@ -1023,23 +1186,48 @@ cleanup:
  * tags that do not exist here. A seal that exists here under the same name
  * is never overwritten (libgit2 1.5 would force even a non-forced refspec).
  * LN_ERROR with git's error set when the transfer fails. */
-static int sync_fetch(git_remote *remote, git_repository *repo, const char *branch_spec, git_fetch_options *fo,
-	sync_state *st, ln_error *err)
+static int sync_fetch(git_remote *remote, git_repository *repo, const char *remote_name, ln_buf *merge_ref,
+	int follow_default, int *followed, ln_buf *tracking_name, git_fetch_options *fo, sync_state *st, ln_error *err)
 {
 	const git_remote_head **heads = NULL;
 	size_t nheads = 0, i;
 	sync_list specs = { NULL, 0, 0 };
 	ln_buf spec = LN_BUF_INIT;
+	git_buf remote_head = GIT_BUF_INIT;
 	git_strarray refspecs;
-	int rc = LN_OK;
+	int rc = LN_OK, has_ours = 0, has_branches = 0;
 
 	(void)st;
+	*followed = 0;
 	if (git_remote_connect(remote, GIT_DIRECTION_FETCH, &fo->callbacks, &fo->proxy_opts, &fo->custom_headers) < 0 ||
 		git_remote_ls(&heads, &nheads, remote) < 0) {
 		rc = LN_ERROR;
 		goto cleanup;
 	}
-	if (sync_list_add(&specs, branch_spec) < 0) {
+	/* First contact (no upstream configured) with a remote that has
+	 * branches but not one of ours' name: follow its default branch (a
+	 * bare repository whose HEAD is trunk) instead of pushing a second,
+	 * unrelated branch next to it. */
+	for (i = 0; i < nheads; i++) {
+		has_branches |= strncmp(heads[i]->name, "refs/heads/", 11) == 0;
+		has_ours |= strcmp(heads[i]->name, merge_ref->ptr) == 0;
+	}
+	if (follow_default && has_branches && !has_ours) {
+		if (git_remote_default_branch(&remote_head, remote) < 0 || strncmp(remote_head.ptr, "refs/heads/", 11) != 0) {
+			rc = ln_error_set(err, LN_EINVALID, "sync: '%s' has no branch '%s' and no default branch to follow; "
+				"name the branch to sync with: git branch --set-upstream-to=%s/<branch>; nothing was changed",
+				remote_name, merge_ref->ptr + 11, remote_name);
+			goto cleanup;
+		}
+		ln_buf_clear(merge_ref);
+		ln_buf_puts(merge_ref, remote_head.ptr);
+		*followed = 1;
+	}
+	ln_buf_clear(tracking_name);
+	ln_buf_printf(tracking_name, "refs/remotes/%s/%s", remote_name, merge_ref->ptr ? merge_ref->ptr + 11 : "");
+	ln_buf_printf(&spec, "+%s:%s", merge_ref->ptr ? merge_ref->ptr : "", tracking_name->ptr ? tracking_name->ptr : "");
+	if (ln_buf_failed(merge_ref) || ln_buf_failed(tracking_name) || ln_buf_failed(&spec) ||
+		sync_list_add(&specs, spec.ptr) < 0) {
 		rc = ln_error_set(err, LN_ENOMEM, "sync: out of memory");
 		goto cleanup;
 	}
@@ -1071,6 +1259,7 @@ cleanup:
 	git_remote_disconnect(remote);
 	sync_list_free(&specs);
 	ln_buf_free(&spec);
+	git_buf_dispose(&remote_head);
 	return rc;
 }
 
@@ -1152,6 +1341,7 @@ void ln_sync_result_free(ln_sync_result *result)
 	if (!result)
 		return;
 	ln_sync_strings_free(result->conflicts);
+	ln_sync_strings_free(result->unsynced);
 	free(result->branch);
 	free(result->remote);
 	free(result->upstream);
@@ -1193,6 +1383,94 @@ cleanup:
 	return rc;
 }
 
+/* After a first contact that followed the remote's default branch: records
+ * it as the branch's upstream (what `git push -u` does), so that the next
+ * sync, and git itself, use the same branch. */
+static int sync_record_upstream(git_repository *repo, const char *branch_name, const char *remote_name,
+	const char *merge_ref, ln_error *err)
+{
+	git_config *cfg = NULL;
+	ln_buf key = LN_BUF_INIT;
+	int rc = LN_OK;
+	if (git_repository_config(&cfg, repo) < 0) {
+		rc = sync_git_error(err, LN_ERROR, "sync: cannot open the git configuration");
+		goto cleanup;
+	}
+	ln_buf_printf(&key, "branch.%s.remote", branch_name);
+	if (ln_buf_failed(&key) || git_config_set_string(cfg, key.ptr, remote_name) < 0) {
+		rc = sync_git_error(err, LN_ERROR, "sync: cannot record the upstream branch");
+		goto cleanup;
+	}
+	ln_buf_clear(&key);
+	ln_buf_printf(&key, "branch.%s.merge", branch_name);
+	if (ln_buf_failed(&key) || git_config_set_string(cfg, key.ptr, merge_ref) < 0)
+		rc = sync_git_error(err, LN_ERROR, "sync: cannot record the upstream branch");
+cleanup:
+	ln_buf_free(&key);
+	git_config_free(cfg);
+	return rc;
+}
+
+/* Adds to conflicts the notes that changed between ours (NULL: nothing)
+ * and the branch as it is now and that hold conflict markers: a note
+ * pushed unresolved from another machine arrives as a conflict here. */
+static int sync_marked_arrivals(sync_list *conflicts, git_repository *repo, git_commit *ours, const char *prefix,
+	ln_error *err)
+{
+	git_object *now = NULL;
+	git_tree *before = NULL;
+	git_diff *diff = NULL;
+	git_diff_options dopts;
+	size_t i, n, plen = strlen(prefix);
+	int rc = LN_OK;
+
+	git_diff_options_init(&dopts, GIT_DIFF_OPTIONS_VERSION);
+	if (git_revparse_single(&now, repo, "HEAD^{tree}") < 0 || (ours && git_commit_tree(&before, ours) < 0) ||
+		git_diff_tree_to_tree(&diff, repo, before, (git_tree *)now, &dopts) < 0) {
+		rc = sync_git_error(err, LN_ERROR, "sync: cannot compare the notes with the remote's");
+		goto cleanup;
+	}
+	n = git_diff_num_deltas(diff);
+	for (i = 0; i < n; i++) {
+		const git_diff_delta *d = git_diff_get_delta(diff, i);
+		git_blob *blob = NULL;
+		int marked = 0;
+		if (d->status != GIT_DELTA_ADDED && d->status != GIT_DELTA_MODIFIED)
+			continue;
+		if (strncmp(d->new_file.path, prefix, plen) != 0)
+			continue;
+		if (git_blob_lookup(&blob, repo, &d->new_file.id) == 0)
+			marked = sync_has_marker(git_blob_rawcontent(blob), (size_t)git_blob_rawsize(blob));
+		git_blob_free(blob);
+		if (marked && sync_list_add(conflicts, d->new_file.path + plen) < 0) {
+			rc = ln_error_set(err, LN_ENOMEM, "sync: out of memory");
+			goto cleanup;
+		}
+	}
+cleanup:
+	git_diff_free(diff);
+	git_tree_free(before);
+	git_object_free(now);
+	return rc;
+}
+
+/* A failure after the caller committed notes for this sync must not say
+ * "nothing was changed": those commits stay (and nothing is lost). */
+static void sync_say_committed(ln_error *err, size_t committed)
+{
+	char *at = strstr(err->message, "nothing was changed");
+	char note[128];
+	snprintf(note, sizeof(note), "the remote was not changed; the %zu note%s saved for this sync %s committed here",
+		committed, committed == 1 ? "" : "s", committed == 1 ? "is" : "are");
+	if (at) {
+		*at = '\0';
+		snprintf(at, sizeof(err->message) - (size_t)(at - err->message), "%s", note);
+	} else {
+		size_t len = strlen(err->message);
+		snprintf(err->message + len, sizeof(err->message) - len, "; %s", note);
+	}
+}
+
 int ln_sync_run(ln_sync_result **out, git_repository *repo, const char *prefix, const ln_sync_options *opts,
 	ln_error *err)
 {
@@ -1201,7 +1479,7 @@ int ln_sync_run(ln_sync_result **out, git_repository *repo, const char *prefix, 
 	git_config *cfg = NULL;
 	git_reference *head = NULL, *branch = NULL, *tracking = NULL;
 	git_commit *ours = NULL, *theirs = NULL;
-	ln_buf tracking_name = LN_BUF_INIT, fetch_spec = LN_BUF_INIT;
+	ln_buf tracking_name = LN_BUF_INIT, merge_buf = LN_BUF_INIT;
 	git_buf upstream_remote = GIT_BUF_INIT, upstream_ref = GIT_BUF_INIT;
 	git_fetch_options fo;
 	git_push_options po;
@@ -1209,7 +1487,7 @@ int ln_sync_run(ln_sync_result **out, git_repository *repo, const char *prefix, 
 	ln_sync_result *result = NULL;
 	const char *remote_name = opts && opts->remote ? opts->remote : "origin";
 	const char *branch_ref, *branch_name, *merge_ref, *merge_name, *url;
-	int rc = LN_OK, lock_fd = -1;
+	int rc = LN_OK, lock_fd = -1, followed = 0;
 
 	memset(&st, 0, sizeof(st));
 	st.opts = opts;
@@ -1224,6 +1502,8 @@ int ln_sync_run(ln_sync_result **out, git_repository *repo, const char *prefix, 
 		return ln_error_set(err, LN_EINVALID, "sync: the notes repository has no working tree");
 	if ((lock_fd = sync_lock(repo, err)) < 0)
 		return lock_fd;
+	if ((rc = ln_sync_check_state(repo, err)) < 0)
+		goto cleanup;
 
 	/* the branch HEAD names */
 	if (git_reference_lookup(&head, repo, "HEAD") < 0) {
@@ -1258,21 +1538,18 @@ int ln_sync_run(ln_sync_result **out, git_repository *repo, const char *prefix, 
 		goto cleanup;
 	if (!(opts && opts->remote) && upstream_remote.size)
 		remote_name = upstream_remote.ptr;
-	merge_ref = upstream_ref.size ? upstream_ref.ptr : branch_ref;
-	merge_name = merge_ref + 11;
+	if (ln_buf_puts(&merge_buf, upstream_ref.size ? upstream_ref.ptr : branch_ref) < 0) {
+		rc = ln_error_set(err, LN_ENOMEM, "sync: out of memory");
+		goto cleanup;
+	}
 
 	/* fetch */
 	if ((rc = sync_open_remote(&remote, repo, cfg, remote_name, 0, err)) < 0)
 		goto cleanup;
 	url = git_remote_url(remote) ? git_remote_url(remote) : "";
-	ln_buf_printf(&tracking_name, "refs/remotes/%s/%s", remote_name, merge_name);
-	ln_buf_printf(&fetch_spec, "+%s:%s", merge_ref, tracking_name.ptr ? tracking_name.ptr : "");
 	sync_callbacks(&fo.callbacks, &st);
-	if (ln_buf_failed(&tracking_name) || ln_buf_failed(&fetch_spec)) {
-		rc = ln_error_set(err, LN_ENOMEM, "sync: out of memory");
-		goto cleanup;
-	}
-	if ((rc = sync_fetch(remote, repo, fetch_spec.ptr, &fo, &st, err)) < 0) {
+	if ((rc = sync_fetch(remote, repo, remote_name, &merge_buf, !upstream_ref.size, &followed, &tracking_name, &fo,
+		&st, err)) < 0) {
 		const git_error *e = git_error_last();
 		if (rc == LN_ERROR)
 			ln_error_set(err, LN_ERROR, "sync: cannot fetch from '%s' (%s): %s; nothing was changed",
@@ -1280,6 +1557,8 @@ int ln_sync_run(ln_sync_result **out, git_repository *repo, const char *prefix, 
 		goto cleanup;
 	}
 	sync_credentials_settle(&st);
+	merge_ref = merge_buf.ptr;
+	merge_name = merge_ref + 11;
 
 	/* integrate */
 	result = calloc(1, sizeof(*result));
@@ -1318,6 +1597,13 @@ int ln_sync_run(ln_sync_result **out, git_repository *repo, const char *prefix, 
 		if (rc < 0)
 			goto cleanup;
 	}
+	result->followed = followed;
+	if (followed && (rc = sync_record_upstream(repo, branch_name, remote_name, merge_ref, err)) < 0)
+		goto cleanup;
+	/* a note that arrives with conflict markers is a conflict here too */
+	if (theirs && result->merged != LN_SYNC_UP_TO_DATE &&
+		(rc = sync_marked_arrivals(&conflicts, repo, ours, prefix, err)) < 0)
+		goto cleanup;
 	if (conflicts.count && (rc = sync_conflicts_record(repo, prefix, &conflicts, err)) < 0)
 		goto cleanup;
 
@@ -1382,17 +1668,22 @@ int ln_sync_run(ln_sync_result **out, git_repository *repo, const char *prefix, 
 	free(conflicts.items);
 	conflicts.items = NULL;
 	conflicts.count = 0;
+	/* what the branch (so the remote) does not hold: never "pushed" silently */
+	if ((rc = ln_sync_untracked_notes(&result->unsynced, &result->unsynced_count, repo, prefix, err)) < 0)
+		goto cleanup;
 	*out = result;
 	result = NULL;
 	rc = LN_OK;
 
 cleanup:
+	if (rc < 0 && opts && opts->committed)
+		sync_say_committed(err, opts->committed);
 	ln_sync_result_free(result);
 	sync_list_free(&conflicts);
 	sync_list_free(&specs);
 	ln_buf_free(&st.rejected);
 	ln_buf_free(&tracking_name);
-	ln_buf_free(&fetch_spec);
+	ln_buf_free(&merge_buf);
 	git_buf_dispose(&upstream_remote);
 	git_buf_dispose(&upstream_ref);
 	git_commit_free(ours);
@@ -1409,283 +1700,4 @@ cleanup:
 	if (rc < 0 && err)
 		ln_credential_redact(err->message, sizeof(err->message));
 	return rc;
-}
-
-/* ------------------------------------------------------------------ */
-/* filter drivers: filter.<driver>.clean / .smudge, run with /bin/sh in the
- * working directory with the note on stdin, as git runs them */
-
-typedef struct sync_filter_stream {
-	git_writestream parent;
-	git_writestream *next;
-	ln_buf input;
-	const char *command; /* owned by the payload */
-	const char *path;
-	const char *workdir;
-} sync_filter_stream;
-
-/* Runs command over input; the output goes to *output. */
-static int sync_filter_run(ln_buf *output, const char *command, const char *path, const char *workdir,
-	const char *input, size_t len)
-{
-	ln_buf cmd = LN_BUF_INIT;
-	int in_pair[2] = { -1, -1 }, out_pipe[2] = { -1, -1 };
-	size_t written = 0;
-	pid_t pid = -1;
-	int status = 0, rc = -1, out_open = 1;
-	const char *p;
-
-	/* %f is the path, single-quoted for the shell */
-	for (p = command; *p; p++) {
-		if (p[0] == '%' && p[1] == 'f') {
-			const char *q;
-			ln_buf_putc(&cmd, '\'');
-			for (q = path; *q; q++) {
-				if (*q == '\'')
-					ln_buf_puts(&cmd, "'\\''");
-				else
-					ln_buf_putc(&cmd, *q);
-			}
-			ln_buf_putc(&cmd, '\'');
-			p++;
-		} else {
-			ln_buf_putc(&cmd, *p);
-		}
-	}
-	if (ln_buf_failed(&cmd) || !cmd.ptr)
-		goto cleanup;
-	/* a socket for stdin so a filter that exits early gives EPIPE, not SIGPIPE */
-	if (socketpair(AF_UNIX, SOCK_STREAM, 0, in_pair) < 0 || pipe(out_pipe) < 0)
-		goto cleanup;
-	fcntl(in_pair[0], F_SETFD, FD_CLOEXEC);
-	fcntl(out_pipe[0], F_SETFD, FD_CLOEXEC);
-	pid = fork();
-	if (pid < 0)
-		goto cleanup;
-	if (pid == 0) {
-		if (dup2(in_pair[1], 0) < 0 || dup2(out_pipe[1], 1) < 0)
-			_exit(127);
-		if (workdir && chdir(workdir) < 0)
-			_exit(127);
-		execl("/bin/sh", "sh", "-c", cmd.ptr, (char *)NULL);
-		_exit(127);
-	}
-	close(in_pair[1]);
-	in_pair[1] = -1;
-	close(out_pipe[1]);
-	out_pipe[1] = -1;
-	if (len == 0)
-		shutdown(in_pair[0], SHUT_WR);
-	while (out_open) {
-		struct pollfd fds[2];
-		nfds_t n = 0;
-		fds[n].fd = out_pipe[0];
-		fds[n].events = POLLIN;
-		n++;
-		if (written < len) {
-			fds[n].fd = in_pair[0];
-			fds[n].events = POLLOUT;
-			n++;
-		}
-		if (poll(fds, n, -1) < 0) {
-			if (errno == EINTR)
-				continue;
-			goto cleanup;
-		}
-		if (n > 1 && (fds[1].revents & (POLLOUT | POLLERR | POLLHUP))) {
-			ssize_t w = send(in_pair[0], input + written, len - written, MSG_NOSIGNAL | MSG_DONTWAIT);
-			if (w < 0 && errno != EAGAIN && errno != EINTR)
-				written = len; /* the filter stopped reading: let it finish */
-			else if (w > 0)
-				written += (size_t)w;
-			if (written >= len)
-				shutdown(in_pair[0], SHUT_WR);
-		}
-		if (fds[0].revents & (POLLIN | POLLHUP | POLLERR)) {
-			char chunk[8192];
-			ssize_t r = read(out_pipe[0], chunk, sizeof(chunk));
-			if (r < 0 && errno == EINTR)
-				continue;
-			if (r <= 0)
-				out_open = 0;
-			else if (ln_buf_put(output, chunk, (size_t)r) < 0)
-				goto cleanup;
-		}
-	}
-	rc = 0;
-
-cleanup:
-	if (in_pair[0] >= 0)
-		close(in_pair[0]);
-	if (in_pair[1] >= 0)
-		close(in_pair[1]);
-	if (out_pipe[0] >= 0)
-		close(out_pipe[0]);
-	if (out_pipe[1] >= 0)
-		close(out_pipe[1]);
-	if (pid > 0) {
-		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-			;
-		if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-			rc = -1;
-	}
-	ln_buf_free(&cmd);
-	return rc;
-}
-
-static int sync_filter_write(git_writestream *s, const char *buffer, size_t len)
-{
-	sync_filter_stream *fs = (sync_filter_stream *)s;
-	return ln_buf_put(&fs->input, buffer, len) < 0 ? -1 : 0;
-}
-
-static int sync_filter_close(git_writestream *s)
-{
-	sync_filter_stream *fs = (sync_filter_stream *)s;
-	ln_buf output = LN_BUF_INIT;
-	int rc;
-	if (sync_filter_run(&output, fs->command, fs->path, fs->workdir, fs->input.ptr ? fs->input.ptr : "",
-		    fs->input.size) < 0 || ln_buf_failed(&output)) {
-		ln_buf_free(&output);
-		git_error_set_str(GIT_ERROR_FILTER, "a filter driver command failed (see filter.<driver> in git config)");
-		return -1;
-	}
-	rc = output.size ? fs->next->write(fs->next, output.ptr, output.size) : 0;
-	ln_buf_free(&output);
-	if (rc == 0)
-		rc = fs->next->close(fs->next);
-	return rc;
-}
-
-static void sync_filter_stream_free(git_writestream *s)
-{
-	sync_filter_stream *fs = (sync_filter_stream *)s;
-	ln_buf_free(&fs->input);
-	free(fs);
-}
-
-/* The configured command for driver in this direction, or NULL. */
-static char *sync_filter_command(git_repository *repo, const char *driver, int to_odb)
-{
-	git_config *cfg = NULL;
-	git_buf value = GIT_BUF_INIT;
-	ln_buf key = LN_BUF_INIT;
-	char *command = NULL;
-	ln_buf_printf(&key, "filter.%s.%s", driver, to_odb ? "clean" : "smudge");
-	if (!ln_buf_failed(&key) && git_repository_config_snapshot(&cfg, repo) == 0 &&
-		git_config_get_string_buf(&value, cfg, key.ptr) == 0 && value.size)
-		command = sync_strdup(value.ptr);
-	git_buf_dispose(&value);
-	git_config_free(cfg);
-	ln_buf_free(&key);
-	return command;
-}
-
-static int sync_filter_required(git_repository *repo, const char *driver)
-{
-	git_config *cfg = NULL;
-	ln_buf key = LN_BUF_INIT;
-	int required = 0;
-	ln_buf_printf(&key, "filter.%s.required", driver);
-	if (!ln_buf_failed(&key) && git_repository_config_snapshot(&cfg, repo) == 0 &&
-		git_config_get_bool(&required, cfg, key.ptr) < 0)
-		required = 0;
-	git_config_free(cfg);
-	ln_buf_free(&key);
-	return required;
-}
-
-static int sync_filter_check_cb(git_filter *self, void **payload, const git_filter_source *src, const char **attr_values)
-{
-	const char *driver = attr_values && attr_values[0] ? attr_values[0] : NULL;
-	git_repository *repo = git_filter_source_repo(src);
-	int to_odb = git_filter_source_mode(src) == GIT_FILTER_TO_ODB;
-	char *command;
-	(void)self;
-	if (!driver || !GIT_ATTR_HAS_VALUE(driver) || !repo)
-		return GIT_PASSTHROUGH;
-	command = sync_filter_command(repo, driver, to_odb);
-	if (!command) {
-		/* Unlike git, never store the unfiltered text: with an
-		 * encryption driver (git-crypt) that would be the plain text. */
-		if (to_odb || sync_filter_required(repo, driver)) {
-			char msg[256];
-			snprintf(msg, sizeof(msg), "%s has filter=%s in .gitattributes but filter.%s.%s is not configured "
-				"(for git-crypt: git-crypt unlock); refusing to store it unfiltered",
-				git_filter_source_path(src) ? git_filter_source_path(src) : "a file", driver, driver,
-				to_odb ? "clean" : "smudge");
-			git_error_set_str(GIT_ERROR_FILTER, msg);
-			return -1;
-		}
-		return GIT_PASSTHROUGH;
-	}
-	*payload = command;
-	return 0;
-}
-
-static int sync_filter_stream_cb(git_writestream **out, git_filter *self, void **payload,
-	const git_filter_source *src, git_writestream *next)
-{
-	sync_filter_stream *fs = calloc(1, sizeof(*fs));
-	(void)self;
-	if (!fs)
-		return -1;
-	fs->parent.write = sync_filter_write;
-	fs->parent.close = sync_filter_close;
-	fs->parent.free = sync_filter_stream_free;
-	fs->next = next;
-	fs->command = *payload;
-	fs->path = git_filter_source_path(src);
-	fs->workdir = git_repository_workdir(git_filter_source_repo(src));
-	*out = &fs->parent;
-	return 0;
-}
-
-static void sync_filter_cleanup_cb(git_filter *self, void *payload)
-{
-	(void)self;
-	free(payload);
-}
-
-static git_filter sync_driver_filter;
-static int sync_driver_registered;
-
-#define SYNC_FILTER_NAME "leadnotes-driver"
-
-int ln_sync_filters_register(ln_error *err)
-{
-	int rc;
-	if (sync_driver_registered)
-		return LN_OK;
-	git_libgit2_init();
-	git_filter_init(&sync_driver_filter, GIT_FILTER_VERSION);
-	sync_driver_filter.attributes = "filter=*";
-	sync_driver_filter.check = sync_filter_check_cb;
-	sync_driver_filter.stream = sync_filter_stream_cb;
-	sync_driver_filter.cleanup = sync_filter_cleanup_cb;
-	rc = git_filter_register(SYNC_FILTER_NAME, &sync_driver_filter, GIT_FILTER_DRIVER_PRIORITY);
-	if (rc < 0 && rc != GIT_EEXISTS)
-		return sync_git_error(err, LN_ERROR, "cannot register the filter driver");
-	sync_driver_registered = 1;
-	return LN_OK;
-}
-
-int ln_sync_filter_check(git_repository *repo, const char *repo_path, ln_error *err)
-{
-	const char *value = NULL;
-	char *command;
-	if (git_attr_get(&value, repo, GIT_ATTR_CHECK_FILE_THEN_INDEX, repo_path, "filter") < 0)
-		return sync_git_error(err, LN_ERROR, "cannot read .gitattributes");
-	if (!GIT_ATTR_HAS_VALUE(value))
-		return LN_OK;
-	command = sync_filter_command(repo, value, 1);
-	if (!command)
-		return ln_error_set(err, LN_EINVALID, "%s has filter=%s in .gitattributes but filter.%s.clean is not "
-			"configured (for git-crypt: git-crypt unlock); not saving it, so the plain text never reaches git",
-			repo_path, value, value);
-	free(command);
-	if (!sync_driver_registered)
-		return ln_error_set(err, LN_EINVALID, "%s needs the filter driver '%s', which this program did not "
-			"register; not saving it", repo_path, value);
-	return LN_OK;
 }

@@ -65,11 +65,32 @@ typedef struct ln_status {
 	size_t count;
 } ln_status;
 
-/* Opens the notes folder `dir` into *out (free with ln_store_free). A
- * missing folder is created (0700) as a new repository with a first commit;
- * a folder inside an existing repository uses that repository and touches
- * only paths under the folder. */
+/* How ln_store_open_ext treats a folder that is not a repository of its own. */
+#define LN_STORE_OPEN_CREATE 1u /* a missing or empty folder is created 0700 as a repository of its own */
+#define LN_STORE_OPEN_SHARED 2u /* a folder inside another repository is used as part of it */
+#define LN_STORE_OPEN_ADOPT 4u  /* an existing folder with files becomes a repository (leadnotes init) */
+
+/* Opens the notes folder `dir` into *out (free with ln_store_free). A folder
+ * with its own .git is opened as it is. Otherwise, by flags: a missing or
+ * empty folder is created (0700) as a repository of its own with a first
+ * commit, even under another repository (CREATE; without it LN_ENOTFOUND:
+ * there are no notes yet); a folder inside another repository is used as
+ * part of it (SHARED; without it LN_EINVALID naming that repository); an
+ * existing folder with files that is in no repository is made one (ADOPT;
+ * without it LN_EINVALID). */
+int ln_store_open_ext(ln_store **out, const char *dir, unsigned flags, ln_error *err);
+
+/* ln_store_open_ext with LN_STORE_OPEN_CREATE. */
 int ln_store_open(ln_store **out, const char *dir, ln_error *err);
+
+/* 1 when rel (relative to the notes folder) names a note: a file inside a
+ * person's folder, ending in .org or .md, no part of it starting with '.'.
+ * save_all and sync add only notes. */
+int ln_store_is_note(const char *rel);
+
+/* 1 when the store's folder is part of a repository whose working tree is
+ * larger than the folder (the notes share it), else 0. */
+int ln_store_is_shared(const ln_store *store);
 
 /* Closes the store; store may be NULL. */
 void ln_store_free(ln_store *store);

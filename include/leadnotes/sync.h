@@ -27,9 +27,11 @@ typedef struct ln_sync_options {
 	const char *remote;           /* NULL: the branch's upstream remote, else "origin" */
 	ln_sync_progress_cb progress; /* may be NULL */
 	void *payload;                /* passed to progress */
+	size_t committed;             /* notes the caller committed just before (save first):
+	                               * a failure then does not say "nothing was changed" */
 } ln_sync_options;
 
-#define LN_SYNC_OPTIONS_INIT { NULL, NULL, NULL }
+#define LN_SYNC_OPTIONS_INIT { NULL, NULL, NULL, 0 }
 
 typedef struct ln_sync_result {
 	size_t fetched;      /* objects received from the remote */
@@ -40,6 +42,11 @@ typedef struct ln_sync_result {
 	char *branch;        /* the local branch synced ("main") */
 	char *remote;        /* the remote synced with ("origin") */
 	char *upstream;      /* the remote's branch ("main", or branch.<name>.merge) */
+	int followed;        /* 1 when this first contact followed the remote's default
+	                      * branch (upstream) rather than the local branch's name */
+	char **unsynced;     /* notes in the folder that the branch does not hold (so the
+	                      * remote does not have them), relative to the notes folder */
+	size_t unsynced_count;
 } ln_sync_result;
 
 /* Fetches the upstream of the branch HEAD is on from remote.<name>.url into
@@ -64,9 +71,22 @@ int ln_sync_run(ln_sync_result **out, git_repository *repo, const char *prefix,
 /* Frees a result; NULL is fine. */
 void ln_sync_result_free(ln_sync_result *result);
 
+/* LN_OK when the repository is in no operation of its own; LN_ECONFLICT
+ * with a message naming it while a merge, rebase, cherry-pick, revert, am
+ * or bisect is in progress, or the index holds unresolved conflicts: a sync
+ * (or the saves before it) would commit and publish the half-done state. */
+int ln_sync_check_state(git_repository *repo, ln_error *err);
+
+/* The notes (files in a person folder, with a note extension, no part of
+ * the path starting with '.') that HEAD does not hold although they exist
+ * in the working tree: new files, including ones a .gitignore ignores.
+ * Relative to the notes folder, NULL-terminated, freed with
+ * ln_sync_strings_free. */
+int ln_sync_untracked_notes(char ***out, size_t *count, git_repository *repo, const char *prefix, ln_error *err);
+
 /* The notes recorded in .git/leadnotes/conflicts that still hold conflict
- * markers in the working tree (a resolved note drops out), relative to the
- * notes folder. *out is a NULL-terminated array the caller frees with
+ * markers in the working tree or in HEAD (a note drops out once a
+ * marker-free version is saved), relative to the notes folder. *out is a NULL-terminated array the caller frees with
  * ln_sync_strings_free; *count its length. No file: an empty list. */
 int ln_sync_conflicts(char ***out, size_t *count, git_repository *repo, const char *prefix, ln_error *err);
 
@@ -102,18 +122,5 @@ void ln_seal_status_free(ln_seal_status *status);
 /* The tag name a seal of path would start from (eval/<person>/<date>), made
  * a valid ref name whatever the person folder holds. *out freed with free(). */
 int ln_seal_tag_name(char **out, const char *path, ln_error *err);
-
-/* Registers, once per process, a libgit2 filter that runs the
- * filter.<driver>.clean and .smudge commands of the repository's git config
- * for paths whose .gitattributes say filter=<driver> (git-crypt and the
- * like), as git does. Without it libgit2 would store plaintext. Safe to call
- * many times. */
-int ln_sync_filters_register(ln_error *err);
-
-/* 0 when path (relative to the working directory) can be written to the
- * object database faithfully: no filter attribute, or a driver whose clean
- * command is configured and the filter registered. LN_EINVALID otherwise,
- * with a message naming the driver: the caller must not store the blob. */
-int ln_sync_filter_check(git_repository *repo, const char *repo_path, ln_error *err);
 
 #endif

@@ -34,7 +34,9 @@ commands:
   prompt                 a leadership prompt for today
   team                   one line per report: last one-on-one, open items...
   nudges                 what needs your attention
+  items [PERSON]         open action items: owner, due date, age, where
   packet PERSON FROM TO  everything about PERSON between two dates (YYYY-MM-DD)
+  init [DIR]             adopt an existing folder as the notes folder (only notes are committed)
   sync [REMOTE]          fetch, merge and push the notes
   seal PATH              mark a finished evaluation (an annotated git tag)
   verify PATH            does PATH still equal its sealed version?
@@ -42,6 +44,8 @@ commands:
 
 options:
   --dir DIR              the notes folder (default: $LEADNOTES_DIR, else ~/leadnotes)
+  --shared-repo          the notes folder may be inside another git repository (a
+                         dotfiles repository...) and is then committed into it
   --set KEY=VALUE        an asked template field (new, insert), repeatable
   --cursor               new, insert: also print where the cursor goes (LINE:COL)
   -h, --help             this text; `leadnotes COMMAND --help` for one command
@@ -57,7 +61,10 @@ Creates <notes>/<person>/<YYYY-MM-DD>-KIND.org from the template (never
 overwrites: a second note the same day gets -2) and prints its path. Fields
 the template asks for take their default unless given with --set
 (--set date=YYYY-MM-DD dates the note). --cursor adds a line "LINE:COL"
-(1-based): where to start writing.]],
+(1-based): where to start writing. The note is not committed: `leadnotes
+save PATH` does that. Until then it is the caller's: an editor that opens it
+deletes it when it is abandoned unsaved (it holds only the template), as
+Neovim's :Lead and the README's Emacs recipe do.]],
   insert = [[
 usage: leadnotes insert KIND PERSON [--set KEY=VALUE]... [--cursor]
 Prints the filled template, for an editor to insert at the cursor.
@@ -91,10 +98,23 @@ items, oldest open item, next review.]],
   nudges = [[
 usage: leadnotes nudges [--date YYYY-MM-DD]
 What needs attention: overdue one-on-ones, old open items, reviews due.]],
+  items = [[
+usage: leadnotes items [PERSON] [--mine|--theirs|--owner NAME] [--overdue] [--date YYYY-MM-DD]
+Open action items, oldest first: person, item, owner, due date, age, times
+carried and where it lives (PATH:LINE). An item without an OWNER is yours
+(the manager's: --manager, the manager option, else git's user.name).
+--mine: what you owe your team; --theirs: what they owe; --overdue: past
+their DEADLINE.]],
   packet = [[
 usage: leadnotes packet PERSON FROM TO
 An org document with everything about PERSON from FROM to TO (YYYY-MM-DD),
 dated by when git first saw each entry: the ground for an evaluation.]],
+  init = [[
+usage: leadnotes init [DIR]
+Makes DIR (default: the notes folder) a notes folder: a git repository of its
+own, even inside another repository. The one explicit way to use a folder
+that already holds files: only notes (files in person folders, .org or .md,
+never dot-files) are ever committed from it.]],
   sync = [[
 usage: leadnotes sync [REMOTE]
 Fetches, merges and pushes the notes folder (default remote: origin).]],
@@ -128,7 +148,7 @@ end
 local function parse(argv)
   local parsed = { set = {}, opts = {}, words = {} }
   local with_value = { ["--dir"] = true, ["--set"] = true, ["--limit"] = true, ["--context"] = true,
-    ["--person"] = true, ["--date"] = true, ["-m"] = true, ["--message"] = true }
+    ["--person"] = true, ["--date"] = true, ["-m"] = true, ["--message"] = true, ["--owner"] = true }
   local i = 1
   while i <= #argv do
     local a = argv[i]
@@ -139,8 +159,11 @@ local function parse(argv)
       break
     elseif a == "-h" or a == "--help" then
       parsed.help = true
-    elseif a == "--keep" or a == "--quiet" or a == "--cursor" then
+    elseif a == "--keep" or a == "--quiet" or a == "--cursor" or a == "--mine" or a == "--theirs"
+      or a == "--overdue" then
       parsed.opts[a:sub(3)] = true
+    elseif a == "--shared-repo" then
+      parsed.shared = true
     elseif with_value[a] then
       local value = inline
       if value == nil then
@@ -206,14 +229,67 @@ local function store(ctx)
   return ctx.store
 end
 
+-- The store for a command that only reads: a missing notes folder is not
+-- created; the command says there are no notes yet and how to start.
+local NoNotes = {}
+local function read_store(ctx)
+  if ctx.store then return ctx.store end
+  local s, msg, code = common.store(ctx.dir, { create = false })
+  if not s and code == "not found" then error(setmetatable({ message = msg }, NoNotes), 0) end
+  ctx.store = check(s, msg)
+  return ctx.store
+end
+
 local function feature(name) return check(common.feature(name)) end
+
+-- The kinds of note there are templates for (built-in and the user's).
+local function known_kinds()
+  local list = common.feature("templates") and common.call(common.feature("templates"))
+  local names = {}
+  for _, t in ipairs(type(list) == "table" and list or {}) do names[#names + 1] = t.name end
+  return names
+end
 
 local function kind_and_person(words, command)
   local kind = words[1]
   if not kind then usage_error("%s: which kind of note? one-on-one or evaluation", command) end
+  local kinds = known_kinds()
+  if #kinds > 0 then
+    local found = false
+    for _, name in ipairs(kinds) do found = found or name == kind end
+    if not found then
+      usage_error("%s: no template '%s'; the kinds are %s", command, kind, table.concat(kinds, ", "))
+    end
+  end
   local person = common.person(words, 2)
   if not person then usage_error("%s: whose note? give a person's name", command) end
   return kind, person
+end
+
+-- A date given on the command line (--date, --set date=, packet's FROM TO):
+-- a real day as YYYY-MM-DD, or a usage error naming the option.
+local function check_date_arg(what, value)
+  if value == nil then return nil end
+  local problem = require("leadnotes.validate").date_problem(value)
+  if problem then usage_error("%s: %s", what, problem) end
+  return value
+end
+
+-- Calls an API function with arguments taken from the command line. The
+-- API raises only for a caller's mistake, which here is the user's: a usage
+-- error (exit 2). A failure of the world (nil, message) is exit 1.
+local function call_api(fn, ...)
+  local results = { pcall(fn, ...) }
+  if not results[1] then usage_error("%s", (tostring(results[2]):gsub("^%(leadnotes%)%s*", ""))) end
+  if results[2] == nil then fail(1, "%s", tostring(results[3] or "failed")) end
+  return results[2], results[3]
+end
+
+-- No words after the command: extra arguments are a usage error.
+local function no_words(command, words, max)
+  if #words > (max or 0) then
+    usage_error("%s: unexpected argument '%s'; `leadnotes %s --help` says what it takes", command, words[(max or 0) + 1], command)
+  end
 end
 
 -- With --cursor: one more line on stdout, "LINE:COL" (1-based), where the
@@ -235,34 +311,95 @@ local function values_for(ctx, kind)
     end
   end
   for k, v in pairs(ctx.set) do values[k] = v end
+  check_date_arg("--set date", ctx.set.date)
   return values
 end
 
+-- Everything the command line prints goes through a writer that makes
+-- control characters visible (common.printable): a path, a commit message
+-- or a note's line that arrived through sync cannot drive the terminal.
+-- Newlines and tabs pass. Note text (show, diff, insert, packet) is
+-- written as it is when stdout is not a terminal, so an editor reading it
+-- through a pipe gets the exact bytes.
+local function safe_writer(stream)
+  return {
+    raw = stream,
+    write = function(self, ...)
+      for _, v in ipairs({ ... }) do stream:write(common.printable(v, true)) end
+      return self
+    end,
+  }
+end
+
+local terminal
+local function stdout_is_terminal(ctx)
+  if ctx.out.raw ~= io.stdout then return false end
+  if terminal == nil then
+    local ok = os.execute("test -t 1 2>/dev/null")
+    if type(ok) == "number" then terminal = ok == 0 else terminal = ok == true end
+  end
+  return terminal
+end
+
+-- A note's text (or a diff of it): exact bytes through a pipe, control
+-- characters made visible on a terminal.
+local function write_text(ctx, text)
+  if stdout_is_terminal(ctx) then ctx.out:write(text) else ctx.out.raw:write(text) end
+end
+
+-- A path or name given back on one line, newlines included made visible.
+local function shown(s) return common.printable(s) end
+
 local commands = {}
+
+-- The options each command takes (--dir and --help go with any); any
+-- other option given to a command is a usage error, not silently ignored.
+local command_options = {
+  new = { set = true, cursor = true }, insert = { set = true, cursor = true },
+  save = { m = true, message = true }, history = { limit = true },
+  prompt = { context = true, person = true, date = true },
+  team = { date = true }, nudges = { date = true }, demo = { keep = true, quiet = true },
+}
+
+local function check_options(name, parsed)
+  local allowed = command_options[name] or {}
+  if next(parsed.set) ~= nil and not allowed.set then usage_error("%s does not take --set", name) end
+  local given = {}
+  for key in pairs(parsed.opts) do given[#given + 1] = key end
+  table.sort(given)
+  for _, key in ipairs(given) do
+    if not allowed[key] then usage_error("%s does not take %s%s", name, #key == 1 and "-" or "--", key) end
+  end
+end
 
 function commands.new(ctx, words)
   local kind, person = kind_and_person(words, "new")
   local s = store(ctx)
   local path, cursor = check(common.method(s, "new_note", kind, person, values_for(ctx, kind)))
-  ctx.out:write(common.absolute(path, ctx.dir), "\n")
+  ctx.out:write(shown(common.absolute(path, ctx.dir)), "\n")
   print_cursor(ctx, cursor)
 end
 
 function commands.insert(ctx, words)
   local kind, person = kind_and_person(words, "insert")
   local render = feature("render")
-  local s = common.store(ctx.dir)
+  local s = common.store(ctx.dir, { create = false })
   local text, cursor = check(common.call(render, kind, person, values_for(ctx, kind), { store = s }))
-  ctx.out:write(text)
+  write_text(ctx, text)
   print_cursor(ctx, cursor)
 end
 
 function commands.save(ctx, words)
   if not words[1] then usage_error("save: which file? give its path") end
-  local commit, msg = common.method(store(ctx), "save", note_path(ctx, words[1]), ctx.opts.m or ctx.opts.message)
+  no_words("save", words, 1)
+  local path = note_path(ctx, words[1])
+  if not exists(ctx.dir) and not common.relative(path, ctx.dir) then
+    fail(1, "%s is not in the notes folder %s (which does not exist yet); nothing was created", shown(path), shown(ctx.dir))
+  end
+  local commit, msg = common.method(store(ctx), "save", path, ctx.opts.m or ctx.opts.message)
   if commit == nil and msg then fail(1, "%s", msg) end
   if commit then
-    ctx.out:write(string.format("committed %s %s\n", commit.short or commit.id or "", commit.summary or ""))
+    ctx.out:write(string.format("committed %s %s\n", commit.short or commit.id or "", shown(commit.summary or "")))
   else
     ctx.out:write("nothing to commit: the file did not change\n")
   end
@@ -274,24 +411,25 @@ function commands.history(ctx, words)
   if target:find("/") or target:match("%.org$") or target:match("%.md$") then target = note_path(ctx, target) end
   local opts = {}
   if ctx.opts.limit then
-    opts.limit = tonumber(ctx.opts.limit) or usage_error("--limit takes a number")
+    local n, why = require("leadnotes.validate").whole(ctx.opts.limit, 0, 2 ^ 31)
+    opts.limit = n or usage_error("--limit %s", why)
   end
-  local list = check(common.method(store(ctx), "history", target, opts))
-  if #list == 0 then ctx.out:write("no commits yet\n") end
+  local list = check(common.method(read_store(ctx), "history", target, opts))
+  if #list == 0 and opts.limit ~= 0 then ctx.out:write("no commits yet\n") end
   for _, c in ipairs(list) do ctx.out:write(common.history_line(c), "\n") end
 end
 
 function commands.show(ctx, words)
   if #words ~= 2 then usage_error("show takes REV PATH") end
-  local text = check(common.method(store(ctx), "show", words[1], note_path(ctx, words[2])))
-  ctx.out:write(text)
+  local text = check(common.method(read_store(ctx), "show", words[1], note_path(ctx, words[2])))
+  write_text(ctx, text)
 end
 
 function commands.diff(ctx, words)
   if #words < 2 or #words > 3 then usage_error("diff takes REV [REV2] PATH") end
   local a, b = words[1], (#words == 3 and words[2] or nil)
-  local text = check(common.method(store(ctx), "diff", a, b, note_path(ctx, words[#words])))
-  ctx.out:write(text)
+  local text = check(common.method(read_store(ctx), "diff", a, b, note_path(ctx, words[#words])))
+  write_text(ctx, text)
 end
 
 function commands.restore(ctx, words)
@@ -299,48 +437,75 @@ function commands.restore(ctx, words)
   local path = note_path(ctx, words[2])
   local commit, msg = common.method(store(ctx), "restore", words[1], path)
   if commit == nil and msg then fail(1, "%s", msg) end
-  ctx.out:write(string.format("restored %s from %s%s\n", words[2], words[1],
+  ctx.out:write(string.format("restored %s from %s%s\n", shown(words[2]), shown(words[1]),
     type(commit) == "table" and (" (commit " .. (commit.short or commit.id or "") .. ")") or ""))
 end
 
 function commands.prompt(ctx, words)
   if #words > 0 then usage_error("prompt takes options only (--context, --person, --date)") end
   local prompt = feature("prompt")
-  local p = check(common.call(prompt, { context = ctx.opts.context or "one-on-one", person = ctx.opts.person, date = ctx.opts.date }))
+  check_date_arg("--date", ctx.opts.date)
+  local p = call_api(prompt, { context = ctx.opts.context or "one-on-one", person = ctx.opts.person, date = ctx.opts.date })
   for _, line in ipairs(common.prompt_lines(p)) do ctx.out:write(line, "\n") end
 end
 
-function commands.team(ctx)
+function commands.team(ctx, words)
+  no_words("team", words)
+  check_date_arg("--date", ctx.opts.date)
   local team = feature("team")
-  store(ctx)
-  local list = check(common.call(team, ctx.opts.date))
+  read_store(ctx)
+  local list = call_api(team, ctx.opts.date)
   for _, line in ipairs(common.team_lines(list)) do ctx.out:write(line, "\n") end
 end
 
-function commands.nudges(ctx)
+function commands.nudges(ctx, words)
+  no_words("nudges", words)
+  check_date_arg("--date", ctx.opts.date)
   local nudges = feature("nudges")
-  store(ctx)
-  local list = check(common.call(nudges, ctx.opts.date))
+  read_store(ctx)
+  local list = call_api(nudges, ctx.opts.date)
   if #list == 0 then ctx.out:write("nothing needs your attention\n") end
   for _, line in ipairs(common.nudge_lines(list)) do ctx.out:write(line, "\n") end
+end
+
+function commands.items(ctx, words)
+  if ctx.opts.mine and ctx.opts.theirs then usage_error("items: --mine or --theirs, not both") end
+  local items = feature("items")
+  local list = check(common.call(items, { store = store(ctx), person = common.person(words, 1), owner = ctx.opts.owner,
+    mine = ctx.opts.mine, theirs = ctx.opts.theirs, overdue = ctx.opts.overdue, date = ctx.opts.date }))
+  if #list == 0 then
+    ctx.out:write("no open items\n")
+    return
+  end
+  for _, line in ipairs(require("leadnotes.insights").items_lines(list)) do ctx.out:write(line, "\n") end
 end
 
 function commands.packet(ctx, words)
   if #words < 3 then usage_error("packet takes PERSON FROM TO") end
   local from, to = words[#words - 1], words[#words]
-  for _, d in ipairs({ from, to }) do
-    if not d:match("^%d%d%d%d%-%d%d%-%d%d$") then usage_error("packet: dates are YYYY-MM-DD, got '%s'", d) end
-  end
+  for _, d in ipairs({ from, to }) do check_date_arg("packet", d) end
   local name_words = {}
   for i = 1, #words - 2 do name_words[i] = words[i] end
   local person = common.person(name_words)
   local packet = feature("packet")
-  store(ctx)
-  local text = check(common.call(packet, person, from, to))
-  ctx.out:write(text)
+  read_store(ctx)
+  local text = call_api(packet, person, from, to)
+  write_text(ctx, text)
+end
+
+function commands.init(ctx, words)
+  no_words("init", words, 1)
+  local dir = words[1] and common.absolute(words[1], cwd()) or ctx.dir
+  local init = feature("init")
+  local s = call_api(init, dir)
+  ctx.store = s
+  ctx.out:write(shown(dir), " is a notes folder: a git repository of its own",
+    s.shared and s:shared() and " (shared, as --shared-repo asks)" or "",
+    "; only notes in person folders are committed\n")
 end
 
 function commands.sync(ctx, words)
+  no_words("sync", words, 1)
   local remote = words[1] or (common.api() and require("leadnotes.config").options.remote) or nil
   local result = check(common.method(store(ctx), "sync", remote))
   ctx.out:write(common.sync_summary(result), "\n")
@@ -350,12 +515,12 @@ end
 function commands.seal(ctx, words)
   if #words ~= 1 then usage_error("seal takes PATH") end
   local tag = check(common.method(store(ctx), "seal", note_path(ctx, words[1])))
-  ctx.out:write("sealed ", words[1], type(tag) == "string" and (" as " .. tag) or "", "\n")
+  ctx.out:write("sealed ", shown(words[1]), type(tag) == "string" and (" as " .. shown(tag)) or "", "\n")
 end
 
 function commands.verify(ctx, words)
   if #words ~= 1 then usage_error("verify takes PATH") end
-  local result = check(common.method(store(ctx), "verify", note_path(ctx, words[1])))
+  local result = check(common.method(read_store(ctx), "verify", note_path(ctx, words[1])))
   local verdict, diff = common.verify_verdict(result)
   ctx.out:write(verdict, "\n")
   if diff then ctx.out:write(diff) end
@@ -365,7 +530,8 @@ end
 -- The demo: a demo team in a temporary folder, each step shown as the
 -- command a user types and what it prints. Steps that need a piece not
 -- built yet say what is missing and the demo goes on.
-function commands.demo(ctx)
+function commands.demo(ctx, words)
+  no_words("demo", words)
   local dir = ctx.explicit_dir
   if not dir then
     local p = io.popen("mktemp -d 2>/dev/null")
@@ -467,8 +633,8 @@ end
 -- Runs one command line with streams {out=, err=} and returns the status.
 function M.run(argv, ctx)
   ctx = ctx or {}
-  ctx.out = ctx.out or io.stdout
-  ctx.err = ctx.err or io.stderr
+  ctx.out = safe_writer(ctx.out or io.stdout)
+  ctx.err = safe_writer(ctx.err or io.stderr)
   local ok, result = pcall(function()
     local parsed = parse(argv)
     local name = parsed.words[1]
@@ -479,8 +645,13 @@ function M.run(argv, ctx)
     local command = commands[name]
     if not command then usage_error("unknown command '%s'; `leadnotes --help` lists them", name) end
     if parsed.help then ctx.out:write(help[name] or usage, "\n") return 0 end
+    check_options(name, parsed)
     ctx.set, ctx.opts = parsed.set, parsed.opts
     ctx.explicit_dir = parsed.dir
+    if parsed.shared then
+      local ok, config = pcall(require, "leadnotes.config")
+      if ok then config.options.shared_repository = true end
+    end
     if parsed.dir then
       ctx.dir = parsed.dir
       if not common.is_absolute(ctx.dir) then ctx.dir = common.absolute(ctx.dir, cwd()) end
@@ -493,6 +664,10 @@ function M.run(argv, ctx)
     return ctx.status or 0
   end)
   if ok then return result end
+  if getmetatable(result) == NoNotes then
+    ctx.out:write((result.message:gsub("^%(leadnotes%)%s*", "")), "\n")
+    return 0
+  end
   if getmetatable(result) == Failure then
     ctx.err:write("leadnotes: ", (result.message:gsub("^%(leadnotes%)%s*", "")), "\n")
     return result.status

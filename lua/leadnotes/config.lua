@@ -6,16 +6,18 @@ local schema = {
   notes_dir = { default = nil, type = "string?" },          -- nil: $LEADNOTES_DIR, else ~/leadnotes
   templates_dir = { default = nil, type = "string?" },      -- the user's templates, searched first
   format = { default = "org", type = "string", one_of = { org = true, markdown = true } },
-  cadence_days = { default = 14, type = "number" },         -- one-on-one cadence when a profile has none
-  open_item_age_days = { default = 30, type = "number" },   -- open items older than this are nudged
-  review_notice_days = { default = 14, type = "number" },   -- nudge this many days before a review
+  cadence_days = { default = 14, type = "number", whole = { 1, 365 } },         -- one-on-one cadence when a profile has none
+  open_item_age_days = { default = 30, type = "number", whole = { 1, 3650 } },  -- open items older than this are nudged
+  review_notice_days = { default = 14, type = "number", whole = { 0, 365 } },   -- nudge this many days before a review
+  review_cadence_days = { default = 182, type = "number", whole = { 1, 3650 } }, -- the next review, after an evaluation, when a profile has none
   prompts_file = { default = nil, type = "string?" },       -- the user's own prompts, added to the bank
   disabled_prompts = { default = {}, type = "table" },      -- ids of built-in prompts switched off
   manager = { default = nil, type = "string?" },            -- nil: git user.name
   remote = { default = nil, type = "string?" },             -- nil: the branch's upstream, else "origin"
   auto_sync = { default = false, type = "boolean" },
-  auto_sync_delay_ms = { default = 5000, type = "number" },
+  auto_sync_delay_ms = { default = 5000, type = "number", whole = { 0, 86400000 } },
   commit_on_save = { default = true, type = "boolean" },
+  shared_repository = { default = false, type = "boolean" }, -- notes_dir may be a folder inside another repository
 }
 
 local function copy(value)
@@ -41,6 +43,10 @@ local function check(key, value)
   if value == nil and optional then return true end
   if type(value) ~= want then
     return false, string.format("option '%s' must be a %s, got %s", key, want, type(value))
+  end
+  if spec.whole and value ~= nil then
+    local n, why = require("leadnotes.validate").whole(value, spec.whole[1], spec.whole[2])
+    if not n then return false, string.format("option '%s' %s", key, why) end
   end
   if spec.one_of and not spec.one_of[value] then
     local names = {}

@@ -179,6 +179,7 @@ end
 function M.check()
   local report = reporter()
   report.start("leadnotes: the module")
+  local jit = rawget(_G, "jit")
   local abi = type(jit) == "table" and ("LuaJIT (" .. (jit.version or "?") .. ", the Lua 5.1 ABI)") or _VERSION
   report.info("Lua of this editor: " .. abi)
   local api, err = require("leadnotes.editor.common").api()
@@ -215,11 +216,35 @@ function M.check()
     local top = dir
     while top ~= "" and not uv.fs_stat(top .. "/.git") do top = top:match("^(.*)/[^/]*$") or "" end
     if top == dir then
-      report.ok("a git repository")
+      report.ok("a git repository of its own")
     elseif top ~= "" then
-      report.ok("inside the git repository " .. top)
+      -- Whatever the setting, sharing is worth a warning: the notes go
+      -- wherever that repository is pushed.
+      local shared = require("leadnotes.config").options.shared_repository
+      report.warn("the notes share the git repository " .. top .. " with other files: they are committed into it "
+        .. "and pushed wherever it is pushed" .. (shared and " (shared_repository = true)" or
+        "; leadnotes refuses to use it unless shared_repository = true"),
+        { "Keep personnel notes in a folder of their own: point notes_dir at a folder outside " .. top })
+    elseif vim.fn.empty(vim.fn.readdir(dir)) == 1 then
+      report.info("not a git repository yet; the first :Lead command makes it one of its own")
     else
-      report.info("not a git repository yet; the first :Lead command makes it one")
+      report.warn("not a git repository, and it holds files: leadnotes does not turn it into one by itself",
+        { "Adopt it explicitly (only notes in person folders are committed): leadnotes init " .. dir })
+    end
+  end
+
+  -- Sync conflicts stay listed until a marker-free version is saved.
+  if stat and stat.type == "directory" and uv.fs_stat(dir .. "/.git") then
+    report.start("leadnotes: sync")
+    local store = api and require("leadnotes.editor.common").store(dir)
+    local ok, list = pcall(function() return store and store:conflicts() end)
+    if ok and type(list) == "table" and #list > 0 then
+      for _, path in ipairs(list) do
+        report.warn(require("leadnotes.editor.common").printable(path) .. " still holds both versions from a sync",
+          { "Keep what is right between <<<<<<< and >>>>>>> in that note, then save it" })
+      end
+    elseif ok and type(list) == "table" then
+      report.ok("no unresolved sync conflicts")
     end
   end
 

@@ -21,7 +21,7 @@ end
 
 -- The build directory name for the running interpreter's ABI.
 local function abi_name()
-  if type(jit) == "table" then return "luajit" end
+  if type(rawget(_G, "jit")) == "table" then return "luajit" end -- lite-xl raises on undefined globals
   if _VERSION == "Lua 5.4" then return "lua5.4" end
   if _VERSION == "Lua 5.3" then return "lua5.3" end
   return nil
@@ -96,9 +96,9 @@ function M.notes_dir() return config.notes_dir() end
 -- The rest of the API lives in submodules, loaded on first use.
 local lazy = {
   render = "leadnotes.templates", templates = "leadnotes.templates", fields = "leadnotes.templates",
-  open = "leadnotes.notes",
+  open = "leadnotes.notes", init = "leadnotes.notes",
   prompt = "leadnotes.insights", nudges = "leadnotes.insights", team = "leadnotes.insights",
-  packet = "leadnotes.insights", carry_over = "leadnotes.insights",
+  packet = "leadnotes.insights", carry_over = "leadnotes.insights", items = "leadnotes.insights",
 }
 setmetatable(M, {
   __index = function(t, key)

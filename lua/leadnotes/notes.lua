@@ -34,10 +34,10 @@ local function new_note(self, kind, person, values)
     error("new_note: bad argument #3 (values must be a table or nil, got " .. type(values) .. ")", 2)
   end
   local date = (values and values.date) or today()
-  if type(date) ~= "string" or not date:match("^%d%d%d%d%-%d%d%-%d%d$") then
-    error("new_note: values.date must be YYYY-MM-DD", 2)
-  end
-  local dir, msg, code = self:person_dir(person)
+  local problem = require("leadnotes.validate").date_problem(date)
+  if problem then error("new_note: values.date must be YYYY-MM-DD: " .. problem, 2) end
+  -- An existing folder of the same person (another case or accent) is used.
+  local dir, msg, code = require("leadnotes.insights.reading").person_dir(self, person)
   if not dir then return nil, msg, code end
   local templates = require("leadnotes.templates")
   local text, cursor = templates.render(kind, person, values or {}, { date = date, store = self })
@@ -46,8 +46,16 @@ local function new_note(self, kind, person, values)
   end
   local options = require("leadnotes.config").options
   local ext = options.format == "markdown" and "md" or "org"
-  local path, err, errcode = self:create_note(dir, date .. "-" .. kind, ext, text)
-  if not path then return nil, err, errcode end
+  local path, rel_or_err, errcode = self:create_note(dir, date .. "-" .. kind, ext, text)
+  if not path then return nil, rel_or_err, errcode end
+  -- The items carried into the new note are moved, not copied: their older
+  -- copies stop being open (leadnotes.insights.items.settle).
+  local ok, settled, serr = pcall(require("leadnotes.insights.items").settle, self, person, rel_or_err)
+  if not ok or not settled then
+    local warn = require("leadnotes").warn
+    local note = "(leadnotes) carried items were not moved: " .. tostring(ok and serr or settled)
+    if warn then warn(note) else io.stderr:write(note, "\n") end
+  end
   return path, cursor
 end
 
@@ -58,17 +66,44 @@ local function install(store)
   methods_installed = true
 end
 
--- open([dir]) -> store | nil, message, code. dir defaults to the configured
--- notes folder ($LEADNOTES_DIR, else ~/leadnotes).
-function M.open(dir)
+-- open([dir [, opts]]) -> store | nil, message, code. dir defaults to the
+-- configured notes folder ($LEADNOTES_DIR, else ~/leadnotes). opts:
+--   create = false  a missing folder is "no notes yet" (code "not found"),
+--                   not created: for what only reads
+--   shared          use a folder inside another repository as part of it
+--                   (default: the shared_repository option)
+--   adopt = true    make an existing folder with files a repository
+--                   (leadnotes.init does this)
+-- A missing or empty folder becomes a repository of its own (0700), even
+-- under another repository.
+function M.open(dir, opts)
   if dir ~= nil and type(dir) ~= "string" then
     error("leadnotes.open: bad argument #1 (dir must be a string or nil, got " .. type(dir) .. ")", 2)
   end
-  dir = dir or require("leadnotes.config").notes_dir()
-  local store, msg, code = core().open(dir)
+  if opts ~= nil and type(opts) ~= "table" then
+    error("leadnotes.open: bad argument #2 (opts must be a table or nil, got " .. type(opts) .. ")", 2)
+  end
+  require("leadnotes.validate").keys("leadnotes.open", opts, { "adopt", "create", "shared" })
+  local config = require("leadnotes.config")
+  dir = dir or config.notes_dir()
+  opts = opts or {}
+  local shared = opts.shared
+  if shared == nil then shared = config.options.shared_repository == true end
+  local store, msg, code = core().open(dir, { create = opts.create ~= false, shared = shared, adopt = opts.adopt == true })
   if not store then return nil, msg, code end
   install(store)
   return store
+end
+
+-- init(dir) -> store | nil, message, code: adopts dir as a notes folder,
+-- the one explicit way to make an existing folder with files a repository.
+-- Only notes (files in person folders, .org or .md, no dot-files) are ever
+-- committed from it.
+function M.init(dir)
+  if type(dir) ~= "string" or dir == "" then
+    error("leadnotes.init: bad argument #1 (dir must be a folder's path, got " .. type(dir) .. ")", 2)
+  end
+  return M.open(dir, { adopt = true })
 end
 
 return M

@@ -22,13 +22,31 @@ function M.summary(result)
   else
     parts[#parts + 1] = "up to date"
   end
-  if result.pushed then parts[#parts + 1] = "pushed" end
+  local unsynced = result.unsynced or {}
+  if result.pushed and #unsynced == 0 then
+    parts[#parts + 1] = "pushed"
+  elseif result.pushed then
+    parts[#parts + 1] = "pushed all but the notes below"
+  end
   local where = result.branch or ""
   if result.upstream and result.branch and result.upstream ~= result.branch then
     where = result.branch .. " with " .. result.upstream -- the branch tracks one of another name
   end
   local line = string.format("(leadnotes) synced with %s%s: %s", result.remote or "origin",
     where ~= "" and (" (" .. where .. ")") or "", table.concat(parts, ", "))
+  if result.followed then
+    line = line .. string.format("; %s has no branch %s, so the local %s now follows its default branch %s",
+      result.remote or "origin", tostring(result.branch), tostring(result.branch), tostring(result.upstream))
+  end
+  local ignored = result.ignored or {}
+  if #ignored > 0 then
+    line = line .. string.format("; committed although a .gitignore ignores %s: %s",
+      #ignored == 1 and "it" or "them", table.concat(ignored, ", "))
+  end
+  if #unsynced > 0 then
+    line = line .. string.format("; %d note%s not on the remote (not committed): %s",
+      #unsynced, #unsynced == 1 and " is" or "s are", table.concat(unsynced, ", "))
+  end
   local conflicts = result.conflicts or {}
   if #conflicts > 0 then
     line = line .. string.format("; %d note%s need%s attention (both versions kept between <<<<<<< and >>>>>>>): %s",

@@ -30,6 +30,7 @@ local RESERVED = {
   half_year = true, next_week = true, next_week_iso = true, next_half_end = true, next_half_end_iso = true, manager = true, cursor = true,
   kind = true, format = true, open_items = true, nudges = true, prompt = true,
   previous_meeting = true, previous_meeting_ts = true, has_open_items = true, has_nudges = true,
+  packet = true, packet_from = true,
 }
 
 local function leadnotes() return require("leadnotes") end
@@ -92,9 +93,9 @@ end
 -- Dates
 
 local function parse_iso(iso)
-  local y, m, d = tostring(iso):match("^(%d%d%d%d)%-(%d%d)%-(%d%d)$")
+  local y, m, d = require("leadnotes.validate").ymd(iso) -- 2026-02-30 is refused, not read as March 2nd
   if not y then return nil end
-  return os.time({ year = tonumber(y), month = tonumber(m), day = tonumber(d), hour = 12 })
+  return os.time({ year = y, month = m, day = d, hour = 12 })
 end
 
 local function iso_of(t) return os.date("%Y-%m-%d", t) end
@@ -137,8 +138,9 @@ end
 
 local function check_date(fn, date)
   if date == nil then return os.date("%Y-%m-%d") end
-  if type(date) ~= "string" or not parse_iso(date) then
-    error(fn .. ": date must be a string YYYY-MM-DD, got " .. tostring(date), 3)
+  local problem = require("leadnotes.validate").date_problem(date)
+  if problem or not parse_iso(date) then
+    error(fn .. ": date must be a day as YYYY-MM-DD: " .. (problem or ("'" .. date .. "' is out of range")), 3)
   end
   return date
 end
@@ -273,6 +275,10 @@ local function build_context(kind, person, values, opts, format, date_iso, top)
   ctx.open_items = decorate_items(extra.open_items)
   if type(extra.nudges) == "table" then ctx.nudges = extra.nudges end
   if type(extra.prompt) == "table" and extra.prompt.text then ctx.prompt = extra.prompt end
+  -- An evaluation's review packet (org text, level-3 headlines) and the
+  -- day its period starts; "" when there is none.
+  ctx.packet = type(extra.packet) == "string" and extra.packet or ""
+  ctx.packet_from = type(extra.packet_from) == "string" and extra.packet_from or ""
   if type(extra.previous_meeting) == "string" and extra.previous_meeting ~= "" then
     ctx.previous_meeting = extra.previous_meeting
     local t = parse_iso(extra.previous_meeting)
@@ -327,6 +333,7 @@ function M.fields(kind, opts)
   if opts ~= nil and type(opts) ~= "table" then
     error("fields: bad argument #2 (opts must be a table or nil, got " .. type(opts) .. ")", 2)
   end
+  require("leadnotes.validate").keys("fields", opts, { "date", "format", "store" })
   local format = format_of(opts)
   local top = find(kind, format)
   if not top then
@@ -366,7 +373,7 @@ function M.render(kind, person, values, opts)
   if opts ~= nil and type(opts) ~= "table" then
     error("render: bad argument #4 (opts must be a table or nil, got " .. type(opts) .. ")", 2)
   end
-  opts = opts or {}
+  opts = require("leadnotes.validate").keys("render", opts or {}, { "date", "format", "manager", "store" })
   local format = format_of(opts)
   local date_iso = check_date("render", opts.date or (values and values.date))
   local top = find(kind, format)

@@ -20,6 +20,7 @@
 #include <git2.h>
 
 #include "leadnotes/sync.h"
+#include "leadnotes/filter.h"
 
 #include "check.h"
 static char tmp[512];
@@ -710,7 +711,7 @@ static void test_filter(void)
 	snprintf(a, sizeof(a), "%s/path-a", tmp);
 	snprintf(b, sizeof(b), "%s/path-b", tmp);
 	snprintf(bare, sizeof(bare), "%s/path.git", tmp);
-	CHECK(ln_sync_filters_register(&err) == 0 && ln_sync_filters_register(&err) == 0,
+	CHECK(ln_filter_register(&err) == 0 && ln_filter_register(&err) == 0,
 		"filter: registering twice is fine");
 	for (rc = 0; rc < 2; rc++) {
 		const char *clone = rc ? b : a;
@@ -719,9 +720,9 @@ static void test_filter(void)
 	}
 	commit(a, ".gitattributes", "secret/** filter=rot\nlocked/** filter=nodriver\n", "attributes");
 	git_repository_open(&repo, a);
-	CHECK(ln_sync_filter_check(repo, "alice/x.org", &err) == 0, "filter: a path without a filter is fine");
-	CHECK(ln_sync_filter_check(repo, "secret/x.org", &err) == 0, "filter: a configured driver is fine");
-	rc = ln_sync_filter_check(repo, "locked/x.org", &err);
+	CHECK(ln_filter_check(repo, "alice/x.org", &err) == 0, "filter: a path without a filter is fine");
+	CHECK(ln_filter_check(repo, "secret/x.org", &err) == 0, "filter: a configured driver is fine");
+	rc = ln_filter_check(repo, "locked/x.org", &err);
 	CHECK(rc == LN_EINVALID && contains(err.message, "filter.nodriver.clean"), "filter: an unconfigured driver is refused");
 	write_file(a, "locked/2026-08-01-evaluation.org", "Plain words\n");
 	CHECK(git_blob_create_from_workdir(&id, repo, "locked/2026-08-01-evaluation.org") < 0 &&

@@ -59,8 +59,8 @@ describe("sync:", function()
     git(a, "commit -q -m first")
     git(a, "push -q origin main")
     ok(GIT .. "clone -q " .. q(bare) .. " " .. q(b))
-    sa = assert(core.open(a .. "/notes"))
-    sb = assert(core.open(b .. "/notes"))
+    sa = assert(core.open(a .. "/notes", { shared = true })) -- notes in a subfolder of each clone
+    sb = assert(core.open(b .. "/notes", { shared = true }))
   end)
 
   after_each(function()

@@ -1,0 +1,537 @@
+/* The notes store, committing: loads the saved files into the object
+ * database (clean filters applied, as git add), builds the new tree along
+ * the saved paths only, writes the commit and moves the ref by
+ * compare-and-swap; ln_store_save and ln_store_save_all. */
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <dirent.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "leadnotes/buf.h"
+#include "leadnotes/filter.h"
+#include "store_internal.h"
+
+/* ------------------------------------------------------------------ trees */
+
+/* Writes into *out the tree `base` (may be NULL) with `path` set to
+ * blob/mode, or removed when blob is NULL. *empty says the result has no
+ * entries (the caller drops it). Only trees along the path are rebuilt. */
+static int store_tree_with(git_oid *out, int *empty, git_repository *repo, const git_tree *base,
+	const char *path, const git_oid *blob, git_filemode_t mode)
+{
+	git_treebuilder *bld = NULL;
+	git_tree *sub = NULL;
+	const char *slash = strchr(path, '/');
+	char name[1024];
+	size_t n = slash ? (size_t)(slash - path) : strlen(path);
+	int rc = -1;
+	if (n == 0 || n >= sizeof(name))
+		return -1;
+	memcpy(name, path, n);
+	name[n] = '\0';
+	if (git_treebuilder_new(&bld, repo, base) < 0)
+		goto cleanup;
+	if (!slash) {
+		if (blob) {
+			if (git_treebuilder_insert(NULL, bld, name, blob, mode) < 0)
+				goto cleanup;
+		} else if (git_treebuilder_get(bld, name)) {
+			if (git_treebuilder_remove(bld, name) < 0)
+				goto cleanup;
+		}
+	} else {
+		const git_tree_entry *e = git_treebuilder_get(bld, name);
+		git_oid sub_id;
+		int sub_empty = 0;
+		if (e && git_tree_entry_type(e) == GIT_OBJECT_TREE &&
+		    git_tree_lookup(&sub, repo, git_tree_entry_id(e)) < 0)
+			goto cleanup;
+		if (!sub && !blob) { /* removing below a folder that is not there */
+			rc = 0;
+			*empty = base ? git_tree_entrycount(base) == 0 : 1;
+			if (base)
+				git_oid_cpy(out, git_tree_id(base));
+			else if (git_treebuilder_write(out, bld) < 0)
+				rc = -1;
+			goto cleanup;
+		}
+		if (store_tree_with(&sub_id, &sub_empty, repo, sub, slash + 1, blob, mode) < 0)
+			goto cleanup;
+		if (sub_empty) {
+			if (e && git_treebuilder_remove(bld, name) < 0)
+				goto cleanup;
+		} else if (git_treebuilder_insert(NULL, bld, name, &sub_id, GIT_FILEMODE_TREE) < 0) {
+			goto cleanup;
+		}
+	}
+	*empty = git_treebuilder_entrycount(bld) == 0;
+	if (git_treebuilder_write(out, bld) < 0)
+		goto cleanup;
+	rc = 0;
+cleanup:
+	git_tree_free(sub);
+	git_treebuilder_free(bld);
+	return rc;
+}
+
+
+/* ----------------------------------------------------------------- saving */
+
+void store_change_clear(store_change *c)
+{
+	free(c->rel);
+	free(c->repo_path);
+	memset(c, 0, sizeof(*c));
+}
+
+/* Whether the file at abs is no longer the one st describes. */
+static int store_file_replaced(const char *abs, const struct stat *st)
+{
+	struct stat now;
+	if (lstat(abs, &now) != 0)
+		return 1;
+	return now.st_ino != st->st_ino || now.st_size != st->st_size ||
+		now.st_mtim.tv_sec != st->st_mtim.tv_sec || now.st_mtim.tv_nsec != st->st_mtim.tv_nsec;
+}
+
+/* Reads the working file of c->rel into the object database. */
+static int store_change_load(ln_store *store, store_change *c, ln_error *err)
+{
+	char *abs = store_abs_path(store, c->rel);
+	int rc = 0, attempts = 0;
+	if (!abs)
+		return ln_error_set(err, LN_ENOMEM, "out of memory");
+	c->repo_path = store_repo_path(store, c->rel);
+	if (!c->repo_path) {
+		free(abs);
+		return ln_error_set(err, LN_ENOMEM, "out of memory");
+	}
+again:
+	if (lstat(abs, &c->st) != 0) {
+		if (errno != ENOENT && errno != ENOTDIR)
+			rc = ln_error_set(err, LN_EIO, "cannot read %s: %s", c->rel, strerror(errno));
+		c->exists = 0;
+		goto cleanup;
+	}
+	if (S_ISDIR(c->st.st_mode)) {
+		rc = ln_error_set(err, LN_EINVALID, "%s is a folder, not a note", c->rel);
+		goto cleanup;
+	}
+	if (!S_ISREG(c->st.st_mode) && !S_ISLNK(c->st.st_mode)) {
+		rc = ln_error_set(err, LN_EINVALID, "%s is not a regular file", c->rel);
+		goto cleanup;
+	}
+	c->exists = 1;
+	c->mode = S_ISLNK(c->st.st_mode) ? GIT_FILEMODE_LINK
+		: (c->st.st_mode & S_IXUSR) ? GIT_FILEMODE_BLOB_EXECUTABLE : GIT_FILEMODE_BLOB;
+	/* A filter=<driver> attribute (git-crypt) whose clean command is not
+	 * configured or not registered would store the plain text: refuse. */
+	if ((rc = ln_filter_check(store->repo, c->repo_path, err)) < 0)
+		goto cleanup;
+	/* Applies the repository's clean filters (.gitattributes), as git add. */
+	if (git_blob_create_from_workdir(&c->blob, store->repo, c->repo_path) < 0) {
+		/* Another editor may have renamed a new version over the note
+		 * while it was read (a short read): read the new one. */
+		if (++attempts < 3 && store_file_replaced(abs, &c->st))
+			goto again;
+		rc = store_git_error(err, LN_EIO, "cannot read the note");
+	}
+cleanup:
+	free(abs);
+	return rc;
+}
+
+/* "alice/2026-11-28-one-on-one.org" -> "alice: one-on-one 2026-11-28". */
+static void store_default_message(ln_buf *msg, const char *verb, const char *rel)
+{
+	const char *slash = strchr(rel, '/');
+	const char *base = strrchr(rel, '/');
+	char stem[256];
+	const char *dot;
+	size_t n;
+	base = base ? base + 1 : rel;
+	dot = strrchr(base, '.');
+	n = dot && dot != base ? (size_t)(dot - base) : strlen(base);
+	if (n >= sizeof(stem))
+		n = sizeof(stem) - 1;
+	memcpy(stem, base, n);
+	stem[n] = '\0';
+	if (slash)
+		ln_buf_put(msg, rel, (size_t)(slash - rel));
+	else
+		ln_buf_puts(msg, "notes");
+	ln_buf_puts(msg, ": ");
+	if (verb)
+		ln_buf_printf(msg, "%s ", verb);
+	if (n >= 11 && isdigit((unsigned char)stem[0]) && stem[4] == '-' && stem[7] == '-' && stem[10] == '-') {
+		char date[11];
+		memcpy(date, stem, 10);
+		date[10] = '\0';
+		ln_buf_printf(msg, "%s %s", stem + 11, date);
+	} else {
+		ln_buf_puts(msg, stem);
+	}
+	if (slash && strchr(slash + 1, '/'))
+		ln_buf_printf(msg, " (%s)", rel);
+	ln_buf_putc(msg, '\n');
+}
+
+static void store_fill_info(ln_commit_info *out, const git_oid *id, const char *message, long long when)
+{
+	const char *nl;
+	size_t n;
+	if (!out)
+		return;
+	git_oid_tostr(out->id, sizeof(out->id), id);
+	memcpy(out->short_id, out->id, 7);
+	out->short_id[7] = '\0';
+	nl = strchr(message, '\n');
+	n = nl ? (size_t)(nl - message) : strlen(message);
+	if (n >= sizeof(out->summary))
+		n = sizeof(out->summary) - 1;
+	memcpy(out->summary, message, n);
+	out->summary[n] = '\0';
+	out->time = when;
+}
+
+/* Counts a save. Packing is not done here: it takes seconds at 100,000
+ * files (delta search over the rewritten root trees), so it happens when
+ * the store is closed after enough saves, or on ln_store_maintain. */
+static void store_maybe_maintain(ln_store *store)
+{
+	store->saves++;
+}
+
+/* Commits `changes` (relative paths set) as one commit on HEAD. The heart
+ * of save, restore and save_all. */
+int store_commit(ln_store *store, store_change *changes, size_t n, const char *message,
+	const char *verb, ln_commit_info *out, ln_error *err)
+{
+	git_signature *sig = NULL;
+	ln_buf msg = LN_BUF_INIT;
+	store_head head;
+	git_tree *base = NULL, *tree = NULL;
+	git_oid tree_id, commit_id;
+	size_t i, attempt = 0;
+	long long deadline;
+	int rc = 0, any = 0, index_dirty = 0;
+	char **changed_paths = NULL;
+	size_t changed_count = 0;
+
+	memset(&head, 0, sizeof(head));
+	if ((rc = store_lock(store, err)) < 0)
+		return rc;
+	/* The notes are read under the writer lock: read before it, a save
+	 * that waited for another editor's could commit an older version over
+	 * the newer one that editor had just committed. */
+	for (i = 0; i < n; i++)
+		if ((rc = store_change_load(store, &changes[i], err)) < 0)
+			goto cleanup;
+	if (store->deferred) {
+		store_flush_wait(store);
+		if ((rc = store_index_lock(store, err)) < 0)
+			goto cleanup;
+		if ((rc = store_priv_fresh(store, err)) < 0)
+			goto cleanup;
+	}
+	deadline = store_now_ms() + store_lock_timeout_ms();
+	if (store_signature(&sig, store->repo) < 0) {
+		rc = store_git_error(err, LN_ERROR, "cannot make a signature");
+		goto cleanup;
+	}
+	changed_paths = calloc(n ? n : 1, sizeof(char *));
+	if (!changed_paths) {
+		rc = ln_error_set(err, LN_ENOMEM, "out of memory");
+		goto cleanup;
+	}
+
+	for (;;) {
+		git_reference *moved = NULL;
+		int empty = 0;
+		git_commit_free(head.commit);
+		git_tree_free(base);
+		base = NULL;
+		if ((rc = store_read_head(&head, store, err)) < 0)
+			goto cleanup;
+		if (head.commit && git_commit_tree(&base, head.commit) < 0) {
+			rc = store_git_error(err, LN_ERROR, "cannot read HEAD's tree");
+			goto cleanup;
+		}
+		/* Apply each change on the tree of the previous one. */
+		any = 0;
+		changed_count = 0;
+		git_tree_free(tree);
+		tree = NULL;
+		for (i = 0; i < n; i++) {
+			git_tree_entry *old = NULL;
+			const git_tree *from = tree ? tree : base;
+			int had = from && git_tree_entry_bypath(&old, from, changes[i].repo_path) == 0;
+			changes[i].changed = changes[i].exists
+				? !had || !git_oid_equal(git_tree_entry_id(old), &changes[i].blob) ||
+				  git_tree_entry_filemode(old) != changes[i].mode
+				: had;
+			git_tree_entry_free(old);
+			if (!changes[i].changed)
+				continue;
+			if (store_tree_with(&tree_id, &empty, store->repo, from, changes[i].repo_path,
+			                    changes[i].exists ? &changes[i].blob : NULL, changes[i].mode) < 0) {
+				rc = store_git_error(err, LN_ERROR, "cannot build the tree");
+				goto cleanup;
+			}
+			git_tree_free(tree);
+			tree = NULL;
+			if (git_tree_lookup(&tree, store->repo, &tree_id) < 0) {
+				rc = store_git_error(err, LN_ERROR, "cannot read the new tree");
+				goto cleanup;
+			}
+			changed_paths[changed_count++] = changes[i].rel;
+			any = 1;
+		}
+		/* The index follows the working file even when HEAD already has it. */
+		if (store->deferred)
+			rc = store_apply_index(store->priv, changes, n, &index_dirty, err);
+		else
+			rc = store_update_index(store, changes, n, err);
+		if (rc < 0)
+			goto cleanup;
+		if (!any) {
+			size_t missing = 0;
+			for (i = 0; i < n; i++)
+				missing += !changes[i].exists;
+			if (n == 1 && missing == 1) {
+				git_tree_entry *old = NULL;
+				int had = base && git_tree_entry_bypath(&old, base, changes[0].repo_path) == 0;
+				git_tree_entry_free(old);
+				if (!had) {
+					rc = ln_error_set(err, LN_ENOTFOUND, "no note %s, neither on disk nor in the history", changes[0].rel);
+					goto cleanup;
+				}
+			}
+			rc = LN_STORE_UNCHANGED;
+			goto cleanup;
+		}
+		ln_buf_clear(&msg);
+		if (message && *message) {
+			ln_buf_puts(&msg, message);
+			if (msg.size == 0 || msg.ptr[msg.size - 1] != '\n')
+				ln_buf_putc(&msg, '\n');
+		} else if (changed_count == 1) {
+			const char *rel = changed_paths[0];
+			const char *v = verb;
+			for (i = 0; i < n; i++)
+				if (changes[i].rel == rel && !changes[i].exists)
+					v = "remove";
+			store_default_message(&msg, v, rel);
+		} else {
+			const char *slash = strchr(changed_paths[0], '/');
+			if (slash)
+				ln_buf_put(&msg, changed_paths[0], (size_t)(slash - changed_paths[0]));
+			else
+				ln_buf_puts(&msg, "notes");
+			ln_buf_printf(&msg, ": save %zu notes\n", changed_count);
+		}
+		if (ln_buf_failed(&msg)) {
+			rc = ln_error_set(err, LN_ENOMEM, "out of memory");
+			goto cleanup;
+		}
+		{
+			const git_commit *parents[1];
+			parents[0] = head.commit;
+			if (git_commit_create(&commit_id, store->repo, NULL, sig, sig, NULL, msg.ptr, tree,
+			                      head.commit ? 1 : 0, parents) < 0) {
+				rc = store_git_error(err, LN_ERROR, "cannot write the commit");
+				goto cleanup;
+			}
+		}
+		{
+			ln_buf reflog = LN_BUF_INIT;
+			const char *nl = strchr(msg.ptr, '\n');
+			ln_buf_printf(&reflog, "%s: %.*s", head.commit ? "commit" : "commit (initial)",
+				(int)(nl ? nl - msg.ptr : (long)msg.size), msg.ptr);
+			/* Compare-and-swap: the ref moves only if it still points where
+			 * we read it; otherwise someone else committed, start again. */
+			if (head.unborn)
+				rc = git_reference_create(&moved, store->repo, head.refname, &commit_id, 0, reflog.ptr);
+			else
+				rc = git_reference_create_matching(&moved, store->repo, head.refname, &commit_id, 1, &head.id, reflog.ptr);
+			ln_buf_free(&reflog);
+		}
+		git_reference_free(moved);
+		if (rc == 0)
+			break;
+		if (rc == GIT_ELOCKED) {
+			char *lock = store_concat(store->gitdir, head.refname);
+			char *lockfile = lock ? store_concat(lock, ".lock") : NULL;
+			int cleared = lockfile ? store_clear_stale_lock(store, lockfile) : 0;
+			free(lock);
+			free(lockfile);
+			if (!cleared && store_now_ms() > deadline) {
+				rc = ln_error_set(err, LN_ELOCKED, "repository is locked: %s is being updated by another process", head.refname);
+				goto cleanup;
+			}
+			store_backoff((int)attempt);
+		} else if (rc != GIT_EMODIFIED && rc != GIT_EEXISTS) {
+			rc = store_git_error(err, LN_ERROR, "cannot move HEAD");
+			goto cleanup;
+		}
+		if (++attempt > STORE_MAX_RETRIES) {
+			rc = ln_error_set(err, LN_ELOCKED, "repository is locked: HEAD kept moving while saving");
+			goto cleanup;
+		}
+	}
+	rc = 0;
+	{
+		const git_signature *c = sig;
+		store_fill_info(out, &commit_id, msg.ptr, (long long)c->when.time);
+		if (store->hooks.committed) {
+			store_commit_event ev;
+			ev.id = &commit_id;
+			ev.time = (long long)c->when.time;
+			ev.parent = head.commit ? &head.id : NULL;
+			ev.old_root = base;
+			ev.new_root = tree;
+			ev.paths = changed_paths;
+			ev.path_count = changed_count;
+			store->hooks.committed(store, &ev);
+		}
+	}
+cleanup:
+	if (store->index_lock_fd >= 0) {
+		/* The ref has moved (or nothing will): the index lands now, off
+		 * the editing path, and the lock goes with it. */
+		if (index_dirty || store->flush_failed)
+			store_flush_start(store);
+		else
+			store_index_unlock(store);
+	}
+	store_unlock(store);
+	free(changed_paths);
+	git_commit_free(head.commit);
+	git_tree_free(base);
+	git_tree_free(tree);
+	git_signature_free(sig);
+	ln_buf_free(&msg);
+	if (rc == 0)
+		store_maybe_maintain(store);
+	return rc;
+}
+
+int ln_store_save(ln_store *store, const char *path, const char *message, ln_commit_info *out, ln_error *err)
+{
+	store_change c;
+	int rc;
+	memset(&c, 0, sizeof(c));
+	if ((rc = store_check_index(store, err)) < 0)
+		return rc;
+	if ((rc = ln_store_relpath(&c.rel, store, path, err)) < 0)
+		return rc;
+	if (!*c.rel) {
+		store_change_clear(&c);
+		return ln_error_set(err, LN_EINVALID, "cannot save the notes folder itself: give a file");
+	}
+	rc = store_commit(store, &c, 1, message, NULL, out, err);
+	store_change_clear(&c);
+	return rc;
+}
+
+void ln_store_commits_free(ln_commits *list)
+{
+	if (!list)
+		return;
+	free(list->items);
+	list->items = NULL;
+	list->count = 0;
+}
+
+int ln_store_save_all(ln_commits *out, ln_store *store, ln_error *err)
+{
+	ln_status status;
+	size_t i = 0;
+	int rc;
+	if (out) {
+		out->items = NULL;
+		out->count = 0;
+	}
+	if ((rc = store_check_index(store, err)) < 0 || (rc = ln_store_status(&status, store, err)) < 0)
+		return rc;
+	{
+		/* Only notes are ever added: a new file that is not one (a dot-file,
+		 * a key, a file outside the person folders) is left alone. */
+		size_t from, to = 0;
+		for (from = 0; from < status.count; from++) {
+			if (status.entries[from].state == 'A' && !ln_store_is_note(status.entries[from].path))
+				free(status.entries[from].path);
+			else
+				status.entries[to++] = status.entries[from];
+		}
+		status.count = to;
+	}
+	while (i < status.count) {
+		/* One commit per person: the run of entries with the same first
+		 * component (status is sorted). Top-level files go one by one. */
+		const char *first = status.entries[i].path;
+		const char *slash = strchr(first, '/');
+		size_t plen = slash ? (size_t)(slash - first) + 1 : strlen(first);
+		size_t j = i, k, count;
+		store_change *changes;
+		ln_commit_info info;
+		while (j < status.count && strncmp(status.entries[j].path, first, plen) == 0 &&
+		       (slash || status.entries[j].path[plen] == '\0'))
+			j++;
+		count = j - i;
+		changes = calloc(count, sizeof(*changes));
+		if (!changes) {
+			rc = ln_error_set(err, LN_ENOMEM, "out of memory");
+			break;
+		}
+		for (k = 0; k < count; k++) {
+			changes[k].rel = store_strdup(status.entries[i + k].path);
+			if (!changes[k].rel)
+				rc = ln_error_set(err, LN_ENOMEM, "out of memory");
+		}
+		for (k = 0; rc == 0 && k < count; k++) {
+			if (store_check_links(store, changes[k].rel, err) < 0)
+				rc = err ? err->code : LN_EINVALID;
+		}
+		if (rc == 0)
+			rc = store_commit(store, changes, count, NULL, NULL, &info, err);
+		for (k = 0; k < count; k++)
+			store_change_clear(&changes[k]);
+		free(changes);
+		/* A new file gone before it was read (an editor's temporary file,
+		 * renamed over its note): nothing to commit. */
+		if (rc == LN_ENOTFOUND && count == 1 && status.entries[i].state == 'A') {
+			ln_error_clear(err);
+			rc = 0;
+			i = j;
+			continue;
+		}
+		if (rc < 0)
+			break;
+		if (rc == 0 && out) {
+			ln_commit_info *items = realloc(out->items, (out->count + 1) * sizeof(*items));
+			if (!items) {
+				rc = ln_error_set(err, LN_ENOMEM, "out of memory");
+				break;
+			}
+			out->items = items;
+			items[out->count++] = info;
+		}
+		rc = 0;
+		i = j;
+	}
+	ln_store_status_free(&status);
+	return rc < 0 ? rc : 0;
+}
+

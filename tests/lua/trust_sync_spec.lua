@@ -1,0 +1,191 @@
+-- Sync never publishes a mess and never hides a conflict (issue 11, item
+-- 4): a merge or rebase in progress is refused, a conflict stays listed
+-- until a marker-free version is saved, a note pulled with markers is a
+-- conflict, a remote whose default branch has another name is followed,
+-- ignored notes are committed as save commits them, and a failed sync after
+-- committing says so. Every result is checked with git.
+package.path = "lua/?.lua;lua/?/init.lua;tests/lua/?.lua;" .. package.path
+local H = require("hardening_helpers")
+local core = require("leadnotes").core
+local sync = require("leadnotes.sync")
+
+local GIT = "git -c user.name=Other -c user.email=other@example.com -c init.defaultBranch=main "
+  .. "-c maintenance.auto=false -c gc.auto=0 "
+
+local function sh(cmd)
+  local out, ok = H.capture(cmd)
+  assert(ok, cmd .. "\n" .. out)
+  return out
+end
+local function git(dir, args) return sh(GIT .. "-C " .. H.quote(dir) .. " " .. args) end
+local function mkdirs(path) os.execute("mkdir -p " .. H.quote(path:match("^(.*)/"))) end
+local function write(path, text) mkdirs(path) H.write(path, text) end
+
+local NOTE = "alice/2026-01-05-one-on-one.org"
+
+describe("sync, trust:", function()
+  local root, bare, a, b, sa, sb
+
+  -- A remote with a first note, and two clones that are notes folders.
+  before_each(function()
+    root = H.tmpdir()
+    bare, a, b = root .. "/remote.git", root .. "/a", root .. "/b"
+    sh(GIT .. "init -q --bare -b main " .. H.quote(bare))
+    sh(GIT .. "clone -q " .. H.quote(bare) .. " " .. H.quote(a))
+    write(a .. "/" .. NOTE, "* One-on-one\nfirst\nsecond\nthird\n")
+    git(a, "add -A")
+    git(a, "commit -q -m first")
+    git(a, "push -q origin main")
+    sh(GIT .. "clone -q " .. H.quote(bare) .. " " .. H.quote(b))
+    sh("chmod 700 " .. H.quote(a) .. " " .. H.quote(b))
+    sa = assert(core.open(a))
+    sb = assert(core.open(b))
+  end)
+
+  after_each(function()
+    if sa then sa:close() end
+    if sb then sb:close() end
+    H.cleanup()
+  end)
+
+  -- Both machines change the same line; a syncs first.
+  local function diverge()
+    write(a .. "/" .. NOTE, "* One-on-one\nfirst\nANN\nthird\n")
+    assert(sa:save(NOTE))
+    write(b .. "/" .. NOTE, "* One-on-one\nfirst\nBOB\nthird\n")
+    assert(sb:save(NOTE))
+    assert(sa:sync())
+  end
+
+  it("refuses while a git merge is in progress, and commits and pushes nothing", function()
+    diverge()
+    git(b, "fetch -q origin")
+    local _, merged = H.capture(GIT .. "-C " .. H.quote(b) .. " merge origin/main")
+    assert.is_false(merged) -- git stopped with a conflict: markers in the file, MERGE_HEAD set
+    local head, remote_head = git(b, "rev-parse HEAD"), git(bare, "rev-parse main")
+    local r, msg, code = sb:sync()
+    assert.is_nil(r)
+    assert.matches("a merge is in progress", msg)
+    assert.matches("git merge %-%-abort", msg)
+    assert.are.equal("conflict", code)
+    assert.are.equal(head, git(b, "rev-parse HEAD"))
+    assert.are.equal(remote_head, git(bare, "rev-parse main"))
+    assert.is_nil(git(bare, "show main:" .. NOTE):find("<<<<<<<", 1, true))
+  end)
+
+  it("refuses while a cherry-pick is in progress", function()
+    diverge()
+    git(b, "fetch -q origin")
+    local _, picked = H.capture(GIT .. "-C " .. H.quote(b) .. " cherry-pick origin/main")
+    assert.is_false(picked)
+    local r, msg = sb:sync()
+    assert.is_nil(r)
+    assert.matches("a cherry%-pick is in progress", msg)
+    assert.is_nil(git(bare, "log --format=%B main"):find("<<<<<<<", 1, true))
+  end)
+
+  it("a conflict stays listed until a marker-free version is saved", function()
+    diverge()
+    local r = assert(sb:sync())
+    assert.are.same({ NOTE }, r.conflicts)
+    assert.are.same({ NOTE }, sb:conflicts())
+    -- Markers gone from the file but not saved: HEAD still holds them.
+    -- The nudges and the team view say so too.
+    local leadnotes, common = require("leadnotes"), require("leadnotes.editor.common")
+    local function conflict_nudges()
+      local n = 0
+      for _, nudge in ipairs(assert(leadnotes.nudges(nil, { store = sb }))) do
+        if nudge.kind == "conflict" and nudge.path == NOTE then n = n + 1 end
+      end
+      return n
+    end
+    local function team_conflicts()
+      for _, e in ipairs(assert(leadnotes.team(nil, { store = sb }))) do
+        if e.dir == "alice" then return e.conflicts end
+      end
+    end
+    assert.are.equal(1, conflict_nudges())
+    assert.are.equal(1, team_conflicts())
+    assert.matches("conflicts", common.team_lines(assert(leadnotes.team(nil, { store = sb })))[1])
+    write(b .. "/" .. NOTE, "* One-on-one\nfirst\nANN and BOB\nthird\n")
+    assert.are.same({ NOTE }, sb:conflicts())
+    assert.are.equal(1, conflict_nudges())
+    assert(sb:save(NOTE))
+    assert.are.same({}, sb:conflicts())
+    assert.are.equal(0, conflict_nudges())
+    assert.is_nil(team_conflicts())
+    assert.is_nil(common.team_lines(assert(leadnotes.team(nil, { store = sb })))[1]:find("conflicts"))
+    assert.is_nil(git(b, "show HEAD:" .. NOTE):find("<<<<<<<", 1, true))
+  end)
+
+  it("pulling a note that still carries conflict markers is reported as a conflict, not as updated", function()
+    diverge()
+    assert(sb:sync()) -- b merges, keeps markers, pushes
+    local r = assert(sa:sync()) -- a fast-forwards to a note with markers
+    assert.are.equal("fast-forward", r.merged)
+    assert.are.same({ NOTE }, r.conflicts)
+    assert.are.same({ NOTE }, sa:conflicts())
+    assert.matches("need", sync.summary(r))
+    assert.matches(NOTE, sync.summary(r), 1, true)
+  end)
+
+  it("follows a remote whose default branch is trunk instead of pushing a second branch", function()
+    local trunk, c = root .. "/trunk.git", root .. "/c"
+    sh(GIT .. "init -q --bare -b trunk " .. H.quote(trunk))
+    local seed = root .. "/seed"
+    sh(GIT .. "clone -q " .. H.quote(trunk) .. " " .. H.quote(seed))
+    write(seed .. "/" .. NOTE, "* from trunk\n")
+    git(seed, "add -A")
+    git(seed, "commit -q -m seed")
+    git(seed, "push -q origin trunk")
+    sh("mkdir -m 700 " .. H.quote(c))
+    local sc = assert(require("leadnotes.notes").open(c))
+    write(c .. "/bob/2026-02-02-one-on-one.org", "* bob\n")
+    assert(sc:save("bob/2026-02-02-one-on-one.org"))
+    git(c, "remote add origin " .. H.quote(trunk))
+    local local_branch = git(c, "branch --show-current"):gsub("%s+$", "")
+    assert.are_not.equal("trunk", local_branch)
+    local r, msg = sc:sync()
+    if r then
+      assert.is_true(r.followed)
+      assert.are.equal("trunk", r.upstream)
+      assert.matches("trunk", sync.summary(r))
+      assert.matches(local_branch, sync.summary(r))
+      -- one branch on the remote, holding both machines' notes
+      assert.are.equal("trunk\n", git(trunk, "for-each-ref --format='%(refname:short)' refs/heads"))
+      assert.truthy(git(trunk, "ls-tree -r --name-only trunk"):find("bob/2026-02-02-one-on-one.org", 1, true))
+      assert.are.equal("refs/heads/trunk\n", git(c, "config branch." .. local_branch .. ".merge"))
+      assert.are.equal("* from trunk\n", H.read(c .. "/" .. NOTE))
+    else
+      -- or it refuses, naming both branches, and the remote is untouched
+      assert.matches("trunk", msg)
+      assert.matches(local_branch, msg)
+      assert.are.equal("trunk\n", git(trunk, "for-each-ref --format='%(refname:short)' refs/heads"))
+    end
+    sc:close()
+  end)
+
+  it("an ignored note is committed by sync as save commits it, with a warning, and is on the remote", function()
+    write(a .. "/.gitignore", "alice/private*\n")
+    git(a, "add .gitignore")
+    git(a, "commit -q -m ignore")
+    write(a .. "/alice/private-2026.org", "* private but a note\n")
+    local r = assert(sa:sync())
+    assert.are.same({ "alice/private-2026.org" }, r.ignored)
+    assert.are.same({}, r.unsynced)
+    assert.matches("%.gitignore", sync.summary(r))
+    assert.are.equal("* private but a note\n", git(bare, "show main:alice/private-2026.org"))
+  end)
+
+  it("a sync that fails after committing never says that nothing was changed", function()
+    git(a, "remote set-url origin " .. H.quote(root .. "/does-not-exist.git"))
+    write(a .. "/alice/2026-02-09-one-on-one.org", "* new\n")
+    local before = git(a, "rev-list --count HEAD")
+    local r, msg = sa:sync()
+    assert.is_nil(r)
+    assert.is_nil(msg:find("nothing was changed", 1, true), msg)
+    assert.matches("committed here", msg)
+    assert.are.equal(tonumber(before) + 1, tonumber(git(a, "rev-list --count HEAD")))
+    assert.are.equal("", git(a, "status --porcelain"))
+  end)
+end)
