@@ -58,8 +58,27 @@ function M.remote_report(dir, getenv)
     end))
   end
 
-  local top = dir
-  while top ~= "" and not exists(top .. "/.git/config") do top = top:match("^(.*)/[^/]*$") or "" end
+  -- the repository: <top>/.git, or a .git file naming the git folder (a
+  -- worktree or submodule; its configuration is in the common folder)
+  local top, gitdir, common = dir, nil, nil
+  while top ~= "" do
+    if exists(top .. "/.git/config") then
+      gitdir, common = top .. "/.git", top .. "/.git"
+      break
+    end
+    local f = io.open(top .. "/.git", "r")
+    local named = f and (f:read("*l") or ""):match("^gitdir:%s*(.-)%s*$")
+    if f then f:close() end
+    if named then
+      gitdir = named:sub(1, 1) == "/" and named or (top .. "/" .. named)
+      local c = io.open(gitdir .. "/commondir", "r")
+      local rel = c and (c:read("*l") or "")
+      if c then c:close() end
+      common = rel and rel ~= "" and (rel:sub(1, 1) == "/" and rel or (gitdir .. "/" .. rel)) or gitdir
+      break
+    end
+    top = top:match("^(.*)/[^/]*$") or ""
+  end
   if top == "" then
     add("info", "no git repository yet: nothing to sync")
     return lines
@@ -70,7 +89,7 @@ function M.remote_report(dir, getenv)
   if not getenv("GIT_CONFIG_NOSYSTEM") then files[#files + 1] = "/etc/gitconfig" end
   files[#files + 1] = (getenv("XDG_CONFIG_HOME") or (home .. "/.config")) .. "/git/config"
   files[#files + 1] = home .. "/.gitconfig"
-  files[#files + 1] = top .. "/.git/config"
+  files[#files + 1] = common .. "/config"
   local config = {}
   for _, file in ipairs(files) do
     local f = io.open(file, "r")
@@ -97,7 +116,7 @@ function M.remote_report(dir, getenv)
   end
   local function last(key) local v = config[key] return v and v[#v] end
 
-  local head = io.open(top .. "/.git/HEAD", "r")
+  local head = io.open(gitdir .. "/HEAD", "r")
   local branch = head and (head:read("*l") or ""):match("^ref: refs/heads/(.+)$")
   if head then head:close() end
   local name = (branch and last("branch." .. branch .. ".remote")) or "origin"
@@ -161,8 +180,9 @@ function M.remote_report(dir, getenv)
   end
 
   if top ~= dir then
-    add("warn", "the notes folder is inside the repository " .. top
-      .. ", which may hold other files: a sync pushes its whole branch to '" .. name .. "'")
+    -- the notes folder section warns about the sharing itself
+    add("info", "a sync pushes the whole branch of " .. top .. " to '" .. name
+      .. "', the files around the notes folder too")
   end
   local others = {}
   for key in pairs(config) do
