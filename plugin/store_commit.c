@@ -244,6 +244,10 @@ int store_commit(ln_store *store, store_change *changes, size_t n, const char *m
 			goto cleanup;
 		if ((rc = store_priv_fresh(store, err)) < 0)
 			goto cleanup;
+		/* A save killed before its index landed: put its entries back
+		 * first, or this save's index would carry the reversal on. */
+		if ((rc = store_journal_repair(store, store->priv, &index_dirty, err)) < 0)
+			goto cleanup;
 	}
 	deadline = store_now_ms() + store_lock_timeout_ms();
 	if (store_signature(&sig, store->repo) < 0) {
@@ -277,6 +281,9 @@ int store_commit(ln_store *store, store_change *changes, size_t n, const char *m
 			git_tree_entry *old = NULL;
 			const git_tree *from = tree ? tree : base;
 			int had = from && git_tree_entry_bypath(&old, from, changes[i].repo_path) == 0;
+			changes[i].had = had;
+			if (had)
+				git_oid_cpy(&changes[i].old_blob, git_tree_entry_id(old));
 			changes[i].changed = changes[i].exists
 				? !had || !git_oid_equal(git_tree_entry_id(old), &changes[i].blob) ||
 				  git_tree_entry_filemode(old) != changes[i].mode
@@ -354,6 +361,10 @@ int store_commit(ln_store *store, store_change *changes, size_t n, const char *m
 				goto cleanup;
 			}
 		}
+		/* The index lands after the ref moves: say what it must hold,
+		 * so a kill in between can be repaired (store_index.c). */
+		if (store->deferred)
+			store_journal_append(store, &commit_id, changes, n, err);
 		{
 			ln_buf reflog = LN_BUF_INIT;
 			const char *nl = strchr(msg.ptr, '\n');
@@ -410,10 +421,12 @@ cleanup:
 	if (store->index_lock_fd >= 0) {
 		/* The ref has moved (or nothing will): the index lands now, off
 		 * the editing path, and the lock goes with it. */
-		if (index_dirty || store->flush_failed)
+		if (index_dirty || store->flush_failed) {
 			store_flush_start(store);
-		else
+		} else {
+			store_journal_clear(store); /* the index on disk holds it all */
 			store_index_unlock(store);
+		}
 	}
 	store_unlock(store);
 	free(changed_paths);
