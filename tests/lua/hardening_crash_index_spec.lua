@@ -5,10 +5,10 @@
 -- an unrelated file is made, before and after another leadnotes process
 -- saved a different note; every line a save returned for is still in HEAD
 -- and `git status` is clean. 200 kills with LEADNOTES_SLOW=1, 20 in the
--- normal suite (LEADNOTES_CRASH_INDEX_KILLS sets any number).
+-- normal suite, 8 under the sanitizers (LEADNOTES_CRASH_INDEX_KILLS sets any number).
 local H = require("hardening_helpers")
 
-local KILLS = tonumber(os.getenv("LEADNOTES_CRASH_INDEX_KILLS") or "") or (H.slow and 200 or 20)
+local KILLS = tonumber(os.getenv("LEADNOTES_CRASH_INDEX_KILLS") or "") or (H.slow and 200 or (H.sanitized and 8 or 20))
 local RELS = { "alice/2026-11-02-one-on-one.org", "bob/2026-11-02-one-on-one.org" }
 
 -- The Lua saver: appends a numbered line to a note and saves it, round
