@@ -1362,6 +1362,27 @@ cleanup:
 	return rc;
 }
 
+/* A remote that is a folder on this machine (a path, file://) and does not
+ * exist: libgit2 calls it an "unsupported URL protocol"; say what it is. */
+static int sync_check_local_url(const char *remote_name, const char *url, ln_error *err)
+{
+	const char *path = url;
+	const char *colon = strchr(url, ':'), *slash = strchr(url, '/');
+	struct stat st;
+	if (strncmp(url, "file://", 7) == 0)
+		path = url + 7;
+	else if (colon && (!slash || colon < slash))
+		return LN_OK; /* a URL (ssh://, https://) or scp-like host:path */
+	if (!*path || stat(path, &st) == 0)
+		return LN_OK;
+	if (errno == ENOENT || errno == ENOTDIR)
+		return ln_error_set(err, LN_ENOTFOUND, "sync: cannot fetch from '%s': it is the folder %s, which does not "
+			"exist; check it with git remote get-url %s (or create it: git init --bare %s); nothing was changed",
+			remote_name, path, remote_name, path);
+	return ln_error_set(err, LN_EIO, "sync: cannot reach the remote '%s' (%s): %s; nothing was changed",
+		remote_name, path, strerror(errno));
+}
+
 /* After a first contact that followed the remote's default branch: records
  * it as the branch's upstream (what `git push -u` does), so that the next
  * sync, and git itself, use the same branch. */
@@ -1525,6 +1546,8 @@ int ln_sync_run(ln_sync_result **out, git_repository *repo, const char *prefix, 
 	if ((rc = sync_open_remote(&remote, repo, cfg, remote_name, 0, err)) < 0)
 		goto cleanup;
 	url = git_remote_url(remote) ? git_remote_url(remote) : "";
+	if ((rc = sync_check_local_url(remote_name, url, err)) < 0)
+		goto cleanup;
 	sync_callbacks(&fo.callbacks, &st);
 	if ((rc = sync_fetch(remote, repo, remote_name, &merge_buf, !upstream_ref.size, &followed, &tracking_name, &fo,
 		&st, err)) < 0) {
