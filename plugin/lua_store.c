@@ -165,6 +165,21 @@ static int m_people(lua_State *L)
 	return 1;
 }
 
+/* store:hooks() -> the git hooks a git commit or push would run that
+ * leadnotes does not run (see ln_store_skipped_hooks). */
+static int m_hooks(lua_State *L)
+{
+	ln_store *s = ln_lua_check_store(L, 1, "hooks");
+	ln_strings list;
+	ln_error err;
+	ln_error_clear(&err);
+	if (ln_store_skipped_hooks(&list, s, &err) < 0)
+		return ln_lua_push_failure(L, &err);
+	ln_lua_push_strings(L, list.items, list.count);
+	ln_store_strings_free(&list);
+	return 1;
+}
+
 static int m_person_dir(lua_State *L)
 {
 	size_t len;
@@ -547,6 +562,7 @@ static const luaL_Reg store_methods[] = {
 	{ "dir", m_dir },
 	{ "flush", m_flush },
 	{ "history", m_history },
+	{ "hooks", m_hooks },
 	{ "maintain", m_maintain },
 	{ "notice", m_notice },
 	{ "path", m_path },

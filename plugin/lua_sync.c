@@ -7,6 +7,7 @@
 #include "leadnotes/store.h"
 #include "leadnotes/filter.h"
 #include "leadnotes/sync.h"
+#include "leadnotes/signing.h"
 
 typedef struct lua_progress {
 	lua_State *L;
@@ -255,6 +256,19 @@ static int m_verify(lua_State *L)
 	if (st->diff) {
 		lua_pushstring(L, st->diff);
 		lua_setfield(L, -2, "diff");
+	}
+	if (st->problem) {
+		lua_pushstring(L, st->problem);
+		lua_setfield(L, -2, "problem");
+	}
+	if (st->signature != LN_SIGNATURE_NONE) { /* absent: the seal is not signed */
+		lua_pushstring(L, st->signature == LN_SIGNATURE_GOOD ? "good" : st->signature == LN_SIGNATURE_BAD ? "bad"
+			: "unchecked");
+		lua_setfield(L, -2, "signature");
+	}
+	if (st->signature_detail) {
+		lua_pushstring(L, st->signature_detail);
+		lua_setfield(L, -2, "signature_detail");
 	}
 	ln_seal_status_free(st);
 	return 1;

@@ -22,6 +22,7 @@
 #include "leadnotes/buf.h"
 #include "odb_guard.h"
 #include "store_internal.h"
+#include "leadnotes/signing.h"
 
 /* ---------------------------------------------------------------- helpers */
 
@@ -242,11 +243,28 @@ static int store_first_commit(git_repository *repo, ln_error *err)
 	git_signature *sig = NULL;
 	git_oid tree_id, commit_id;
 	int rc = LN_ERROR;
+	git_reference *head = NULL;
 	if (git_treebuilder_new(&bld, repo, NULL) < 0 || git_treebuilder_write(&tree_id, bld) < 0 ||
-	    git_tree_lookup(&tree, repo, &tree_id) < 0 || store_signature(&sig, repo) < 0 ||
-	    git_commit_create(&commit_id, repo, "HEAD", sig, sig, NULL, "Start the leadnotes notes folder\n", tree, 0, NULL) < 0) {
+	    git_tree_lookup(&tree, repo, &tree_id) < 0 || store_signature(&sig, repo) < 0) {
 		store_git_error(err, LN_ERROR, "cannot make the first commit");
 		goto cleanup;
+	}
+	if ((rc = ln_signing_commit_create(&commit_id, repo, sig, sig, "Start the leadnotes notes folder\n", tree, 0,
+	                                   NULL, err)) < 0)
+		goto cleanup;
+	rc = LN_ERROR;
+	{
+		/* the branch HEAD names (init.defaultBranch), born at this commit */
+		git_reference *born = NULL;
+		if (git_reference_lookup(&head, repo, "HEAD") < 0 || git_reference_type(head) != GIT_REFERENCE_SYMBOLIC ||
+		    git_reference_create(&born, repo, git_reference_symbolic_target(head), &commit_id, 0,
+		                         "commit (initial): Start the leadnotes notes folder") < 0) {
+			git_reference_free(head);
+			store_git_error(err, LN_ERROR, "cannot make the first commit");
+			goto cleanup;
+		}
+		git_reference_free(born);
+		git_reference_free(head);
 	}
 	rc = 0;
 cleanup:
@@ -323,6 +341,48 @@ int store_index_error(ln_store *store, const char *why, ln_error *err)
 		"staged; else rebuild it from the last commit (staged changes become unstaged) with: mv %sindex "
 		"%sindex.broken && git -C %s read-tree HEAD", store->gitdir, why, store->gitdir, store->gitdir,
 		store->workdir);
+}
+
+static int strings_push(ln_strings *list, const char *s);
+
+int ln_store_skipped_hooks(ln_strings *out, ln_store *store, ln_error *err)
+{
+	static const char *const names[] = { "pre-commit", "prepare-commit-msg", "commit-msg", "post-commit",
+		"pre-merge-commit", "post-merge", "pre-push" };
+	git_config *cfg = NULL;
+	git_buf configured = GIT_BUF_INIT;
+	ln_buf dir = LN_BUF_INIT, hook = LN_BUF_INIT;
+	size_t i;
+	int rc = LN_OK;
+
+	out->items = NULL;
+	out->count = 0;
+	if (git_repository_config_snapshot(&cfg, store->repo) == 0 &&
+	    git_config_get_path(&configured, cfg, "core.hooksPath") == 0 && configured.size) {
+		if (configured.ptr[0] == '/')
+			ln_buf_puts(&dir, configured.ptr);
+		else /* relative to the working tree, as git reads it */
+			ln_buf_printf(&dir, "%s%s", store->workdir, configured.ptr);
+	} else {
+		ln_buf_printf(&dir, "%shooks", store->gitdir);
+	}
+	for (i = 0; rc == LN_OK && i < sizeof(names) / sizeof(names[0]); i++) {
+		struct stat st;
+		ln_buf_clear(&hook);
+		ln_buf_printf(&hook, "%s/%s", dir.ptr ? dir.ptr : "", names[i]);
+		if (ln_buf_failed(&hook) || ln_buf_failed(&dir))
+			rc = ln_error_set(err, LN_ENOMEM, "out of memory");
+		else if (stat(hook.ptr, &st) == 0 && S_ISREG(st.st_mode) && access(hook.ptr, X_OK) == 0 &&
+		         strings_push(out, names[i]) < 0)
+			rc = ln_error_set(err, LN_ENOMEM, "out of memory");
+	}
+	if (rc < 0)
+		ln_store_strings_free(out);
+	git_buf_dispose(&configured);
+	git_config_free(cfg);
+	ln_buf_free(&dir);
+	ln_buf_free(&hook);
+	return rc;
 }
 
 int ln_store_is_note(const char *rel)

@@ -4,6 +4,7 @@
  * clean/smudge filter driver it relies on is filter.c. */
 #include "leadnotes/sync.h"
 #include "leadnotes/store.h"
+#include "leadnotes/signing.h"
 #include "leadnotes/buf.h"
 
 #include <git2.h>
@@ -1113,11 +1114,12 @@ static int sync_merge(git_repository *repo, git_reference *branch, git_commit *o
 	parents[0] = ours;
 	parents[1] = theirs;
 	if (git_tree_lookup(&tree, repo, &tree_id) < 0 || git_commit_tree(&our_tree, ours) < 0 ||
-		sync_signature(&sig, repo) < 0 ||
-		git_commit_create(&commit_id, repo, NULL, sig, sig, NULL, message.ptr, tree, 2, parents) < 0) {
+		sync_signature(&sig, repo) < 0) {
 		rc = sync_git_error(err, LN_ERROR, "sync: cannot create the merge commit");
 		goto cleanup;
 	}
+	if ((rc = ln_signing_commit_create(&commit_id, repo, sig, sig, message.ptr, tree, 2, parents, err)) < 0)
+		goto cleanup;
 	if ((rc = sync_checkout(repo, tree, our_tree, st, err)) < 0)
 		goto cleanup;
 	if (git_reference_set_target(&moved, branch, &commit_id, "leadnotes sync: merge") < 0)
@@ -1183,6 +1185,9 @@ static int sync_fetch(git_remote *remote, git_repository *repo, const char *remo
 		rc = LN_ERROR;
 		goto cleanup;
 	}
+	/* what the remote holds as seals, for verify to compare with */
+	if ((rc = ln_seal_record_remote(repo, heads, nheads, err)) < 0)
+		goto cleanup;
 	/* First contact (no upstream configured) with a remote that has
 	 * branches but not one of ours' name: follow its default branch (a
 	 * bare repository whose HEAD is trunk) instead of pushing a second,

@@ -386,6 +386,11 @@ function commands.save(ctx, words)
   end
   local commit, msg = common.method(store(ctx), "save", path, ctx.opts.m or ctx.opts.message)
   if commit == nil and msg then fail(1, "%s", msg) end
+  -- leadnotes commits in-process: git's hooks do not run; say which.
+  local hooks = common.method(store(ctx), "hooks")
+  if type(hooks) == "table" and #hooks > 0 then
+    ctx.err:write("leadnotes: note: git hooks are not run by leadnotes: ", table.concat(hooks, ", "), "\n")
+  end
   if commit then
     ctx.out:write(string.format("committed %s %s\n", commit.short or commit.id or "", shown(commit.summary or "")))
   else
@@ -501,6 +506,8 @@ function commands.verify(ctx, words)
   ctx.out:write(verdict, "\n")
   if diff then ctx.out:write(diff) end
   if not (type(result) == "table" and result.sealed and result.unchanged) and result ~= true then ctx.status = 1 end
+  -- a seal deleted, moved or badly signed is never "unchanged"
+  if type(result) == "table" and (result.problem or result.signature == "bad") then ctx.status = 1 end
 end
 
 -- The demo: a demo team in a temporary folder, each step shown as the
