@@ -102,3 +102,21 @@ test(":checkhealth names the git hooks that leadnotes does not run", function()
   truthy(text:find("no git hooks that leadnotes would skip", 1, true), text)
   use_dir(dir)
 end)
+
+test(":Lead team, nudges, history and prompt on a missing notes folder create nothing", function()
+  if not common.api() then skip("the module is not built for this Neovim") end
+  local missing = vim.fn.tempname() .. "/notes"
+  use_dir(missing)
+  for _, cmd in ipairs({ "Lead team", "Lead nudges", "Lead history Dana", "Lead prompt" }) do
+    _G.notified = {}
+    pcall(vim.cmd, cmd)
+    truthy(vim.fn.isdirectory(missing) == 0, cmd .. " created the notes folder")
+    if cmd ~= "Lead prompt" then
+      local said = false
+      for _, n in ipairs(_G.notified) do said = said or tostring(n.msg):find("no notes yet", 1, true) ~= nil end
+      truthy(said, cmd .. " says there are no notes yet")
+    end
+  end
+  pcall(vim.cmd, "silent! %bwipeout!")
+  use_dir(dir)
+end)
