@@ -257,7 +257,7 @@ static int m_save_all(lua_State *L)
 	ln_store *s = ln_lua_check_store(L, 1, "save_all");
 	ln_commits list;
 	ln_error err;
-	size_t i;
+	size_t i, saved = 0;
 	ln_error_clear(&err);
 	if (ln_store_save_all(&list, s, &err) < 0) {
 		ln_store_commits_free(&list);
@@ -269,7 +269,12 @@ static int m_save_all(lua_State *L)
 		lua_rawseti(L, -2, (int)i + 1);
 	}
 	ln_store_commits_free(&list);
-	return 1;
+	/* notes a .gitignore ignores are committed as store:save commits them;
+	 * their names come back second */
+	lua_newtable(L);
+	if (ln_lua_save_ignored(L, s, lua_gettop(L), &saved, &err) < 0)
+		return ln_lua_push_failure(L, &err);
+	return 2;
 }
 
 static int m_status(lua_State *L)

@@ -47,7 +47,7 @@ static int sync_lua_progress(const char *stage, size_t received, size_t total, v
  * does. Their names are appended to the table at `into`; *saved counts the
  * commits. The names are copied into Lua before any commit, so nothing
  * malloc'd is held across a call that can raise. */
-static int sync_save_ignored(lua_State *L, ln_store *s, int into, size_t *saved, ln_error *err)
+int ln_lua_save_ignored(lua_State *L, ln_store *s, int into, size_t *saved, ln_error *err)
 {
 	char **list = NULL;
 	size_t count = 0, i;
@@ -144,7 +144,7 @@ static int m_sync(lua_State *L)
 			saved += commits.count;
 			ln_store_commits_free(&commits);
 			if (rc >= 0)
-				rc = sync_save_ignored(L, s, ignored, &saved, &err);
+				rc = ln_lua_save_ignored(L, s, ignored, &saved, &err);
 			if (rc < 0)
 				return ln_lua_push_failure(L, &err);
 		}

@@ -175,6 +175,16 @@ describe("sync, trust:", function()
     assert.are.same({}, r.unsynced)
     assert.matches("%.gitignore", sync.summary(r))
     assert.are.equal("* private but a note\n", git(bare, "show main:alice/private-2026.org"))
+    -- save and save_all treat an ignored note the same way
+    write(a .. "/alice/private-2027.org", "* another\n")
+    local commits, ignored = assert(sa:save_all())
+    assert.are.same({ "alice/private-2027.org" }, ignored)
+    assert.are.equal(0, #commits)
+    assert.are.equal("* another\n", git(a, "show HEAD:alice/private-2027.org"))
+    write(a .. "/alice/private-2028.org", "* and one more\n")
+    assert(sa:save("alice/private-2028.org"))
+    assert.are.equal("* and one more\n", git(a, "show HEAD:alice/private-2028.org"))
+    assert.are.equal("", git(a, "status --porcelain"))
   end)
 
   -- Issue 11 item 9: a locked git-crypt clone was dirty after sync about
