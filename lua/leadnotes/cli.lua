@@ -491,6 +491,7 @@ function commands.sync(ctx, words)
   local result = check(common.method(store(ctx), "sync", remote))
   ctx.out:write(common.sync_summary(result), "\n")
   if type(result) == "table" and type(result.conflicts) == "table" and #result.conflicts > 0 then ctx.status = 1 end
+  if type(result) == "table" and type(result.unsynced) == "table" and #result.unsynced > 0 then ctx.status = 1 end
 end
 
 function commands.seal(ctx, words)

@@ -219,6 +219,21 @@ describe("sync, trust:", function()
     end
   end)
 
+  it("never says pushed while a note is missing from the remote", function()
+    write(a .. "/alice/2026-02-02-one-on-one.org", "* alice\n")
+    assert(sa:save("alice/2026-02-02-one-on-one.org"))
+    write(a .. "/bob/2026-02-02-one-on-one.org", "* bob\n")
+    local r = assert(sa:sync({ save = false })) -- the new note is not committed
+    assert.is_true(r.pushed)
+    assert.are.same({ "bob/2026-02-02-one-on-one.org" }, r.unsynced)
+    local line = sync.summary(r)
+    assert.matches("pushed all but the notes below", line)
+    assert.matches("not on the remote", line)
+    assert.matches("bob/2026%-02%-02%-one%-on%-one%.org", line)
+    assert.is_nil(line:find("pushed;", 1, true))
+    assert.is_nil(git(bare, "ls-tree -r --name-only main"):find("bob/", 1, true))
+  end)
+
   it("a sync that fails after committing never says that nothing was changed", function()
     git(a, "remote set-url origin " .. H.quote(root .. "/does-not-exist.git"))
     write(a .. "/alice/2026-02-09-one-on-one.org", "* new\n")
