@@ -221,6 +221,30 @@ static int filter_required(git_repository *repo, const char *driver)
 	return required;
 }
 
+/* 1 when the working file of path already holds git-crypt's ciphertext
+ * (it starts with "\0GITCRYPT\0"): a locked clone's file, stored as it is
+ * without leaking anything. Hashing it raw is what lets status (and so
+ * save_all, sync) work on a clone that was never unlocked. */
+static int filter_is_ciphertext(git_repository *repo, const char *path)
+{
+	static const char header[10] = { 0, 'G', 'I', 'T', 'C', 'R', 'Y', 'P', 'T', 0 };
+	const char *workdir = git_repository_workdir(repo);
+	ln_buf file = LN_BUF_INIT;
+	char head[sizeof(header)];
+	FILE *f;
+	int yes = 0;
+	if (!workdir || !path || ln_buf_printf(&file, "%s%s", workdir, path) < 0 || ln_buf_failed(&file)) {
+		ln_buf_free(&file);
+		return 0;
+	}
+	if ((f = fopen(file.ptr, "rb"))) {
+		yes = fread(head, 1, sizeof(head), f) == sizeof(head) && memcmp(head, header, sizeof(header)) == 0;
+		fclose(f);
+	}
+	ln_buf_free(&file);
+	return yes;
+}
+
 static int filter_check_cb(git_filter *self, void **payload, const git_filter_source *src, const char **attr_values)
 {
 	const char *driver = attr_values && attr_values[0] ? attr_values[0] : NULL;
@@ -233,7 +257,10 @@ static int filter_check_cb(git_filter *self, void **payload, const git_filter_so
 	command = filter_command(repo, driver, to_odb);
 	if (!command) {
 		/* Unlike git, never store the unfiltered text: with an
-		 * encryption driver (git-crypt) that would be the plain text. */
+		 * encryption driver (git-crypt) that would be the plain text.
+		 * Text that is already git-crypt's ciphertext leaks nothing. */
+		if (to_odb && filter_is_ciphertext(repo, git_filter_source_path(src)))
+			return GIT_PASSTHROUGH;
 		if (to_odb || filter_required(repo, driver)) {
 			char msg[256];
 			snprintf(msg, sizeof(msg), "%s has filter=%s in .gitattributes but filter.%s.%s is not configured "

@@ -26,6 +26,12 @@ struct ln_store;
  * "attempt to use a closed notes store"). Implemented in lua_store.c. */
 struct ln_store *ln_lua_check_store(lua_State *L, int idx, const char *fn);
 
+/* Commits, one by one as store:save does, the notes that save_all leaves
+ * out because a .gitignore ignores them, appending their names to the
+ * table at `into` and counting the commits in *saved. In lua_sync.c; used
+ * by store:save_all and store:sync so that both treat them as save does. */
+int ln_lua_save_ignored(lua_State *L, struct ln_store *s, int into, size_t *saved, ln_error *err);
+
 /* Pushes nil, err->message, the code's name: the `nil, message, code` of a
  * failure of the world. Returns 3, the number of values pushed. */
 int ln_lua_push_failure(lua_State *L, const ln_error *err);

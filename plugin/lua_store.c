@@ -165,6 +165,21 @@ static int m_people(lua_State *L)
 	return 1;
 }
 
+/* store:hooks() -> the git hooks a git commit or push would run that
+ * leadnotes does not run (see ln_store_skipped_hooks). */
+static int m_hooks(lua_State *L)
+{
+	ln_store *s = ln_lua_check_store(L, 1, "hooks");
+	ln_strings list;
+	ln_error err;
+	ln_error_clear(&err);
+	if (ln_store_skipped_hooks(&list, s, &err) < 0)
+		return ln_lua_push_failure(L, &err);
+	ln_lua_push_strings(L, list.items, list.count);
+	ln_store_strings_free(&list);
+	return 1;
+}
+
 static int m_person_dir(lua_State *L)
 {
 	size_t len;
@@ -242,7 +257,7 @@ static int m_save_all(lua_State *L)
 	ln_store *s = ln_lua_check_store(L, 1, "save_all");
 	ln_commits list;
 	ln_error err;
-	size_t i;
+	size_t i, saved = 0;
 	ln_error_clear(&err);
 	if (ln_store_save_all(&list, s, &err) < 0) {
 		ln_store_commits_free(&list);
@@ -254,7 +269,12 @@ static int m_save_all(lua_State *L)
 		lua_rawseti(L, -2, (int)i + 1);
 	}
 	ln_store_commits_free(&list);
-	return 1;
+	/* notes a .gitignore ignores are committed as store:save commits them;
+	 * their names come back second */
+	lua_newtable(L);
+	if (ln_lua_save_ignored(L, s, lua_gettop(L), &saved, &err) < 0)
+		return ln_lua_push_failure(L, &err);
+	return 2;
 }
 
 static int m_status(lua_State *L)
@@ -547,6 +567,7 @@ static const luaL_Reg store_methods[] = {
 	{ "dir", m_dir },
 	{ "flush", m_flush },
 	{ "history", m_history },
+	{ "hooks", m_hooks },
 	{ "maintain", m_maintain },
 	{ "notice", m_notice },
 	{ "path", m_path },

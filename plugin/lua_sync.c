@@ -7,6 +7,7 @@
 #include "leadnotes/store.h"
 #include "leadnotes/filter.h"
 #include "leadnotes/sync.h"
+#include "leadnotes/signing.h"
 
 typedef struct lua_progress {
 	lua_State *L;
@@ -46,7 +47,7 @@ static int sync_lua_progress(const char *stage, size_t received, size_t total, v
  * does. Their names are appended to the table at `into`; *saved counts the
  * commits. The names are copied into Lua before any commit, so nothing
  * malloc'd is held across a call that can raise. */
-static int sync_save_ignored(lua_State *L, ln_store *s, int into, size_t *saved, ln_error *err)
+int ln_lua_save_ignored(lua_State *L, ln_store *s, int into, size_t *saved, ln_error *err)
 {
 	char **list = NULL;
 	size_t count = 0, i;
@@ -143,7 +144,7 @@ static int m_sync(lua_State *L)
 			saved += commits.count;
 			ln_store_commits_free(&commits);
 			if (rc >= 0)
-				rc = sync_save_ignored(L, s, ignored, &saved, &err);
+				rc = ln_lua_save_ignored(L, s, ignored, &saved, &err);
 			if (rc < 0)
 				return ln_lua_push_failure(L, &err);
 		}
@@ -255,6 +256,19 @@ static int m_verify(lua_State *L)
 	if (st->diff) {
 		lua_pushstring(L, st->diff);
 		lua_setfield(L, -2, "diff");
+	}
+	if (st->problem) {
+		lua_pushstring(L, st->problem);
+		lua_setfield(L, -2, "problem");
+	}
+	if (st->signature != LN_SIGNATURE_NONE) { /* absent: the seal is not signed */
+		lua_pushstring(L, st->signature == LN_SIGNATURE_GOOD ? "good" : st->signature == LN_SIGNATURE_BAD ? "bad"
+			: "unchecked");
+		lua_setfield(L, -2, "signature");
+	}
+	if (st->signature_detail) {
+		lua_pushstring(L, st->signature_detail);
+		lua_setfield(L, -2, "signature_detail");
 	}
 	ln_seal_status_free(st);
 	return 1;

@@ -4,16 +4,23 @@
  * and compare the file with the sealed version. */
 #include "leadnotes/sync.h"
 #include "leadnotes/buf.h"
+#include "leadnotes/signing.h"
 
 #include <git2.h>
 
 #include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #define SEAL_MAX_WALK 1000000
+#define SEAL_RECORDS "leadnotes/seals"
+#define SEAL_REMOTE_RECORDS "leadnotes/remote-seals"
 
 static int seal_git_error(ln_error *err, int code, const char *what)
 {
@@ -96,6 +103,123 @@ int ln_seal_tag_name(char **out, const char *path, ln_error *err)
 	}
 	*out = ln_buf_detach(&name);
 	return *out ? LN_OK : ln_error_set(err, LN_ENOMEM, "seal: out of memory");
+}
+
+/* ------------------------------------------------------------------ */
+/* the records: <gitdir>/leadnotes/seals, one line per seal made here,
+ * "<tag object id>\t<tag name>\t<path>"; remote-seals, rewritten at each
+ * sync, "<tag object id>\t<tag name>" for every eval/ tag of the remote */
+
+static int seal_records_path(ln_buf *out, git_repository *repo, const char *which)
+{
+	return ln_buf_printf(out, "%s%s", git_repository_path(repo), which);
+}
+
+/* Appends a line to a records file (0600), synced to disk. */
+static int seal_append(git_repository *repo, const char *which, const char *line, ln_error *err)
+{
+	ln_buf path = LN_BUF_INIT, dir = LN_BUF_INIT;
+	int fd = -1, rc = LN_OK;
+	size_t len = strlen(line);
+	seal_records_path(&path, repo, which);
+	ln_buf_printf(&dir, "%sleadnotes", git_repository_path(repo));
+	if (ln_buf_failed(&path) || ln_buf_failed(&dir)) {
+		rc = ln_error_set(err, LN_ENOMEM, "seal: out of memory");
+		goto cleanup;
+	}
+	if (mkdir(dir.ptr, 0700) < 0 && errno != EEXIST) {
+		rc = ln_error_set(err, LN_EIO, "seal: cannot create %s: %s", dir.ptr, strerror(errno));
+		goto cleanup;
+	}
+	fd = open(path.ptr, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+	if (fd < 0 || write(fd, line, len) != (ssize_t)len || fsync(fd) < 0)
+		rc = ln_error_set(err, LN_EIO, "seal: cannot record the seal in %s: %s", path.ptr, strerror(errno));
+cleanup:
+	if (fd >= 0)
+		close(fd);
+	ln_buf_free(&path);
+	ln_buf_free(&dir);
+	return rc;
+}
+
+/* The last record of a records file whose path field is repo_path (when
+ * repo_path is not NULL) or whose name is name (when name is not NULL):
+ * 1 with *out_name (the caller frees it, may be NULL) and *id, else 0. */
+static int seal_recorded(char **out_name, git_oid *id, git_repository *repo, const char *which,
+	const char *repo_path, const char *name)
+{
+	ln_buf path = LN_BUF_INIT;
+	char line[4096];
+	FILE *f;
+	int found = 0;
+	if (out_name)
+		*out_name = NULL;
+	seal_records_path(&path, repo, which);
+	f = path.ptr ? fopen(path.ptr, "r") : NULL;
+	ln_buf_free(&path);
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f)) {
+		char *t1 = strchr(line, '\t'), *t2, *nl;
+		git_oid oid;
+		if (!t1)
+			continue;
+		*t1++ = '\0';
+		if ((nl = strchr(t1, '\n')))
+			*nl = '\0';
+		t2 = strchr(t1, '\t');
+		if (t2)
+			*t2++ = '\0';
+		if (git_oid_fromstr(&oid, line) < 0)
+			continue;
+		if ((repo_path && (!t2 || strcmp(t2, repo_path) != 0)) || (name && strcmp(t1, name) != 0))
+			continue;
+		git_oid_cpy(id, &oid);
+		if (out_name) {
+			free(*out_name);
+			*out_name = malloc(strlen(t1) + 1);
+			if (*out_name)
+				strcpy(*out_name, t1);
+		}
+		found = 1;
+	}
+	fclose(f);
+	return found && (!out_name || *out_name);
+}
+
+int ln_seal_record_remote(git_repository *repo, const git_remote_head **heads, size_t count, ln_error *err)
+{
+	ln_buf text = LN_BUF_INIT, path = LN_BUF_INIT, tmp = LN_BUF_INIT;
+	char hex[GIT_OID_HEXSZ + 1];
+	size_t i;
+	int fd = -1, rc = LN_OK;
+	for (i = 0; i < count; i++) {
+		const char *name = heads[i]->name;
+		size_t n = strlen(name);
+		if (strncmp(name, "refs/tags/eval/", 15) != 0 || (n > 3 && strcmp(name + n - 3, "^{}") == 0))
+			continue;
+		git_oid_tostr(hex, sizeof(hex), &heads[i]->oid);
+		ln_buf_printf(&text, "%s\t%s\n", hex, name + 10);
+	}
+	seal_records_path(&path, repo, SEAL_REMOTE_RECORDS);
+	ln_buf_printf(&tmp, "%s.tmp", path.ptr ? path.ptr : "");
+	if (ln_buf_failed(&text) || ln_buf_failed(&path) || ln_buf_failed(&tmp)) {
+		rc = ln_error_set(err, LN_ENOMEM, "sync: out of memory");
+		goto cleanup;
+	}
+	fd = open(tmp.ptr, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0 || (text.size && write(fd, text.ptr, text.size) != (ssize_t)text.size) || close(fd) < 0 ||
+		rename(tmp.ptr, path.ptr) < 0)
+		rc = ln_error_set(err, LN_EIO, "sync: cannot record the remote's seals in %s: %s", path.ptr,
+			strerror(errno));
+	fd = -1;
+cleanup:
+	if (fd >= 0)
+		close(fd);
+	ln_buf_free(&text);
+	ln_buf_free(&path);
+	ln_buf_free(&tmp);
+	return rc;
 }
 
 /* The blob id of repo_path in commit's tree; GIT_ENOTFOUND when absent. */
@@ -305,9 +429,19 @@ int ln_seal_create(char **out_tag, git_repository *repo, const char *prefix, con
 		rc = seal_git_error(err, LN_ERROR, "seal: no signature");
 		goto cleanup;
 	}
-	if (git_tag_create(&tag_id, repo, name.ptr, (git_object *)commit, sig, message.ptr, 0) < 0) {
-		rc = seal_git_error(err, LN_ERROR, "seal: cannot create the tag");
+	/* signed when tag.gpgsign asks for it (signing.c) */
+	if ((rc = ln_signing_tag_create(&tag_id, repo, name.ptr, (git_object *)commit, sig, message.ptr, err)) < 0)
 		goto cleanup;
+	{
+		/* what verify compares with: a tag deleted or moved later shows */
+		ln_buf line = LN_BUF_INIT;
+		git_oid_tostr(hex, sizeof(hex), &tag_id);
+		ln_buf_printf(&line, "%s\t%s\t%s\n", hex, name.ptr, repo_path.ptr);
+		rc = ln_buf_failed(&line) ? ln_error_set(err, LN_ENOMEM, "seal: out of memory")
+			: seal_append(repo, SEAL_RECORDS, line.ptr, err);
+		ln_buf_free(&line);
+		if (rc < 0)
+			goto cleanup;
 	}
 	*out_tag = ln_buf_detach(&name);
 	rc = *out_tag ? LN_OK : ln_error_set(err, LN_ENOMEM, "seal: out of memory");
@@ -345,7 +479,98 @@ void ln_seal_status_free(ln_seal_status *status)
 		return;
 	free(status->tag);
 	free(status->diff);
+	free(status->problem);
+	free(status->signature_detail);
 	free(status);
+}
+
+/* Adds a sentence to status->problem. */
+static void seal_problem(ln_seal_status *status, ln_buf *text)
+{
+	ln_buf all = LN_BUF_INIT;
+	if (ln_buf_failed(text))
+		return;
+	ln_buf_printf(&all, "%s%s%s", status->problem ? status->problem : "", status->problem ? "; " : "", text->ptr);
+	if (!ln_buf_failed(&all)) {
+		free(status->problem);
+		status->problem = ln_buf_detach(&all);
+	}
+	ln_buf_free(&all);
+	ln_buf_clear(text);
+}
+
+/* Checks the seal itself: the tag made here (its record) against what the
+ * ref holds now, and the remote's copy seen at the last sync. When the
+ * record is the newest seal, *latest becomes the recorded tag object (so
+ * the note is compared with what was sealed here). */
+static int seal_check_records(ln_seal_status *status, git_tag **latest, git_repository *repo, const char *base,
+	const char *repo_path, ln_error *err)
+{
+	git_reference *ref = NULL;
+	git_tag *recorded = NULL;
+	ln_buf text = LN_BUF_INIT, refname = LN_BUF_INIT;
+	char *rec_name = NULL, a[GIT_OID_HEXSZ + 1], b[GIT_OID_HEXSZ + 1];
+	git_oid rec_id, remote_id;
+	const git_oid *now = NULL;
+	int rc = LN_OK;
+
+	int have_record = seal_recorded(&rec_name, &rec_id, repo, SEAL_RECORDS, repo_path, NULL);
+	if (have_record && status->tag && seal_suffix(rec_name, base) < seal_suffix(status->tag, base) &&
+		!seal_recorded(NULL, &remote_id, repo, SEAL_REMOTE_RECORDS, NULL, status->tag)) {
+		/* a later seal that was neither made here nor seen on the remote */
+		ln_buf_printf(&text, "the seal %s was not made on this machine and has not been seen on the remote; "
+			"the one made here is %s", status->tag, rec_name);
+		seal_problem(status, &text);
+	}
+	if (have_record && (!status->tag || seal_suffix(rec_name, base) >= seal_suffix(status->tag, base))) {
+		git_oid_tostr(a, sizeof(a), &rec_id);
+		ln_buf_printf(&refname, "refs/tags/%s", rec_name);
+		if (ln_buf_failed(&refname) || git_reference_lookup(&ref, repo, refname.ptr) < 0) {
+			ln_buf_printf(&text, "the seal %s was deleted after it was made here (it was tag %.7s)", rec_name, a);
+			seal_problem(status, &text);
+		} else if ((now = git_reference_target(ref)) == NULL || !git_oid_equal(now, &rec_id)) {
+			if (now)
+				git_oid_tostr(b, sizeof(b), now);
+			ln_buf_printf(&text, "the seal %s was moved: it was tag %.7s when made here and is now %s (git tag -f)",
+				rec_name, a, now ? b : "a symbolic reference");
+			seal_problem(status, &text);
+		}
+		if (git_tag_lookup(&recorded, repo, &rec_id) == 0) {
+			git_tag_free(*latest);
+			*latest = recorded;
+			recorded = NULL;
+			free(status->tag);
+			status->tag = rec_name;
+			rec_name = NULL;
+			status->sealed = 1;
+		} else if (!*latest) {
+			ln_buf_printf(&text, "the sealed tag object %.7s is gone from the repository", a);
+			seal_problem(status, &text);
+			status->sealed = 1;
+			free(status->tag);
+			status->tag = rec_name;
+			rec_name = NULL;
+		}
+	}
+	if (status->tag && seal_recorded(NULL, &remote_id, repo, SEAL_REMOTE_RECORDS, NULL, status->tag)) {
+		const git_oid *mine = *latest ? git_tag_id(*latest) : NULL;
+		if (!mine || !git_oid_equal(mine, &remote_id)) {
+			git_oid_tostr(a, sizeof(a), &remote_id);
+			if (mine)
+				git_oid_tostr(b, sizeof(b), mine);
+			ln_buf_printf(&text, "the remote's %s (at the last sync) is tag %.7s, this machine's is %s", status->tag, a,
+				mine ? b : "missing");
+			seal_problem(status, &text);
+		}
+	}
+	if (ln_buf_failed(&text))
+		rc = ln_error_set(err, LN_ENOMEM, "verify: out of memory");
+	git_tag_free(recorded);
+	git_reference_free(ref);
+	free(rec_name);
+	ln_buf_free(&text);
+	ln_buf_free(&refname);
+	return rc;
 }
 
 int ln_seal_verify(ln_seal_status **out, git_repository *repo, const char *prefix, const char *path, ln_error *err)
@@ -377,14 +602,24 @@ int ln_seal_verify(ln_seal_status **out, git_repository *repo, const char *prefi
 	}
 	if ((rc = seal_find(&latest, &latest_name, &highest, repo, base, repo_path.ptr, err)) < 0)
 		goto cleanup;
+	if (latest) {
+		status->sealed = 1;
+		status->tag = latest_name;
+		latest_name = NULL;
+	}
+	if ((rc = seal_check_records(status, &latest, repo, base, repo_path.ptr, err)) < 0)
+		goto cleanup;
 	if (!latest) {
 		*out = status;
 		status = NULL;
 		goto cleanup;
 	}
-	status->sealed = 1;
-	status->tag = latest_name;
-	latest_name = NULL;
+	{
+		ln_signature_state state = LN_SIGNATURE_NONE;
+		if ((rc = ln_signing_verify(&state, &status->signature_detail, repo, git_tag_id(latest), err)) < 0)
+			goto cleanup;
+		status->signature = (int)state;
+	}
 	if (git_tag_target_type(latest) != GIT_OBJECT_COMMIT ||
 		git_commit_lookup(&sealed, repo, git_tag_target_id(latest)) < 0 ||
 		seal_blob_in(&blob_id, sealed, repo_path.ptr) < 0 || git_blob_lookup(&blob, repo, &blob_id) < 0) {

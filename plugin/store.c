@@ -23,6 +23,7 @@
 #include "leadnotes/buf.h"
 #include "odb_guard.h"
 #include "store_internal.h"
+#include "leadnotes/signing.h"
 
 /* ---------------------------------------------------------------- helpers */
 
@@ -266,11 +267,28 @@ static int store_first_commit(git_repository *repo, ln_error *err)
 	git_signature *sig = NULL;
 	git_oid tree_id, commit_id;
 	int rc = LN_ERROR;
+	git_reference *head = NULL;
 	if (git_treebuilder_new(&bld, repo, NULL) < 0 || git_treebuilder_write(&tree_id, bld) < 0 ||
-	    git_tree_lookup(&tree, repo, &tree_id) < 0 || store_signature(&sig, repo) < 0 ||
-	    git_commit_create(&commit_id, repo, "HEAD", sig, sig, NULL, "Start the leadnotes notes folder\n", tree, 0, NULL) < 0) {
+	    git_tree_lookup(&tree, repo, &tree_id) < 0 || store_signature(&sig, repo) < 0) {
 		store_git_error(err, LN_ERROR, "cannot make the first commit");
 		goto cleanup;
+	}
+	if ((rc = ln_signing_commit_create(&commit_id, repo, sig, sig, "Start the leadnotes notes folder\n", tree, 0,
+	                                   NULL, err)) < 0)
+		goto cleanup;
+	rc = LN_ERROR;
+	{
+		/* the branch HEAD names (init.defaultBranch), born at this commit */
+		git_reference *born = NULL;
+		if (git_reference_lookup(&head, repo, "HEAD") < 0 || git_reference_type(head) != GIT_REFERENCE_SYMBOLIC ||
+		    git_reference_create(&born, repo, git_reference_symbolic_target(head), &commit_id, 0,
+		                         "commit (initial): Start the leadnotes notes folder") < 0) {
+			git_reference_free(head);
+			store_git_error(err, LN_ERROR, "cannot make the first commit");
+			goto cleanup;
+		}
+		git_reference_free(born);
+		git_reference_free(head);
 	}
 	rc = 0;
 cleanup:
@@ -329,6 +347,66 @@ static int store_open_error(ln_error *err, int git_rc, const char *dir, const ch
 			"is `ulimit -n`); close some programs or raise the limit; nothing was changed", gitdir);
 	return ln_error_set(err, LN_ERROR, "the repository of the notes folder (%s) is damaged: %s; nothing was "
 		"changed (git -C %s status says more)", gitdir, msg, dir);
+}
+
+int store_index_error(ln_store *store, const char *why, ln_error *err)
+{
+	if (strstr(why, "'link'") || strstr(why, "sharedindex")) {
+		return ln_error_set(err, LN_EIO, "the git index %sindex is a split index (core.splitIndex), which this "
+			"libgit2 cannot read; nothing was changed and what is staged is safe. git can turn it back into one "
+			"file, keeping what is staged: git -C %s config core.splitIndex false && git -C %s update-index "
+			"--no-split-index", store->gitdir, store->workdir, store->workdir);
+	}
+	if (strstr(why, "Too many open files"))
+		return ln_error_set(err, LN_EIO, "cannot read the git index %sindex: too many open files (the limit is "
+			"`ulimit -n`); close some programs or raise the limit; nothing was changed", store->gitdir);
+	return ln_error_set(err, LN_EIO, "the git index %sindex is damaged (%s); the notes are safe, nothing was "
+		"changed. If git status still reads it, git update-index --index-version 2 rewrites it keeping what is "
+		"staged; else rebuild it from the last commit (staged changes become unstaged) with: mv %sindex "
+		"%sindex.broken && git -C %s read-tree HEAD", store->gitdir, why, store->gitdir, store->gitdir,
+		store->workdir);
+}
+
+static int strings_push(ln_strings *list, const char *s);
+
+int ln_store_skipped_hooks(ln_strings *out, ln_store *store, ln_error *err)
+{
+	static const char *const names[] = { "pre-commit", "prepare-commit-msg", "commit-msg", "post-commit",
+		"pre-merge-commit", "post-merge", "pre-push" };
+	git_config *cfg = NULL;
+	git_buf configured = GIT_BUF_INIT;
+	ln_buf dir = LN_BUF_INIT, hook = LN_BUF_INIT;
+	size_t i;
+	int rc = LN_OK;
+
+	out->items = NULL;
+	out->count = 0;
+	if (git_repository_config_snapshot(&cfg, store->repo) == 0 &&
+	    git_config_get_path(&configured, cfg, "core.hooksPath") == 0 && configured.size) {
+		if (configured.ptr[0] == '/')
+			ln_buf_puts(&dir, configured.ptr);
+		else /* relative to the working tree, as git reads it */
+			ln_buf_printf(&dir, "%s%s", store->workdir, configured.ptr);
+	} else {
+		ln_buf_printf(&dir, "%shooks", store->gitdir);
+	}
+	for (i = 0; rc == LN_OK && i < sizeof(names) / sizeof(names[0]); i++) {
+		struct stat st;
+		ln_buf_clear(&hook);
+		ln_buf_printf(&hook, "%s/%s", dir.ptr ? dir.ptr : "", names[i]);
+		if (ln_buf_failed(&hook) || ln_buf_failed(&dir))
+			rc = ln_error_set(err, LN_ENOMEM, "out of memory");
+		else if (stat(hook.ptr, &st) == 0 && S_ISREG(st.st_mode) && access(hook.ptr, X_OK) == 0 &&
+		         strings_push(out, names[i]) < 0)
+			rc = ln_error_set(err, LN_ENOMEM, "out of memory");
+	}
+	if (rc < 0)
+		ln_store_strings_free(out);
+	git_buf_dispose(&configured);
+	git_config_free(cfg);
+	ln_buf_free(&dir);
+	ln_buf_free(&hook);
+	return rc;
 }
 
 int ln_store_is_note(const char *rel)

@@ -21,6 +21,7 @@
 #include "leadnotes/buf.h"
 #include "leadnotes/filter.h"
 #include "store_internal.h"
+#include "leadnotes/signing.h"
 
 /* ------------------------------------------------------------------ trees */
 
@@ -472,11 +473,10 @@ int store_commit(ln_store *store, store_change *changes, size_t n, const char *m
 		{
 			const git_commit *parents[1];
 			parents[0] = head.commit;
-			if (git_commit_create(&commit_id, store->repo, NULL, sig, sig, NULL, msg.ptr, tree,
-			                      head.commit ? 1 : 0, parents) < 0) {
-				rc = store_git_error(err, LN_ERROR, "cannot write the commit");
+			/* signed when commit.gpgsign asks for it (signing.c) */
+			if ((rc = ln_signing_commit_create(&commit_id, store->repo, sig, sig, msg.ptr, tree,
+			                                   head.commit ? 1 : 0, parents, err)) < 0)
 				goto cleanup;
-			}
 		}
 		/* The index lands after the ref moves: say what it must hold,
 		 * so a kill in between can be repaired (store_index.c). */

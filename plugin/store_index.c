@@ -395,9 +395,7 @@ int store_check_index(ln_store *store, ln_error *err)
 	if (store->index ? git_index_read(store->index, 0) == 0 : git_repository_index(&store->index, store->repo) == 0)
 		return 0;
 	e = git_error_last();
-	return ln_error_set(err, LN_EIO, "the git index %sindex is damaged (%s); the notes are safe. It is a cache: "
-		"rebuild it from the last commit with: rm %sindex && git -C %s reset", store->gitdir,
-		e && e->message ? e->message : "unreadable", store->gitdir, store->workdir);
+	return store_index_error(store, e && e->message ? e->message : "unreadable", err);
 }
 
 /* ------------------------------------------------------------ crash journal

@@ -154,6 +154,10 @@ int store_index(ln_store *store, ln_error *err);
 int store_index_ours(ln_store *store);
 /* LN_EIO naming the way to rebuild a damaged .git/index. */
 int store_check_index(ln_store *store, ln_error *err);
+/* The error for an index that cannot be read, naming the real cause (a
+ * split index, too many open files) and never suggesting a command that
+ * throws away what is staged. why: libgit2's message. In store.c. */
+int store_index_error(ln_store *store, const char *why, ln_error *err);
 /* Synchronous mode: brings the changes' entries up to date and writes the
  * index before the ref moves. */
 int store_update_index(ln_store *store, store_change *changes, size_t n, ln_error *err);

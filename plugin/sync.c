@@ -4,6 +4,7 @@
  * clean/smudge filter driver it relies on is filter.c. */
 #include "leadnotes/sync.h"
 #include "leadnotes/store.h"
+#include "leadnotes/signing.h"
 #include "leadnotes/buf.h"
 #include "leadnotes/credential.h"
 #include "leadnotes/ssh.h"
@@ -1134,11 +1135,12 @@ static int sync_merge(git_repository *repo, git_reference *branch, git_commit *o
 	parents[0] = ours;
 	parents[1] = theirs;
 	if (git_tree_lookup(&tree, repo, &tree_id) < 0 || git_commit_tree(&our_tree, ours) < 0 ||
-		sync_signature(&sig, repo) < 0 ||
-		git_commit_create(&commit_id, repo, NULL, sig, sig, NULL, message.ptr, tree, 2, parents) < 0) {
+		sync_signature(&sig, repo) < 0) {
 		rc = sync_git_error(err, LN_ERROR, "sync: cannot create the merge commit");
 		goto cleanup;
 	}
+	if ((rc = ln_signing_commit_create(&commit_id, repo, sig, sig, message.ptr, tree, 2, parents, err)) < 0)
+		goto cleanup;
 	if ((rc = sync_checkout(repo, tree, our_tree, st, err)) < 0)
 		goto cleanup;
 	if (git_reference_set_target(&moved, branch, &commit_id, "leadnotes sync: merge") < 0)
@@ -1204,6 +1206,9 @@ static int sync_fetch(git_remote *remote, git_repository *repo, const char *remo
 		rc = LN_ERROR;
 		goto cleanup;
 	}
+	/* what the remote holds as seals, for verify to compare with */
+	if ((rc = ln_seal_record_remote(repo, heads, nheads, err)) < 0)
+		goto cleanup;
 	/* First contact (no upstream configured) with a remote that has
 	 * branches but not one of ours' name: follow its default branch (a
 	 * bare repository whose HEAD is trunk) instead of pushing a second,
@@ -1383,6 +1388,27 @@ cleanup:
 	return rc;
 }
 
+/* A remote that is a folder on this machine (a path, file://) and does not
+ * exist: libgit2 calls it an "unsupported URL protocol"; say what it is. */
+static int sync_check_local_url(const char *remote_name, const char *url, ln_error *err)
+{
+	const char *path = url;
+	const char *colon = strchr(url, ':'), *slash = strchr(url, '/');
+	struct stat st;
+	if (strncmp(url, "file://", 7) == 0)
+		path = url + 7;
+	else if (colon && (!slash || colon < slash))
+		return LN_OK; /* a URL (ssh://, https://) or scp-like host:path */
+	if (!*path || stat(path, &st) == 0)
+		return LN_OK;
+	if (errno == ENOENT || errno == ENOTDIR)
+		return ln_error_set(err, LN_ENOTFOUND, "sync: cannot fetch from '%s': it is the folder %s, which does not "
+			"exist; check it with git remote get-url %s (or create it: git init --bare %s); nothing was changed",
+			remote_name, path, remote_name, path);
+	return ln_error_set(err, LN_EIO, "sync: cannot reach the remote '%s' (%s): %s; nothing was changed",
+		remote_name, path, strerror(errno));
+}
+
 /* After a first contact that followed the remote's default branch: records
  * it as the branch's upstream (what `git push -u` does), so that the next
  * sync, and git itself, use the same branch. */
@@ -1547,6 +1573,8 @@ int ln_sync_run(ln_sync_result **out, git_repository *repo, const char *prefix, 
 	if ((rc = sync_open_remote(&remote, repo, cfg, remote_name, 0, err)) < 0)
 		goto cleanup;
 	url = git_remote_url(remote) ? git_remote_url(remote) : "";
+	if ((rc = sync_check_local_url(remote_name, url, err)) < 0)
+		goto cleanup;
 	sync_callbacks(&fo.callbacks, &st);
 	if ((rc = sync_fetch(remote, repo, remote_name, &merge_buf, !upstream_ref.size, &followed, &tracking_name, &fo,
 		&st, err)) < 0) {

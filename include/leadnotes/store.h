@@ -83,6 +83,13 @@ int ln_store_open_ext(ln_store **out, const char *dir, unsigned flags, ln_error 
 /* ln_store_open_ext with LN_STORE_OPEN_CREATE. */
 int ln_store_open(ln_store **out, const char *dir, ln_error *err);
 
+/* The git hooks of the notes repository that a git commit or push would
+ * run and leadnotes does not (pre-commit, prepare-commit-msg, commit-msg,
+ * post-commit, pre-merge-commit, post-merge, pre-push): those present and
+ * executable in core.hooksPath or <gitdir>/hooks, into *out (free with
+ * ln_store_strings_free). */
+int ln_store_skipped_hooks(ln_strings *out, ln_store *store, ln_error *err);
+
 /* 1 when rel (relative to the notes folder) names a note: a file inside a
  * person's folder, ending in .org or .md, no part of it starting with '.'.
  * save_all and sync add only notes. */

@@ -99,7 +99,16 @@ typedef struct ln_seal_status {
 	char *tag;       /* the latest such tag name, or NULL */
 	int unchanged;   /* 1 when the file equals the sealed version */
 	char *diff;      /* unified diff sealed -> current, or NULL when unchanged or not sealed */
+	char *problem;   /* NULL, or what happened to the seal itself: deleted, moved to
+	                  * another object (git tag -f), or different from the remote's copy */
+	int signature;   /* an ln_signature_state (signing.h) of the seal's tag */
+	char *signature_detail; /* who signed it, or why it could not be checked; may be NULL */
 } ln_seal_status;
+
+/* Records what the remote holds under refs/tags/eval/ (name and object, as
+ * listed by the remote during a sync) in <gitdir>/leadnotes/remote-seals,
+ * for verify to compare with. heads as git_remote_ls gives them. */
+int ln_seal_record_remote(git_repository *repo, const git_remote_head **heads, size_t count, ln_error *err);
 
 /* Seals a note: an annotated tag eval/<person>/<date> (date from the file
  * name, else today; "-2", "-3"... when that name is taken by another seal)
@@ -113,7 +122,11 @@ int ln_seal_create(char **out_tag, git_repository *repo, const char *prefix, con
 
 /* Checks a note against its latest seal. *out is freed with
  * ln_seal_status_free. A note that was never sealed is sealed=0, not an
- * error; a missing file compares as empty. */
+ * error; a missing file compares as empty. The seal is checked too: against
+ * the tag object recorded when it was made here (<gitdir>/leadnotes/seals:
+ * a deleted or re-pointed tag is a problem, and the note is compared with
+ * the recorded seal), against the remote's copy seen at the last sync, and
+ * its signature with the signing program. */
 int ln_seal_verify(ln_seal_status **out, git_repository *repo, const char *prefix, const char *path, ln_error *err);
 
 /* Frees a status; NULL is fine. */

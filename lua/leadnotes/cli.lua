@@ -399,6 +399,11 @@ function commands.save(ctx, words)
   end
   local commit, msg = common.method(store(ctx), "save", path, ctx.opts.m or ctx.opts.message)
   if commit == nil and msg then fail(1, "%s", msg) end
+  -- leadnotes commits in-process: git's hooks do not run; say which.
+  local hooks = common.method(store(ctx), "hooks")
+  if type(hooks) == "table" and #hooks > 0 then
+    ctx.err:write("leadnotes: note: git hooks are not run by leadnotes: ", table.concat(hooks, ", "), "\n")
+  end
   if commit then
     ctx.out:write(string.format("committed %s %s\n", commit.short or commit.id or "", shown(commit.summary or "")))
   else
@@ -511,6 +516,7 @@ function commands.sync(ctx, words)
   local result = check(common.method(store(ctx), "sync", remote))
   ctx.out:write(common.sync_summary(result), "\n")
   if type(result) == "table" and type(result.conflicts) == "table" and #result.conflicts > 0 then ctx.status = 1 end
+  if type(result) == "table" and type(result.unsynced) == "table" and #result.unsynced > 0 then ctx.status = 1 end
 end
 
 function commands.seal(ctx, words)
@@ -526,6 +532,8 @@ function commands.verify(ctx, words)
   ctx.out:write(verdict, "\n")
   if diff then ctx.out:write(diff) end
   if not (type(result) == "table" and result.sealed and result.unchanged) and result ~= true then ctx.status = 1 end
+  -- a seal deleted, moved or badly signed is never "unchanged"
+  if type(result) == "table" and (result.problem or result.signature == "bad") then ctx.status = 1 end
 end
 
 -- The demo: a demo team in a temporary folder, each step shown as the

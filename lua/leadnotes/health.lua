@@ -255,8 +255,15 @@ function M.check()
 
   -- Sync conflicts stay listed until a marker-free version is saved.
   if stat and stat.type == "directory" and uv.fs_stat(dir .. "/.git") then
-    report.start("leadnotes: sync")
+    report.start("leadnotes: git hooks and sync")
     local store = api and require("leadnotes.editor.common").store(dir)
+    local got_hooks, hooks = pcall(function() return store and store:hooks() end)
+    if got_hooks and type(hooks) == "table" and #hooks > 0 then
+      report.warn("git hooks that leadnotes does not run (it commits in-process): " .. table.concat(hooks, ", "),
+        { "Saves and syncs from leadnotes skip them; run their checks yourself if they matter" })
+    elseif got_hooks and type(hooks) == "table" then
+      report.ok("no git hooks that leadnotes would skip")
+    end
     local ok, list = pcall(function() return store and store:conflicts() end)
     if ok and type(list) == "table" and #list > 0 then
       for _, path in ipairs(list) do

@@ -175,6 +175,63 @@ describe("sync, trust:", function()
     assert.are.same({}, r.unsynced)
     assert.matches("%.gitignore", sync.summary(r))
     assert.are.equal("* private but a note\n", git(bare, "show main:alice/private-2026.org"))
+    -- save and save_all treat an ignored note the same way
+    write(a .. "/alice/private-2027.org", "* another\n")
+    local commits, ignored = assert(sa:save_all())
+    assert.are.same({ "alice/private-2027.org" }, ignored)
+    assert.are.equal(0, #commits)
+    assert.are.equal("* another\n", git(a, "show HEAD:alice/private-2027.org"))
+    write(a .. "/alice/private-2028.org", "* and one more\n")
+    assert(sa:save("alice/private-2028.org"))
+    assert.are.equal("* and one more\n", git(a, "show HEAD:alice/private-2028.org"))
+    assert.are.equal("", git(a, "status --porcelain"))
+  end)
+
+  -- Issue 11 item 9: a locked git-crypt clone was dirty after sync about
+  -- 1 run in 5 (fixed by checking a changed .gitattributes out first). Each
+  -- round brings a new .gitattributes rule and a note it encrypts to a
+  -- clone that never unlocked; it must be clean every time. 20 rounds with
+  -- LEADNOTES_SLOW=1, 3 otherwise.
+  it("a locked git-crypt clone is clean after every sync that brings new encryption rules", function()
+    if not (H.run("command -v git-crypt >/dev/null 2>&1")) then return pending("git-crypt is not installed") end
+    sh("cd " .. H.quote(a) .. " && git-crypt init >/dev/null")
+    local rounds = H.slow and 20 or 3
+    for i = 1, rounds do
+      local rules = {}
+      for k = 1, i do rules[#rules + 1] = string.format("secret%d/** filter=git-crypt diff=git-crypt", k) end
+      write(a .. "/.gitattributes", table.concat(rules, "\n") .. "\n")
+      assert(sa:save(".gitattributes"))
+      local note = string.format("secret%d/2026-03-%02d-evaluation.org", i, i)
+      write(a .. "/" .. note, "* Confidential " .. i .. "\n")
+      assert(sa:save(note))
+      assert(sa:sync())
+      assert.falsy(git(bare, "show main:" .. note):find("Confidential", 1, true))
+      assert(sb:sync())
+      assert.are.equal("", git(b, "status --porcelain"), "round " .. i)
+      assert.truthy(H.read(b .. "/" .. note):find("GITCRYPT", 1, true), "round " .. i)
+      -- A new mtime makes every later status hash the file again (as a
+      -- racily clean one is): the locked clone must still sync and save.
+      sh("touch -d '+1 minute' " .. H.quote(b .. "/" .. note))
+      local again, msg = sb:sync()
+      assert.truthy(again, msg)
+      assert.are.same({}, again.ignored)
+      assert.are.equal("", git(b, "status --porcelain"), "round " .. i)
+    end
+  end)
+
+  it("never says pushed while a note is missing from the remote", function()
+    write(a .. "/alice/2026-02-02-one-on-one.org", "* alice\n")
+    assert(sa:save("alice/2026-02-02-one-on-one.org"))
+    write(a .. "/bob/2026-02-02-one-on-one.org", "* bob\n")
+    local r = assert(sa:sync({ save = false })) -- the new note is not committed
+    assert.is_true(r.pushed)
+    assert.are.same({ "bob/2026-02-02-one-on-one.org" }, r.unsynced)
+    local line = sync.summary(r)
+    assert.matches("pushed all but the notes below", line)
+    assert.matches("not on the remote", line)
+    assert.matches("bob/2026%-02%-02%-one%-on%-one%.org", line)
+    assert.is_nil(line:find("pushed;", 1, true))
+    assert.is_nil(git(bare, "ls-tree -r --name-only main"):find("bob/", 1, true))
   end)
 
   it("a sync that fails after committing never says that nothing was changed", function()

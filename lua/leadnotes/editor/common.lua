@@ -293,8 +293,16 @@ function M.verify_verdict(result)
   if type(result) ~= "table" then return "changed since it was sealed" end
   if not result.sealed then return "not sealed: seal it first (leadnotes seal PATH, :Lead seal)" end
   local tag = result.tag and (" (" .. M.printable(result.tag) .. ")") or ""
-  if result.unchanged then return "unchanged since it was sealed" .. tag end
-  return "changed since it was sealed" .. tag, result.diff and M.printable(result.diff, true)
+  local notes = {}
+  if result.problem then notes[#notes + 1] = "THE SEAL ITSELF CHANGED: " .. M.printable(result.problem) end
+  if result.signature == "bad" then
+    notes[#notes + 1] = "THE SEAL'S SIGNATURE DOES NOT MATCH: " .. M.printable(result.signature_detail or "")
+  elseif result.signature == "good" or result.signature == "unchecked" then
+    notes[#notes + 1] = M.printable(result.signature_detail or ("signature " .. result.signature))
+  end
+  local extra = #notes > 0 and ("\n" .. table.concat(notes, "\n")) or ""
+  if result.unchanged then return "unchanged since it was sealed" .. tag .. extra end
+  return "changed since it was sealed" .. tag .. extra, result.diff and M.printable(result.diff, true)
 end
 
 -- Split text into lines (a final newline does not make an empty last line).

@@ -24,11 +24,15 @@ function M.notes_dir()
   return (dir:gsub("/+$", ""))
 end
 
-local function store()
+-- What only reads never creates the notes folder (a missing one is "no
+-- notes yet"); writing commands open it with the defaults.
+local READ_ONLY = { create = false }
+
+local function store(opts)
   local api_table, err = common.api()
   if not api_table then notify(err) return nil end
   api_table.warn = api_table.warn or function(msg) notify(msg, vim.log.levels.WARN) end
-  local s, msg = common.store(M.notes_dir())
+  local s, msg = common.store(M.notes_dir(), opts)
   if not s then notify(msg) end
   return s
 end
@@ -222,7 +226,7 @@ end
 local function open_version(buf)
   local c, path = history_entry(buf)
   if not c then return end
-  local s = store()
+  local s = store(READ_ONLY)
   if not s then return end
   local text, err = common.method(s, "show", c.id, path)
   if not text then notify(err) return end
@@ -235,7 +239,7 @@ end
 local function show_diff(buf)
   local c, path = history_entry(buf)
   if not c then return end
-  local s = store()
+  local s = store(READ_ONLY)
   if not s then return end
   local text, err = common.method(s, "diff", c.id .. "^", c.id, path)
   if not text then
@@ -282,7 +286,7 @@ end
 -- :Lead history [{person}]: the commits of a person, or of the current note.
 function M.history(target, opts)
   opts = opts or {}
-  local s = store()
+  local s = store(READ_ONLY)
   if not s then return end
   local path
   if not target then
@@ -363,7 +367,8 @@ end
 function M.prompt(person)
   local prompt = feature("prompt")
   if not prompt then return end
-  if not store() then return end
+  -- a prompt needs no notes: a missing folder only means no history to use
+  common.store(M.notes_dir(), READ_ONLY)
   local context = "one-on-one"
   local p, err = common.call(prompt, { context = context, person = person })
   if not p then notify(err or "no prompt found") return end
@@ -391,7 +396,7 @@ end
 function M.team()
   local team = feature("team")
   if not team then return end
-  if not store() then return end
+  if not store(READ_ONLY) then return end
   local list, err = common.call(team)
   if not list then notify(err) return end
   local lines = { "Team  (<CR> history of that person, q close)" }
@@ -408,7 +413,7 @@ end
 function M.nudges()
   local nudges = feature("nudges")
   if not nudges then return end
-  if not store() then return end
+  if not store(READ_ONLY) then return end
   local list, err = common.call(nudges)
   if not list then notify(err) return end
   local lines = { "Nudges  (q close)" }
@@ -449,7 +454,7 @@ end
 function M.packet(words)
   local packet = feature("packet")
   if not packet then return end
-  if not store() then return end
+  if not store(READ_ONLY) then return end
   local from, to = words[#words - 1], words[#words]
   local person = common.person({ unpack(words, 1, math.max(0, #words - 2)) })
   if not person or not (from or ""):match("^%d%d%d%d%-%d%d%-%d%d$") or not (to or ""):match("^%d%d%d%d%-%d%d%-%d%d$") then
