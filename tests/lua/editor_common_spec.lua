@@ -115,11 +115,11 @@ describe("editor commands (common)", function()
       local f = assert(io.open(ed.opened[1].path))
       local text = f:read("*a")
       f:close()
-      assert.matches("2026 Q4", text, 1, true)
+      assert.matches(":PERIOD: 2026 Q4\n", text, 1, true)
       -- Given once: the next evaluation is back to the default.
       common.dispatch(ed, { "evaluation", "Dana", "Demo" })
       f = assert(io.open(ed.opened[2].path))
-      assert.is_nil(f:read("*a"):find("2026 Q4", 1, true))
+      assert.is_nil(f:read("*a"):find(":PERIOD: 2026 Q4\n", 1, true))
       f:close()
     end)
 
@@ -174,11 +174,11 @@ describe("editor commands (common)", function()
       local ed = recorder(nil, false)
       common.dispatch(ed, { "one-on-one", "Sam" })
       common.on_save(ed, ed.opened[1].path)
-      for _, words in ipairs({ { "history", "Sam" }, { "team" }, { "nudges" }, { "prompt" } }) do
+      for _, words in ipairs({ { "history", "Sam" }, { "team" }, { "nudges" }, { "prompt" }, { "items" } }) do
         assert.is_true(common.dispatch(ed, words))
       end
-      assert.are.same({ "History of Sam", "Team", "Nudges", "Prompt" },
-        { ed.shown[1].title, ed.shown[2].title, ed.shown[3].title, ed.shown[4].title })
+      assert.are.same({ "History of Sam", "Team", "Nudges", "Prompt", "Open items" },
+        { ed.shown[1].title, ed.shown[2].title, ed.shown[3].title, ed.shown[4].title, ed.shown[5].title })
       assert.matches("^%x+", ed.shown[1].lines[1])
       assert.is_false(common.dispatch(ed, { "bogus" }))
       assert.matches("subcommands: one%-on%-one", ed.reports[#ed.reports].msg)

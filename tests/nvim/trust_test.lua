@@ -27,7 +27,7 @@ local function use_dir(path)
 end
 
 test(":checkhealth warns when the notes share a repository with other files", function()
-  if not common.api() then skip("the module is not built for this Neovim") end
+  if not common.api() then error("the module does not load in this Neovim") end
   local outer = vim.fn.tempname()
   sh(GIT .. "init -q " .. vim.fn.shellescape(outer))
   local notes = outer .. "/notes"
@@ -41,7 +41,7 @@ test(":checkhealth warns when the notes share a repository with other files", fu
 end)
 
 test(":checkhealth warns about a folder with files that is not a repository", function()
-  if not common.api() then skip("the module is not built for this Neovim") end
+  if not common.api() then error("the module does not load in this Neovim") end
   local plain = vim.fn.tempname()
   write(plain .. "/todo.txt", "x\n")
   vim.loop.fs_chmod(plain, tonumber("700", 8))
@@ -53,7 +53,7 @@ test(":checkhealth warns about a folder with files that is not a repository", fu
 end)
 
 test(":checkhealth lists a note with unresolved sync conflict markers until it is saved without them", function()
-  if not common.api() then skip("the module is not built for this Neovim") end
+  if not common.api() then error("the module does not load in this Neovim") end
   local root = vim.fn.tempname()
   vim.fn.mkdir(root, "p")
   local bare, a, b = root .. "/r.git", root .. "/a", root .. "/b"

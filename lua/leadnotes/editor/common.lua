@@ -337,6 +337,7 @@ M.commands = {
   { id = "prompt", title = "Prompt" },
   { id = "team", title = "Team" },
   { id = "nudges", title = "Nudges" },
+  { id = "items", title = "Items" },
 }
 
 -- A message for the user: the (leadnotes) prefix once, the first line only.
@@ -578,16 +579,24 @@ local dashboards = {
     if #lines == 0 then lines[1] = "Nothing needs your attention." end
     return lines
   end },
+  items = { title = "Open items", lines = function(list)
+    local lines = require("leadnotes.insights").items_lines(list)
+    if #list == 0 then lines[#lines + 1] = "No open items." end
+    return lines
+  end },
 }
 
--- prompt, team or nudges in a read-only view. person: for the prompt.
+-- prompt, team, nudges or items in a read-only view. person: the prompt's
+-- or the items'.
 function M.dashboard(ed, name, person)
   local board = dashboards[name]
   local fn, err = M.feature(name)
   if not fn then report(ed, err) return end
-  if not with_store(ed) then return end
+  local s = with_store(ed)
+  if not s then return end
   local arg
   if name == "prompt" then arg = { context = "one-on-one", person = person } end
+  if name == "items" then arg = { store = s, person = person } end
   local result, msg = M.call(fn, arg)
   if result == nil then report(ed, msg or ("no " .. name)) return end
   ed.show(board.title, board.lines(result))
@@ -611,11 +620,11 @@ end
 
 -- The subcommands of an editor that takes words (vis's :lead).
 M.subcommands = { "one-on-one", "evaluation", "insert", "set", "history", "show", "diff", "restore",
-  "prompt", "team", "nudges" }
+  "prompt", "team", "nudges", "items" }
 
 -- Runs `:lead WORDS...`: one-on-one NAME, evaluation NAME, insert KIND NAME,
 -- set KEY=VALUE..., history [NAME], show REV, diff [REV], restore REV (of the
--- open note), prompt [NAME], team, nudges. Returns
+-- open note), prompt [NAME], team, nudges, items [NAME]. Returns
 -- false for an unknown subcommand or wrong usage, true otherwise.
 function M.dispatch(ed, words)
   local rest = {}
@@ -644,7 +653,7 @@ function M.dispatch(ed, words)
     if name == "show" then M.show_version(ed, rest[1]) else M.restore(ed, rest[1]) end
   elseif name == "diff" then
     M.diff(ed, rest[1])
-  elseif name == "prompt" or name == "team" or name == "nudges" then
+  elseif name == "prompt" or name == "team" or name == "nudges" or name == "items" then
     M.dashboard(ed, name, M.person(rest))
   else
     report(ed, "subcommands: " .. table.concat(M.subcommands, ", "))
