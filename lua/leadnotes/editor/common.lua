@@ -158,21 +158,32 @@ function M.person(words, first)
 end
 
 -- The name to show for a person entry (a string, or a table from
--- store:people() or the team view). Hook for the display names of the
--- insights work: once entries carry `display_name` (from the profile), every
--- editor's completion and dashboards show it, with no change here.
+-- store:people() or the team view, whose `person` is already the display
+-- name the insights layer chose).
 function M.display_name(p)
   if type(p) == "table" then return p.display_name or p.name or p.person or p.dir end
   return p
 end
 
--- The people of the notes folder as names (store:people() may give strings
--- or tables with a name or dir).
+-- The people of the notes folder by the names the manager gave them (the
+-- profile's NAME, else the folder name with its dashes as spaces), for
+-- completion: store:people() gives folder names, the insights profile the
+-- display name. Any of them finds the person again (the lookup is blind to
+-- case, accents and dashes).
 function M.people(store)
   local list = M.method(store, "people")
+  local ok, insights = pcall(require, "leadnotes.insights")
   local out = {}
   for _, p in ipairs(list or {}) do
     p = M.display_name(p)
+    if type(p) == "string" and ok and type(insights.profile) == "function" then
+      local fine, profile = pcall(insights.profile, store, p)
+      if fine and type(profile) == "table" and type(profile.name) == "string" and profile.name ~= "" then
+        p = profile.name
+      else
+        p = p:gsub("%-", " ") -- as the team view shows a person without a profile
+      end
+    end
     if type(p) == "string" then out[#out + 1] = p end
   end
   table.sort(out)
