@@ -74,7 +74,7 @@ grep -qx "after" "$tmp/start.txt" || fail "the text after the cursor is not kept
 [ "$(grep -n -x after "$tmp/start.txt" | cut -d: -f1)" -eq $(( $(wc -l <"$tmp/start.txt") - 1 )) ] || fail "'after' is not right after the template"
 tail -n 1 "$tmp/start.txt" | grep -qx "last line" || fail "the line below the insert changed"
 mark_line=$(awk -F '\t' 'NR == 2 { print $6 }' "$tmp/log")
-expected=$(LEADNOTES_DIR="$tmp/notes" "${LEADNOTES_LUA_INTERP:-lua5.3}" "$src/lua/leadnotes/cli.lua" insert one-on-one "Sam Sample" --cursor 2>/dev/null | tail -n 1 | cut -d: -f1)
+expected=$(HOME="$tmp" XDG_CONFIG_HOME="$tmp/.config" LEADNOTES_DIR="$tmp/notes" "${LEADNOTES_LUA_INTERP:-lua5.3}" "$src/lua/leadnotes/cli.lua" insert one-on-one "Sam Sample" --cursor 2>/dev/null | tail -n 1 | cut -d: -f1)
 [ -n "$expected" ] || fail "leadnotes insert --cursor gave no mark"
 [ "$mark_line" -eq $(( expected + 2 )) ] || fail "the cursor is on line $mark_line, the template's mark is on line $(( expected + 2 ))"
 echo "ok      :lead insert in the middle of a line: own lines for the template and the text around it, cursor on the mark"

@@ -158,21 +158,32 @@ function M.person(words, first)
 end
 
 -- The name to show for a person entry (a string, or a table from
--- store:people() or the team view). Hook for the display names of the
--- insights work: once entries carry `display_name` (from the profile), every
--- editor's completion and dashboards show it, with no change here.
+-- store:people() or the team view, whose `person` is already the display
+-- name the insights layer chose).
 function M.display_name(p)
   if type(p) == "table" then return p.display_name or p.name or p.person or p.dir end
   return p
 end
 
--- The people of the notes folder as names (store:people() may give strings
--- or tables with a name or dir).
+-- The people of the notes folder by the names the manager gave them (the
+-- profile's NAME, else the folder name with its dashes as spaces), for
+-- completion: store:people() gives folder names, the insights profile the
+-- display name. Any of them finds the person again (the lookup is blind to
+-- case, accents and dashes).
 function M.people(store)
   local list = M.method(store, "people")
+  local ok, insights = pcall(require, "leadnotes.insights")
   local out = {}
   for _, p in ipairs(list or {}) do
     p = M.display_name(p)
+    if type(p) == "string" and ok and type(insights.profile) == "function" then
+      local fine, profile = pcall(insights.profile, store, p)
+      if fine and type(profile) == "table" and type(profile.name) == "string" and profile.name ~= "" then
+        p = profile.name
+      else
+        p = p:gsub("%-", " ") -- as the team view shows a person without a profile
+      end
+    end
     if type(p) == "string" then out[#out + 1] = p end
   end
   table.sort(out)
@@ -345,6 +356,7 @@ M.commands = {
   { id = "prompt", title = "Prompt" },
   { id = "team", title = "Team" },
   { id = "nudges", title = "Nudges" },
+  { id = "items", title = "Items" },
 }
 
 -- A message for the user: the (leadnotes) prefix once, the first line only.
@@ -586,16 +598,24 @@ local dashboards = {
     if #lines == 0 then lines[1] = "Nothing needs your attention." end
     return lines
   end },
+  items = { title = "Open items", lines = function(list)
+    local lines = require("leadnotes.insights").items_lines(list)
+    if #list == 0 then lines[#lines + 1] = "No open items." end
+    return lines
+  end },
 }
 
--- prompt, team or nudges in a read-only view. person: for the prompt.
+-- prompt, team, nudges or items in a read-only view. person: the prompt's
+-- or the items'.
 function M.dashboard(ed, name, person)
   local board = dashboards[name]
   local fn, err = M.feature(name)
   if not fn then report(ed, err) return end
-  if not with_store(ed) then return end
+  local s = with_store(ed)
+  if not s then return end
   local arg
   if name == "prompt" then arg = { context = "one-on-one", person = person } end
+  if name == "items" then arg = { store = s, person = person } end
   local result, msg = M.call(fn, arg)
   if result == nil then report(ed, msg or ("no " .. name)) return end
   ed.show(board.title, board.lines(result))
@@ -619,11 +639,11 @@ end
 
 -- The subcommands of an editor that takes words (vis's :lead).
 M.subcommands = { "one-on-one", "evaluation", "insert", "set", "history", "show", "diff", "restore",
-  "prompt", "team", "nudges" }
+  "prompt", "team", "nudges", "items" }
 
 -- Runs `:lead WORDS...`: one-on-one NAME, evaluation NAME, insert KIND NAME,
 -- set KEY=VALUE..., history [NAME], show REV, diff [REV], restore REV (of the
--- open note), prompt [NAME], team, nudges. Returns
+-- open note), prompt [NAME], team, nudges, items [NAME]. Returns
 -- false for an unknown subcommand or wrong usage, true otherwise.
 function M.dispatch(ed, words)
   local rest = {}
@@ -652,7 +672,7 @@ function M.dispatch(ed, words)
     if name == "show" then M.show_version(ed, rest[1]) else M.restore(ed, rest[1]) end
   elseif name == "diff" then
     M.diff(ed, rest[1])
-  elseif name == "prompt" or name == "team" or name == "nudges" then
+  elseif name == "prompt" or name == "team" or name == "nudges" or name == "items" then
     M.dashboard(ed, name, M.person(rest))
   else
     report(ed, "subcommands: " .. table.concat(M.subcommands, ", "))
