@@ -42,6 +42,8 @@ typedef struct ln_note_summary {
 	size_t blocker_count;
 	char **career_lines;   /* lines under career / growth / training / development headlines */
 	size_t career_count;
+	char **concerns;       /* lines under "Concern" / "Performance" headlines: a recorded concern */
+	size_t concern_count;
 } ln_note_summary;
 
 /* Reads len bytes of an org (markdown 0) or Markdown (1) note into *out
@@ -51,7 +53,7 @@ typedef struct ln_note_summary {
  * records (a PROMPT, PROMPT_ID or LEADNOTES_PROMPT property, a "# prompt:
  * <id>" comment, "<!-- prompt: <id> -->"); the lines written (not template
  * boilerplate: comments, empty bullets, drawers) in its sections: feedback
- * given and received, wins, blockers, career (a headline titled career,
+ * given and received, wins, blockers, concerns, career (a headline titled career,
  * growth, development, training, learning or promotion); whether it talks
  * of career (that section has content or a TODO: a stray word elsewhere
  * does not count); properties. Any input is read. Returns 0 or LN_ENOMEM. */

@@ -84,7 +84,7 @@ content stays in the history.]],
   prompt = [[
 usage: leadnotes prompt [--context CONTEXT] [--person PERSON] [--date YYYY-MM-DD]
 A short leadership prompt; the same person, context and day give the same one.
-CONTEXT: one-on-one, evaluation, weekly-reflection, first-months.]],
+CONTEXT: one-on-one, evaluation, weekly, onboarding.]],
   team = [[
 usage: leadnotes team [--date YYYY-MM-DD]
 One line per report: last one-on-one, days since, cadence, overdue, open

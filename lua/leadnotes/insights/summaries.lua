@@ -95,7 +95,8 @@ local function summarize(text, ext)
   local markdown = ext == "md"
   local r = core().note_summary(text, markdown)
   local s = { items = {}, prompts = r.prompts, career = r.career, feedback = r.feedback, wins = r.wins,
-    received = r.received, blockers = r.blockers, career_lines = r.career_lines, properties = {} }
+    received = r.received, blockers = r.blockers, career_lines = r.career_lines, concerns = r.concerns,
+    properties = {} }
   local seen = {}
   for _, it in ipairs(r.items) do
     local raw, fields = it.text, {}
