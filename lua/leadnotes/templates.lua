@@ -30,7 +30,7 @@ local RESERVED = {
   half_year = true, next_week = true, next_week_iso = true, next_half_end = true, next_half_end_iso = true, manager = true, cursor = true,
   kind = true, format = true, open_items = true, nudges = true, prompt = true,
   previous_meeting = true, previous_meeting_ts = true, has_open_items = true, has_nudges = true,
-  packet = true, packet_from = true,
+  packet = true, packet_from = true, captured = true,
 }
 
 local function leadnotes() return require("leadnotes") end
@@ -276,6 +276,8 @@ local function build_context(kind, person, values, opts, format, date_iso, top)
   if type(extra.prompt) == "table" and extra.prompt.text then ctx.prompt = extra.prompt end
   -- An evaluation's review packet (org text, level-3 headlines) and the
   -- day its period starts; "" when there is none.
+  -- What was captured since the last one-on-one: { {date=, kind=, text=} }.
+  ctx.captured = type(extra.captured) == "table" and extra.captured or {}
   ctx.packet = type(extra.packet) == "string" and extra.packet or ""
   ctx.packet_from = type(extra.packet_from) == "string" and extra.packet_from or ""
   if type(extra.previous_meeting) == "string" and extra.previous_meeting ~= "" then

@@ -82,6 +82,12 @@ function M.template_context(kind, person, date_iso, opts)
         end
       end
       if prev then out.previous_meeting = prev.date end
+      -- What was captured since the last one-on-one (leadnotes capture).
+      local last
+      for _, note in ipairs(p2.notes) do
+        if note.day < day and note.kind == "one-on-one" then last = note.day end
+      end
+      out.captured = require("leadnotes.insights.capture").since(store, dirname, last or -math.huge, day)
     end
   end
   return out

@@ -60,6 +60,8 @@ local function entries_of(notes, list_name)
   local out, seen = {}, {}
   for _, note in ipairs(notes) do
     for _, line in ipairs(note.summary[list_name] or {}) do
+      -- A captured line starts with the time it was noted: the date is enough.
+      if note.kind == "log" then line = line:gsub("^%d%d:%d%d%s+", "") end
       local key = item_key(line)
       if not seen[key] then
         seen[key] = true
@@ -141,7 +143,11 @@ function M.packet(person, from, to, opts)
     lines[#lines + 1] = ""
   end
 
-  section("Meetings", in_period, function(note)
+  local meetings = {}
+  for _, note in ipairs(in_period) do
+    if note.kind ~= "log" then meetings[#meetings + 1] = note end
+  end
+  section("Meetings", meetings, function(note)
     count(note)
     return string.format("- %s %s: %s", stamp(note, written), note.kind, link(note.path))
   end)
