@@ -470,7 +470,9 @@ int ln_note_summarize(ln_note_summary **out, const char *text, size_t len, int m
 		size_t j;
 		strs *bucket = NULL;
 
-		if (!h->comment && h->todo_type != LN_ORG_TODO_NONE &&
+		/* An item, or an item's older copy that carry-over moved on (no
+		 * keyword, a CARRIED_TO property): it keeps the item's history. */
+		if (!h->comment && (h->todo_type != LN_ORG_TODO_NONE || headline_property(h, "CARRIED_TO")) &&
 			push_item(sum, &item_alloc, h->title, h->todo_type == LN_ORG_TODO_TODO, h->line, h, NULL) < 0)
 			goto nomem;
 		for (j = i; j-- > 0;) /* the enclosing headline's section */

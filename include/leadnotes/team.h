@@ -7,13 +7,14 @@
 
 #include "leadnotes/common.h"
 
-/* One action item of a note: an open or done TODO headline, or a checkbox. */
+/* One action item of a note: an open or done TODO headline, a headline
+ * carry-over moved on (no keyword, a CARRIED_TO property), or a checkbox. */
 typedef struct ln_note_item {
 	char *text;      /* the headline title or the checkbox text, as written */
 	int open;        /* 1: TODO keyword, [ ] or [-]; 0: done keyword or [X] */
 	int line;        /* 1-based */
 	int level;       /* the headline's stars; 0 for a checkbox */
-	char *keyword;   /* the TODO keyword as written, or the box: "[ ]", "[X]", "[-]" */
+	char *keyword;   /* the TODO keyword as written (NULL for a moved copy), or the box: "[ ]", "[X]", "[-]" */
 	char *id;        /* the ID property, or NULL */
 	char *owner;     /* the OWNER property, or NULL */
 	char *deadline;  /* planning timestamps as written, or NULL */

@@ -186,6 +186,8 @@ function M.packet(person, from, to, opts)
     local outcome
     if st.state == "open" then
       outcome = "still open"
+    elseif st.state == "moved" then
+      outcome = "its carried copy deleted " .. date_of(e.closed_day)
     else
       outcome = string.format("%s %s", st.state == "cancelled" and "dropped" or "closed", date_of(e.closed_day))
     end

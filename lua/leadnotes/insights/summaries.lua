@@ -76,8 +76,10 @@ local function markdown_fields(text)
   return before, fields
 end
 
--- What state an item is in: "open", "done", "cancelled".
+-- What state an item is in: "open", "done", "cancelled", or "moved" (an
+-- older copy that carry-over moved on: history, neither open nor closed).
 local function item_state(it, markdown)
+  if not it.keyword and (it.level or 0) > 0 then return "moved" end
   local kw = it.keyword and it.keyword:upper() or ""
   if kw == "CANCELLED" or kw == "CANCELED" then return "cancelled" end
   if markdown and kw == "[-]" then return "cancelled" end
