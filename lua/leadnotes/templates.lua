@@ -271,6 +271,9 @@ local function build_context(kind, person, values, opts, format, date_iso, top)
     end
   end
   if type(extra.role) == "string" then ctx.person.role = extra.role end
+  -- The person as the profile names them, in the folder that was found.
+  if type(extra.display_name) == "string" and extra.display_name ~= "" then ctx.person.name = extra.display_name end
+  if type(extra.person_dir) == "string" and extra.person_dir ~= "" then ctx.person.dir = extra.person_dir end
   ctx.open_items = decorate_items(extra.open_items)
   if type(extra.nudges) == "table" then ctx.nudges = extra.nudges end
   if type(extra.prompt) == "table" and extra.prompt.text then ctx.prompt = extra.prompt end

@@ -275,8 +275,13 @@ describe("action items", function()
     local items = assert(leadnotes.items({ store = store, date = "2026-01-06", person = "jose maria nunez" }))
     assert.are.equal(1, #items)
     assert.are.equal("José María Núñez", items[1].person)
+    assert(store:profile("José María Núñez", { role = "Engineer" }))
     local path = assert(store:new_note("one-on-one", "JOSE MARIA NUNEZ", { date = "2026-01-19" }))
     assert.matches("/José%-María%-Núñez/2026%-01%-19%-one%-on%-one%.org$", path)
+    -- The note names the person as the profile does, and the folder found.
+    local note = read(path)
+    assert.matches("#+TITLE: One-on-one with José María Núñez, 2026-01-19\n", note, 1, true)
+    assert.matches("\n:PERSON: José-María-Núñez\n", note, 1, true)
     -- A decomposed (NFD) spelling finds the same folder.
     local nfd = "Jose\204\129 Mari\204\129a Nu\204\131n\204\131ez"
     assert.are.equal(1, #assert(leadnotes.items({ store = store, date = "2026-01-20", person = nfd })))
