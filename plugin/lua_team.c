@@ -263,7 +263,7 @@ static void push_opt_field(lua_State *L, const char *name, const char *value)
  * level=, keyword=, id=, owner=, deadline=, scheduled=, tags=, first_seen=,
  * carried=} },
  * prompts={}, career=, feedback={}, wins={}, received={}, blockers={},
- * career_lines={}, properties={ {key, value} } }
+ * career_lines={}, concerns={}, properties={ {key, value} } }
  * What the insights read from one note (ln_note_summarize). */
 static int team_note_summary(lua_State *L)
 {
@@ -277,7 +277,7 @@ static int team_note_summary(lua_State *L)
 	 * raise; the summary is small and Lua raising there is already fatal. */
 	if (ln_note_summarize(&sum, text, len, markdown, &err) < 0)
 		return ln_lua_push_failure(L, &err);
-	lua_createtable(L, 0, 9);
+	lua_createtable(L, 0, 10);
 	lua_createtable(L, (int)sum->item_count, 0);
 	for (i = 0; i < sum->item_count; i++) {
 		lua_createtable(L, 0, 12);
@@ -314,6 +314,8 @@ static int team_note_summary(lua_State *L)
 	lua_setfield(L, -2, "blockers");
 	ln_lua_push_strings(L, sum->career_lines, sum->career_count);
 	lua_setfield(L, -2, "career_lines");
+	ln_lua_push_strings(L, sum->concerns, sum->concern_count);
+	lua_setfield(L, -2, "concerns");
 	lua_createtable(L, (int)sum->property_count, 0);
 	for (i = 0; i < sum->property_count; i++) {
 		lua_createtable(L, 2, 0);

@@ -222,7 +222,7 @@ static int has_tag(const ln_org_headline *h, const char *tag)
 	return 0;
 }
 
-enum { SEC_NONE = 0, SEC_PROMPT, SEC_FEEDBACK, SEC_RECEIVED, SEC_WINS, SEC_BLOCKERS, SEC_CAREER };
+enum { SEC_NONE = 0, SEC_PROMPT, SEC_FEEDBACK, SEC_RECEIVED, SEC_WINS, SEC_BLOCKERS, SEC_CAREER, SEC_CONCERNS };
 
 static int is_prompt_title(const char *title)
 {
@@ -412,6 +412,7 @@ int ln_note_summarize(ln_note_summary **out, const char *text, size_t len, int m
 	strs prompts = { NULL, 0, 0, 0 }, feedback = { NULL, 0, 0, 0 }, wins = { NULL, 0, 0, 0 };
 	strs props = { NULL, 0, 0, 0 };
 	strs received = { NULL, 0, 0, 0 }, blockers = { NULL, 0, 0, 0 }, career = { NULL, 0, 0, 0 };
+	strs concerns = { NULL, 0, 0, 0 };
 	unsigned char *section = NULL; /* headline index -> SEC_* */
 	int *head_at = NULL;      /* line -> headline index + 1, 0 for none */
 	int *owner = NULL;        /* line -> headline index + 1 it belongs to */
@@ -469,7 +470,9 @@ int ln_note_summarize(ln_note_summary **out, const char *text, size_t len, int m
 		size_t j;
 		strs *bucket = NULL;
 
-		if (!h->comment && h->todo_type != LN_ORG_TODO_NONE &&
+		/* An item, or an item's older copy that carry-over moved on (no
+		 * keyword, a CARRIED_TO property): it keeps the item's history. */
+		if (!h->comment && (h->todo_type != LN_ORG_TODO_NONE || headline_property(h, "CARRIED_TO")) &&
 			push_item(sum, &item_alloc, h->title, h->todo_type == LN_ORG_TODO_TODO, h->line, h, NULL) < 0)
 			goto nomem;
 		for (j = i; j-- > 0;) /* the enclosing headline's section */
@@ -492,13 +495,16 @@ int ln_note_summarize(ln_note_summary **out, const char *text, size_t len, int m
 				cls = SEC_BLOCKERS;
 			else if (cls == SEC_NONE && is_career_title(h->title))
 				cls = SEC_CAREER;
+			else if (cls == SEC_NONE && (find_ci(h->title, strlen(h->title), "concern") ||
+							    find_ci(h->title, strlen(h->title), "performance")))
+				cls = SEC_CONCERNS;
 		}
 		section[i] = cls;
 		prompt_head[i] = cls == SEC_PROMPT;
 		if (cls == SEC_CAREER && h->todo_type != LN_ORG_TODO_NONE && !h->comment)
 			sum->career = 1;
 		bucket = cls == SEC_FEEDBACK ? &feedback : cls == SEC_RECEIVED ? &received : cls == SEC_WINS ? &wins :
-			 cls == SEC_BLOCKERS ? &blockers : cls == SEC_CAREER ? &career : NULL;
+			 cls == SEC_BLOCKERS ? &blockers : cls == SEC_CAREER ? &career : cls == SEC_CONCERNS ? &concerns : NULL;
 		if (bucket) {
 			size_t last = i + 1 < nh ? (size_t)ln_org_headline_at(doc, i + 1)->line - 1 : n;
 			for (k = (size_t)h->line + 1; k <= last && k <= n; k++) {
@@ -573,7 +579,7 @@ int ln_note_summarize(ln_note_summary **out, const char *text, size_t len, int m
 	}
 
 	if (prompts.failed || feedback.failed || wins.failed || props.failed || received.failed || blockers.failed ||
-		career.failed)
+		career.failed || concerns.failed)
 		goto nomem;
 	sum->prompts = prompts.items;
 	sum->prompt_count = prompts.count;
@@ -589,6 +595,9 @@ int ln_note_summarize(ln_note_summary **out, const char *text, size_t len, int m
 	sum->blocker_count = blockers.count;
 	sum->career_lines = career.items;
 	sum->career_count = career.count;
+	sum->concerns = concerns.items;
+	sum->concern_count = concerns.count;
+	memset(&concerns, 0, sizeof(concerns));
 	memset(&received, 0, sizeof(received));
 	memset(&blockers, 0, sizeof(blockers));
 	memset(&career, 0, sizeof(career));
@@ -611,6 +620,7 @@ cleanup:
 	strs_free(&received);
 	strs_free(&blockers);
 	strs_free(&career);
+	strs_free(&concerns);
 	free(section);
 	free(t.starts);
 	free(head_at);
@@ -650,5 +660,8 @@ void ln_note_summary_free(ln_note_summary *summary)
 	for (i = 0; i < summary->career_count; i++)
 		free(summary->career_lines[i]);
 	free(summary->career_lines);
+	for (i = 0; i < summary->concern_count; i++)
+		free(summary->concerns[i]);
+	free(summary->concerns);
 	free(summary);
 }

@@ -7,13 +7,14 @@
 
 #include "leadnotes/common.h"
 
-/* One action item of a note: an open or done TODO headline, or a checkbox. */
+/* One action item of a note: an open or done TODO headline, a headline
+ * carry-over moved on (no keyword, a CARRIED_TO property), or a checkbox. */
 typedef struct ln_note_item {
 	char *text;      /* the headline title or the checkbox text, as written */
 	int open;        /* 1: TODO keyword, [ ] or [-]; 0: done keyword or [X] */
 	int line;        /* 1-based */
 	int level;       /* the headline's stars; 0 for a checkbox */
-	char *keyword;   /* the TODO keyword as written, or the box: "[ ]", "[X]", "[-]" */
+	char *keyword;   /* the TODO keyword as written (NULL for a moved copy), or the box: "[ ]", "[X]", "[-]" */
 	char *id;        /* the ID property, or NULL */
 	char *owner;     /* the OWNER property, or NULL */
 	char *deadline;  /* planning timestamps as written, or NULL */
@@ -42,6 +43,8 @@ typedef struct ln_note_summary {
 	size_t blocker_count;
 	char **career_lines;   /* lines under career / growth / training / development headlines */
 	size_t career_count;
+	char **concerns;       /* lines under "Concern" / "Performance" headlines: a recorded concern */
+	size_t concern_count;
 } ln_note_summary;
 
 /* Reads len bytes of an org (markdown 0) or Markdown (1) note into *out
@@ -51,7 +54,7 @@ typedef struct ln_note_summary {
  * records (a PROMPT, PROMPT_ID or LEADNOTES_PROMPT property, a "# prompt:
  * <id>" comment, "<!-- prompt: <id> -->"); the lines written (not template
  * boilerplate: comments, empty bullets, drawers) in its sections: feedback
- * given and received, wins, blockers, career (a headline titled career,
+ * given and received, wins, blockers, concerns, career (a headline titled career,
  * growth, development, training, learning or promotion); whether it talks
  * of career (that section has content or a TODO: a stray word elsewhere
  * does not count); properties. Any input is read. Returns 0 or LN_ENOMEM. */

@@ -13,6 +13,7 @@ local schema = {
   prompts_file = { default = nil, type = "string?" },       -- the user's own prompts, added to the bank
   disabled_prompts = { default = {}, type = "table" },      -- ids of built-in prompts switched off
   manager = { default = nil, type = "string?" },            -- nil: git user.name
+  open_roles = { default = 0, type = "number" },            -- roles being hired for: hiring prompts only then
   remote = { default = nil, type = "string?" },             -- nil: the branch's upstream, else "origin"
   auto_sync = { default = false, type = "boolean" },
   auto_sync_delay_ms = { default = 5000, type = "number", whole = { 0, 86400000 } },

@@ -99,6 +99,7 @@ local lazy = {
   open = "leadnotes.notes", init = "leadnotes.notes",
   prompt = "leadnotes.insights", nudges = "leadnotes.insights", team = "leadnotes.insights",
   packet = "leadnotes.insights", carry_over = "leadnotes.insights", items = "leadnotes.insights",
+  capture = "leadnotes.insights",
 }
 setmetatable(M, {
   __index = function(t, key)

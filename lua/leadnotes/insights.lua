@@ -13,8 +13,10 @@
 --   packet.lua     the review packet
 --   prompts.lua    prompt bank and choice
 --   context.lua    what a new note's template shows
+--   capture.lua    a line noted between meetings, in the person's log
+--   names.lua      names as typed: NFC, the lookup key
 --
--- Public: prompt, bank, carry_over, items, settle, nudges, team, packet, profile (also the
+-- Public: prompt, bank, carry_over, items, settle, capture, nudges, team, packet, profile (also the
 -- store method store:profile), template_context (for leadnotes.templates).
 local M = {}
 
@@ -27,6 +29,7 @@ local team = require("leadnotes.insights.team")
 local packet = require("leadnotes.insights.packet")
 local prompts = require("leadnotes.insights.prompts")
 local context = require("leadnotes.insights.context")
+local capture = require("leadnotes.insights.capture")
 
 M.stats = summaries.stats
 
@@ -37,6 +40,7 @@ M.team, M.nudges = team.team, team.nudges
 M.packet = packet.packet
 M.bank, M.prompt = prompts.bank, prompts.prompt
 M.template_context = context.template_context
+M.capture = capture.capture
 
 -- Drops every cached summary and entry (tests use it to measure a cold call).
 function M.clear_cache()

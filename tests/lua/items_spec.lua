@@ -53,34 +53,9 @@ local function save(store, dir, rel, text)
   assert(store:save(rel))
 end
 
--- org-mode's own list of open TODO entries over every .org note of dir:
--- org-map-entries with the agenda's files and the "/!" (not done) match.
--- Returns a sorted list of "ID|heading" (nil when Emacs is missing).
-local EMACS = io.popen("command -v emacs 2>/dev/null"):read("*l")
-local function org_open_todos(dir)
-  local files = capture("find " .. q(dir) .. " -name .git -prune -o -name '*.org' -print | sort")
-  local list = {}
-  for f in files:gmatch("[^\n]+") do list[#list + 1] = '"' .. f .. '"' end
-  local el = os.tmpname()
-  write("", el, "(require 'org)\n(setq org-agenda-files (list " .. table.concat(list, " ") .. "))\n"
-    .. "(org-map-entries (lambda () (princ (format \"%s|%s\\n\" (or (org-entry-get nil \"ID\") \"\") "
-    .. "(org-get-heading t t t t)))) \"/!\" 'agenda)\n")
-  local out = capture("emacs --batch -Q -l " .. q(el) .. " 2>/dev/null")
-  os.remove(el)
-  local got = {}
-  for line in out:gmatch("[^\n]+") do got[#got + 1] = line end
-  table.sort(got)
-  return got
-end
-
-local function leadnotes_open(store, date)
-  local got = {}
-  for _, it in ipairs(assert(leadnotes.items({ store = store, date = date }))) do
-    got[#got + 1] = (it.id or "") .. "|" .. it.text
-  end
-  table.sort(got)
-  return got
-end
+local h = require("insights_helpers")
+local EMACS = h.emacs
+local org_open_todos, leadnotes_open = h.org_open_todos, h.leadnotes_open
 
 local FIRST = [[
 #+TODO: TODO | DONE CANCELLED
@@ -203,7 +178,7 @@ describe("action items", function()
     table.sort(texts)
     assert.are.same({ "Book the training course", "Review the on-call rota with Sam", "Write the migration plan" }, texts)
     local again = read(assert(store:new_note("one-on-one", "ana", { date = "2026-02-02" })))
-    local _, n = again:gsub("on%-call rota", "")
+    local _, n = again:gsub("TODO Review the on%-call rota", "")
     assert.are.equal(1, n)
   end)
 
@@ -300,8 +275,13 @@ describe("action items", function()
     local items = assert(leadnotes.items({ store = store, date = "2026-01-06", person = "jose maria nunez" }))
     assert.are.equal(1, #items)
     assert.are.equal("José María Núñez", items[1].person)
+    assert(store:profile("José María Núñez", { role = "Engineer" }))
     local path = assert(store:new_note("one-on-one", "JOSE MARIA NUNEZ", { date = "2026-01-19" }))
     assert.matches("/José%-María%-Núñez/2026%-01%-19%-one%-on%-one%.org$", path)
+    -- The note names the person as the profile does, and the folder found.
+    local note = read(path)
+    assert.matches("#+TITLE: One-on-one with José María Núñez, 2026-01-19\n", note, 1, true)
+    assert.matches("\n:PERSON: José-María-Núñez\n", note, 1, true)
     -- A decomposed (NFD) spelling finds the same folder.
     local nfd = "Jose\204\129 Mari\204\129a Nu\204\131n\204\131ez"
     assert.are.equal(1, #assert(leadnotes.items({ store = store, date = "2026-01-20", person = nfd })))

@@ -37,3 +37,15 @@ test(":Lead items lists open items and <CR> jumps to the item in its note", func
   truthy(shown:find("Draft the RFC", 1, true), "Ana's item")
   eq(nil, shown:find("Send Ana the budget", 1, true), "not the manager's")
 end)
+
+test(":Lead capture notes a line in the person's log and commits it", function()
+  vim.cmd("Lead capture Ana Ruiz win Shipped the importer")
+  local log = vim.fn.glob(dir .. "/Ana-Ruiz/*-log.org")
+  truthy(log ~= "", "a log file")
+  truthy(table.concat(vim.fn.readfile(log), "\n"):find("%* Wins\n%- %d%d:%d%d Shipped the importer"), "the entry under Wins")
+  local subject = vim.fn.system({ "git", "-C", dir, "log", "-1", "--format=%s" })
+  truthy(subject:find("Ana-Ruiz: log", 1, true), "committed: " .. subject)
+  _G.notified = {}
+  vim.cmd("Lead capture Ana Ruiz gossip something")
+  truthy(_G.notified[1] and tostring(_G.notified[1].msg):find("feedback-given", 1, true), "the kinds are listed")
+end)

@@ -450,6 +450,30 @@ function M.items(words)
   return buf
 end
 
+-- :Lead capture {person} {kind} {text}: notes something between meetings
+-- in the person's log (kinds: feedback-given, feedback-received, win,
+-- concern, note) and commits it.
+function M.capture(words)
+  local capture = feature("capture")
+  if not capture then return end
+  local s = store()
+  if not s then return end
+  local kinds = require("leadnotes.insights.capture")
+  local at
+  for i = 2, #words do
+    if kinds.kind_of(words[i]) then at = i break end
+  end
+  if not at or at == #words then
+    notify(":Lead capture {person} {kind} {text}; kind: " .. kinds.KIND_NAMES)
+    return
+  end
+  local path, err = common.call(capture, common.person({ unpack(words, 1, at - 1) }), words[at],
+    table.concat(words, " ", at + 1), { store = s })
+  if not path then notify(err) return end
+  notify("noted in " .. path, vim.log.levels.INFO)
+  return path
+end
+
 -- :Lead packet {person} {from} {to}
 function M.packet(words)
   local packet = feature("packet")
@@ -567,6 +591,7 @@ local subcommands = {
   team = { run = function() M.team() end },
   nudges = { run = function() M.nudges() end },
   items = { person = true, run = function(words) M.items(words) end },
+  capture = { person = true, run = function(words) M.capture(words) end },
   packet = { person = true, run = function(words) M.packet(words) end },
   sync = { run = function(words)
     local result = store_method("sync", words[1] or require("leadnotes.config").options.remote)

@@ -16,7 +16,9 @@ local CONTEXTS = prompts.CONTEXTS
 
 
 -- template_context(kind, person, date_iso, opts) -> { open_items=, prompt=,
--- nudges=, previous_meeting=, role=, person=, and for an evaluation packet=
+-- nudges=, previous_meeting=, role=, person=, person_dir= (the folder found,
+-- case and accents aside), display_name= (the profile's NAME), captured=,
+-- and for an evaluation packet=
 -- (org text, level-3 headlines) and packet_from= } (fields left out when
 -- they cannot be computed; never raises for a failure of the world).
 function M.template_context(kind, person, date_iso, opts)
@@ -45,7 +47,10 @@ function M.template_context(kind, person, date_iso, opts)
   if ok and p then out.prompt = { id = p.id, text = p.text, duties = p.duties, kind = p.kind } end
   local dirname = person_dir(store, person)
   local prof = dirname and profiles.profile(store, dirname)
+  if dirname then out.person_dir = dirname end
   if prof and prof.exists then
+    -- The name as the manager typed it once, whatever spelling found it.
+    if prof.name then out.display_name = prof.name end
     out.role = prof.role
     out.person = { role = prof.role, start_date = prof.start_date, cadence_days = prof.cadence_days,
       next_review = prof.next_review }
@@ -82,6 +87,12 @@ function M.template_context(kind, person, date_iso, opts)
         end
       end
       if prev then out.previous_meeting = prev.date end
+      -- What was captured since the last one-on-one (leadnotes capture).
+      local last
+      for _, note in ipairs(p2.notes) do
+        if note.day < day and note.kind == "one-on-one" then last = note.day end
+      end
+      out.captured = require("leadnotes.insights.capture").since(store, dirname, last or -math.huge, day)
     end
   end
   return out

@@ -48,7 +48,7 @@ local function identities(notes, day)
       for _, item in ipairs(note.summary.items) do
         local key = item.id and item.key or alias[item.textkey] or item.key
         local st = by_key[key]
-        if st and st.state ~= "open" and item.state == "open" and not item.id then
+        if st and (st.state == "done" or st.state == "cancelled") and item.state == "open" and not item.id then
           st = nil -- written again after it was closed: a new item
         end
         if not st then
@@ -59,8 +59,14 @@ local function identities(notes, day)
         end
         st.copies[#st.copies + 1] = { note = note, item = item }
         st.id = st.id or item.id
-        if item.state == "open" then
-          if st.state == "open" then st.note, st.item, st.text = note, item, item.text end
+        if item.state == "moved" then
+          -- An older copy: history only. Alone (its carried copy was
+          -- deleted), the item is no longer open, as for org-mode.
+          if st.state == "moved" then st.note, st.item, st.text = note, item, item.text end
+        elseif item.state == "open" then
+          if st.state == "open" or st.state == "moved" then
+            st.state, st.note, st.item, st.text = "open", note, item, item.text
+          end
         else
           st.state, st.note, st.item = item.state, note, item
         end
@@ -308,7 +314,7 @@ function M.settle(store, person, keep)
       for _, c in ipairs(open) do
         if c ~= kept then edit(c.note, c.item, "moved", st.id, to) end
       end
-    elseif st.state ~= "open" then
+    elseif st.state == "done" or st.state == "cancelled" then
       local how = st.state == "cancelled" and "CANCELLED" or "DONE"
       for _, c in ipairs(open) do edit(c.note, c.item, how, nil, nil) end
     end

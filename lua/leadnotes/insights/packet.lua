@@ -61,6 +61,8 @@ local function entries_of(notes, list_name)
   local out, seen = {}, {}
   for _, note in ipairs(notes) do
     for _, line in ipairs(note.summary[list_name] or {}) do
+      -- A captured line starts with the time it was noted: the date is enough.
+      if note.kind == "log" then line = line:gsub("^%d%d:%d%d%s+", "") end
       local key = item_key(line)
       if not seen[key] then
         seen[key] = true
@@ -143,7 +145,11 @@ function M.packet(person, from, to, opts)
     lines[#lines + 1] = ""
   end
 
-  section("Meetings", in_period, function(note)
+  local meetings = {}
+  for _, note in ipairs(in_period) do
+    if note.kind ~= "log" then meetings[#meetings + 1] = note end
+  end
+  section("Meetings", meetings, function(note)
     count(note)
     return string.format("- %s %s: %s", stamp(note, written), note.kind, link(note.path))
   end)
@@ -182,6 +188,8 @@ function M.packet(person, from, to, opts)
     local outcome
     if st.state == "open" then
       outcome = "still open"
+    elseif st.state == "moved" then
+      outcome = "its carried copy deleted " .. date_of(e.closed_day)
     else
       outcome = string.format("%s %s", st.state == "cancelled" and "dropped" or "closed", date_of(e.closed_day))
     end

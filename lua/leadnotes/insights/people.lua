@@ -25,8 +25,24 @@ local PROFILE_KEYS = {
   next_review = { "NEXT_REVIEW", { "NEXT_REVIEW", "REVIEW", "REVIEW_DATE" } },
   review_cadence_days = { "REVIEW_CADENCE_DAYS", { "REVIEW_CADENCE_DAYS", "REVIEW_CADENCE" } },
   name = { "NAME", { "NAME" } },
+  level = { "LEVEL", { "LEVEL", "GRADE" } },
+  status = { "STATUS", { "STATUS" } },
 }
-local PROFILE_ORDER = { "name", "role", "start_date", "cadence_days", "next_review", "review_cadence_days" }
+local PROFILE_ORDER = { "name", "role", "level", "status", "start_date", "cadence_days", "next_review",
+  "review_cadence_days" }
+
+-- The statuses a profile's STATUS may hold, by their canonical name, with
+-- the spellings accepted.
+local STATUSES = {
+  onboarding = "onboarding", ["improvement-plan"] = "improvement-plan", pip = "improvement-plan",
+  ["performance-plan"] = "improvement-plan", ["promotion-case"] = "promotion-case", promotion = "promotion-case",
+  leaving = "leaving", ["notice-period"] = "leaving",
+}
+local function status_of(value)
+  if type(value) ~= "string" then return nil end
+  return STATUSES[(value:lower():gsub("[%s_]+", "-"))]
+end
+M.status_of = status_of
 
 -- The name to show for a person: the profile's NAME, else its #+TITLE,
 -- else the folder name with its dashes as spaces ("Dana-Demo" -> "Dana Demo").
@@ -55,6 +71,7 @@ local function profile_from(summary, dirname)
   local review_cadence = tonumber(out.review_cadence_days and tostring(out.review_cadence_days):match("^%s*(%d+)"))
   if review_cadence and review_cadence < 1 then review_cadence = nil end
   out.review_cadence_days = review_cadence or config.options.review_cadence_days or 182
+  out.status = status_of(out.status)
   out.exists = summary ~= nil
   out.display = display_name(summary, dirname)
   return out
@@ -148,6 +165,9 @@ function M.profile(store, person, fields)
         value = string.format("%d", days)
       end
       if tostring(value):find("%c") then error("profile: " .. key .. " must be one line of text", 2) end
+      if key == "status" and not status_of(tostring(value)) then
+        error("profile: status must be onboarding, improvement plan, promotion case or leaving", 2)
+      end
       fields[key] = value
     end
   end

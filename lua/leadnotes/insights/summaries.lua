@@ -76,8 +76,10 @@ local function markdown_fields(text)
   return before, fields
 end
 
--- What state an item is in: "open", "done", "cancelled".
+-- What state an item is in: "open", "done", "cancelled", or "moved" (an
+-- older copy that carry-over moved on: history, neither open nor closed).
 local function item_state(it, markdown)
+  if not it.keyword and (it.level or 0) > 0 then return "moved" end
   local kw = it.keyword and it.keyword:upper() or ""
   if kw == "CANCELLED" or kw == "CANCELED" then return "cancelled" end
   if markdown and kw == "[-]" then return "cancelled" end
@@ -95,7 +97,8 @@ local function summarize(text, ext)
   local markdown = ext == "md"
   local r = core().note_summary(text, markdown)
   local s = { items = {}, prompts = r.prompts, career = r.career, feedback = r.feedback, wins = r.wins,
-    received = r.received, blockers = r.blockers, career_lines = r.career_lines, properties = {} }
+    received = r.received, blockers = r.blockers, career_lines = r.career_lines, concerns = r.concerns,
+    properties = {} }
   local seen = {}
   for _, it in ipairs(r.items) do
     local raw, fields = it.text, {}
