@@ -251,14 +251,24 @@ static void test_save_and_faults(void)
 	}
 	/* an old lock that a live process holds open is left alone */
 	{
-		pid_t holder = fork();
+		int ready[2];
+		char byte = 0;
+		pid_t holder;
+		CHECK(pipe(ready) == 0, "a pipe for the lock holder");
+		holder = fork();
 		if (holder == 0) {
 			FILE *held = fopen(path, "r");
 			(void)held;
+			/* tell the parent the lock is open (a sleep was not enough
+			 * on a loaded machine) */
+			if (write(ready[1], "x", 1) != 1)
+				_exit(1);
 			pause();
 			_exit(0);
 		}
-		usleep(200000);
+		close(ready[1]);
+		CHECK(read(ready[0], &byte, 1) == 1, "the holder opened the lock");
+		close(ready[0]);
 		CHECK(ln_store_save(s, "alice/locked.org", NULL, &info, &err) == LN_ELOCKED, "old lock held open: locked");
 		CHECK(access(path, F_OK) == 0, "a held lock stays");
 		kill(holder, SIGKILL);
