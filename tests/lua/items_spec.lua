@@ -242,6 +242,24 @@ describe("action items", function()
     assert.are.equal(1, #assert(leadnotes.items({ store = store, date = "2026-01-20", person = "cy" })))
   end)
 
+  it("a Markdown item carried twice keeps its age from the note it was first written in", function()
+    config.setup({ manager = "Dana", format = "markdown" })
+    write(dir, "cy/2026-01-05-one-on-one.md", "## Action items\n- [ ] Ship the docs\n")
+    h.commit(dir, "cy/2026-01-05-one-on-one.md", "2026-01-05")
+    local p1 = assert(store:new_note("one-on-one", "cy", { date = "2026-01-19" }))
+    h.commit(dir, p1:sub(#dir + 2), "2026-01-19")
+    local p2 = assert(store:new_note("one-on-one", "cy", { date = "2026-02-02" }))
+    h.commit(dir, p2:sub(#dir + 2), "2026-02-02")
+    assert.matches("since: 2026%-01%-05", read(p2))
+    local cy
+    for _, e in ipairs(assert(leadnotes.team("2026-02-03", { store = store }))) do
+      if e.dir == "cy" then cy = e end
+    end
+    assert.are.equal(1, cy.open_items)
+    assert.are.equal(29, cy.oldest_open_days)
+    assert.are.equal(29, assert(leadnotes.items({ store = store, date = "2026-02-03", person = "cy" }))[1].age_days)
+  end)
+
   it("nudges name the items past their deadline and what the manager owes, oldest first", function()
     save(store, dir, "bo/2026-01-06-one-on-one.org",
       "* Action items\n** TODO Send Bo the budget\nDEADLINE: <2026-01-09 Fri>\n** TODO Draft the RFC\n:PROPERTIES:\n:OWNER: Bo\n:END:\n")

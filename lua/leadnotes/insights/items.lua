@@ -31,7 +31,7 @@ local profiles = require("leadnotes.insights.people")
 -- day is nil), in the order first written: { key=, id=, text=, state=
 -- "open"|"done"|"cancelled", first_note=, note= (the latest open copy's
 -- note, else the closing one), item= (that copy), copies={ {note=, item=} },
--- carried= }.
+-- carried=, first_day= }.
 local function identities(notes, day)
   -- A copy without an ID joins the item whose ID'd copies have its text.
   local alias = {}
@@ -76,6 +76,14 @@ local function identities(notes, day)
   for _, st in ipairs(order) do
     -- Times carried: what the open copy records, else the notes it was in.
     st.carried = st.item.carried or (#st.copies - 1)
+    -- The day it was first written: its first note's, or an earlier
+    -- FIRST_SEEN a carried copy records (a Markdown item's older copies
+    -- are plain bullets, so its first note may be a later one).
+    st.first_day = st.first_note.day
+    for _, c in ipairs(st.copies) do
+      local d = day_of(c.item.first_seen)
+      if d and d < st.first_day then st.first_day = d end
+    end
   end
   return order
 end

@@ -41,12 +41,13 @@ local function person_dir(store, person)
   if type(store.person_dir) ~= "function" then return person end
   local dir, err = store:person_dir(names.nfc(person))
   if not dir then return nil, err end
-  local folders = core().team_folders(store)
-  if type(folders) == "table" then
+  -- The top-level folders (one readdir, no file read).
+  local ok, folders = pcall(function() return store:people() end)
+  if ok and type(folders) == "table" then
     local want, found = names.fold(dir), nil
     for _, f in ipairs(folders) do
-      if f.dir == dir then return dir end
-      if not found and names.fold(f.dir) == want then found = f.dir end
+      if f == dir then return dir end
+      if not found and f:sub(1, 1) ~= "." and names.fold(f) == want then found = f end
     end
     if found then return found end
   end

@@ -61,7 +61,7 @@ local function person_entry(p, day, me)
   local open = open_items_of(p.notes, day + 1)
   local oldest
   for _, st in ipairs(open) do
-    if not oldest or st.first_note.day < oldest then oldest = st.first_note.day end
+    if not oldest or st.first_day < oldest then oldest = st.first_day end
   end
   local days_since = last and (day - last.day) or nil
   -- A gap needs notes going back the whole window: a report met twice in
@@ -208,9 +208,9 @@ local function nudges_for(e, day)
   local age = config.options.open_item_age_days or 30
   local old, since = 0, nil
   for _, st in ipairs(e._open) do
-    if day - st.first_note.day > age then
+    if day - st.first_day > age then
       old = old + 1
-      if not since or st.first_note.day < since then since = st.first_note.day end
+      if not since or st.first_day < since then since = st.first_day end
     end
   end
   if old > 0 then
@@ -234,10 +234,10 @@ local function nudges_for(e, day)
       text = string.format("\"%s\" (%s, for %s) was due on %s", l.st.text, whose, who, date_of(l.due)) }
   end
   if #owed > 0 then
-    table.sort(owed, function(a, b) return a.first_note.day < b.first_note.day end)
+    table.sort(owed, function(a, b) return a.first_day < b.first_day end)
     out[#out + 1] = { person = e.dir, kind = "owed",
       text = string.format("you owe %s %d %s, the oldest since %s: \"%s\"", who, #owed,
-        plural(#owed, "item", "items"), owed[1].first_note.date, owed[1].text) }
+        plural(#owed, "item", "items"), date_of(owed[1].first_day), owed[1].text) }
   end
   local review = day_of(e.next_review)
   local notice = config.options.review_notice_days or 14
