@@ -141,7 +141,7 @@ describe("hardening: a save killed before its index lands is never reverted", fu
     end)
   end)
 
-  it("through the command line: " .. math.max(1, KILLS // 2) .. " kills of `leadnotes save`, each followed by git commit", function()
+  it("through the command line: " .. math.max(1, math.floor(KILLS / 2)) .. " kills of `leadnotes save`, each followed by git commit", function()
     local build = os.getenv("LEADNOTES_BUILD_DIR")
     if not H.store_built() then return pending("pending: store not built (core.open missing)") end
     if not build or H.sanitized then return pending("needs the build's leadnotes wrapper and an unsanitized interpreter") end
@@ -159,7 +159,7 @@ while :; do
   i=$((i + 1))
 done
 ]])
-    run_kills(math.max(1, KILLS // 2), function(env, log_path, start, delay)
+    run_kills(math.max(1, math.floor(KILLS / 2)), function(env, log_path, start, delay)
       local pidfile = tmp .. "/cli.pid"
       H.run("cd " .. H.quote(tmp) .. " && " .. env .. "sh " .. H.quote(loop) .. " " .. H.quote(notes) .. " " ..
         H.quote(log_path) .. " " .. start .. " " .. H.quote(cli) .. " " .. H.quote(pidfile) ..
