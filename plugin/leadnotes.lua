@@ -3,6 +3,18 @@
 if vim.g.loaded_leadnotes then return end
 vim.g.loaded_leadnotes = true
 
+-- :help leadnotes right after the install: the help tags are made here when
+-- they are missing or older than the help file (two stats per start-up).
+do
+  local root = debug.getinfo(1, "S").source:sub(2):match("^(.*)/plugin/[^/]*$")
+  local doc = root and (root .. "/doc")
+  local txt = doc and vim.loop.fs_stat(doc .. "/leadnotes.txt")
+  local tags = txt and vim.loop.fs_stat(doc .. "/tags")
+  if txt and (not tags or tags.mtime.sec < txt.mtime.sec) then
+    pcall(vim.cmd, "silent! helptags " .. vim.fn.fnameescape(doc))
+  end
+end
+
 vim.api.nvim_create_user_command("Lead", function(opts)
   require("leadnotes.editor.nvim").command(opts)
 end, {

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "lua_binding.h"
+#include "leadnotes/names.h"
 #include "leadnotes/store.h"
 #include "leadnotes/team.h"
 
@@ -249,8 +250,20 @@ static int store_profile(lua_State *L)
 	return lua_gettop(L);
 }
 
-/* core.note_summary(text [, markdown]) -> { items={ {text=, open=, line=} },
- * prompts={}, career=, feedback={}, wins={}, properties={ {key, value} } }
+/* Sets field name of the table on top to value, unless value is NULL. */
+static void push_opt_field(lua_State *L, const char *name, const char *value)
+{
+	if (!value)
+		return;
+	lua_pushstring(L, value);
+	lua_setfield(L, -2, name);
+}
+
+/* core.note_summary(text [, markdown]) -> { items={ {text=, open=, line=,
+ * level=, keyword=, id=, owner=, deadline=, scheduled=, tags=, first_seen=,
+ * carried=} },
+ * prompts={}, career=, feedback={}, wins={}, received={}, blockers={},
+ * career_lines={}, concerns={}, properties={ {key, value} } }
  * What the insights read from one note (ln_note_summarize). */
 static int team_note_summary(lua_State *L)
 {
@@ -264,16 +277,26 @@ static int team_note_summary(lua_State *L)
 	 * raise; the summary is small and Lua raising there is already fatal. */
 	if (ln_note_summarize(&sum, text, len, markdown, &err) < 0)
 		return ln_lua_push_failure(L, &err);
-	lua_createtable(L, 0, 6);
+	lua_createtable(L, 0, 10);
 	lua_createtable(L, (int)sum->item_count, 0);
 	for (i = 0; i < sum->item_count; i++) {
-		lua_createtable(L, 0, 3);
+		lua_createtable(L, 0, 12);
 		lua_pushstring(L, sum->items[i].text);
 		lua_setfield(L, -2, "text");
 		lua_pushboolean(L, sum->items[i].open);
 		lua_setfield(L, -2, "open");
 		lua_pushinteger(L, sum->items[i].line);
 		lua_setfield(L, -2, "line");
+		lua_pushinteger(L, sum->items[i].level);
+		lua_setfield(L, -2, "level");
+		push_opt_field(L, "keyword", sum->items[i].keyword);
+		push_opt_field(L, "id", sum->items[i].id);
+		push_opt_field(L, "owner", sum->items[i].owner);
+		push_opt_field(L, "deadline", sum->items[i].deadline);
+		push_opt_field(L, "scheduled", sum->items[i].scheduled);
+		push_opt_field(L, "tags", sum->items[i].tags);
+		push_opt_field(L, "first_seen", sum->items[i].first_seen);
+		push_opt_field(L, "carried", sum->items[i].carried);
 		lua_rawseti(L, -2, (int)i + 1);
 	}
 	lua_setfield(L, -2, "items");
@@ -285,6 +308,14 @@ static int team_note_summary(lua_State *L)
 	lua_setfield(L, -2, "feedback");
 	ln_lua_push_strings(L, sum->wins, sum->win_count);
 	lua_setfield(L, -2, "wins");
+	ln_lua_push_strings(L, sum->received, sum->received_count);
+	lua_setfield(L, -2, "received");
+	ln_lua_push_strings(L, sum->blockers, sum->blocker_count);
+	lua_setfield(L, -2, "blockers");
+	ln_lua_push_strings(L, sum->career_lines, sum->career_count);
+	lua_setfield(L, -2, "career_lines");
+	ln_lua_push_strings(L, sum->concerns, sum->concern_count);
+	lua_setfield(L, -2, "concerns");
 	lua_createtable(L, (int)sum->property_count, 0);
 	for (i = 0; i < sum->property_count; i++) {
 		lua_createtable(L, 2, 0);
@@ -314,8 +345,78 @@ static int team_blob_id(lua_State *L)
 	return 1;
 }
 
+/* core.identity(store) -> { name=, email= } | nil: the git user.name and
+ * user.email the notes repository sees (its own config, then the global
+ * ones); nil when no name is set. */
+static int team_identity(lua_State *L)
+{
+	struct ln_store *store = ln_lua_check_store(L, 1, "identity");
+	git_repository *repo = ln_store_repository(store);
+	git_config *cfg = NULL;
+	git_buf name = GIT_BUF_INIT, email = GIT_BUF_INIT;
+	int found = 0;
+
+	if (repo && git_repository_config_snapshot(&cfg, repo) == 0) {
+		found = git_config_get_string_buf(&name, cfg, "user.name") == 0 && name.size > 0;
+		if (found && git_config_get_string_buf(&email, cfg, "user.email") < 0)
+			git_error_clear();
+	}
+	git_error_clear();
+	git_config_free(cfg);
+	if (!found) {
+		git_buf_dispose(&name);
+		git_buf_dispose(&email);
+		lua_pushnil(L);
+		return 1;
+	}
+	/* Only memory exhaustion raises below (then the buffers leak, as the
+	 * rest of the binding accepts). */
+	lua_createtable(L, 0, 2);
+	lua_pushlstring(L, name.ptr, name.size);
+	lua_setfield(L, -2, "name");
+	if (email.size > 0) {
+		lua_pushlstring(L, email.ptr, email.size);
+		lua_setfield(L, -2, "email");
+	}
+	git_buf_dispose(&name);
+	git_buf_dispose(&email);
+	return 1;
+}
+
+/* Pushes the result of a names function on name (argument 1): the string,
+ * or nil, message, code for invalid UTF-8. */
+static int push_name(lua_State *L, int (*fn)(char **, const char *, size_t, ln_error *))
+{
+	size_t len;
+	const char *name = luaL_checklstring(L, 1, &len);
+	char *out = NULL;
+	ln_error err;
+
+	if (fn(&out, name, len, &err) < 0)
+		return ln_lua_push_failure(L, &err);
+	/* Only memory exhaustion raises here (then out leaks). */
+	lua_pushstring(L, out);
+	free(out);
+	return 1;
+}
+
+/* core.nfc(name) -> name in NFC | nil, message, code */
+static int team_nfc(lua_State *L)
+{
+	return push_name(L, ln_names_nfc);
+}
+
+/* core.name_key(name) -> the case- and accent-blind key | nil, message, code */
+static int team_name_key(lua_State *L)
+{
+	return push_name(L, ln_names_key);
+}
+
 static const luaL_Reg team_functions[] = {
 	{ "blob_id", team_blob_id },
+	{ "identity", team_identity },
+	{ "name_key", team_name_key },
+	{ "nfc", team_nfc },
 	{ "note_summary", team_note_summary },
 	{ "team_files", team_files },
 	{ "team_folders", team_folders },
@@ -332,6 +433,8 @@ void ln_lua_open_team(lua_State *L)
 		if (lua_istable(L, -1)) {
 			lua_pushcfunction(L, store_profile);
 			lua_setfield(L, -2, "profile");
+			lua_pushcfunction(L, team_identity);
+			lua_setfield(L, -2, "identity");
 		}
 		lua_pop(L, 1);
 	}

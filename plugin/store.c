@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <signal.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -183,6 +184,27 @@ static int store_file_has_owner(const char *path)
 	return found;
 }
 
+/* Whether lockfile is an index.lock a leadnotes process took (it writes
+ * "leadnotes <pid>" into it until the index lands) and that process is
+ * gone. Git never reads another's lock file, so the mark costs nothing. */
+static int store_lock_owner_dead(const char *lockfile)
+{
+	char buf[64];
+	ssize_t n;
+	long pid;
+	int fd = open(lockfile, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	if (sscanf(buf, STORE_LOCK_MARK "%ld\n", &pid) != 1 || pid <= 0 || pid == (long)getpid())
+		return 0;
+	return kill((pid_t)pid, 0) != 0 && errno == ESRCH;
+}
+
 /* A git lock file (index.lock, refs/heads/x.lock) left by a process that
  * died: removed when no process has it open and it is older than
  * STORE_STALE_LOCK_OPEN_SECONDS (libgit2 and git keep the lock open while
@@ -196,6 +218,8 @@ int store_clear_stale_lock(ln_store *store, const char *lockfile)
 	if (lstat(lockfile, &st) != 0)
 		return 0;
 	age = (long)(time(NULL) - st.st_mtime);
+	if (store_lock_owner_dead(lockfile))
+		age = STORE_STALE_LOCK_SECONDS; /* a leadnotes that was killed: no need to wait */
 	if (age < STORE_STALE_LOCK_OPEN_SECONDS)
 		return 0;
 	if (age < STORE_STALE_LOCK_SECONDS) {
@@ -433,6 +457,7 @@ int ln_store_open_ext(ln_store **out, const char *dir, unsigned flags, ln_error 
 	}
 	store->lock_fd = -1;
 	store->index_lock_fd = -1;
+	store->journal_fd = -1;
 	store->deferred = !(getenv("LEADNOTES_SYNC_INDEX") && strcmp(getenv("LEADNOTES_SYNC_INDEX"), "1") == 0);
 
 	if (dir[0] == '/') {
@@ -619,16 +644,20 @@ int ln_store_open_ext(ln_store **out, const char *dir, unsigned flags, ln_error 
 		}
 		store->lockpath = store_concat(ldir, "/lock");
 		store->priv_path = store_concat(ldir, "/index.next");
+		store->journal_path = store_concat(ldir, "/index.journal");
 		free(ldir);
 		store->index_path = store_concat(store->gitdir, "index");
 		store->index_lock_path = store_concat(store->gitdir, "index.lock");
-		if (!store->lockpath || !store->priv_path || !store->index_path || !store->index_lock_path) {
+		if (!store->lockpath || !store->priv_path || !store->index_path || !store->index_lock_path ||
+		    !store->journal_path) {
 			rc = ln_error_set(err, LN_ENOMEM, "out of memory");
 			goto fail;
 		}
 	}
 	/* The index is read on first use: at 100,000 files it is a 10 MB file
-	 * that history, show and diff never need. */
+	 * that history, show and diff never need; unless a killed save left it
+	 * behind its commit. */
+	store_journal_recover(store);
 	store_notice_if_readable(store);
 	free(absdir);
 	*out = store;
@@ -663,6 +692,9 @@ void ln_store_free(ln_store *store)
 	free(store->prefix);
 	free(store->lockpath);
 	free(store->priv_path);
+	free(store->journal_path);
+	if (store->journal_fd >= 0)
+		close(store->journal_fd);
 	free(store->index_path);
 	free(store->index_lock_path);
 	git_index_free(store->priv);

@@ -107,9 +107,109 @@ static int store_file_replaced(const char *abs, const struct stat *st)
 }
 
 /* Reads the working file of c->rel into the object database. */
+/* Reads the regular file at abs into a new buffer (*out, *len), through a
+ * descriptor opened without blocking and without following a link, and
+ * checks it is the file `st` describes: a FIFO, socket or device put in
+ * its place is refused at once, never waited on. 1 when the file was
+ * replaced meanwhile (read it again), 0 read, negative on failure. */
+static int store_read_note(char **out, size_t *len, const char *abs, const char *rel, const struct stat *st,
+	ln_error *err)
+{
+	struct stat fst;
+	size_t cap, n = 0;
+	char *buf = NULL;
+	int fd = open(abs, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC), rc = 0;
+	*out = NULL;
+	*len = 0;
+	if (fd < 0) {
+		if (errno == ENOENT || errno == ELOOP)
+			return 1; /* gone or became a link since lstat */
+		return ln_error_set(err, LN_EIO, "cannot read %s: %s", rel, strerror(errno));
+	}
+	if (fstat(fd, &fst) != 0) {
+		rc = ln_error_set(err, LN_EIO, "cannot read %s: %s", rel, strerror(errno));
+		goto cleanup;
+	}
+	if (!S_ISREG(fst.st_mode)) {
+		rc = ln_error_set(err, LN_EINVALID, "%s is not a regular file", rel);
+		goto cleanup;
+	}
+	if (fst.st_ino != st->st_ino || fst.st_dev != st->st_dev) {
+		rc = 1;
+		goto cleanup;
+	}
+	cap = (size_t)fst.st_size + 1;
+	buf = malloc(cap);
+	if (!buf) {
+		rc = ln_error_set(err, LN_ENOMEM, "out of memory");
+		goto cleanup;
+	}
+	for (;;) {
+		ssize_t r;
+		if (n == cap) {
+			char *grown = realloc(buf, cap * 2);
+			if (!grown) {
+				rc = ln_error_set(err, LN_ENOMEM, "out of memory");
+				goto cleanup;
+			}
+			buf = grown;
+			cap *= 2;
+		}
+		r = read(fd, buf + n, cap - n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			rc = ln_error_set(err, LN_EIO, "cannot read %s: %s", rel, strerror(errno));
+			goto cleanup;
+		}
+		if (r == 0)
+			break;
+		n += (size_t)r;
+	}
+	*out = buf;
+	*len = n;
+	buf = NULL;
+cleanup:
+	free(buf);
+	close(fd);
+	return rc;
+}
+
+/* The blob of a regular file's content with the repository's clean
+ * filters applied (.gitattributes: eol, ident, filter drivers), as git add
+ * stores it. */
+static int store_blob_from_buffer(git_oid *out, ln_store *store, const char *repo_path, const char *data,
+	size_t len, ln_error *err)
+{
+	git_filter_list *filters = NULL;
+	git_buf cleaned = GIT_BUF_INIT;
+	int rc = 0;
+	if (git_filter_list_load(&filters, store->repo, NULL, repo_path, GIT_FILTER_TO_ODB, GIT_FILTER_DEFAULT) < 0) {
+		rc = store_git_error(err, LN_EIO, "cannot read the note's attributes");
+		goto cleanup;
+	}
+	if (filters) {
+		if (git_filter_list_apply_to_buffer(&cleaned, filters, data, len) < 0) {
+			rc = store_git_error(err, LN_EIO, "cannot read the note");
+			goto cleanup;
+		}
+		data = cleaned.ptr;
+		len = cleaned.size;
+	}
+	if (git_blob_create_from_buffer(out, store->repo, data, len) < 0)
+		rc = store_git_error(err, LN_EIO, "cannot store the note");
+cleanup:
+	git_buf_dispose(&cleaned);
+	git_filter_list_free(filters);
+	return rc;
+}
+
+/* Reads the working file of c->rel into the object database. */
 static int store_change_load(ln_store *store, store_change *c, ln_error *err)
 {
 	char *abs = store_abs_path(store, c->rel);
+	char *data = NULL;
+	size_t len = 0;
 	int rc = 0, attempts = 0;
 	if (!abs)
 		return ln_error_set(err, LN_ENOMEM, "out of memory");
@@ -119,6 +219,8 @@ static int store_change_load(ln_store *store, store_change *c, ln_error *err)
 		return ln_error_set(err, LN_ENOMEM, "out of memory");
 	}
 again:
+	free(data);
+	data = NULL;
 	if (lstat(abs, &c->st) != 0) {
 		if (errno != ENOENT && errno != ENOTDIR)
 			rc = ln_error_set(err, LN_EIO, "cannot read %s: %s", c->rel, strerror(errno));
@@ -140,15 +242,30 @@ again:
 	 * configured or not registered would store the plain text: refuse. */
 	if ((rc = ln_filter_check(store->repo, c->repo_path, err)) < 0)
 		goto cleanup;
-	/* Applies the repository's clean filters (.gitattributes), as git add. */
-	if (git_blob_create_from_workdir(&c->blob, store->repo, c->repo_path) < 0) {
-		/* Another editor may have renamed a new version over the note
-		 * while it was read (a short read): read the new one. */
-		if (++attempts < 3 && store_file_replaced(abs, &c->st))
-			goto again;
-		rc = store_git_error(err, LN_EIO, "cannot read the note");
+	if (S_ISLNK(c->st.st_mode)) {
+		/* The link itself (its target as text), as git stores it. */
+		if (git_blob_create_from_workdir(&c->blob, store->repo, c->repo_path) < 0) {
+			if (++attempts < 3 && store_file_replaced(abs, &c->st))
+				goto again;
+			rc = store_git_error(err, LN_EIO, "cannot read the note");
+		}
+		goto cleanup;
 	}
+	rc = store_read_note(&data, &len, abs, c->rel, &c->st, err);
+	/* Another editor renamed a new version over the note while it was
+	 * read (or just before): read the new one. */
+	if (rc == 1 || (rc == 0 && store_file_replaced(abs, &c->st))) {
+		rc = 0;
+		if (++attempts < 5)
+			goto again;
+		rc = ln_error_set(err, LN_EIO, "%s kept changing while it was read; save again", c->rel);
+		goto cleanup;
+	}
+	if (rc < 0)
+		goto cleanup;
+	rc = store_blob_from_buffer(&c->blob, store, c->repo_path, data, len, err);
 cleanup:
+	free(data);
 	free(abs);
 	return rc;
 }
@@ -245,6 +362,10 @@ int store_commit(ln_store *store, store_change *changes, size_t n, const char *m
 			goto cleanup;
 		if ((rc = store_priv_fresh(store, err)) < 0)
 			goto cleanup;
+		/* A save killed before its index landed: put its entries back
+		 * first, or this save's index would carry the reversal on. */
+		if ((rc = store_journal_repair(store, store->priv, &index_dirty, err)) < 0)
+			goto cleanup;
 	}
 	deadline = store_now_ms() + store_lock_timeout_ms();
 	if (store_signature(&sig, store->repo) < 0) {
@@ -278,6 +399,9 @@ int store_commit(ln_store *store, store_change *changes, size_t n, const char *m
 			git_tree_entry *old = NULL;
 			const git_tree *from = tree ? tree : base;
 			int had = from && git_tree_entry_bypath(&old, from, changes[i].repo_path) == 0;
+			changes[i].had = had;
+			if (had)
+				git_oid_cpy(&changes[i].old_blob, git_tree_entry_id(old));
 			changes[i].changed = changes[i].exists
 				? !had || !git_oid_equal(git_tree_entry_id(old), &changes[i].blob) ||
 				  git_tree_entry_filemode(old) != changes[i].mode
@@ -354,6 +478,10 @@ int store_commit(ln_store *store, store_change *changes, size_t n, const char *m
 			                                   head.commit ? 1 : 0, parents, err)) < 0)
 				goto cleanup;
 		}
+		/* The index lands after the ref moves: say what it must hold,
+		 * so a kill in between can be repaired (store_index.c). */
+		if (store->deferred)
+			store_journal_append(store, &commit_id, changes, n, err);
 		{
 			ln_buf reflog = LN_BUF_INIT;
 			const char *nl = strchr(msg.ptr, '\n');
@@ -410,10 +538,12 @@ cleanup:
 	if (store->index_lock_fd >= 0) {
 		/* The ref has moved (or nothing will): the index lands now, off
 		 * the editing path, and the lock goes with it. */
-		if (index_dirty || store->flush_failed)
+		if (index_dirty || store->flush_failed) {
 			store_flush_start(store);
-		else
+		} else {
+			store_journal_clear(store); /* the index on disk holds it all */
 			store_index_unlock(store);
+		}
 	}
 	store_unlock(store);
 	free(changed_paths);

@@ -23,6 +23,7 @@
 #define STORE_STALE_LOCK_OPEN_SECONDS 2 /* ... nor one this old that no process has open */
 #define STORE_MAINTAIN_EVERY 100     /* saves in a session before closing checks for loose objects */
 #define STORE_LOOSE_THRESHOLD 1000
+#define STORE_LOCK_MARK "leadnotes " /* + pid: what the store writes into its index.lock */
 
 struct ln_history_graph;
 
@@ -72,6 +73,8 @@ struct ln_store {
 	pthread_t flusher;
 	int flushing;          /* a flusher thread runs (join before anything) */
 	int flush_failed;      /* the last flush did not land: priv is ahead */
+	char *journal_path;    /* <gitdir>/leadnotes/index.journal (see store_index.c) */
+	int journal_fd;        /* open on it once used, else -1 */
 };
 
 /* One path of a commit being built. */
@@ -83,6 +86,8 @@ typedef struct store_change {
 	git_filemode_t mode;
 	struct stat st;
 	int changed;     /* differs from HEAD */
+	int had;         /* HEAD had the path before, as old_blob */
+	git_oid old_blob;
 } store_change;
 
 /* What HEAD is: the ref to update (a branch, or "HEAD" when detached), and
@@ -144,6 +149,9 @@ void store_change_clear(store_change *c);
 
 /* The repository's index, opened on first use. */
 int store_index(ln_store *store, ln_error *err);
+/* 1 when .git/index is still the file the store wrote last (its identity:
+ * inode, device, size, mtime to the nanosecond), so priv holds it. */
+int store_index_ours(ln_store *store);
 /* LN_EIO naming the way to rebuild a damaged .git/index. */
 int store_check_index(ln_store *store, ln_error *err);
 /* The error for an index that cannot be read, naming the real cause (a
@@ -168,6 +176,21 @@ void store_flush_retry(ln_store *store);
 /* Waits for a running index flush; every reader of the index or the
  * repository calls it first. */
 void store_flush_wait(ln_store *store);
+/* The crash journal: before the ref moves, what the index must come to
+ * hold (appended); emptied once the index has landed. */
+int store_journal_append(ln_store *store, const git_oid *commit, const store_change *changes, size_t n,
+	ln_error *err);
+/* Repairs idx (under index.lock) from a journal a killed process left:
+ * an entry of a committed path that still holds the blob from before the
+ * commit gets the committed one, so no later `git commit` reverts the
+ * save. *dirty set when idx changed. */
+int store_journal_repair(ln_store *store, git_index *idx, int *dirty, ln_error *err);
+/* Empties the journal (the index on disk holds everything it said). */
+void store_journal_clear(ln_store *store);
+/* On open: repairs the index from a journal left by a killed process,
+ * when .git/index.lock can be had at once. Failures are left for the next
+ * save. */
+void store_journal_recover(ln_store *store);
 /* Forgets the store in the at-exit list of stores to flush. */
 void store_unregister(ln_store *store);
 /* Same file identity: inode, device, size, mtime to the nanosecond. */

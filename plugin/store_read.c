@@ -56,7 +56,8 @@ static int store_revision_named(git_repository *repo, const char *rev)
 
 /* The tree entry of rel at rev into *out_blob (a blob; NULL when the path
  * is not in that revision, which is not an error here). */
-static int store_blob_at(git_blob **out, ln_store *store, const char *rev, const char *rel, ln_error *err)
+static int store_blob_at(git_blob **out, git_filemode_t *mode, ln_store *store, const char *rev, const char *rel,
+	ln_error *err)
 {
 	git_object *obj = NULL;
 	git_commit *commit = NULL;
@@ -88,6 +89,8 @@ static int store_blob_at(git_blob **out, ln_store *store, const char *rev, const
 		rc = ln_error_set(err, LN_EINVALID, "%s is a folder at %s, not a note", rel, rev);
 		goto cleanup;
 	}
+	if (mode)
+		*mode = git_tree_entry_filemode(entry);
 	if (git_blob_lookup(out, store->repo, git_tree_entry_id(entry)) < 0)
 		rc = store_git_error(err, LN_ERROR, "cannot read the note");
 cleanup:
@@ -109,7 +112,7 @@ int ln_store_show(char **out, size_t *out_len, ln_store *store, const char *rev,
 		*out_len = 0;
 	if ((rc = ln_store_relpath(&rel, store, path, err)) < 0)
 		return rc;
-	if ((rc = store_blob_at(&blob, store, rev, rel, err)) < 0)
+	if ((rc = store_blob_at(&blob, NULL, store, rev, rel, err)) < 0)
 		goto cleanup;
 	if (!blob) {
 		rc = ln_error_set(err, LN_ENOTFOUND, "%s does not exist at %s", rel, rev);
@@ -166,9 +169,9 @@ int ln_store_diff(char **out, ln_store *store, const char *rev_a, const char *re
 		rc = ln_error_set(err, LN_ENOMEM, "out of memory");
 		goto cleanup;
 	}
-	if ((rc = store_blob_at(&a, store, rev_a, rel, err)) < 0)
+	if ((rc = store_blob_at(&a, NULL, store, rev_a, rel, err)) < 0)
 		goto cleanup;
-	if (rev_b && (rc = store_blob_at(&b, store, rev_b, rel, err)) < 0)
+	if (rev_b && (rc = store_blob_at(&b, NULL, store, rev_b, rel, err)) < 0)
 		goto cleanup;
 	if (!rev_b) {
 		struct stat st;
@@ -334,15 +337,21 @@ int ln_store_restore(ln_store *store, const char *rev, const char *path, ln_comm
 	git_blob_filter_options fopts;
 	char *abs = NULL, *repo_path = NULL;
 	ln_buf msg = LN_BUF_INIT;
+	git_filemode_t mode = GIT_FILEMODE_BLOB;
 	int rc;
 	git_blob_filter_options_init(&fopts, GIT_BLOB_FILTER_OPTIONS_VERSION);
 	memset(&c, 0, sizeof(c));
 	if ((rc = ln_store_relpath(&c.rel, store, path, err)) < 0)
 		return rc;
-	if ((rc = store_blob_at(&blob, store, rev, c.rel, err)) < 0)
+	if ((rc = store_blob_at(&blob, &mode, store, rev, c.rel, err)) < 0)
 		goto cleanup;
 	if (!blob) {
 		rc = ln_error_set(err, LN_ENOTFOUND, "%s does not exist at %s", c.rel, rev);
+		goto cleanup;
+	}
+	if (mode == GIT_FILEMODE_LINK) {
+		/* Written as a file it would hold the link's target as its text. */
+		rc = ln_error_set(err, LN_EINVALID, "%s is a symbolic link at %s, not a note: not restored", c.rel, rev);
 		goto cleanup;
 	}
 	abs = store_abs_path(store, c.rel);

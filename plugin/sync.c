@@ -6,6 +6,8 @@
 #include "leadnotes/store.h"
 #include "leadnotes/signing.h"
 #include "leadnotes/buf.h"
+#include "leadnotes/credential.h"
+#include "leadnotes/ssh.h"
 
 #include <git2.h>
 #include <git2/sys/filter.h>
@@ -438,8 +440,9 @@ cleanup:
 typedef struct sync_state {
 	const ln_sync_options *opts;
 	int cancelled;
-	int attempts;        /* credential requests so far */
-	int auth_exhausted;  /* every supported credential was tried */
+	int attempts;        /* credential requests on this connection so far */
+	ln_credential credential; /* from git's credential helpers, for this connection */
+	const char *git_dir;      /* whose configuration names the helpers */
 	size_t fetched;
 	ln_buf rejected;     /* refs the remote refused, with its reasons */
 } sync_state;
@@ -456,47 +459,64 @@ static int sync_report(sync_state *st, const char *stage, size_t received, size_
 	return 0;
 }
 
-/* The SSH agent first, then unencrypted keys in ~/.ssh, a user name when
- * asked, and the default (Negotiate/NTLM) credentials for HTTP. Nothing is
- * stored or prompted for. */
+/* HTTP(S) credentials, asked for only when the server wants them: the
+ * user name git's credential helpers have for the URL (`git credential
+ * fill`), else the system's Negotiate/NTLM credentials. A second request
+ * on the same connection means the server refused the first: the helpers
+ * are told (`git credential reject`) and the sync fails. SSH never comes
+ * here: the user's ssh program authenticates (ssh_transport.c). */
 static int sync_credentials(git_credential **out, const char *url, const char *username_from_url,
 	unsigned int allowed_types, void *payload)
 {
-	static const char *const keys[] = { "id_ed25519", "id_ecdsa", "id_rsa" };
 	sync_state *st = payload;
-	const char *user = username_from_url && *username_from_url ? username_from_url : "git";
-	const char *home = getenv("HOME");
-	(void)url;
+	ln_error cerr;
+	int rc;
 
 	if (allowed_types & GIT_CREDENTIAL_USERNAME)
-		return git_credential_username_new(out, user);
+		return git_credential_username_new(out, username_from_url && *username_from_url ? username_from_url : "git");
 	st->attempts++;
-	if (allowed_types & GIT_CREDENTIAL_SSH_KEY) {
-		int k = 0, i;
-		if (getenv("SSH_AUTH_SOCK")) {
-			if (st->attempts == 1)
-				return git_credential_ssh_key_from_agent(out, user);
-			k = 1;
+	if (st->attempts > 1) {
+		if (st->credential.username) {
+			ln_credential_report(&st->credential, 0);
+			ln_credential_clear(&st->credential);
+			git_error_set_str(GIT_ERROR_NET, "authentication failed: the server refused the user name and password "
+				"from git's credential helper, which now forgets them; store the right ones with: git fetch "
+				"(once, in the notes folder)");
+		} else {
+			git_error_set_str(GIT_ERROR_NET, "authentication failed: the server refused the credentials");
 		}
-		/* attempt k+1.. maps onto the existing key files in order */
-		for (i = 0; home && i < (int)(sizeof(keys) / sizeof(keys[0])); i++) {
-			char priv[1024], pub[1100];
-			struct stat sb;
-			snprintf(priv, sizeof(priv), "%s/.ssh/%s", home, keys[i]);
-			if (stat(priv, &sb) < 0)
-				continue;
-			if (++k == st->attempts) {
-				snprintf(pub, sizeof(pub), "%s.pub", priv);
-				return git_credential_ssh_key_new(out, user, stat(pub, &sb) == 0 ? pub : NULL, priv, NULL);
-			}
+		return GIT_EAUTH;
+	}
+	if (allowed_types & GIT_CREDENTIAL_USERPASS_PLAINTEXT) {
+		ln_credential_clear(&st->credential);
+		rc = ln_credential_fill(&st->credential, st->git_dir, url, username_from_url, &cerr);
+		if (rc == LN_OK)
+			return git_credential_userpass_plaintext_new(out, st->credential.username, st->credential.password);
+		if (!(allowed_types & GIT_CREDENTIAL_DEFAULT)) {
+			if (rc == LN_ENOTFOUND)
+				git_error_set(GIT_ERROR_NET, "authentication required: %s; set one up (git config --global "
+					"credential.helper store, or your forge's CLI, e.g. gh auth setup-git), then run git fetch once "
+					"in the notes folder", cerr.message);
+			else
+				git_error_set_str(GIT_ERROR_NET, cerr.message);
+			return GIT_EAUTH;
 		}
 	}
-	if ((allowed_types & GIT_CREDENTIAL_DEFAULT) && st->attempts == 1)
+	if (allowed_types & GIT_CREDENTIAL_DEFAULT)
 		return git_credential_default_new(out);
-	st->auth_exhausted = 1;
-	git_error_set_str(GIT_ERROR_NET, "authentication failed: leadnotes uses the SSH agent and unencrypted "
-		"keys in ~/.ssh; passwords, tokens and git credential helpers are not supported");
+	git_error_set_str(GIT_ERROR_NET, "authentication failed: the server asks for a kind of credential leadnotes "
+		"does not offer (for SSH, use an ssh:// or host:path URL)");
 	return GIT_EAUTH;
+}
+
+/* After a connection: credentials from a helper that worked are approved,
+ * as git does, so a helper that caches them keeps them. */
+static void sync_credentials_settle(sync_state *st)
+{
+	if (st->credential.username)
+		ln_credential_report(&st->credential, 1);
+	ln_credential_clear(&st->credential);
+	st->attempts = 0;
 }
 
 static int sync_transfer_progress(const git_indexer_progress *stats, void *payload)
@@ -548,6 +568,7 @@ static int sync_checkout_notify(git_checkout_notify_t why, const char *path, con
 static void sync_callbacks(git_remote_callbacks *cb, sync_state *st)
 {
 	cb->credentials = sync_credentials;
+	cb->transport = ln_ssh_transport; /* SSH through the user's ssh program */
 	cb->transfer_progress = sync_transfer_progress;
 	cb->push_transfer_progress = sync_push_progress;
 	cb->push_update_reference = sync_push_update;
@@ -1496,6 +1517,7 @@ int ln_sync_run(ln_sync_result **out, git_repository *repo, const char *prefix, 
 
 	memset(&st, 0, sizeof(st));
 	st.opts = opts;
+	st.git_dir = git_repository_path(repo);
 	git_fetch_options_init(&fo, GIT_FETCH_OPTIONS_VERSION);
 	git_push_options_init(&po, GIT_PUSH_OPTIONS_VERSION);
 	*out = NULL;
@@ -1562,6 +1584,7 @@ int ln_sync_run(ln_sync_result **out, git_repository *repo, const char *prefix, 
 				remote_name, url, st.cancelled ? "cancelled" : e && e->message ? e->message : "unknown error");
 		goto cleanup;
 	}
+	sync_credentials_settle(&st);
 	merge_ref = merge_buf.ptr;
 	merge_name = merge_ref + 11;
 
@@ -1636,6 +1659,9 @@ int ln_sync_run(ln_sync_result **out, git_repository *repo, const char *prefix, 
 		refspecs.strings = specs.items;
 		refspecs.count = specs.count;
 		sync_callbacks(&po.callbacks, &st);
+		/* the push is a new connection: its credentials start again from
+		 * the first, not after the ones the fetch used */
+		sync_credentials_settle(&st);
 		if ((rc = sync_open_remote(&push_remote, repo, cfg, remote_name, 1, err)) < 0)
 			goto cleanup;
 		if (git_remote_push(push_remote, &refspecs, &po) < 0) {
@@ -1650,6 +1676,7 @@ int ln_sync_run(ln_sync_result **out, git_repository *repo, const char *prefix, 
 				remote_name, st.rejected.ptr);
 			goto cleanup;
 		}
+		sync_credentials_settle(&st);
 		result->pushed = 1;
 		if (branch) {
 			/* what git's own push does: the remote-tracking ref follows */
@@ -1696,5 +1723,9 @@ cleanup:
 	git_remote_free(push_remote);
 	git_config_free(cfg);
 	close(lock_fd);
+	ln_credential_clear(&st.credential);
+	/* a URL with user:token@ in it, or libgit2 quoting one, shows no secret */
+	if (rc < 0 && err)
+		ln_credential_redact(err->message, sizeof(err->message));
 	return rc;
 }

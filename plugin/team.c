@@ -187,10 +187,42 @@ static void bullet_text(const char **s, size_t *len)
 	trim_span(s, len);
 }
 
-static const char *const career_words[] = {
-	"career", "promotion", "promot", "training", "course", "learn", "mentor", "coach",
-	"growth", "grow", "skill", "conference", "certif", "study", "workshop", "stretch", NULL
+/* Section titles (lower case) whose content is career talk. */
+static const char *const career_titles[] = {
+	"career", "growth", "development", "training", "learning", "promotion", NULL
 };
+
+static int is_career_title(const char *title)
+{
+	size_t n = strlen(title), i;
+
+	for (i = 0; career_titles[i]; i++)
+		if (find_ci(title, n, career_titles[i]))
+			return 1;
+	return 0;
+}
+
+/* A feedback subsection that holds what the report said to the manager:
+ * "For me", "From them", "Received", "To me". */
+static int is_received_title(const char *title)
+{
+	size_t n = strlen(title);
+
+	return find_ci(title, n, "for me") || find_ci(title, n, "to me") || find_ci(title, n, "from them") ||
+	       find_ci(title, n, "received") || find_ci(title, n, "about me");
+}
+
+static int has_tag(const ln_org_headline *h, const char *tag)
+{
+	size_t i;
+
+	for (i = 0; i < h->tag_count; i++)
+		if (strcmp(h->tags[i], tag) == 0)
+			return 1;
+	return 0;
+}
+
+enum { SEC_NONE = 0, SEC_PROMPT, SEC_FEEDBACK, SEC_RECEIVED, SEC_WINS, SEC_BLOCKERS, SEC_CAREER, SEC_CONCERNS };
 
 static int is_prompt_title(const char *title)
 {
@@ -268,9 +300,75 @@ static void find_prompt_ids(const char *s, size_t len, strs *out)
 	}
 }
 
-static int push_item(ln_note_summary *sum, size_t *alloc, const char *text, int open, int line)
+/* A copy of s, or NULL for NULL; *failed set when out of memory. */
+static char *dup_or_null(const char *s, int *failed)
+{
+	char *copy;
+
+	if (!s)
+		return NULL;
+	copy = malloc(strlen(s) + 1);
+	if (!copy) {
+		*failed = 1;
+		return NULL;
+	}
+	strcpy(copy, s);
+	return copy;
+}
+
+/* The value of property key (case-insensitive) of h, or NULL. */
+static const char *headline_property(const ln_org_headline *h, const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < h->property_count; i++)
+		if (strcasecmp(h->properties[i].key, key) == 0 && h->properties[i].value[0])
+			return h->properties[i].value;
+	return NULL;
+}
+
+/* ":a:b:" for h's tags, or NULL when it has none; *failed on no memory. */
+static char *joined_tags(const ln_org_headline *h, int *failed)
+{
+	size_t i, n = 2;
+	char *out;
+
+	if (h->tag_count == 0)
+		return NULL;
+	for (i = 0; i < h->tag_count; i++)
+		n += strlen(h->tags[i]) + 1;
+	out = malloc(n);
+	if (!out) {
+		*failed = 1;
+		return NULL;
+	}
+	strcpy(out, ":");
+	for (i = 0; i < h->tag_count; i++) {
+		strcat(out, h->tags[i]);
+		strcat(out, ":");
+	}
+	return out;
+}
+
+static void item_clear(ln_note_item *item)
+{
+	free(item->text);
+	free(item->keyword);
+	free(item->id);
+	free(item->owner);
+	free(item->deadline);
+	free(item->scheduled);
+	free(item->tags);
+	free(item->first_seen);
+	free(item->carried);
+}
+
+/* Appends an item: a TODO headline h, or (h NULL) a checkbox with box. */
+static int push_item(ln_note_summary *sum, size_t *alloc, const char *text, int open, int line,
+	const ln_org_headline *h, const char *box)
 {
 	ln_note_item *item;
+	int failed = 0;
 
 	if (sum->item_count == *alloc) {
 		size_t n = *alloc ? *alloc * 2 : 8;
@@ -281,12 +379,27 @@ static int push_item(ln_note_summary *sum, size_t *alloc, const char *text, int 
 		*alloc = n;
 	}
 	item = &sum->items[sum->item_count];
-	item->text = malloc(strlen(text) + 1);
-	if (!item->text)
-		return LN_ENOMEM;
-	strcpy(item->text, text);
+	memset(item, 0, sizeof(*item));
+	item->text = dup_or_null(text, &failed);
 	item->open = open;
 	item->line = line;
+	if (h) {
+		item->level = h->level;
+		item->keyword = dup_or_null(h->todo, &failed);
+		item->id = dup_or_null(headline_property(h, "ID"), &failed);
+		item->owner = dup_or_null(headline_property(h, "OWNER"), &failed);
+		item->deadline = dup_or_null(h->deadline, &failed);
+		item->scheduled = dup_or_null(h->scheduled, &failed);
+		item->tags = joined_tags(h, &failed);
+		item->first_seen = dup_or_null(headline_property(h, "FIRST_SEEN"), &failed);
+		item->carried = dup_or_null(headline_property(h, "CARRIED"), &failed);
+	} else {
+		item->keyword = dup_or_null(box, &failed);
+	}
+	if (failed || !item->text) {
+		item_clear(item);
+		return LN_ENOMEM;
+	}
 	sum->item_count++;
 	return LN_OK;
 }
@@ -298,6 +411,9 @@ int ln_note_summarize(ln_note_summary **out, const char *text, size_t len, int m
 	note_text t = { text, len, NULL, 0 };
 	strs prompts = { NULL, 0, 0, 0 }, feedback = { NULL, 0, 0, 0 }, wins = { NULL, 0, 0, 0 };
 	strs props = { NULL, 0, 0, 0 };
+	strs received = { NULL, 0, 0, 0 }, blockers = { NULL, 0, 0, 0 }, career = { NULL, 0, 0, 0 };
+	strs concerns = { NULL, 0, 0, 0 };
+	unsigned char *section = NULL; /* headline index -> SEC_* */
 	int *head_at = NULL;      /* line -> headline index + 1, 0 for none */
 	int *owner = NULL;        /* line -> headline index + 1 it belongs to */
 	char *prompt_head = NULL; /* headline index -> is a prompt section */
@@ -341,39 +457,66 @@ int ln_note_summarize(ln_note_summary **out, const char *text, size_t len, int m
 		owner[k] = (int)i;
 	}
 
-	/* Headlines: items, prompt sections, feedback and wins, properties. */
+	/* Headlines: items and properties; each headline's section (its own
+	 * title, else the nearest enclosing one's) decides where the lines of
+	 * its body go: feedback given or received, wins, blockers, career. A
+	 * TODO headline inside a career section is career talk too. */
+	section = calloc(nh + 1, sizeof(*section));
+	if (!section)
+		goto nomem;
 	for (i = 0; i < nh; i++) {
 		const ln_org_headline *h = ln_org_headline_at(doc, i);
+		int cls = SEC_NONE;
+		size_t j;
 		strs *bucket = NULL;
 
-		if (!h->comment && h->todo_type != LN_ORG_TODO_NONE &&
-			push_item(sum, &item_alloc, h->title, h->todo_type == LN_ORG_TODO_TODO, h->line) < 0)
+		/* An item, or an item's older copy that carry-over moved on (no
+		 * keyword, a CARRIED_TO property): it keeps the item's history. */
+		if (!h->comment && (h->todo_type != LN_ORG_TODO_NONE || headline_property(h, "CARRIED_TO")) &&
+			push_item(sum, &item_alloc, h->title, h->todo_type == LN_ORG_TODO_TODO, h->line, h, NULL) < 0)
 			goto nomem;
-		if (is_prompt_title(h->title)) {
-			prompt_head[i] = 1;
-		} else if (h->todo_type == LN_ORG_TODO_NONE) {
+		for (j = i; j-- > 0;) /* the enclosing headline's section */
+			if (ln_org_headline_at(doc, j)->level < h->level) {
+				cls = section[j];
+				break;
+			}
+		if (is_prompt_title(h->title) || has_tag(h, "evidence")) {
+			/* A prompt, or evidence quoted from other notes (the packet in
+			 * an evaluation): nothing in it is this note's own. */
+			cls = SEC_PROMPT;
+		} else if (h->todo_type == LN_ORG_TODO_NONE && cls != SEC_PROMPT) {
 			if (find_ci(h->title, strlen(h->title), "feedback"))
-				bucket = &feedback;
-			else if (is_wins_title(h->title))
-				bucket = &wins;
+				cls = SEC_FEEDBACK;
+			if (cls == SEC_FEEDBACK && is_received_title(h->title))
+				cls = SEC_RECEIVED;
+			else if (cls == SEC_NONE && is_wins_title(h->title))
+				cls = SEC_WINS;
+			else if (cls == SEC_NONE && find_ci(h->title, strlen(h->title), "blocker"))
+				cls = SEC_BLOCKERS;
+			else if (cls == SEC_NONE && is_career_title(h->title))
+				cls = SEC_CAREER;
+			else if (cls == SEC_NONE && (find_ci(h->title, strlen(h->title), "concern") ||
+							    find_ci(h->title, strlen(h->title), "performance")))
+				cls = SEC_CONCERNS;
 		}
+		section[i] = cls;
+		prompt_head[i] = cls == SEC_PROMPT;
+		if (cls == SEC_CAREER && h->todo_type != LN_ORG_TODO_NONE && !h->comment)
+			sum->career = 1;
+		bucket = cls == SEC_FEEDBACK ? &feedback : cls == SEC_RECEIVED ? &received : cls == SEC_WINS ? &wins :
+			 cls == SEC_BLOCKERS ? &blockers : cls == SEC_CAREER ? &career : cls == SEC_CONCERNS ? &concerns : NULL;
 		if (bucket) {
-			size_t j = i + 1, last;
-			while (j < nh && ln_org_headline_at(doc, j)->level > h->level)
-				j++;
-			last = j < nh ? (size_t)ln_org_headline_at(doc, j)->line - 1 : n;
+			size_t last = i + 1 < nh ? (size_t)ln_org_headline_at(doc, i + 1)->line - 1 : n;
 			for (k = (size_t)h->line + 1; k <= last && k <= n; k++) {
-				const char *s;
+				const char *ls;
 				size_t sl;
-				if (head_at[k])
+				note_line(&t, k, &ls, &sl);
+				if (is_boilerplate(ls, sl))
 					continue;
-				note_line(&t, k, &s, &sl);
-				if (is_boilerplate(s, sl))
+				bullet_text(&ls, &sl);
+				if (sl == 0 || (sl >= 3 && ls[0] == '[' && ls[2] == ']'))
 					continue;
-				bullet_text(&s, &sl);
-				if (sl == 0 || (sl >= 3 && s[0] == '[' && s[2] == ']'))
-					continue;
-				strs_push(bucket, s, sl);
+				strs_push(bucket, ls, sl);
 			}
 		}
 		for (k = 0; k < h->property_count; k++) {
@@ -381,6 +524,8 @@ int ln_note_summarize(ln_note_summary **out, const char *text, size_t len, int m
 			strs_push(&props, h->properties[k].value, strlen(h->properties[k].value));
 		}
 	}
+	if (career.count > 0)
+		sum->career = 1;
 
 	/* Checkboxes, outside prompt sections. */
 	for (i = 0; i < ln_org_checkbox_count(doc); i++) {
@@ -388,51 +533,9 @@ int ln_note_summarize(ln_note_summary **out, const char *text, size_t len, int m
 		int o = (c->line >= 1 && (size_t)c->line <= n) ? owner[c->line] : 0;
 		if (o && prompt_head[o - 1])
 			continue;
-		if (push_item(sum, &item_alloc, c->text, c->state != LN_ORG_CHECK_ON, c->line) < 0)
+		if (push_item(sum, &item_alloc, c->text, c->state != LN_ORG_CHECK_ON, c->line, NULL,
+				c->state == LN_ORG_CHECK_ON ? "[X]" : c->state == LN_ORG_CHECK_TRANS ? "[-]" : "[ ]") < 0)
 			goto nomem;
-	}
-
-	/* Career words, looked for where they occur. */
-	for (i = 0; career_words[i] && !sum->career; i++) {
-		const char *from = text, *end = text + len, *at;
-		while (!sum->career && from < end && (at = find_ci(from, (size_t)(end - from), career_words[i]))) {
-			size_t off = (size_t)(at - text), lo = 1, hi = n, line;
-			int hidx, o;
-			while (lo < hi) { /* the last line starting at or before off */
-				size_t mid = (lo + hi + 1) / 2;
-				if (t.starts[mid - 1] <= off)
-					lo = mid;
-				else
-					hi = mid - 1;
-			}
-			line = lo;
-			hidx = head_at[line];
-			o = owner[line];
-			if (hidx) {
-				const ln_org_headline *h = ln_org_headline_at(doc, (size_t)hidx - 1);
-				if (!prompt_head[hidx - 1]) {
-					if (h->todo_type != LN_ORG_TODO_NONE) {
-						sum->career = 1;
-					} else {
-						size_t last = (size_t)hidx < nh ? (size_t)ln_org_headline_at(doc, (size_t)hidx)->line - 1 : n;
-						for (k = line + 1; k <= last && k <= n && !sum->career; k++) {
-							const char *s;
-							size_t sl;
-							note_line(&t, k, &s, &sl);
-							if (!is_boilerplate(s, sl))
-								sum->career = 1;
-						}
-					}
-				}
-			} else if (!(o && prompt_head[o - 1])) {
-				const char *s;
-				size_t sl;
-				note_line(&t, line, &s, &sl);
-				if (!is_boilerplate(s, sl))
-					sum->career = 1;
-			}
-			from = text + (t.starts[line] <= len ? t.starts[line] : len);
-		}
 	}
 
 	/* Prompt ids: properties, then comment lines. */
@@ -475,7 +578,8 @@ int ln_note_summarize(ln_note_summary **out, const char *text, size_t len, int m
 		strs_push(&props, v, vl);
 	}
 
-	if (prompts.failed || feedback.failed || wins.failed || props.failed)
+	if (prompts.failed || feedback.failed || wins.failed || props.failed || received.failed || blockers.failed ||
+		career.failed || concerns.failed)
 		goto nomem;
 	sum->prompts = prompts.items;
 	sum->prompt_count = prompts.count;
@@ -485,6 +589,18 @@ int ln_note_summarize(ln_note_summary **out, const char *text, size_t len, int m
 	sum->win_count = wins.count;
 	sum->properties = props.items;
 	sum->property_count = props.count / 2;
+	sum->received = received.items;
+	sum->received_count = received.count;
+	sum->blockers = blockers.items;
+	sum->blocker_count = blockers.count;
+	sum->career_lines = career.items;
+	sum->career_count = career.count;
+	sum->concerns = concerns.items;
+	sum->concern_count = concerns.count;
+	memset(&concerns, 0, sizeof(concerns));
+	memset(&received, 0, sizeof(received));
+	memset(&blockers, 0, sizeof(blockers));
+	memset(&career, 0, sizeof(career));
 	memset(&prompts, 0, sizeof(prompts));
 	memset(&feedback, 0, sizeof(feedback));
 	memset(&wins, 0, sizeof(wins));
@@ -501,6 +617,11 @@ cleanup:
 	strs_free(&feedback);
 	strs_free(&wins);
 	strs_free(&props);
+	strs_free(&received);
+	strs_free(&blockers);
+	strs_free(&career);
+	strs_free(&concerns);
+	free(section);
 	free(t.starts);
 	free(head_at);
 	free(owner);
@@ -516,7 +637,7 @@ void ln_note_summary_free(ln_note_summary *summary)
 	if (!summary)
 		return;
 	for (i = 0; i < summary->item_count; i++)
-		free(summary->items[i].text);
+		item_clear(&summary->items[i]);
 	free(summary->items);
 	for (i = 0; i < summary->prompt_count; i++)
 		free(summary->prompts[i]);
@@ -530,5 +651,17 @@ void ln_note_summary_free(ln_note_summary *summary)
 	for (i = 0; i < summary->property_count * 2; i++)
 		free(summary->properties[i]);
 	free(summary->properties);
+	for (i = 0; i < summary->received_count; i++)
+		free(summary->received[i]);
+	free(summary->received);
+	for (i = 0; i < summary->blocker_count; i++)
+		free(summary->blockers[i]);
+	free(summary->blockers);
+	for (i = 0; i < summary->career_count; i++)
+		free(summary->career_lines[i]);
+	free(summary->career_lines);
+	for (i = 0; i < summary->concern_count; i++)
+		free(summary->concerns[i]);
+	free(summary->concerns);
 	free(summary);
 }

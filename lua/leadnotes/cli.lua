@@ -34,6 +34,9 @@ commands:
   prompt                 a leadership prompt for today
   team                   one line per report: last one-on-one, open items...
   nudges                 what needs your attention
+  items [PERSON]         open action items: owner, due date, age, where
+  capture PERSON KIND TEXT  note something between meetings, in PERSON's log
+  profile PERSON         show a report's profile; --set KEY=VALUE changes it
   packet PERSON FROM TO  everything about PERSON between two dates (YYYY-MM-DD)
   init [DIR]             adopt an existing folder as the notes folder (only notes are committed)
   sync [REMOTE]          fetch, merge and push the notes
@@ -43,6 +46,9 @@ commands:
 
 options:
   --dir DIR              the notes folder (default: $LEADNOTES_DIR, else ~/leadnotes)
+  --format FORMAT        org or markdown, for new notes and templates (default: org)
+  --manager NAME         your name in notes and as the owner of items (default: git user.name)
+  --templates DIR        your own templates, searched before the built-in ones
   --shared-repo          the notes folder may be inside another git repository (a
                          dotfiles repository...) and is then committed into it
   --set KEY=VALUE        an asked template field (new, insert), repeatable
@@ -60,7 +66,10 @@ Creates <notes>/<person>/<YYYY-MM-DD>-KIND.org from the template (never
 overwrites: a second note the same day gets -2) and prints its path. Fields
 the template asks for take their default unless given with --set
 (--set date=YYYY-MM-DD dates the note). --cursor adds a line "LINE:COL"
-(1-based): where to start writing.]],
+(1-based): where to start writing. The note is not committed: `leadnotes
+save PATH` does that. Until then it is the caller's: an editor that opens it
+deletes it when it is abandoned unsaved (it holds only the template), as
+Neovim's :Lead and the README's Emacs recipe do.]],
   insert = [[
 usage: leadnotes insert KIND PERSON [--set KEY=VALUE]... [--cursor]
 Prints the filled template, for an editor to insert at the cursor.
@@ -86,7 +95,7 @@ content stays in the history.]],
   prompt = [[
 usage: leadnotes prompt [--context CONTEXT] [--person PERSON] [--date YYYY-MM-DD]
 A short leadership prompt; the same person, context and day give the same one.
-CONTEXT: one-on-one, evaluation, weekly-reflection, first-months.]],
+CONTEXT: one-on-one, evaluation, weekly, onboarding.]],
   team = [[
 usage: leadnotes team [--date YYYY-MM-DD]
 One line per report: last one-on-one, days since, cadence, overdue, open
@@ -94,6 +103,25 @@ items, oldest open item, next review.]],
   nudges = [[
 usage: leadnotes nudges [--date YYYY-MM-DD]
 What needs attention: overdue one-on-ones, old open items, reviews due.]],
+  items = [[
+usage: leadnotes items [PERSON] [--mine|--theirs|--owner NAME] [--overdue] [--date YYYY-MM-DD]
+Open action items, oldest first: person, item, owner, due date, age, times
+carried and where it lives (PATH:LINE). An item without an OWNER is yours
+(the manager's: --manager, the manager option, else git's user.name).
+--mine: what you owe your team; --theirs: what they owe; --overdue: past
+their DEADLINE.]],
+  capture = [[
+usage: leadnotes capture PERSON KIND TEXT
+Appends TEXT, with the time, to PERSON's log for today
+(<person>/<YYYY-MM-DD>-log.org) under the section KIND names, and commits
+it. KIND: feedback-given, feedback-received, win, concern, note. It shows
+in the next one-on-one (a comment at the top) and in the review packet.]],
+  profile = [[
+usage: leadnotes profile PERSON [--set KEY=VALUE]...
+Prints PERSON's profile (<person>/profile.org); with --set, changes those
+fields first and commits. KEY: name, role, level, status (onboarding,
+improvement plan, promotion case, leaving), start_date, cadence_days,
+next_review, review_cadence_days.]],
   packet = [[
 usage: leadnotes packet PERSON FROM TO
 An org document with everything about PERSON from FROM to TO (YYYY-MM-DD),
@@ -137,7 +165,8 @@ end
 local function parse(argv)
   local parsed = { set = {}, opts = {}, words = {} }
   local with_value = { ["--dir"] = true, ["--set"] = true, ["--limit"] = true, ["--context"] = true,
-    ["--person"] = true, ["--date"] = true, ["-m"] = true, ["--message"] = true }
+    ["--person"] = true, ["--date"] = true, ["-m"] = true, ["--message"] = true, ["--owner"] = true,
+    ["--format"] = true, ["--manager"] = true, ["--templates"] = true }
   local i = 1
   while i <= #argv do
     local a = argv[i]
@@ -148,7 +177,8 @@ local function parse(argv)
       break
     elseif a == "-h" or a == "--help" then
       parsed.help = true
-    elseif a == "--keep" or a == "--quiet" or a == "--cursor" then
+    elseif a == "--keep" or a == "--quiet" or a == "--cursor" or a == "--mine" or a == "--theirs"
+      or a == "--overdue" then
       parsed.opts[a:sub(3)] = true
     elseif a == "--shared-repo" then
       parsed.shared = true
@@ -347,7 +377,11 @@ local command_options = {
   save = { m = true, message = true }, history = { limit = true },
   prompt = { context = true, person = true, date = true },
   team = { date = true }, nudges = { date = true }, demo = { keep = true, quiet = true },
+  items = { mine = true, theirs = true, owner = true, overdue = true, date = true },
+  profile = { set = true },
 }
+-- Options every command takes: they set the options of the same names.
+local global_options = { format = true, manager = true, templates = true }
 
 local function check_options(name, parsed)
   local allowed = command_options[name] or {}
@@ -356,7 +390,7 @@ local function check_options(name, parsed)
   for key in pairs(parsed.opts) do given[#given + 1] = key end
   table.sort(given)
   for _, key in ipairs(given) do
-    if not allowed[key] then usage_error("%s does not take %s%s", name, #key == 1 and "-" or "--", key) end
+    if not allowed[key] and not global_options[key] then usage_error("%s does not take %s%s", name, #key == 1 and "-" or "--", key) end
   end
 end
 
@@ -461,6 +495,56 @@ function commands.nudges(ctx, words)
   for _, line in ipairs(common.nudge_lines(list)) do ctx.out:write(line, "\n") end
 end
 
+function commands.items(ctx, words)
+  if ctx.opts.mine and ctx.opts.theirs then usage_error("items: --mine or --theirs, not both") end
+  local items = feature("items")
+  local list = check(common.call(items, { store = store(ctx), person = common.person(words, 1), owner = ctx.opts.owner,
+    mine = ctx.opts.mine, theirs = ctx.opts.theirs, overdue = ctx.opts.overdue, date = ctx.opts.date }))
+  if #list == 0 then
+    ctx.out:write("no open items\n")
+    return
+  end
+  for _, line in ipairs(require("leadnotes.insights").items_lines(list)) do ctx.out:write(line, "\n") end
+end
+
+function commands.capture(ctx, words)
+  local kinds = require("leadnotes.insights.capture")
+  -- PERSON may be several words: the first word that names a kind ends it.
+  local at
+  for i = 2, #words do
+    if kinds.kind_of(words[i]) then at = i break end
+  end
+  if not at or at == #words then
+    usage_error("capture takes PERSON KIND TEXT; KIND: %s", kinds.KIND_NAMES)
+  end
+  local name = {}
+  for i = 1, at - 1 do name[i] = words[i] end
+  local text = table.concat(words, " ", at + 1)
+  local capture = feature("capture")
+  local path = check(common.call(capture, common.person(name), words[at], text, { store = store(ctx), date = ctx.opts.date }))
+  ctx.out:write("noted in ", path, "\n")
+end
+
+local PROFILE_FIELDS = { "name", "role", "level", "status", "start_date", "cadence_days", "next_review",
+  "review_cadence_days" }
+
+function commands.profile(ctx, words)
+  local person = common.person(words, 1)
+  if not person then usage_error("profile: whose? give a person's name") end
+  local fields
+  for k, v in pairs(ctx.set) do
+    fields = fields or {}
+    fields[k] = v
+  end
+  local p = check(common.method(store(ctx), "profile", person, fields))
+  ctx.out:write("folder: ", tostring(p.person), "\n")
+  for _, k in ipairs(PROFILE_FIELDS) do
+    local v = k == "name" and (p.name or p.display) or p[k]
+    if v ~= nil then ctx.out:write(k, ": ", tostring(v), "\n") end
+  end
+  if not p.exists then ctx.out:write("(no profile.org yet: --set KEY=VALUE writes one)\n") end
+end
+
 function commands.packet(ctx, words)
   if #words < 3 then usage_error("packet takes PERSON FROM TO") end
   local from, to = words[#words - 1], words[#words]
@@ -496,6 +580,10 @@ end
 
 function commands.seal(ctx, words)
   if #words ~= 1 then usage_error("seal takes PATH") end
+  -- As in the editors: only an evaluation is sealed.
+  if not words[1]:match("%-evaluation%-?%d*%.%w+$") then
+    usage_error("seal: only an evaluation can be sealed (<person>/<date>-evaluation.org), not '%s'", words[1])
+  end
   local tag = check(common.method(store(ctx), "seal", note_path(ctx, words[1])))
   ctx.out:write("sealed ", shown(words[1]), type(tag) == "string" and (" as " .. shown(tag)) or "", "\n")
 end
@@ -619,6 +707,8 @@ function M.run(argv, ctx)
   ctx = ctx or {}
   ctx.out = safe_writer(ctx.out or io.stdout)
   ctx.err = safe_writer(ctx.err or io.stderr)
+  local options = require("leadnotes.config").options
+  local saved = { format = options.format, manager = options.manager, templates_dir = options.templates_dir }
   local ok, result = pcall(function()
     local parsed = parse(argv)
     local name = parsed.words[1]
@@ -631,6 +721,19 @@ function M.run(argv, ctx)
     if parsed.help then ctx.out:write(help[name] or usage, "\n") return 0 end
     check_options(name, parsed)
     ctx.set, ctx.opts = parsed.set, parsed.opts
+    -- --format, --manager and --templates are the options of the same names.
+    local config = require("leadnotes.config")
+    if parsed.opts.format then
+      if parsed.opts.format ~= "org" and parsed.opts.format ~= "markdown" then
+        usage_error("--format takes org or markdown, got '%s'", parsed.opts.format)
+      end
+      config.options.format = parsed.opts.format
+    end
+    if parsed.opts.manager then config.options.manager = parsed.opts.manager end
+    if parsed.opts.templates then
+      local t = parsed.opts.templates
+      config.options.templates_dir = common.is_absolute(t) and t or common.absolute(t, cwd())
+    end
     ctx.explicit_dir = parsed.dir
     if parsed.shared then
       local ok, config = pcall(require, "leadnotes.config")
@@ -647,6 +750,7 @@ function M.run(argv, ctx)
     command(ctx, parsed.words)
     return ctx.status or 0
   end)
+  options.format, options.manager, options.templates_dir = saved.format, saved.manager, saved.templates_dir
   if ok then return result end
   if getmetatable(result) == NoNotes then
     ctx.out:write((result.message:gsub("^%(leadnotes%)%s*", "")), "\n")

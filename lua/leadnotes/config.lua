@@ -9,9 +9,11 @@ local schema = {
   cadence_days = { default = 14, type = "number", whole = { 1, 365 } },         -- one-on-one cadence when a profile has none
   open_item_age_days = { default = 30, type = "number", whole = { 1, 3650 } },  -- open items older than this are nudged
   review_notice_days = { default = 14, type = "number", whole = { 0, 365 } },   -- nudge this many days before a review
+  review_cadence_days = { default = 182, type = "number", whole = { 1, 3650 } }, -- the next review, after an evaluation, when a profile has none
   prompts_file = { default = nil, type = "string?" },       -- the user's own prompts, added to the bank
   disabled_prompts = { default = {}, type = "table" },      -- ids of built-in prompts switched off
   manager = { default = nil, type = "string?" },            -- nil: git user.name
+  open_roles = { default = 0, type = "number" },            -- roles being hired for: hiring prompts only then
   remote = { default = nil, type = "string?" },             -- nil: the branch's upstream, else "origin"
   auto_sync = { default = false, type = "boolean" },
   auto_sync_delay_ms = { default = 5000, type = "number", whole = { 0, 86400000 } },

@@ -21,16 +21,190 @@ local function octal(mode)
   return digits[3] .. digits[2] .. digits[1]
 end
 
+-- What to do when the core is missing: build it where the sources are,
+-- install it where this is an installed copy (no sources to build from).
+function M.core_advice()
+  local source = debug.getinfo(1, "S").source
+  local root = source:sub(1, 1) == "@" and source:sub(2):gsub("/lua/leadnotes/health%.lua$", "") or "."
+  local f = io.open(root .. "/CMakeLists.txt", "r")
+  if f then
+    f:close()
+    return "Build it for Neovim in " .. root
+      .. ": cmake --preset luajit -DBUILD_TESTING=OFF && cmake --build --preset luajit"
+  end
+  return "This is an installed copy (" .. root .. "): from the sources, cmake --preset luajit -DBUILD_TESTING=OFF"
+    .. " && cmake --build --preset luajit && cmake --install build/luajit --prefix <the prefix of " .. root .. ">"
+end
+
+-- The remote section: which remote a sync uses, how it will authenticate,
+-- and whether the repository holds more than the notes. Pure Lua over the
+-- git config files (no git, no network), so it is tested outside Neovim.
+-- dir: the notes folder; getenv: os.getenv or a stand-in. Returns a list of
+-- { level = "ok" | "info" | "warn", text = ..., advice = { ... } }.
+function M.remote_report(dir, getenv)
+  getenv = getenv or os.getenv
+  local lines = {}
+  local function add(level, text, advice) lines[#lines + 1] = { level = level, text = text, advice = advice } end
+  local function exists(path)
+    local f = io.open(path, "r")
+    if f then f:close() return true end
+    return false
+  end
+  local function redact(url)
+    return (url:gsub("^(%a[%w+.-]*://)([^/@]*)@", function(scheme, userinfo)
+      local user = userinfo:match("^([^:]*):")
+      if user then return scheme .. user .. ":***@" end
+      return scheme .. (scheme:match("^https?://") and "***" or userinfo) .. "@"
+    end))
+  end
+
+  -- the repository: <top>/.git, or a .git file naming the git folder (a
+  -- worktree or submodule; its configuration is in the common folder)
+  local top, gitdir, common = dir, nil, nil
+  while top ~= "" do
+    if exists(top .. "/.git/config") then
+      gitdir, common = top .. "/.git", top .. "/.git"
+      break
+    end
+    local f = io.open(top .. "/.git", "r")
+    local named = f and (f:read("*l") or ""):match("^gitdir:%s*(.-)%s*$")
+    if f then f:close() end
+    if named then
+      gitdir = named:sub(1, 1) == "/" and named or (top .. "/" .. named)
+      local c = io.open(gitdir .. "/commondir", "r")
+      local rel = c and (c:read("*l") or "")
+      if c then c:close() end
+      common = rel and rel ~= "" and (rel:sub(1, 1) == "/" and rel or (gitdir .. "/" .. rel)) or gitdir
+      break
+    end
+    top = top:match("^(.*)/[^/]*$") or ""
+  end
+  if top == "" then
+    add("info", "no git repository yet: nothing to sync")
+    return lines
+  end
+  -- the config files git reads, last one wins: system, global, repository
+  local home = getenv("HOME") or ""
+  local files = {}
+  if not getenv("GIT_CONFIG_NOSYSTEM") then files[#files + 1] = "/etc/gitconfig" end
+  files[#files + 1] = (getenv("XDG_CONFIG_HOME") or (home .. "/.config")) .. "/git/config"
+  files[#files + 1] = home .. "/.gitconfig"
+  files[#files + 1] = common .. "/config"
+  local config = {}
+  for _, file in ipairs(files) do
+    local f = io.open(file, "r")
+    if f then
+      local section = ""
+      for line in f:lines() do
+        local name, sub = line:match('^%s*%[%s*([%w.-]+)%s+"(.*)"%s*%]')
+        if name then
+          section = name:lower() .. "." .. sub
+        else
+          name = line:match("^%s*%[%s*([%w.-]+)%s*%]")
+          if name then section = name:lower() end
+        end
+        local key, value = line:match("^%s*([%w-]+)%s*=%s*(.-)%s*$")
+        if key and not line:match("^%s*[#;]") then
+          local full = section .. "." .. key:lower()
+          config[full] = config[full] or {}
+          value = value:gsub('^"(.*)"$', "%1")
+          if value == "" then config[full] = {} else table.insert(config[full], value) end
+        end
+      end
+      f:close()
+    end
+  end
+  local function last(key) local v = config[key] return v and v[#v] end
+
+  local head = io.open(gitdir .. "/HEAD", "r")
+  local branch = head and (head:read("*l") or ""):match("^ref: refs/heads/(.+)$")
+  if head then head:close() end
+  local name = (branch and last("branch." .. branch .. ".remote")) or "origin"
+  local url = last("remote." .. name .. ".url")
+  if not url then
+    add("info", "no remote '" .. name .. "': sync has nowhere to go",
+      { "git -C " .. top .. " remote add " .. name .. " <url of a private repository>" })
+    return lines
+  end
+  add("ok", "sync uses the remote '" .. name .. "': " .. redact(url))
+  local pushurl = last("remote." .. name .. ".pushurl")
+  if pushurl then add("info", "pushes go to " .. redact(pushurl)) end
+
+  local target = pushurl or url
+  local scheme = target:match("^(%a[%w+.-]*)://")
+  local colon, slash = target:find(":", 1, true), target:find("/", 1, true)
+  local ssh = (scheme and (scheme == "ssh" or scheme == "git+ssh" or scheme == "ssh+git"))
+    or (not scheme and colon and colon > 1 and (not slash or colon < slash))
+  if ssh then
+    local command = getenv("GIT_SSH_COMMAND") or last("core.sshcommand") or getenv("GIT_SSH") or "ssh"
+    local program = command:match("^%s*(%S+)") or "ssh"
+    local found = program:find("/", 1, true) and exists(program)
+    for path in (getenv("PATH") or ""):gmatch("[^:]+") do found = found or exists(path .. "/" .. program) end
+    if found then
+      add("ok", "SSH through your own ssh program: " .. command
+        .. " (~/.ssh/config, known_hosts and IdentityFile apply; it never prompts)")
+    else
+      add("warn", "the ssh program '" .. program .. "' is not on PATH", { "Install OpenSSH's client (Debian: openssh-client)" })
+    end
+    local sock = getenv("SSH_AUTH_SOCK")
+    local alive = sock and sock ~= "" and os.execute("test -S '" .. sock:gsub("'", "'\\''") .. "'")
+    if alive == true or alive == 0 then
+      add("ok", "an SSH agent is running: the keys it holds are offered")
+    else
+      add("warn", "no SSH agent (SSH_AUTH_SOCK): only keys without a passphrase can be used",
+        { 'eval "$(ssh-agent -s)" && ssh-add' })
+    end
+  elseif scheme == "http" or scheme == "https" then
+    if target:match("^%a+://[^/@]*:[^/@]*@") then
+      add("warn", "the URL holds a password or token, kept in clear in .git/config",
+        { "Remove it from the URL and let a credential helper keep it: git config --global credential.helper store" })
+    end
+    local helpers = {}
+    for key, values in pairs(config) do
+      local prefix = key:match("^credential%.(.*)%.helper$")
+      if key == "credential.helper" or (prefix and target:sub(1, #prefix) == prefix) then
+        for _, v in ipairs(values) do helpers[#helpers + 1] = v end
+      end
+    end
+    if #helpers > 0 then
+      add("ok", "credentials from git's credential helper: " .. table.concat(helpers, ", ")
+        .. " (asked only when the server wants them; never prompts)")
+    else
+      add("warn", "no git credential helper: a server that asks for a password will refuse the sync",
+        { "git config --global credential.helper store (or your forge's CLI, e.g. gh auth setup-git), then git fetch once" })
+    end
+  elseif scheme == "git" then
+    add("info", "git:// has no authentication; most servers refuse pushes over it")
+  else
+    add("ok", "a folder: no authentication")
+  end
+
+  if top ~= dir then
+    -- the notes folder section warns about the sharing itself
+    add("info", "a sync pushes the whole branch of " .. top .. " to '" .. name
+      .. "', the files around the notes folder too")
+  end
+  local others = {}
+  for key in pairs(config) do
+    local other = key:match("^remote%.(.+)%.url$")
+    if other and other ~= name then others[#others + 1] = other end
+  end
+  table.sort(others)
+  if #others > 0 then
+    add("info", "other remotes, which sync does not use: " .. table.concat(others, ", "))
+  end
+  return lines
+end
+
 function M.check()
   local report = reporter()
   report.start("leadnotes: the module")
+  local jit = rawget(_G, "jit")
   local abi = type(jit) == "table" and ("LuaJIT (" .. (jit.version or "?") .. ", the Lua 5.1 ABI)") or _VERSION
   report.info("Lua of this editor: " .. abi)
   local api, err = require("leadnotes.editor.common").api()
   if not api then
-    report.error(tostring(err):gsub("^%(leadnotes%)%s*", ""), {
-      "Build it for Neovim: cmake --preset luajit && cmake --build --preset luajit",
-    })
+    report.error(tostring(err):gsub("^%(leadnotes%)%s*", ""), { M.core_advice() })
   else
     report.ok("leadnotes.core loaded (" .. tostring(api.core.lua_version) .. ")")
     local version = api.core.libgit2_version and api.core.libgit2_version()
@@ -127,6 +301,8 @@ function M.check()
     report.warn("no git user.name / user.email: commits will be made as leadnotes <leadnotes@localhost>",
       { "git config --global user.name 'Your Name'", "git config --global user.email you@example.com" })
   end
+  report.start("leadnotes: sync remote")
+  for _, line in ipairs(M.remote_report(dir)) do report[line.level](line.text, line.advice) end
 end
 
 return M

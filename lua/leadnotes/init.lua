@@ -21,7 +21,7 @@ end
 
 -- The build directory name for the running interpreter's ABI.
 local function abi_name()
-  if type(jit) == "table" then return "luajit" end
+  if type(rawget(_G, "jit")) == "table" then return "luajit" end -- lite-xl raises on undefined globals
   if _VERSION == "Lua 5.4" then return "lua5.4" end
   if _VERSION == "Lua 5.3" then return "lua5.3" end
   return nil
@@ -39,6 +39,11 @@ local function load_core()
   local override = os.getenv("LEADNOTES_CORE_DIR")
   if override and override ~= "" then candidates[#candidates + 1] = override .. "/leadnotes/core.so" end
   candidates[#candidates + 1] = M.root .. "/build/" .. abi .. "/leadnotes/core.so"
+  -- an installed plugin folder (cmake --install, any prefix) names its module
+  local short = abi == "luajit" and "5.1" or abi:sub(4)
+  local where = loadfile(M.root .. "/installed/" .. short .. ".lua")
+  local ok_where, relative = pcall(where or error)
+  if ok_where and type(relative) == "string" then candidates[#candidates + 1] = M.root .. "/" .. relative end
   local installed = package.searchpath and package.searchpath("leadnotes.core", package.cpath)
   if installed then candidates[#candidates + 1] = installed end
   for _, path in ipairs(candidates) do
@@ -60,6 +65,12 @@ local function load_core()
     end
   end
   local found = #others > 0 and (" (there is a build for " .. table.concat(others, ", ") .. ", a different Lua ABI)") or ""
+  if not file_exists(M.root .. "/CMakeLists.txt") then
+    -- an installed copy: there is nothing to build here
+    error(string.format("(leadnotes) the C core for %s is not installed with %s.\nInstall the build for this Lua "
+      .. "from the sources: cmake --preset %s -DBUILD_TESTING=OFF && cmake --build --preset %s && "
+      .. "cmake --install build/%s --prefix <the same prefix>", _VERSION, M.root, preset, preset, abi), 0)
+  end
   error(string.format("(leadnotes) the C core is not built for %s%s.\nBuild it from %s with: cmake --preset %s && cmake --build --preset %s",
     _VERSION, found, M.root, preset, preset), 0)
 end
@@ -87,7 +98,8 @@ local lazy = {
   render = "leadnotes.templates", templates = "leadnotes.templates", fields = "leadnotes.templates",
   open = "leadnotes.notes", init = "leadnotes.notes",
   prompt = "leadnotes.insights", nudges = "leadnotes.insights", team = "leadnotes.insights",
-  packet = "leadnotes.insights", carry_over = "leadnotes.insights",
+  packet = "leadnotes.insights", carry_over = "leadnotes.insights", items = "leadnotes.insights",
+  capture = "leadnotes.insights",
 }
 setmetatable(M, {
   __index = function(t, key)

@@ -36,7 +36,8 @@ local function new_note(self, kind, person, values)
   local date = (values and values.date) or today()
   local problem = require("leadnotes.validate").date_problem(date)
   if problem then error("new_note: values.date must be YYYY-MM-DD: " .. problem, 2) end
-  local dir, msg, code = self:person_dir(person)
+  -- An existing folder of the same person (another case or accent) is used.
+  local dir, msg, code = require("leadnotes.insights.reading").person_dir(self, person)
   if not dir then return nil, msg, code end
   local templates = require("leadnotes.templates")
   local text, cursor = templates.render(kind, person, values or {}, { date = date, store = self })
@@ -45,8 +46,16 @@ local function new_note(self, kind, person, values)
   end
   local options = require("leadnotes.config").options
   local ext = options.format == "markdown" and "md" or "org"
-  local path, err, errcode = self:create_note(dir, date .. "-" .. kind, ext, text)
-  if not path then return nil, err, errcode end
+  local path, rel_or_err, errcode = self:create_note(dir, date .. "-" .. kind, ext, text)
+  if not path then return nil, rel_or_err, errcode end
+  -- The items carried into the new note are moved, not copied: their older
+  -- copies stop being open (leadnotes.insights.items.settle).
+  local ok, settled, serr = pcall(require("leadnotes.insights.items").settle, self, person, rel_or_err)
+  if not ok or not settled then
+    local warn = require("leadnotes").warn
+    local note = "(leadnotes) carried items were not moved: " .. tostring(ok and serr or settled)
+    if warn then warn(note) else io.stderr:write(note, "\n") end
+  end
   return path, cursor
 end
 

@@ -30,6 +30,7 @@ local RESERVED = {
   half_year = true, next_week = true, next_week_iso = true, next_half_end = true, next_half_end_iso = true, manager = true, cursor = true,
   kind = true, format = true, open_items = true, nudges = true, prompt = true,
   previous_meeting = true, previous_meeting_ts = true, has_open_items = true, has_nudges = true,
+  packet = true, packet_from = true, captured = true,
 }
 
 local function leadnotes() return require("leadnotes") end
@@ -271,9 +272,18 @@ local function build_context(kind, person, values, opts, format, date_iso, top)
     end
   end
   if type(extra.role) == "string" then ctx.person.role = extra.role end
+  -- The person as the profile names them, in the folder that was found.
+  if type(extra.display_name) == "string" and extra.display_name ~= "" then ctx.person.name = extra.display_name end
+  if type(extra.person_dir) == "string" and extra.person_dir ~= "" then ctx.person.dir = extra.person_dir end
   ctx.open_items = decorate_items(extra.open_items)
   if type(extra.nudges) == "table" then ctx.nudges = extra.nudges end
   if type(extra.prompt) == "table" and extra.prompt.text then ctx.prompt = extra.prompt end
+  -- An evaluation's review packet (org text, level-3 headlines) and the
+  -- day its period starts; "" when there is none.
+  -- What was captured since the last one-on-one: { {date=, kind=, text=} }.
+  ctx.captured = type(extra.captured) == "table" and extra.captured or {}
+  ctx.packet = type(extra.packet) == "string" and extra.packet or ""
+  ctx.packet_from = type(extra.packet_from) == "string" and extra.packet_from or ""
   if type(extra.previous_meeting) == "string" and extra.previous_meeting ~= "" then
     ctx.previous_meeting = extra.previous_meeting
     local t = parse_iso(extra.previous_meeting)

@@ -94,8 +94,19 @@ static void test_summary(void)
 	ln_note_summary_free(s);
 	s = NULL;
 
-	CHECK(ln_note_summarize(&s, "* Topics\n- She asked about a conference\n", 40, 0, &err) == 0 && s && s->career,
-		"summary: a career word in what was written is career talk");
+	CHECK(ln_note_summarize(&s, "* Topics\n- She asked about a conference\n", 40, 0, &err) == 0 && s && !s->career,
+		"summary: a career word outside a career section is not career talk");
+	ln_note_summary_free(s);
+	s = NULL;
+	{
+		const char *sections = "* Feedback both ways\n** For Ana\n- Clear demo\n** For me\n- Stop adding items at the end\n"
+				   "* Blockers I can remove\n- The staging cluster\n* Career growth\n- Wants to lead the migration\n";
+		CHECK(ln_note_summarize(&s, sections, strlen(sections), 0, &err) == 0 && s && s->career &&
+				s->feedback_count == 1 && strcmp(s->feedback[0], "Clear demo") == 0 && s->received_count == 1 &&
+				strcmp(s->received[0], "Stop adding items at the end") == 0 && s->blocker_count == 1 &&
+				s->career_count == 1 && strcmp(s->career_lines[0], "Wants to lead the migration") == 0,
+			"summary: feedback given and received apart, blockers and career lines from their sections");
+	}
 	ln_note_summary_free(s);
 	s = NULL;
 	CHECK(ln_note_summarize(&s, "## Career\r\n- wants to mentor\r\n<!-- prompt: x-1 -->\r\n", 52, 1, &err) == 0 && s &&
@@ -103,6 +114,26 @@ static void test_summary(void)
 		"summary: Markdown, CRLF, a prompt comment");
 	ln_note_summary_free(s);
 	s = NULL;
+	{
+		const char *item = "* Actions\n** TODO Plan it :infra:ops:\nDEADLINE: <2026-01-12 Mon> SCHEDULED: <2026-01-08 Thu>\n"
+				   ":PROPERTIES:\n:ID: 5b1c\n:OWNER: Ana\n:FIRST_SEEN: [2026-01-05 Mon]\n:CARRIED: 2\n:END:\n"
+				   "- [-] half\n";
+		CHECK(ln_note_summarize(&s, item, strlen(item), 0, &err) == 0 && s && s->item_count == 2,
+			"summary: an item headline and a checkbox");
+		if (s && s->item_count == 2) {
+			const ln_note_item *it = &s->items[0];
+			CHECK(it->level == 2 && strcmp(it->keyword, "TODO") == 0 && strcmp(it->id, "5b1c") == 0 &&
+					strcmp(it->owner, "Ana") == 0 && strcmp(it->deadline, "<2026-01-12 Mon>") == 0 &&
+					strcmp(it->scheduled, "<2026-01-08 Thu>") == 0 && strcmp(it->tags, ":infra:ops:") == 0 &&
+					strcmp(it->first_seen, "[2026-01-05 Mon]") == 0 && strcmp(it->carried, "2") == 0,
+				"summary: an item's keyword, ID, owner, planning, tags and carry properties");
+			CHECK(s->items[1].level == 0 && strcmp(s->items[1].keyword, "[-]") == 0 && !s->items[1].id &&
+					!s->items[1].tags,
+				"summary: a checkbox's box, and no ID or tags");
+		}
+		ln_note_summary_free(s);
+		s = NULL;
+	}
 	CHECK(ln_note_summarize(&s, NULL, 0, 0, &err) == 0 && s && s->item_count == 0, "summary: empty input");
 	ln_note_summary_free(s);
 	s = NULL;

@@ -247,7 +247,7 @@ describe("cli", function()
     local p = io.popen("cmake --install " .. quote(build) .. " --prefix " .. quote(prefix) .. " 2>&1; echo \"#status=$?\"")
     local log = p:read("*a"); p:close()
     assert.matches("#status=0", log)
-    local short = type(jit) == "table" and "5.1" or _VERSION:match("%d+%.%d+")
+    local short = type(rawget(_G, "jit")) == "table" and "5.1" or _VERSION:match("%d+%.%d+")
     for _, file in ipairs({ "bin/leadnotes", "lib/lua/" .. short .. "/leadnotes/core.so",
       "share/leadnotes/lua/leadnotes/init.lua", "share/leadnotes/lua/leadnotes/cli.lua",
       "share/leadnotes/lua/leadnotes/editor/nvim.lua", "share/leadnotes/plugin/leadnotes.lua",

@@ -25,13 +25,22 @@ describe("loading", function()
     ]]
     local tmp = os.tmpname()
     local f = assert(io.open(tmp, "w")); f:write(script); f:close()
-    -- Point the loader at an empty root by hiding the build: run from a copy of lua/ only.
+    -- Point the loader at an empty root by hiding the build: run from a copy of lua/ only
+    -- (an installed copy), then with CMakeLists.txt beside it (a checkout).
     local dir = os.tmpname(); os.remove(dir)
     os.execute("mkdir -p " .. dir .. " && cp -r lua " .. dir .. "/")
-    local p = io.popen("cd " .. dir .. " && env -u LEADNOTES_CORE_DIR " .. interp .. " " .. tmp .. " 2>&1")
-    local out = p:read("a") or p:read("*a"); p:close()
+    local function run()
+      local p = io.popen("cd " .. dir .. " && env -u LEADNOTES_CORE_DIR " .. interp .. " " .. tmp .. " 2>&1")
+      local out = p:read("a") or p:read("*a"); p:close()
+      return out
+    end
+    local installed = run()
+    os.execute("cp CMakeLists.txt " .. dir .. "/")
+    local out = run()
     os.execute("rm -rf " .. dir); os.remove(tmp)
     assert.matches("not built for", out)
     assert.matches("cmake %-%-preset", out)
+    assert.matches("is not installed with", installed)
+    assert.matches("cmake %-%-install build/", installed)
   end)
 end)

@@ -164,7 +164,9 @@ describe("leadnotes.templates", function()
     package.loaded["leadnotes.insights"] = {
       template_context = function(kind, person, date)
         return {
-          open_items = { { text = "Draft the roadmap", first_seen = "2026-10-02", carried = 3 } },
+          open_items = { { text = "Draft the roadmap", first_seen = "2026-10-02", carried = 3, id = "5b1c-roadmap",
+            owner = "Ann", deadline_iso = "2026-12-01", planning = "DEADLINE: <2026-12-01 Tue>", tags = ":infra:",
+            body = "Split by quarter." } },
           prompt = { id = "lead-007", text = "What did you delegate this week?" },
           nudges = { { text = "no one-on-one with " .. person .. " for 23 days" } },
           previous_meeting = "2026-11-05",
@@ -199,8 +201,12 @@ describe("leadnotes.templates", function()
     assert.matches("\n:PERSON: ", text)
     assert.matches("\n:ROLE: Staff engineer\n", text)
     assert.matches("\n:PROMPT: lead%-007\n", text)
-    assert.matches("\n%*%*%* TODO Draft the roadmap\n:PROPERTIES:\n:FIRST_SEEN: %[2026%-10%-02 Fri%]\n:CARRIED: 3\n", text)
-    assert.matches("\n%*%*%* TODO Send Alice Example the next steps agreed on 2026%-11%-28\nDEADLINE: <2026%-12%-05 Sat>\n:PROPERTIES:\n:OWNER: Dana\n", text)
+    assert.matches("\n%*%*%* TODO Draft the roadmap :infra:\nDEADLINE: <2026%-12%-01 Tue>\n:PROPERTIES:\n:ID: 5b1c%-roadmap\n"
+      .. ":OWNER: Ann\n:FIRST_SEEN: %[2026%-10%-02 Fri%]\n:CARRIED: 3\n:END:\nSplit by quarter%.\n", text)
+    -- The example action item is a comment until the manager writes one.
+    assert.matches("\n# %*%*%* TODO Send Alice Example the next steps agreed on 2026%-11%-28\n", text)
+    assert.is_nil(text:find("\n*** TODO Send", 1, true))
+    assert.matches("\n#%+TODO: TODO | DONE CANCELLED\n", text)
     assert.matches("What did you delegate this week%?", text)
     assert.matches("Heads%-up: no one%-on%-one with Alice Example for 23 days", text)
     assert.is_nil(text:find("leadnotes-cursor", 1, true))
@@ -219,7 +225,7 @@ describe("leadnotes.templates", function()
     local text = templates.render("one-on-one", "Bob", nil, { date = "2026-11-28" })
     assert.is_nil(text:find("Carried over", 1, true))
     assert.is_nil(text:find(":PROMPT:", 1, true))
-    assert.matches(":OWNER: me\n", text)
+    assert.is_nil(text:find("\n%*+ TODO "))
     assert.matches("\n%*%* Leadership prompt\n# ", text)
   end)
 
@@ -251,7 +257,7 @@ describe("leadnotes.templates", function()
     config.setup({ format = "markdown" })
     local text, cursor = templates.render("one-on-one", "Alice", {}, { date = "2026-11-28" })
     assert.matches("^# One%-on%-one with Alice, 2026%-11%-28 %(Sat%)\n", text)
-    assert.matches("\n%- %[ %] Draft the roadmap %(carried 3×, since 2026%-10%-02%)\n", text)
+    assert.matches("\n%- %[ %] Draft the roadmap <!%-%- id: 5b1c%-roadmap; owner: Ann; due: 2026%-12%-01; since: 2026%-10%-02; carried: 3 %-%->\n", text)
     assert.matches("\n<!%-%- prompt: lead%-007 %-%->\n", text)
     assert.are.equal(2, cursor.col)
     text = templates.render("evaluation", "Alice", {}, { date = "2026-11-28" })
@@ -333,7 +339,8 @@ describe_emacs("templates read by Emacs org-mode", function()
     config.setup({})
     local saved = package.loaded["leadnotes.insights"]
     package.loaded["leadnotes.insights"] = { template_context = function()
-      return { open_items = { { text = "Draft the roadmap", first_seen = "2026-10-02", carried = 2 } } }
+      return { open_items = { { text = "Draft the roadmap", first_seen = "2026-10-02", carried = 2, id = "5b1c-roadmap",
+        owner = "Dana", planning = "DEADLINE: <2026-12-05 Sat>" } } }
     end }
     local text = require("leadnotes.templates").render("one-on-one", "Ann", {}, { date = "2026-11-28", manager = "Dana" })
     package.loaded["leadnotes.insights"] = saved
@@ -358,6 +365,7 @@ describe_emacs("templates read by Emacs org-mode", function()
     local out = p:read("*a")
     p:close()
     rmdir(dir)
-    assert.are.equal("TODO|Draft the roadmap||\nTODO|Send Ann the next steps agreed on 2026-11-28|<2026-12-05 Sat>|Dana\n", out)
+    -- One TODO: the carried item with its deadline and owner; the example is a comment.
+    assert.are.equal("TODO|Draft the roadmap|<2026-12-05 Sat>|Dana\n", out)
   end)
 end)

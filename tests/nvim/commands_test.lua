@@ -29,20 +29,27 @@ vim.ui.input = function(opts, on_confirm)
   on_confirm(opts.default or "")
 end
 
-local function api_has(name) return common.feature(name) ~= nil end
-local function store_has(name)
-  local s = common.store(nvim.notes_dir())
-  return s ~= nil and pcall(function() return s[name] end) and type(s[name]) == "function"
-end
-local function need_store(...)
-  if not api_has("open") then skip("the notes store (leadnotes.open) is not built yet") end
-  for _, m in ipairs({ ... }) do
-    if not store_has(m) then skip("store:" .. m .. " is not built yet") end
+-- Every piece is built with the module: a missing one is a failure (a
+-- broken module load must not pass as "skipped").
+local function need_api(...)
+  local loaded, err = common.api()
+  if not loaded then error("the module does not load: " .. tostring(err), 2) end
+  for _, name in ipairs({ ... }) do
+    local fn, msg = common.feature(name)
+    if not fn then error("leadnotes." .. name .. " is missing: " .. tostring(msg), 2) end
   end
 end
-local function need_templates()
-  if not api_has("render") then skip("templates (leadnotes.render) are not built yet") end
+local function need_store(...)
+  need_api("open")
+  local s, err = common.store(nvim.notes_dir())
+  if not s then error("the notes store does not open: " .. tostring(err), 2) end
+  for _, m in ipairs({ ... }) do
+    if not (pcall(function() return s[m] end) and type(s[m]) == "function") then
+      error("store:" .. m .. " is missing", 2)
+    end
+  end
 end
+local function need_templates() need_api("render", "fields") end
 
 test("only :Lead is defined at start-up; the adapter and the core load on first use", function()
   eq(2, vim.fn.exists(":Lead"), ":Lead exists")
@@ -70,16 +77,14 @@ test("completion offers the subcommands", function()
   eq(vim.inspect({ "history" }), vim.inspect(nvim.complete("hi", "Lead hi", 7)), "prefix")
 end)
 
-test("a piece that is not built yet is named, never an uncaught error", function()
+test(":Lead team, nudges and prompt run without raising once the module is loaded", function()
+  need_api("team", "nudges", "prompt")
   for _, sub in ipairs({ "team", "nudges", "prompt" }) do
     _G.notified = {}
     local ok, err = pcall(vim.cmd, "Lead " .. sub)
     truthy(ok, ":Lead " .. sub .. " raised " .. tostring(err))
-    local feature = sub
-    if not common.api() then
-      truthy(notified("cannot load") or notified("not built"), ":Lead " .. sub .. " says the module cannot load")
-    elseif not api_has(feature) then
-      truthy(notified("not available yet"), ":Lead " .. sub .. " names what is missing")
+    for _, n in ipairs(_G.notified) do
+      if n.level == vim.log.levels.ERROR then error(":Lead " .. sub .. ": " .. tostring(n.msg)) end
     end
   end
 end)
@@ -192,6 +197,9 @@ test("history lists the commits; <CR> opens the old version read-only; d diffs; 
   local f = assert(io.open(path)); local now = f:read("*a"); f:close()
   eq(nil, now:find("second version line", 1, true), "restored file lacks the later line")
   truthy(git("log", "-1", "--format=%H", "--", rel):match(vim.pesc(second)) == nil, "a new commit for the restore")
+  local subject = vim.trim(git("log", "-1", "--format=%s"))
+  truthy(subject:find(first:sub(1, 7), 1, true), "the restore names the commit: " .. subject)
+  eq(nil, subject:find(first, 1, true), "by its short id, not all 40 characters: " .. subject)
   eq("", git("status", "--porcelain"), "git status after restore")
 end)
 
@@ -206,6 +214,23 @@ test(":Lead insert one-on-one puts the filled template at the cursor", function(
   truthy(#all > 3, "the template was inserted")
   truthy(text():find("Dana"), "the person is in the inserted text")
   eq(nil, text():find("{{cursor}}", 1, true), "mark removed")
+end)
+
+test(":Lead insert in the middle of a line: the template on lines of its own, the text around it intact, the cursor on the mark", function()
+  need_templates()
+  vim.cmd("enew")
+  api.nvim_buf_set_lines(0, 0, -1, false, { "first line", "before|after", "last line" })
+  api.nvim_win_set_cursor(0, { 2, 7 }) -- on the "a" of "after"
+  vim.cmd("Lead insert one-on-one Dana Demo")
+  local all = lines()
+  eq("first line", all[1], "the line above")
+  eq("before|", all[2], "the text before the cursor, alone on its line")
+  truthy(all[3]:find("^#%+TITLE: One%-on%-one with Dana Demo"), "the template starts a line of its own: " .. all[3])
+  eq("after", all[#all - 1], "the text after the cursor, alone on the line after the template")
+  eq("last line", all[#all], "the line below")
+  local rendered, mark = require("leadnotes").render("one-on-one", "Dana Demo", {}, { store = common.store(nvim.notes_dir()) })
+  eq(#common.lines(rendered) + 4, #all, "nothing but the template was added")
+  eq(2 + mark.line, api.nvim_win_get_cursor(0)[1], "the cursor is on the template's mark")
 end)
 
 test("person completion offers the people of the notes folder, names with spaces included", function()
@@ -229,7 +254,7 @@ end)
 
 test(":Lead team and :Lead nudges open dashboards; :Lead prompt a floating window", function()
   need_store("new_note")
-  if not api_has("team") then skip("insights (leadnotes.team) are not built yet") end
+  need_api("team", "nudges", "prompt")
   vim.cmd("Lead team")
   truthy(api.nvim_buf_get_name(0):find("leadnotes://team", 1, true), "team buffer")
   truthy(#lines() >= 2, "a header and rows")
@@ -247,12 +272,9 @@ test(":checkhealth leadnotes reports the module, libgit2 and the notes folder", 
   vim.cmd("checkhealth leadnotes")
   local report = text()
   truthy(report:find("Lua of this editor"), "the Lua ABI")
-  if common.api() then
-    truthy(report:find("leadnotes.core loaded", 1, true), "module found")
-    truthy(report:find("libgit2 %d"), "libgit2 version")
-  else
-    truthy(report:find("ERROR"), "an error when the module cannot load")
-  end
+  need_api()
+  truthy(report:find("leadnotes.core loaded", 1, true), "module found")
+  truthy(report:find("libgit2 %d"), "libgit2 version")
   truthy(report:find("notes folder", 1, true), "the notes folder section")
   if vim.loop.fs_stat(dir) then
     truthy(report:find("(mode 700)", 1, true), "the folder the store made is reported 0700")
@@ -264,18 +286,90 @@ test(":checkhealth leadnotes reports the module, libgit2 and the notes folder", 
   truthy(report:find("git identity", 1, true), "the git identity section")
 end)
 
-test(":help leadnotes finds the documentation", function()
-  local doc = vim.fn.tempname()
-  vim.fn.mkdir(doc .. "/doc", "p")
-  local src = os.getenv("LEADNOTES_SOURCE_DIR") .. "/doc/leadnotes.txt"
-  vim.fn.writefile(vim.fn.readfile(src), doc .. "/doc/leadnotes.txt")
-  vim.cmd("helptags " .. vim.fn.fnameescape(doc .. "/doc"))
-  vim.opt.runtimepath:append(doc)
-  vim.cmd("help leadnotes")
-  eq("help", vim.bo.buftype, "a help buffer")
-  truthy(text():find("%*leadnotes%*"), "the leadnotes tag")
-  vim.cmd("help :Lead")
-  truthy(api.nvim_get_current_line():find("*:Lead*", 1, true), "the :Lead tag")
+-- A fresh Neovim on a copy of the plugin folder, as the README installs it
+-- (the folder on the runtimepath, nothing else run): returns its output.
+local function fresh_nvim(root, ...)
+  local cmd = { vim.v.progpath, "--headless", "--clean", "-i", "NONE", "--cmd", "set rtp^=" .. root }
+  for _, c in ipairs({ ... }) do vim.list_extend(cmd, { "-c", c }) end
+  vim.list_extend(cmd, { "-c", "qa!" })
+  return vim.fn.system(cmd)
+end
+
+local function copy_plugin()
+  local root = vim.fn.tempname()
+  local src = os.getenv("LEADNOTES_SOURCE_DIR")
+  vim.fn.mkdir(root .. "/doc", "p")
+  vim.fn.writefile(vim.fn.readfile(src .. "/doc/leadnotes.txt"), root .. "/doc/leadnotes.txt")
+  vim.fn.system({ "cp", "-r", src .. "/plugin", src .. "/lua", src .. "/templates", root })
+  return root
+end
+
+test(":help leadnotes works right after the runtimepath install; doc/tags is not tracked", function()
+  local root = copy_plugin()
+  eq(nil, vim.loop.fs_stat(root .. "/doc/tags"), "no tags before the first start")
+  local out = fresh_nvim(root, "help leadnotes", "lua io.stdout:write('\\nhelp=' .. vim.fn.expand('%:t') .. ':' .. vim.fn.getline('.'))")
+  truthy(out:find("help=leadnotes.txt:", 1, true), "the help opened: " .. out)
+  truthy(out:find("*leadnotes*", 1, true), "at the leadnotes tag: " .. out)
+  truthy(vim.loop.fs_stat(root .. "/doc/tags"), "the tags were made")
+  vim.fn.system({ "git", "-C", os.getenv("LEADNOTES_SOURCE_DIR"), "check-ignore", "-q", "doc/tags" })
+  eq(0, vim.v.shell_error, "git ignores doc/tags")
+  vim.fn.delete(root, "rf")
+end)
+
+test("a note opened by :Lead one-on-one and abandoned unchanged leaves nothing behind", function()
+  need_store("new_note", "history")
+  need_templates()
+  local before = git("status", "--porcelain")
+  vim.cmd("Lead one-on-one Abe Abandoned")
+  local path = vim.fn.resolve(api.nvim_buf_get_name(0))
+  truthy(vim.loop.fs_stat(path), "the note exists while it is open")
+  api.nvim_buf_set_lines(0, -1, -1, false, { "typed, never written" })
+  vim.cmd("bwipeout!")
+  eq(nil, vim.loop.fs_stat(path), "the file is gone")
+  eq(nil, vim.loop.fs_stat(vim.fn.fnamemodify(path, ":h")), "the folder the note made is gone")
+  eq(before, git("status", "--porcelain"), "git status")
+  for _, entry in ipairs(require("leadnotes").team() or {}) do
+    truthy(not tostring(entry.person):find("Abe"), "the team view does not count it")
+  end
+  -- With :q! in a Neovim of its own, the same.
+  local out = fresh_nvim(os.getenv("LEADNOTES_SOURCE_DIR"), "Lead one-on-one Quinn Quit",
+    "lua io.stdout:write('\\nopened=' .. vim.fn.expand('%:p'))", "q!")
+  local opened = out:match("opened=(%S+)")
+  truthy(opened and opened:find("one%-on%-one"), "the other Neovim opened a note: " .. out)
+  eq(nil, vim.loop.fs_stat(opened), ":q! left no file")
+  eq(before, git("status", "--porcelain"), "git status after :q!")
+end)
+
+test("a new note that was written, or that is in use elsewhere, is kept", function()
+  need_store("new_note", "save")
+  need_templates()
+  vim.cmd("Lead one-on-one Kim Kept")
+  local path = vim.fn.resolve(api.nvim_buf_get_name(0))
+  vim.cmd("write")
+  vim.cmd("bwipeout!")
+  truthy(vim.loop.fs_stat(path), "a written note stays")
+  -- Changed on disk by something else since: kept, never deleted.
+  vim.cmd("Lead one-on-one Lee Other")
+  local other = vim.fn.resolve(api.nvim_buf_get_name(0))
+  local f = assert(io.open(other, "a")); f:write("added by another program\n"); f:close()
+  vim.cmd("bwipeout!")
+  truthy(vim.loop.fs_stat(other), "a note changed by another program stays")
+end)
+
+test(":write of a note says what it committed in one line that fits, after the write", function()
+  need_store("new_note", "save")
+  need_templates()
+  vim.o.columns = 60
+  vim.cmd("Lead one-on-one Dana Demo")
+  api.nvim_buf_set_lines(0, -1, -1, false, { "a line" })
+  nvim.last_echo = nil
+  vim.cmd("write")
+  eq(nil, nvim.last_echo, "nothing echoed inside the write (it would add a line under \"written\")")
+  truthy(vim.wait(2000, function() return nvim.last_echo ~= nil end), "the commit is echoed after the write")
+  truthy(nvim.last_echo:find("^%(leadnotes%) committed %x+"), nvim.last_echo)
+  eq(nil, nvim.last_echo:find("\n"), "one line")
+  truthy(vim.fn.strdisplaywidth(nvim.last_echo) < vim.v.echospace, "fits in " .. vim.v.echospace .. " columns")
+  vim.o.columns = 80
 end)
 
 test(":Lead seal and :Lead verify on an evaluation; verify shows the diff once it changed", function()

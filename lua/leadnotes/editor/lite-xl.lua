@@ -6,8 +6,13 @@
 --   require "leadnotes.editor.lite-xl"
 -- Build the module first: cmake --preset default && cmake --build --preset default.
 -- Commands (ctrl+shift+p): "Leadnotes: One On One", "Leadnotes: Evaluation",
--- "Leadnotes: Insert One On One", "Leadnotes: History", "Leadnotes: Prompt",
--- "Leadnotes: Team", "Leadnotes: Nudges". Saving a note commits it.
+-- "Leadnotes: Insert One On One", "Leadnotes: Insert Evaluation",
+-- "Leadnotes: History", "Leadnotes: Show Version", "Leadnotes: Diff",
+-- "Leadnotes: Restore Version" (of the open note), "Leadnotes: Prompt",
+-- "Leadnotes: Team", "Leadnotes: Nudges"; keys ctrl+alt+o (one-on-one),
+-- ctrl+alt+h (history).
+-- Saving a note commits it. The commands are leadnotes.editor.common's;
+-- this file is what lite-xl's API needs.
 local core = require "core"
 local command = require "core.command"
 local keymap = require "core.keymap"
@@ -25,141 +30,116 @@ if not pcall(require, "leadnotes.editor.common") then
 end
 local common = require "leadnotes.editor.common"
 
-local function report(msg)
-  core.error("(leadnotes) %s", (tostring(msg):gsub("^%(leadnotes%)%s*", "")))
+-- A document for the dashboards and the history: named by its title, never
+-- dirty (closing it asks nothing), and text typed into it goes nowhere.
+local ReadOnlyDoc = Doc:extend()
+
+function ReadOnlyDoc:new(title, text)
+  ReadOnlyDoc.super.new(self)
+  self.title = title
+  Doc.insert(self, 1, 1, text)
+  self.undo_stack, self.redo_stack = { idx = 1 }, { idx = 1 }
+  self:set_selection(1, 1)
+  self:clean()
+  self.read_only = true
 end
 
-local function notes_dir() return (common.notes_dir():gsub("/+$", "")) end
+function ReadOnlyDoc:get_name() return self.title end
+function ReadOnlyDoc:is_dirty() return false end
+function ReadOnlyDoc:insert(...) if not self.read_only then return Doc.insert(self, ...) end end
+function ReadOnlyDoc:remove(...) if not self.read_only then return Doc.remove(self, ...) end end
+function ReadOnlyDoc:save() core.log("(leadnotes) %s is a read-only view", self.title) end
 
-local function store()
-  local s, err = common.store(notes_dir())
-  if not s then report(err) end
-  return s
+-- The document in the main area: core.active_view is the command view
+-- while a question is asked, and can be a view just closed.
+local function active_view()
+  local node = core.root_view:get_active_node_default()
+  return node and node.active_view
+end
+local function active_doc()
+  local view = active_view()
+  return view and view.doc
 end
 
--- Asks each field of the template in the command view, then done(values).
-local function ask_fields(kind, done)
-  local fields_fn = common.feature("fields")
-  local fields = fields_fn and common.call(fields_fn, kind) or {}
-  local values, i = {}, 0
-  local function next_field()
-    i = i + 1
-    local f = fields[i]
-    if not f then return done(values) end
-    core.command_view:enter(f.question or f.key, {
-      text = f.default and tostring(f.default) or "",
-      submit = function(text) values[f.key] = text next_field() end,
-    })
-  end
-  next_field()
+local ed = {}
+
+-- Deferred to the next frame, so that it is not hidden by the message of
+-- the command that caused it ("Saved ...").
+function ed.report(msg, level)
+  core.add_thread(function()
+    if level == "info" then core.log("%s", msg) else core.error("%s", msg) end
+  end)
 end
 
-local function ask_person(done)
-  local s = store()
-  core.command_view:enter("Person", {
-    submit = function(text) if text:match("%S") then done(text) end end,
-    suggest = function(text)
+function ed.ask(title, default, done, suggest)
+  local answered = false
+  core.command_view:enter(title, {
+    text = default or "",
+    submit = function(text) answered = true done(text) end,
+    suggest = suggest and function(text)
       local out = {}
-      for _, p in ipairs(s and common.people(s) or {}) do
+      for _, p in ipairs(suggest()) do
         if p:lower():find(text:lower(), 1, true) == 1 then out[#out + 1] = p end
       end
       return out
-    end,
+    end or nil,
+    cancel = function() if not answered then done(nil) end end,
   })
 end
 
--- A read-only-in-spirit new document holding text (history, team...).
-local function show_text(title, lines)
-  local doc = core.open_doc()
-  doc:insert(1, 1, title .. "\n\n" .. table.concat(lines, "\n") .. "\n")
-  doc:clean()
-  core.root_view:open_doc(doc)
+function ed.open(path, line, col)
+  local view = core.root_view:open_doc(core.open_doc(path))
+  if line then view.doc:set_selection(line, (col or 0) + 1) end
 end
 
-local function new_note(kind)
-  ask_person(function(person)
-    ask_fields(kind, function(values)
-      local s = store()
-      if not s then return end
-      local path, cursor = common.method(s, "new_note", kind, person, values)
-      if not path then report(cursor) return end
-      local view = core.root_view:open_doc(core.open_doc(common.absolute(path, notes_dir())))
-      if type(cursor) == "table" and cursor.line then
-        view.doc:set_selection(cursor.line, (cursor.col or 0) + 1)
-      end
-    end)
-  end)
+function ed.insert_at_cursor(text, mark)
+  local doc = active_doc()
+  if not doc or doc.read_only then ed.report(common.message("open a document to insert into")) return end
+  local row, col = doc:get_selection()
+  local current = doc.lines[row]:gsub("\n$", "")
+  local lines, line, c = common.insert_plan(current, col - 1, text, mark)
+  doc:remove(row, 1, row, #current + 1)
+  doc:insert(row, 1, table.concat(lines, "\n"))
+  doc:set_selection(row + line - 1, c + 1)
 end
 
-local function insert(kind)
-  local view = core.active_view
-  if not (view and view.doc) then report("open a document first") return end
-  ask_person(function(person)
-    ask_fields(kind, function(values)
-      local render, err = common.feature("render")
-      if not render then report(err) return end
-      local text, cursor = common.call(render, kind, person, values, { store = common.store(notes_dir()) })
-      if not text then report(cursor) return end
-      local line, col = view.doc:get_selection()
-      view.doc:insert(line, col, text)
-      if type(cursor) == "table" and cursor.line then
-        view.doc:set_selection(line + cursor.line - 1, (cursor.line == 1 and col or 1) + (cursor.col or 0))
-      end
-    end)
-  end)
+function ed.show(title, lines)
+  core.root_view:open_doc(ReadOnlyDoc(title, title .. "\n\n" .. table.concat(lines, "\n") .. "\n"))
 end
 
-local function dashboard(name, title, to_lines, empty, arg)
-  local fn, err = common.feature(name)
-  if not fn then report(err) return end
-  if not store() then return end
-  local result, msg = common.call(fn, arg)
-  if result == nil then report(msg) return end
-  local lines = to_lines(result)
-  if #lines == 0 and empty then lines = { empty } end
-  show_text(title, lines)
+
+function ed.current_note()
+  local doc = active_doc()
+  local path = doc and doc.abs_filename
+  if path and common.is_note(path, common.notes_dir()) then return path end
+  return nil
 end
 
-command.add(nil, {
-  ["leadnotes:one-on-one"] = function() new_note("one-on-one") end,
-  ["leadnotes:evaluation"] = function() new_note("evaluation") end,
-  ["leadnotes:insert-one-on-one"] = function() insert("one-on-one") end,
-  ["leadnotes:insert-evaluation"] = function() insert("evaluation") end,
-  ["leadnotes:history"] = function()
-    ask_person(function(person)
-      local s = store()
-      if not s then return end
-      local list, err = common.method(s, "history", person, {})
-      if not list then report(err) return end
-      local lines = {}
-      for _, c in ipairs(list) do lines[#lines + 1] = common.history_line(c) end
-      show_text("History of " .. person, lines)
-    end)
-  end,
-  ["leadnotes:prompt"] = function()
-    dashboard("prompt", "Prompt", common.prompt_lines, nil, { context = "one-on-one" })
-  end,
-  ["leadnotes:team"] = function() dashboard("team", "Team", common.team_lines) end,
-  ["leadnotes:nudges"] = function() dashboard("nudges", "Nudges", common.nudge_lines, "Nothing needs your attention.") end,
-})
+function ed.modified()
+  local doc = active_doc()
+  return doc ~= nil and doc:is_dirty()
+end
 
-keymap.add {
-  ["ctrl+alt+o"] = "leadnotes:one-on-one",
-  ["ctrl+alt+h"] = "leadnotes:history",
-}
+function ed.reload()
+  local doc = active_doc()
+  if doc then doc:reload() end
+end
+
+local commands = {}
+for _, c in ipairs(common.commands) do
+  commands["leadnotes:" .. c.id] = function() common.run(ed, c.id) end
+end
+command.add(nil, commands)
+
+-- Unbound in lite-xl 2.1 (ctrl+alt+o, ctrl+alt+h); never taken over if bound.
+for key, name in pairs({ ["ctrl+alt+o"] = "leadnotes:one-on-one", ["ctrl+alt+h"] = "leadnotes:history" }) do
+  if not keymap.map[key] then keymap.add { [key] = name } end
+end
 
 -- Saving a document under the notes folder commits it.
 local save = Doc.save
 function Doc:save(...)
-  local results = { save(self, ...) }
-  local path = self.abs_filename
-  if common.is_note(path, notes_dir()) then
-    local s = store()
-    if s then
-      local commit, err = common.method(s, "save", path)
-      if commit == nil and err then report(err)
-      elseif type(commit) == "table" then core.log("(leadnotes) committed %s", commit.short or "") end
-    end
-  end
-  return table.unpack(results)
+  local results = table.pack(save(self, ...))
+  if self.abs_filename then common.on_save(ed, self.abs_filename) end
+  return table.unpack(results, 1, results.n)
 end

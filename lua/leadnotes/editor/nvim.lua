@@ -108,16 +108,62 @@ local function set_cursor(win, line, col)
   pcall(api.nvim_win_set_cursor, win, { line, math.max(0, math.min(col, #text)) })
 end
 
+local function read_file(path)
+  local f = io.open(path, "rb")
+  if not f then return nil end
+  local text = f:read("*a")
+  f:close()
+  return text
+end
+
+-- Notes made by :Lead one-on-one / evaluation and not written since, by
+-- buffer: { path =, text = what new_note wrote, folder = the person's
+-- folder when new_note made it }.
+local fresh = {}
+
+-- A fresh note abandoned without a write (:q!, :bwipeout!) leaves nothing
+-- behind: its file goes, and its person's folder when the note made it and
+-- it is empty. Only a file still holding exactly what new_note wrote, and
+-- that no commit knows, is removed: a note someone wrote is never lost.
+local function drop_if_abandoned(buf)
+  local f = fresh[buf]
+  fresh[buf] = nil
+  if not f or read_file(f.path) ~= f.text then return end
+  local s = common.store(M.notes_dir())
+  local commits = s and common.method(s, "history", f.path, { limit = 1 })
+  if type(commits) ~= "table" or #commits > 0 then return end
+  os.remove(f.path)
+  if f.folder then vim.loop.fs_rmdir(f.folder) end
+end
+
+-- A write of that path, from any buffer, keeps it.
+local function keep_written(path)
+  for buf, f in pairs(fresh) do
+    if vim.fn.resolve(f.path) == vim.fn.resolve(path) then fresh[buf] = nil end
+  end
+end
+
 -- :Lead one-on-one {person} / :Lead evaluation {person}
 function M.new_note(kind, person)
   local s = store()
   if not s then return end
   with_person(person, function(name)
     ask_fields(kind, function(values)
+      local folder = common.method(s, "person_dir", name)
+      folder = folder and common.absolute(folder, M.notes_dir())
+      local made_folder = folder and not vim.loop.fs_stat(folder)
       local path, cursor = common.method(s, "new_note", kind, name, values)
       if not path then notify(cursor) return end
       path = common.absolute(path, M.notes_dir())
+      local text = read_file(path)
       vim.cmd("edit " .. vim.fn.fnameescape(path))
+      local buf = api.nvim_get_current_buf()
+      if text then
+        fresh[buf] = { path = path, text = text, folder = made_folder and folder or nil }
+        api.nvim_create_autocmd("BufUnload", {
+          buffer = buf, once = true, callback = function() drop_if_abandoned(buf) end,
+        })
+      end
       if type(cursor) == "table" and cursor.line then
         set_cursor(0, cursor.line, cursor.col or 0)
       end
@@ -133,23 +179,16 @@ function M.insert(kind, person)
     ask_fields(kind, function(values)
       local text, cursor = common.call(render, kind, name, values, { store = common.store(M.notes_dir()) })
       if not text then notify(cursor) return end
-      local lines = common.lines(text)
+      -- A clean insert: the template on lines of its own, the text before
+      -- and after the cursor kept on theirs, the cursor on the mark.
       local win = api.nvim_get_current_win()
       local buf = api.nvim_get_current_buf()
       local row, col = unpack(api.nvim_win_get_cursor(win))
       local line = api.nvim_buf_get_lines(buf, row - 1, row, false)[1] or ""
-      if line == "" then
-        api.nvim_buf_set_lines(buf, row - 1, row, false, lines)
-        col = 0
-      else
-        api.nvim_buf_set_lines(buf, row, row, false, lines)
-        row, col = row + 1, 0
-      end
-      if type(cursor) == "table" and cursor.line then
-        set_cursor(win, row + cursor.line - 1, (cursor.line == 1 and col or 0) + (cursor.col or 0))
-      else
-        set_cursor(win, row, 0)
-      end
+      -- In normal mode the cursor is on a character: the text is put before it.
+      local lines, at, at_col = common.insert_plan(line, col, text, type(cursor) == "table" and cursor or nil)
+      api.nvim_buf_set_lines(buf, row - 1, row, false, lines)
+      set_cursor(win, row + at - 1, at_col)
     end)
   end)
 end
@@ -234,7 +273,10 @@ local function restore_version(buf)
   if not M.confirm(string.format("Restore %s as it was in %s?", rel, c.short or c.id)) then return end
   local s = store()
   if not s then return end
-  local commit, err = common.method(s, "restore", c.id, path)
+  -- By the short id, which the restore commit's subject names; the full id
+  -- when the short one does not resolve (an ambiguous prefix).
+  local commit, err = common.method(s, "restore", c.short or c.id, path)
+  if commit == nil and err and c.short then commit, err = common.method(s, "restore", c.id, path) end
   if commit == nil and err then notify(err) return end
   notify(string.format("restored %s from %s", rel, c.short or c.id), vim.log.levels.INFO)
   reload(path)
@@ -380,6 +422,58 @@ function M.nudges()
   return scratch("leadnotes://nudges", lines, "leadnotes-nudges")
 end
 
+-- :Lead items [person] [--mine|--theirs|--overdue]: open action items;
+-- <CR> opens the note at the item.
+function M.items(words)
+  local items = feature("items")
+  if not items then return end
+  local s = store()
+  if not s then return end
+  local opts, name = { store = s }, {}
+  for _, w in ipairs(words or {}) do
+    local flag = w:match("^%-%-(%a+)$")
+    if flag == "mine" or flag == "theirs" or flag == "overdue" then opts[flag] = true else name[#name + 1] = w end
+  end
+  opts.person = common.person(name)
+  local list, err = common.call(items, opts)
+  if not list then notify(err) return end
+  local lines = { "Open action items  (<CR> go to the item, q close)" }
+  for _, line in ipairs(require("leadnotes.insights").items_lines(list)) do lines[#lines + 1] = line end
+  if #list == 0 then lines[#lines + 1] = "No open items." end
+  local buf = scratch("leadnotes://items", lines, "leadnotes-items")
+  vim.keymap.set("n", "<CR>", function()
+    local e = list[api.nvim_win_get_cursor(0)[1] - 2]
+    if not e then return end
+    vim.cmd("edit " .. vim.fn.fnameescape(M.notes_dir() .. "/" .. e.path))
+    pcall(api.nvim_win_set_cursor, 0, { e.line, 0 })
+  end, { buffer = buf, nowait = true, desc = "leadnotes: go to this item" })
+  return buf
+end
+
+-- :Lead capture {person} {kind} {text}: notes something between meetings
+-- in the person's log (kinds: feedback-given, feedback-received, win,
+-- concern, note) and commits it.
+function M.capture(words)
+  local capture = feature("capture")
+  if not capture then return end
+  local s = store()
+  if not s then return end
+  local kinds = require("leadnotes.insights.capture")
+  local at
+  for i = 2, #words do
+    if kinds.kind_of(words[i]) then at = i break end
+  end
+  if not at or at == #words then
+    notify(":Lead capture {person} {kind} {text}; kind: " .. kinds.KIND_NAMES)
+    return
+  end
+  local path, err = common.call(capture, common.person({ unpack(words, 1, at - 1) }), words[at],
+    table.concat(words, " ", at + 1), { store = s })
+  if not path then notify(err) return end
+  notify("noted in " .. path, vim.log.levels.INFO)
+  return path
+end
+
 -- :Lead packet {person} {from} {to}
 function M.packet(words)
   local packet = feature("packet")
@@ -450,17 +544,30 @@ end
 
 -- Commit the file just written (BufWritePost for files under the folder).
 function M.on_write(_, file)
+  keep_written(file)
   local ok, config = pcall(require, "leadnotes.config")
   if ok and config.options and config.options.commit_on_save == false then return end
   local s = store()
   if not s then return end
   local commit, err = common.method(s, "save", file)
-  if commit == nil and err then notify(err) return end
+  if commit == nil and err then notify((tostring(err):gsub("\n.*", ""))) return end
   if type(commit) == "table" then
     vim.b.leadnotes_last_commit = commit.id
-    api.nvim_echo({ { "(leadnotes) committed " .. (commit.short or "") .. " " .. (commit.summary or ""), "Comment" } }, false, {})
+    M.echo_line("(leadnotes) committed " .. (commit.short or "") .. " " .. (commit.summary or ""))
     auto_sync_saved()
   end
+end
+
+-- One line in the message area, after the command that caused it: it
+-- replaces ":w"'s own "written" line instead of adding a second one (two
+-- lines would ask to "Press ENTER"), cut to the room there is.
+function M.echo_line(text)
+  vim.schedule(function()
+    local room = math.max(1, (vim.v.echospace or vim.o.columns - 12) - 1)
+    if vim.fn.strdisplaywidth(text) > room then text = vim.fn.strcharpart(text, 0, room - 1) .. "…" end
+    M.last_echo = text
+    api.nvim_echo({ { text, "Comment" } }, false, {})
+  end)
 end
 
 local subcommands = {
@@ -483,6 +590,8 @@ local subcommands = {
   prompt = { person = true, run = function(words) M.prompt(common.person(words)) end },
   team = { run = function() M.team() end },
   nudges = { run = function() M.nudges() end },
+  items = { person = true, run = function(words) M.items(words) end },
+  capture = { person = true, run = function(words) M.capture(words) end },
   packet = { person = true, run = function(words) M.packet(words) end },
   sync = { run = function(words)
     local result = store_method("sync", words[1] or require("leadnotes.config").options.remote)

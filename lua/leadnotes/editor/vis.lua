@@ -5,154 +5,92 @@
 --
 -- and build the module for Lua 5.3: cmake --preset lua5.3 && cmake --build --preset lua5.3.
 -- Commands: :lead one-on-one NAME, :lead evaluation NAME, :lead insert KIND NAME,
--- :lead history [NAME], :lead prompt, :lead team, :lead nudges, :lead save.
--- Writing a file under the notes folder commits it. Asked fields take their
--- defaults; `:lead set KEY=VALUE` gives one for the next note.
+-- :lead set KEY=VALUE, :lead history [NAME], :lead show REV, :lead diff [REV],
+-- :lead restore REV (of the open note), :lead prompt, :lead team, :lead nudges.
+-- Writing a file under the notes folder commits it. vis has no input line
+-- for plugins: asked fields take their defaults, or what `:lead set` gave.
+-- The commands themselves are leadnotes.editor.common's; this file is what
+-- vis's API needs.
 local common = require("leadnotes.editor.common")
 
 local M = {}
-local pending = {}
 
-local function report(msg)
-  vis:info("(leadnotes) " .. tostring(msg):gsub("^%(leadnotes%)%s*", ""):gsub("\n.*", ""))
+-- The file of vis's message window, once a message made it. Each output
+-- replaces the previous one there instead of piling up under it.
+local message_file
+function M.message_file() return message_file end
+
+local ed = {}
+
+function ed.report(msg, _)
   M.last_message = msg
+  vis:info(msg)
 end
 
-local function notes_dir()
-  return (common.notes_dir():gsub("/+$", ""))
-end
-
-local function store()
-  local s, err = common.store(notes_dir())
-  if not s then report(err) end
-  return s
-end
-
-local function values_for(kind)
-  local values = {}
-  local fields = common.feature("fields")
-  for _, f in ipairs(fields and common.call(fields, kind) or {}) do
-    if f.key and f.default ~= nil then values[f.key] = f.default end
-  end
-  for k, v in pairs(pending) do values[k] = v end
-  pending = {}
-  return values
-end
-
-local function place_cursor(win, cursor, first_line)
-  if type(cursor) == "table" and cursor.line and win and win.selection then
-    win.selection:to((first_line or 1) + cursor.line - 1, (cursor.col or 0) + 1)
-  end
-end
-
-local function new_note(kind, person)
-  if not person then report("give a person: :lead " .. kind .. " NAME") return end
-  local s = store()
-  if not s then return end
-  local path, cursor = common.method(s, "new_note", kind, person, values_for(kind))
-  if not path then report(cursor) return end
-  path = common.absolute(path, notes_dir())
-  vis:command("e " .. path)
-  place_cursor(vis.win, cursor, 1)
-end
-
-local function insert(kind, person)
-  if not kind or not person then report("usage: :lead insert KIND NAME") return end
-  local render, err = common.feature("render")
-  if not render then report(err) return end
-  local text, cursor = common.call(render, kind, person, values_for(kind), { store = common.store(notes_dir()) })
-  if not text then report(cursor) return end
-  local win = vis.win
-  local pos = win.selection.pos or 0
-  win.file:insert(pos, text)
-  place_cursor(win, cursor, win.selection.line)
-end
-
-local function show_lines(title, lines)
+-- In vis's message window; the focus goes back to the window the command
+-- ran in, so that the next command still acts on the note.
+function ed.show(title, lines)
   M.last_output = title .. "\n" .. table.concat(lines, "\n")
+  if message_file and message_file.size > 0 then message_file:delete(0, message_file.size) end
+  local origin = vis.win
   vis:message(M.last_output)
+  if vis.win and vis.win.file and not vis.win.file.path then message_file = vis.win.file end
+  if origin and vis.win ~= origin then vis.win = origin end
 end
 
-local function current_note()
+-- The byte position of the start of line `line` of win (1-based), found by
+-- moving the selection there and back.
+local function line_start(win, line)
+  local sel = win.selection
+  local pos = sel.pos
+  sel:to(line, 1)
+  local start = sel.pos
+  sel.pos = pos
+  return start
+end
+
+function ed.open(path, line, col)
+  vis:command("e " .. path)
+  local win = vis.win
+  if line and win and win.file.path == path then
+    win.selection.pos = line_start(win, line) + (col or 0)
+  end
+end
+
+function ed.insert_at_cursor(text, mark)
+  local win = vis.win
+  local sel, file = win.selection, win.file
+  local row = sel.line
+  local start = line_start(win, row)
+  local current = file.lines[row] or ""
+  local lines, line, col = common.insert_plan(current, sel.pos - start, text, mark)
+  file.lines[row] = table.concat(lines, "\n")
+  local pos = start
+  for i = 1, line - 1 do pos = pos + #lines[i] + 1 end
+  sel.pos = pos + col
+end
+
+function ed.current_note()
   local path = vis.win and vis.win.file and vis.win.file.path
-  if path and common.relative(path, notes_dir()) then return path end
+  if path and common.is_note(path, common.notes_dir()) then return path end
   return nil
 end
 
-local handlers = {
-  ["one-on-one"] = function(words) new_note("one-on-one", common.person(words)) end,
-  evaluation = function(words) new_note("evaluation", common.person(words)) end,
-  insert = function(words) insert(words[1], common.person(words, 2)) end,
-  set = function(words)
-    for _, w in ipairs(words) do
-      local k, v = w:match("^([%w_%-]+)=(.*)$")
-      if k then pending[k] = v else report("usage: :lead set KEY=VALUE") end
-    end
-  end,
-  history = function(words)
-    local s = store()
-    if not s then return end
-    local target = common.person(words) or current_note()
-    if not target then report("give a person or open a note") return end
-    local list, err = common.method(s, "history", target, {})
-    if not list then report(err) return end
-    local lines = {}
-    for _, c in ipairs(list) do lines[#lines + 1] = common.history_line(c) end
-    show_lines("History of " .. target, lines)
-  end,
-  prompt = function(words)
-    local prompt, err = common.feature("prompt")
-    if not prompt then report(err) return end
-    if not store() then return end
-    local p, msg = common.call(prompt, { context = "one-on-one", person = common.person(words) })
-    if not p then report(msg) return end
-    show_lines("Prompt", common.prompt_lines(p))
-  end,
-  team = function()
-    local team, err = common.feature("team")
-    if not team then report(err) return end
-    if not store() then return end
-    local list, msg = common.call(team)
-    if not list then report(msg) return end
-    show_lines("Team", common.team_lines(list))
-  end,
-  nudges = function()
-    local nudges, err = common.feature("nudges")
-    if not nudges then report(err) return end
-    if not store() then return end
-    local list, msg = common.call(nudges)
-    if not list then report(msg) return end
-    show_lines("Nudges", #list > 0 and common.nudge_lines(list) or { "Nothing needs your attention." })
-  end,
-  save = function() vis:command("w") end,
-}
+function ed.modified() return vis.win.file.modified end
+function ed.reload() vis:command("e!") end
 
--- Commit after a write of a file under the notes folder.
-function M.on_save(path)
-  if not common.is_note(path, notes_dir()) then return end
-  local s = store()
-  if not s then return end
-  local commit, err = common.method(s, "save", path)
-  if commit == nil and err then report(err) return end
-  if type(commit) == "table" then report("committed " .. (commit.short or "") .. " " .. (commit.summary or "")) end
-end
+M.ed = ed
 
 vis:command_register("lead", function(argv)
   local words = {}
   for _, a in ipairs(argv) do words[#words + 1] = a end
-  local name = table.remove(words, 1)
-  local handler = name and handlers[name]
-  if not handler then
-    report("subcommands: one-on-one, evaluation, insert, set, history, prompt, team, nudges, save")
-    return false
-  end
-  local ok, err = pcall(handler, words)
-  if not ok then report(err) return false end
-  return true
+  local ok, result = pcall(common.dispatch, ed, words)
+  if not ok then ed.report(common.message(result)) return false end
+  return result
 end, "leadnotes: one-on-ones, evaluations, history, prompts")
 
 vis.events.subscribe(vis.events.FILE_SAVE_POST, function(file, path)
-  M.on_save(path or (file and file.path))
+  common.on_save(ed, path or (file and file.path))
 end)
 
 return M

@@ -1,0 +1,24 @@
+-- leadnotes.insights.names: people as the manager typed them. nfc() is the
+-- form a name has before it becomes a folder; fold() the key two spellings
+-- of one person share ("jose maria nunez", "José María Núñez", a decomposed
+-- "José"): NFC, case-folded, marks stripped (utf8proc, in the C core:
+-- plugin/names.c), runs of spaces, dashes and underscores one "-".
+local M = {}
+
+local function core()
+  return package.loaded["leadnotes.core"] or require("leadnotes").core
+end
+
+-- name in NFC; invalid UTF-8 is returned as it is (the folder check
+-- refuses it with its own message).
+function M.nfc(name)
+  return core().nfc(name) or name
+end
+
+-- The key a name is found by (see above).
+function M.fold(name)
+  local s = core().name_key(name) or name:lower()
+  return (s:gsub("[%s%-_]+", "-"):gsub("^%-+", ""):gsub("%-+$", ""))
+end
+
+return M
