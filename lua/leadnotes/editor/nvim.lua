@@ -32,8 +32,9 @@ local function store(opts)
   local api_table, err = common.api()
   if not api_table then notify(err) return nil end
   api_table.warn = api_table.warn or function(msg) notify(msg, vim.log.levels.WARN) end
-  local s, msg = common.store(M.notes_dir(), opts)
-  if not s then notify(msg) end
+  local s, msg, code = common.store(M.notes_dir(), opts)
+  -- "no notes yet" (a read on a missing folder) is news, not an error
+  if not s then notify(msg, code == "not found" and vim.log.levels.INFO or nil) end
   return s
 end
 
