@@ -7,7 +7,7 @@ PACKAGES="build-essential cmake pkg-config git libgit2-dev libutf8proc-dev
 lua5.4 liblua5.4-dev lua5.3 liblua5.3-dev luajit libluajit-5.1-dev
 lua-busted lua-cjson lua-dkjson neovim vis clang libclang-rt-14-dev
 emacs-nox ripgrep hyperfine git-crypt valgrind strace lua-check
-openssh-client openssh-server lighttpd luarocks"
+openssh-client openssh-server lighttpd luarocks gnupg"
 
 missing=""
 if command -v dpkg-query >/dev/null 2>&1; then

@@ -124,6 +124,19 @@ describe("the notes folder", function()
     assert.are.equal("-----BEGIN OPENSSH PRIVATE KEY-----\n", H.read(dir .. "/.ssh/id_ed25519"))
   end)
 
+  it("init of a folder with files inside another repository makes it a repository of its own", function()
+    local notes = home .. "/work/notes"
+    write(notes .. "/dana/2026-01-05-one-on-one.org", "* notes\n")
+    write(notes .. "/.env", "TOKEN=x\n")
+    local status, out = cli({ "init", notes })
+    assert.are.equal(0, status, out)
+    assert.are.equal(notes .. "\n", git(notes, "rev-parse --show-toplevel"))
+    status, out = cli({ "--dir", notes, "save", notes .. "/dana/2026-01-05-one-on-one.org" })
+    assert.are.equal(0, status, out)
+    assert.are.equal("1\n", git(home, "rev-list --count HEAD"))
+    assert.is_nil(git(notes, "ls-tree -r --name-only HEAD"):find(".env", 1, true))
+  end)
+
   it("leadnotes.init and open do the same from Lua", function()
     local notes = require("leadnotes.notes")
     local dir = H.tmpdir() .. "/plain"

@@ -33,10 +33,8 @@ local function store(opts)
   if not api_table then notify(err) return nil end
   api_table.warn = api_table.warn or function(msg) notify(msg, vim.log.levels.WARN) end
   local s, msg, code = common.store(M.notes_dir(), opts)
-  if not s then
-    -- "No notes yet" (a missing folder, for what only reads) is news, not an error.
-    notify(msg, code == "not found" and opts == READ_ONLY and vim.log.levels.INFO or nil)
-  end
+  -- "no notes yet" (a read on a missing folder) is news, not an error
+  if not s then notify(msg, code == "not found" and vim.log.levels.INFO or nil) end
   return s
 end
 
