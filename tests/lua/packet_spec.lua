@@ -70,6 +70,9 @@ describe("the review packet", function()
     dir = ok("mktemp -d /tmp/leadnotes-packet-XXXXXX"):gsub("%s+$", "") .. "/notes"
     store = assert(require("leadnotes.notes").open(dir))
     assert(store:profile("José María Núñez", { role = "Engineer" }))
+    -- The profile's index lands off the caller's thread, under index.lock:
+    -- let it land before git itself commits here.
+    store:flush()
     local p = "José-María-Núñez/"
     note(dir, p .. "2026-09-15-one-on-one.org", "* Action items\n** TODO Fix the flaky test\n", "2026-09-15")
     -- Met on 10-27, typed up on 10-30.
