@@ -12,7 +12,8 @@
  * it is stored in a small tagged binary encoding (ENCODING below). The
  * file's schema is ENCODING, LN_NOTE_SUMMARY_VERSION (team.h) and the
  * caller's schema: a file written for any other is never read.
- *   'T' key value ... 'E'   a table         's' u32 length, bytes
+ *   'T' u32 u32 key value ... 'E'  a table (its array and hash sizes, hints)
+ *   's' u32 length, bytes
  *   'i' i64   'd' double    't' / 'f'       booleans
  * Integers are little-endian. Nothing stored is ever logged. */
 #include <stdint.h>
@@ -27,7 +28,7 @@
 #include "leadnotes/team.h"
 
 #define CACHE_META "leadnotes.summary_cache"
-#define ENCODING "enc1"
+#define ENCODING "enc2"
 #define DEPTH_MAX 16
 
 typedef struct {
@@ -108,12 +109,12 @@ static int encode(lua_State *L, int idx, unsigned char *out, size_t *pos, int de
 		*pos += 5 + len;
 		return 0;
 	}
-	case LUA_TTABLE:
+	case LUA_TTABLE: {
+		size_t at = *pos;
+		uint32_t narr = 0, nrec = 0;
 		if (depth >= DEPTH_MAX || !lua_checkstack(L, 3))
 			return -1;
-		if (out)
-			out[*pos] = 'T';
-		*pos += 1;
+		*pos += 9; /* 'T', then the sizes, known once the pairs are written */
 		lua_pushnil(L);
 		while (lua_next(L, idx) != 0) {
 			int kt = lua_type(L, -2);
@@ -122,12 +123,21 @@ static int encode(lua_State *L, int idx, unsigned char *out, size_t *pos, int de
 				lua_pop(L, 2);
 				return -1;
 			}
+			if (kt == LUA_TNUMBER && ln_lua_isinteger(L, -2) && ln_lua_tointeger(L, -2) >= 1)
+				narr++;
+			else
+				nrec++;
 			lua_pop(L, 1);
 		}
-		if (out)
+		if (out) {
+			out[at] = 'T';
+			put_u32(out + at + 1, narr);
+			put_u32(out + at + 5, nrec);
 			out[*pos] = 'E';
+		}
 		*pos += 1;
 		return 0;
+	}
 	default:
 		return -1;
 	}
@@ -177,10 +187,17 @@ static int decode(lua_State *L, const unsigned char *data, size_t len, size_t *p
 		*pos += n;
 		return 0;
 	}
-	case 'T':
-		if (depth >= DEPTH_MAX)
+	case 'T': {
+		uint32_t narr, nrec;
+		if (depth >= DEPTH_MAX || len - *pos < 8)
 			return -1;
-		lua_newtable(L);
+		narr = get_u32(data + *pos);
+		nrec = get_u32(data + *pos + 4);
+		*pos += 8;
+		/* Sizes are hints; a damaged one must not make a huge table. */
+		if (narr > len || nrec > len)
+			return -1;
+		lua_createtable(L, (int)narr, (int)nrec);
 		for (;;) {
 			if (*pos >= len)
 				goto bad;
@@ -199,6 +216,7 @@ static int decode(lua_State *L, const unsigned char *data, size_t len, size_t *p
 	bad:
 		lua_settop(L, top);
 		return -1;
+	}
 	default:
 		return -1;
 	}
