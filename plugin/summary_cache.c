@@ -26,7 +26,7 @@
 #define KEY_MAX 255u
 #define VALUE_MAX (16u * 1024u * 1024u)
 #define FILE_MAX ((size_t)512 * 1024 * 1024)
-#define LOCK_WAIT_MS 1000
+#define LOCK_WAIT_MS 100 /* then the pending entries wait for the next flush */
 
 typedef struct entry {
 	const char *key; /* into the file's bytes, or owned (owned = 1) */

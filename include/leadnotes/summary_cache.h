@@ -40,7 +40,8 @@ int ln_summary_cache_put(ln_summary_cache *cache, const char *key, const void *v
  * the file is damaged, of another version, or holds over twice the records
  * it needs, a compacted copy renamed over it. With `prune`, the caller has
  * looked up every entry it still needs, and compaction drops the others.
- * Returns 0 (also when another process holds the lock: nothing is written),
+ * Returns 0 (also when another process holds the lock past 100 ms: nothing
+ * is written, and the entries wait for the next flush),
  * or LN_EIO / LN_ENOMEM; the file is never left half-written. */
 int ln_summary_cache_flush(ln_summary_cache *cache, int prune, ln_error *err);
 

@@ -146,7 +146,10 @@ local CACHE_MAX = 200000
 -- new build never reads summaries an older one wrote. A damaged file, or
 -- one written for another schema, is ignored and rewritten.
 local SCHEMA = 1
-local disk = { store = nil, cache = nil, path = nil }
+local disk = { cache = nil, path = nil }
+-- The store the file belongs to, held weakly: the cache does not keep a
+-- closed editor's store alive.
+local attached = setmetatable({}, { __mode = "v" })
 M.stats.disk_hits = 0
 
 local function schema()
@@ -168,10 +171,10 @@ end
 -- Uses store's on-disk cache from now on (the one reading opened). Opening
 -- reads the file once; a failure leaves only the in-process cache.
 function M.attach_store(store)
-  if disk.store == store then return end
+  if attached.store == store then return end
   M.flush_disk()
   if disk.cache then disk.cache:close() end
-  disk.store, disk.cache, disk.path = store, nil, nil
+  attached.store, disk.cache, disk.path = store, nil, nil
   if os.getenv("LEADNOTES_NO_SUMMARY_CACHE") then return end
   local ok, c, path = pcall(core().summary_cache_open, store, schema())
   if ok and c then disk.cache, disk.path = c, path end
@@ -234,7 +237,7 @@ function M.clear_cache()
     disk.cache:close()
     if disk.path then os.remove(disk.path) end
   end
-  disk.store, disk.cache, disk.path = nil, nil, nil
+  attached.store, disk.cache, disk.path = nil, nil, nil
 end
 
 M.core, M.read_file, M.trim, M.item_key, M.item_text, M.split_lines = core, read_file, trim, item_key, item_text, split_lines
