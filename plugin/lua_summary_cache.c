@@ -209,6 +209,9 @@ static int decode(lua_State *L, const unsigned char *data, size_t len, size_t *p
 				goto bad;
 			if (lua_type(L, -1) != LUA_TSTRING && lua_type(L, -1) != LUA_TNUMBER)
 				goto bad;
+			/* A NaN key would raise in lua_rawset. */
+			if (lua_type(L, -1) == LUA_TNUMBER && lua_tonumber(L, -1) != lua_tonumber(L, -1))
+				goto bad;
 			if (decode(L, data, len, pos, depth + 1) < 0)
 				goto bad;
 			lua_rawset(L, -3);

@@ -79,6 +79,29 @@ print(table.concat(out, "\n"))
 print(string.format("#reads=%d parses=%d hits=%d differ=%d", reads, parses, hits, differ))
 ]=]
 
+-- CRC-32 (zlib's) and little-endian u32, to craft records that check out.
+local ops = rawget(_G, "bit") and { bxor = bit.bxor, band = bit.band, rshift = bit.rshift }
+  or load("return { bxor = function(a, b) return a ~ b end, band = function(a, b) return a & b end, "
+    .. "rshift = function(a, n) return a >> n end }")()
+local function crc32(s)
+  local c = 0xFFFFFFFF
+  for i = 1, #s do
+    c = ops.bxor(c, s:byte(i))
+    for _ = 1, 8 do
+      if ops.band(c, 1) ~= 0 then c = ops.bxor(ops.rshift(c, 1), 0xEDB88320) else c = ops.rshift(c, 1) end
+    end
+  end
+  return ops.bxor(c, 0xFFFFFFFF) % 4294967296
+end
+local function u32(n)
+  n = n % 4294967296
+  return string.char(n % 256, math.floor(n / 256) % 256, math.floor(n / 65536) % 256, math.floor(n / 16777216) % 256)
+end
+local function record(key, value)
+  local lens = u32(#key) .. u32(#value)
+  return lens .. u32(crc32(lens .. key .. value)) .. key .. value
+end
+
 local GIT = "GIT_AUTHOR_NAME=Test GIT_AUTHOR_EMAIL=t@example.org GIT_COMMITTER_NAME=Test "
   .. "GIT_COMMITTER_EMAIL=t@example.org "
 
@@ -205,6 +228,31 @@ describe("the summaries on disk", function()
     assert.are.equal(cold.listing, r.listing)
     assert.are.equal(5, r.parses)
     assert.are.equal(0, fresh().parses)
+  end)
+
+  it("a record that checks out but holds no summary is not believed", function()
+    fresh()
+    local bytes = assert(read(cache))
+    local b1, b2, b3, b4 = bytes:byte(13, 16)
+    local header = bytes:sub(1, 16 + b1 + b2 * 256 + b3 * 65536 + b4 * 16777216 + 4)
+    local blobs = {}
+    for id in ok("git -C " .. q(dir) .. " ls-files -s"):gmatch("%d+ (%x+) %d") do blobs[#blobs + 1] = id end
+    assert.are.equal(5, #blobs)
+    local nan = "\0\0\0\0\0\0\248\127"
+    local bad = {
+      "T" .. u32(0) .. u32(1) .. "d" .. nan .. "s" .. u32(1) .. "x" .. "E", -- a NaN key
+      "T" .. u32(0) .. u32(1) .. "s" .. u32(1000) .. "x", -- a string longer than the record
+      "T" .. u32(4294967295) .. u32(4294967295) .. "E", -- absurd sizes
+      ("T" .. u32(0) .. u32(1) .. "s" .. u32(1) .. "k"):rep(40), -- nested too deep, unterminated
+      "s" .. u32(3) .. "abc", -- not a table
+    }
+    local crafted = { header }
+    for i, id in ipairs(blobs) do crafted[#crafted + 1] = record(id, bad[i]) end
+    write(cache, table.concat(crafted))
+    local r = fresh()
+    assert.are.equal(cold.listing, r.listing)
+    assert.are.equal(5, r.parses)
+    assert.are.equal(0, r.differ)
   end)
 
   it("four processes writing at once leave a whole file", function()
