@@ -1,7 +1,8 @@
 -- leadnotes.insights.summaries: what one note says, read once. The reading
 -- itself is C (ln_note_summary in plugin/team.c); this file keys the
--- summaries by git blob id (cached_summary) and turns item texts into the
--- keys items are recognised by.
+-- summaries by git blob id (cached_summary), in the process and in
+-- <gitdir>/leadnotes/summaries between processes, and turns item texts
+-- into the keys items are recognised by.
 local M = {}
 
 local file_text = require("leadnotes.files").read
