@@ -91,6 +91,7 @@ int luaopen_leadnotes_core(lua_State *L)
 	ln_lua_open_org(L);
 	ln_lua_open_prompts(L);
 	ln_lua_open_team(L);
+	ln_lua_open_summary_cache(L);
 	ln_lua_open_sync(L);
 	return 1;
 }

@@ -13,6 +13,7 @@ void ln_lua_open_store(lua_State *L);
 void ln_lua_open_org(lua_State *L);
 void ln_lua_open_prompts(lua_State *L);
 void ln_lua_open_team(lua_State *L);
+void ln_lua_open_summary_cache(lua_State *L);
 void ln_lua_open_sync(lua_State *L); /* after store: adds methods to it */
 
 /* The store handle: a userdata whose metatable is registered under this

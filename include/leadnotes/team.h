@@ -24,6 +24,11 @@ typedef struct ln_note_item {
 	char *carried;
 } ln_note_item;
 
+/* Changes whenever ln_note_summarize reads notes differently or its
+ * summary changes shape: summaries cached on disk from another version are
+ * then never used (summary_cache.h). */
+#define LN_NOTE_SUMMARY_VERSION 1
+
 /* What the insights read from one note. */
 typedef struct ln_note_summary {
 	ln_note_item *items;   /* in file order: headlines first, then checkboxes */

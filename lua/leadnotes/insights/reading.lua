@@ -77,6 +77,7 @@ end
 local function load_notes(store, under)
   local files, dir = core().team_files(store, under)
   if not files then return nil, dir end
+  summaries.attach_store(store)
   local people = {}
   local function person(name)
     local p = people[name]
@@ -103,6 +104,7 @@ local function load_notes(store, under)
       end
     end
   end
+  summaries.flush_disk(under == nil)
   for _, p in pairs(people) do table.sort(p.notes, note_order) end
   return people, dir
 end

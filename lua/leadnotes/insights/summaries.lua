@@ -1,7 +1,8 @@
 -- leadnotes.insights.summaries: what one note says, read once. The reading
 -- itself is C (ln_note_summary in plugin/team.c); this file keys the
--- summaries by git blob id (cached_summary) and turns item texts into the
--- keys items are recognised by.
+-- summaries by git blob id (cached_summary), in the process and in
+-- <gitdir>/leadnotes/summaries between processes, and turns item texts
+-- into the keys items are recognised by.
 local M = {}
 
 local file_text = require("leadnotes.files").read
@@ -138,6 +139,66 @@ local cache = {}
 local cache_size = 0
 local CACHE_MAX = 200000
 
+-- Summaries by blob id also live on disk, in <gitdir>/leadnotes/summaries
+-- (plugin/summary_cache.c), so that a fresh process (each command line call,
+-- each editor start) reads no unchanged note. SCHEMA changes whenever a
+-- summary changes shape; the file's schema also holds a digest of this
+-- file's source and the C summary's version (LN_NOTE_SUMMARY_VERSION), so a
+-- new build never reads summaries an older one wrote. A damaged file, or
+-- one written for another schema, is ignored and rewritten.
+local SCHEMA = 1
+local disk = { cache = nil, path = nil }
+-- The store the file belongs to, held weakly: the cache does not keep a
+-- closed editor's store alive.
+local attached = setmetatable({}, { __mode = "v" })
+M.stats.disk_hits = 0
+
+local function schema()
+  if disk.schema then return disk.schema end
+  local digest = "?"
+  local src = debug.getinfo(1, "S").source
+  if src:sub(1, 1) == "@" then
+    local f = io.open(src:sub(2), "rb")
+    if f then
+      local text = f:read("*a") or ""
+      f:close()
+      digest = core().blob_id(text) or digest
+    end
+  end
+  disk.schema = "lua" .. SCHEMA .. ":" .. digest
+  return disk.schema
+end
+
+-- Uses store's on-disk cache from now on (the one reading opened). Opening
+-- reads the file once; a failure leaves only the in-process cache.
+function M.attach_store(store)
+  if attached.store == store then return end
+  M.flush_disk()
+  if disk.cache then disk.cache:close() end
+  attached.store, disk.cache, disk.path = store, nil, nil
+  if os.getenv("LEADNOTES_NO_SUMMARY_CACHE") then return end
+  local ok, c, path = pcall(core().summary_cache_open, store, schema())
+  if ok and c then disk.cache, disk.path = c, path end
+end
+
+-- Writes the summaries computed since the last call. With prune (the whole
+-- folder was just read), the file may be compacted to the summaries in use.
+function M.flush_disk(prune)
+  if disk.cache then pcall(disk.cache.flush, disk.cache, prune) end
+end
+
+local function disk_get(blob)
+  local c = disk.cache
+  if not c then return nil end
+  local s = c:get(blob)
+  if s then M.stats.disk_hits = M.stats.disk_hits + 1 end
+  return s
+end
+
+local function disk_put(blob, s)
+  if disk.cache then disk.cache:put(blob, s) end
+end
+
 local function cached_summary(dir, file, ext)
   local key
   if file.blob and not file.dirty then
@@ -146,8 +207,11 @@ local function cached_summary(dir, file, ext)
     key = "stat:" .. file.path .. ":" .. file.stat
   end
   if key then
-    local hit = cache[key]
-    if hit then return hit end
+    local hit = cache[key] or (key == file.blob and disk_get(key))
+    if hit then
+      cache[key] = hit
+      return hit
+    end
   end
   local text = read_file(dir .. "/" .. file.path)
   if not text then return nil end
@@ -155,7 +219,11 @@ local function cached_summary(dir, file, ext)
   -- committed, or changed back); it is remembered under that id too, so
   -- committing it later does not make it read again.
   local blob = key ~= file.blob and core().blob_id(text) or nil
-  local s = blob and cache[blob] or summarize(text, ext)
+  local s = blob and (cache[blob] or disk_get(blob))
+  if not s then
+    s = summarize(text, ext)
+    if key == file.blob then disk_put(key, s) elseif blob then disk_put(blob, s) end
+  end
   if cache_size >= CACHE_MAX then cache, cache_size = {}, 0 end
   if key then cache[key] = s end
   if blob then cache[blob] = s end
@@ -163,9 +231,14 @@ local function cached_summary(dir, file, ext)
   return s
 end
 
-
+-- Drops every cached summary, on disk too (a cold call reads every note).
 function M.clear_cache()
   cache, cache_size = {}, 0
+  if disk.cache then
+    disk.cache:close()
+    if disk.path then os.remove(disk.path) end
+  end
+  attached.store, disk.cache, disk.path = nil, nil, nil
 end
 
 M.core, M.read_file, M.trim, M.item_key, M.item_text, M.split_lines = core, read_file, trim, item_key, item_text, split_lines

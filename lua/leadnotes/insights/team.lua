@@ -132,6 +132,9 @@ local function people_of(store, day)
       list[#list + 1] = e
     end
   end
+  -- Every folder's notes have been looked up in this process: summaries
+  -- of notes no longer there may be dropped from the file on disk.
+  summaries.flush_disk(true)
   table.sort(list, function(a, b) return a.dir < b.dir end)
   return list
 end
