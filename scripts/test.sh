@@ -1,7 +1,7 @@
 #!/bin/sh
 # The whole test suite: every Lua ABI, the sanitizer builds (Lua 5.4, and
 # LuaJIT with Neovim), valgrind memcheck over the C units, then each fuzzer
-# for 60 s.
+# for 30 s (a smoke: the long runs are by hand, scripts/fuzz.sh).
 # Usage: scripts/test.sh            (installs what is missing first)
 set -eu
 cd "$(dirname "$0")/.."
