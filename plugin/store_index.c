@@ -313,9 +313,9 @@ static void *store_flush_run(void *arg)
 	return NULL;
 }
 
-/* Index files below this size (about 600 files) are written inside save:
- * well under a millisecond, and git status is clean the moment save
- * returns. */
+/* Index files below this size (about 600 files), and a repository with no
+ * index yet (a new notes folder), are written inside save: well under a
+ * millisecond, and git status is clean the moment save returns. */
 static long store_defer_bytes(void)
 {
 	const char *env = getenv("LEADNOTES_DEFER_INDEX_BYTES");
@@ -326,7 +326,7 @@ static long store_defer_bytes(void)
 
 void store_flush_start(ln_store *store)
 {
-	if (store->stamp_valid && !store->stamp_absent && (long)store->stamp.st_size < store_defer_bytes()) {
+	if (store->stamp_valid && (store->stamp_absent || (long)store->stamp.st_size < store_defer_bytes())) {
 		store_flush_run(store);
 		return;
 	}
