@@ -35,18 +35,21 @@ local TARGET = {
   team_fresh_vs_rg = 0.5,      -- `leadnotes team` in a fresh process at M <= 0.5x rg
 }
 
--- The floors of the smoke (--smoke, run by the test suite). Each sits about
--- three times below what this machine measures, loaded, so that noise
--- passes and a five-fold slowdown fails.
--- Measured loaded (load average 10-16): save 9x / 45x faster than git at
--- S / M, 4.9x / 7.9x with the index on disk, warm history 0.027x git log
--- with Bloom filters at M.
--- S is only a sanity check: its few saves vary most (a clean clone's run
--- measured 2.9x and 2.2x there while M held 26x and 4x), so M carries the
--- five-fold test (45x / 5 < 12, 7.9x / 5 < 2).
+-- The floors of the smoke (--smoke, run by the test suite): generous, so
+-- that the noise of a shared 2-core machine passes and a five-fold slowdown
+-- fails. What the ratios span, measured:
+--   save at M, the caller's thread: 11x (CI, 2 cores, right after the
+--   repositories were generated: ext4 then spends most of each file
+--   creation looking for a free inode) to 45x (loaded, warm); a five-fold
+--   slowdown of the slowest figure is 2.2x, under the floor of 3x.
+--   save with the index on disk at M: 3.2x to 7.9x; floor 1x.
+--   warm history at M: 0.023x to 0.030x git log with Bloom filters; floor
+--   0.1x.
+-- S is a sanity check only (2.2x to 9x: few saves, each dominated by file
+-- creation): the store must not be slower than git there.
 local SMOKE = {
-  save_vs_git = { S = 1.5, M = 12 },  -- save (the caller's thread) at least this many times faster than git add + commit
-  flushed_vs_git = { S = 1, M = 2 },  -- the same with the index on disk
+  save_vs_git = { S = 1, M = 3 },  -- save (the caller's thread) at least this many times faster than git add + commit
+  flushed_vs_git = { S = 0.7, M = 1 },  -- the same with the index on disk
   warm_vs_bloom = { M = 0.1 },        -- warm history at most this fraction of git log with Bloom filters
   -- The summaries persist now (.git/leadnotes/summaries), but a fresh
   -- process measured 8.9x rg (4.6x CPU) at load 0.5, 27x with nothing on
