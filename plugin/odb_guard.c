@@ -7,7 +7,12 @@
  * no objects: it inflates the loose file of the object asked for to the end
  * of its zlib stream and answers "not here" when the file is whole (or
  * absent), so libgit2's own backends then read it, or fails with a message
- * naming the object when the file is damaged. */
+ * naming the object when the file is damaged.
+ *
+ * It sits after libgit2's pack backend and before its loose one, so a
+ * packed object (nearly every object a history walk reads) is found
+ * without a look for its loose file: that look (an open that fails) was a
+ * third of the first history call at M. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -171,9 +176,12 @@ int ln_odb_guard_install(git_repository *repo, ln_error *err)
 	g->parent.read_header = odb_guard_read_header;
 	g->parent.read_prefix = odb_guard_read_prefix;
 	g->parent.free = odb_guard_free;
-	/* Asked before every other backend (libgit2's loose one has priority 1,
-	 * its pack one 2); on success the odb owns it. */
-	if (git_odb_add_backend(odb, &g->parent, 3) < 0) {
+	/* libgit2's pack backend has priority 2, its loose one 1. At 2 too,
+	 * the guard is asked after the pack backend (libgit2 sorts backends
+	 * with a stable sort, and this one is added after the defaults) and
+	 * before the loose backend, the only one that reads loose files. On
+	 * success the odb owns it. */
+	if (git_odb_add_backend(odb, &g->parent, 2) < 0) {
 		odb_guard_free(&g->parent);
 		git_odb_free(odb);
 		return ln_error_set(err, LN_ERROR, "cannot guard the object database");
