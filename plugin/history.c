@@ -709,6 +709,33 @@ static int hist_raw_parse(hist_raw_entry *e, const char *p, const char *end)
 	return 0;
 }
 
+/* The end of the raw tree entry at p (its NUL, then the id); NULL when
+ * the entry is cut short. */
+static const char *hist_raw_skip(const char *p, const char *end)
+{
+	const char *nul = p < end ? memchr(p, '\0', (size_t)(end - p)) : NULL;
+	if (!nul || end - nul - 1 < GIT_OID_RAWSZ)
+		return NULL;
+	return nul + 1 + GIT_OID_RAWSZ;
+}
+
+/* How many leading bytes a and b (n bytes each) have in common. */
+static size_t hist_common_prefix(const char *a, const char *b, size_t n)
+{
+	size_t i = 0;
+	while (i + sizeof(uint64_t) <= n) {
+		uint64_t x, y;
+		memcpy(&x, a + i, sizeof(x));
+		memcpy(&y, b + i, sizeof(y));
+		if (x != y)
+			break;
+		i += sizeof(uint64_t);
+	}
+	while (i < n && a[i] == b[i])
+		i++;
+	return i;
+}
+
 /* git's tree order: a folder's name sorts as if it ended in '/'. */
 static int hist_raw_cmp(const hist_raw_entry *a, const hist_raw_entry *b)
 {
@@ -722,31 +749,80 @@ static int hist_raw_cmp(const hist_raw_entry *a, const hist_raw_entry *b)
 	return (int)ca - (int)cb;
 }
 
+/* The last few root trees read while indexing. A commit's tree is read
+ * twice in a row: as the new side of its own change and as the old side of
+ * its child's; libgit2 caches no tree over 4 KB (200 people), so without
+ * this each one was inflated twice. */
+#define HIST_TREE_CACHE 4
+typedef struct hist_tree_cache {
+	git_oid id[HIST_TREE_CACHE];
+	git_odb_object *obj[HIST_TREE_CACHE];
+	unsigned long used[HIST_TREE_CACHE], clock;
+} hist_tree_cache;
+
+static void hist_tree_cache_free(hist_tree_cache *tc)
+{
+	size_t i;
+	for (i = 0; i < HIST_TREE_CACHE; i++)
+		git_odb_object_free(tc->obj[i]);
+	memset(tc, 0, sizeof(*tc));
+}
+
+/* The raw tree `id` into *data / *end, borrowed from the cache. */
+static int hist_tree_read(const char **data, const char **end, hist_tree_cache *tc, git_odb *odb, const git_oid *id)
+{
+	size_t i, victim = 0;
+	for (i = 0; i < HIST_TREE_CACHE; i++) {
+		if (tc->obj[i] && git_oid_equal(&tc->id[i], id))
+			break;
+		if (tc->used[i] < tc->used[victim])
+			victim = i;
+	}
+	if (i == HIST_TREE_CACHE) {
+		i = victim;
+		git_odb_object_free(tc->obj[i]);
+		tc->obj[i] = NULL;
+		if (git_odb_read(&tc->obj[i], odb, id) < 0)
+			return -1;
+		git_oid_cpy(&tc->id[i], id);
+	}
+	tc->used[i] = ++tc->clock;
+	*data = git_odb_object_data(tc->obj[i]);
+	*end = *data + git_odb_object_size(tc->obj[i]);
+	return 0;
+}
+
 /* Adds to link `link` the top-level entries that differ between the raw
  * trees a and b (either may be zero = empty): a merge of two sorted lists
  * in which equal entries are equal bytes, so nothing is parsed twice or
  * allocated. */
-static int hist_top_changes(struct ln_history_graph *g, size_t link, git_odb *odb, const git_oid *a_id,
-	const git_oid *b_id)
+static int hist_top_changes(struct ln_history_graph *g, size_t link, git_odb *odb, hist_tree_cache *tc,
+	const git_oid *a_id, const git_oid *b_id)
 {
-	git_odb_object *oa = NULL, *ob = NULL;
 	const char *pa = NULL, *ea = NULL, *pb = NULL, *eb = NULL;
 	int rc = -1;
-	if (!git_oid_is_zero(a_id)) {
-		if (git_odb_read(&oa, odb, a_id) < 0)
-			goto cleanup;
-		pa = git_odb_object_data(oa);
-		ea = pa + git_odb_object_size(oa);
-	}
-	if (!git_oid_is_zero(b_id)) {
-		if (git_odb_read(&ob, odb, b_id) < 0)
-			goto cleanup;
-		pb = git_odb_object_data(ob);
-		eb = pb + git_odb_object_size(ob);
-	}
+	/* b first: it is the tree the previous commit read as its a */
+	if (!git_oid_is_zero(b_id) && hist_tree_read(&pb, &eb, tc, odb, b_id) < 0)
+		goto cleanup;
+	if (!git_oid_is_zero(a_id) && hist_tree_read(&pa, &ea, tc, odb, a_id) < 0)
+		goto cleanup;
 	while (pa < ea || pb < eb) {
 		hist_raw_entry xa, xb;
 		int cmp;
+		if (pa < ea && pb < eb) {
+			/* Most entries are equal: find the first byte that differs,
+			 * then step over the whole entries before it, parsing one
+			 * side only. */
+			size_t d = hist_common_prefix(pa, pb, (size_t)(ea - pa) < (size_t)(eb - pb) ?
+				(size_t)(ea - pa) : (size_t)(eb - pb));
+			const char *q = pa, *next;
+			while ((next = hist_raw_skip(q, ea)) != NULL && (size_t)(next - pa) <= d)
+				q = next;
+			pb += q - pa;
+			pa = q;
+			if (pa == ea && pb == eb)
+				break;
+		}
 		if (pa < ea && hist_raw_parse(&xa, pa, ea) < 0)
 			goto cleanup;
 		if (pb < eb && hist_raw_parse(&xb, pb, eb) < 0)
@@ -778,8 +854,6 @@ static int hist_top_changes(struct ln_history_graph *g, size_t link, git_odb *od
 	}
 	rc = 0;
 cleanup:
-	git_odb_object_free(oa);
-	git_odb_object_free(ob);
 	return rc;
 }
 
@@ -790,10 +864,16 @@ static int hist_catch_up(ln_store *store, const git_oid *head, ln_error *err)
 	struct ln_history_graph *g = store->graph;
 	git_oid *stack = NULL, *ftrees = NULL;
 	git_odb *odb = NULL;
+	hist_tree_cache trees;
+	int shallow;
 	size_t nstack = 0, astack = 0, aftrees = 0, from = g->ncommits, i;
 	int rc = 0;
+	memset(&trees, 0, sizeof(trees));
 	if (hist_find(g, head) >= 0)
 		return 0;
+	/* Only a shallow clone lacks parents: elsewhere each is there, and
+	 * asking the object database for each was a tenth of indexing. */
+	shallow = git_repository_is_shallow(store->repo) != 0;
 	if (git_repository_odb(&odb, store->repo) < 0)
 		return store_git_error(err, LN_ERROR, "cannot open the object database");
 	if (hist_grow((void **)&stack, &astack, 1, sizeof(git_oid)) < 0)
@@ -814,7 +894,7 @@ static int hist_catch_up(ln_store *store, const git_oid *head, ln_error *err)
 		np = git_commit_parentcount(c);
 		for (k = 0; k < np; k++) {
 			/* A parent missing from a shallow clone is no parent. */
-			if (git_odb_exists(odb, git_commit_parent_id(c, k)))
+			if (!shallow || git_odb_exists(odb, git_commit_parent_id(c, k)))
 				kept++;
 		}
 		idx = hist_add_commit(g, &id, (long long)git_commit_time(c), (uint16_t)kept);
@@ -830,7 +910,7 @@ static int hist_catch_up(ln_store *store, const git_oid *head, ln_error *err)
 		}
 		for (k = 0; k < np; k++) {
 			const git_oid *pid = git_commit_parent_id(c, k);
-			if (!git_odb_exists(odb, pid))
+			if (shallow && !git_odb_exists(odb, pid))
 				continue;
 			if (hist_add_link(g, idx, pid, HIST_UNRESOLVED) < 0 ||
 			    hist_grow((void **)&stack, &astack, nstack + 1, sizeof(git_oid)) < 0) {
@@ -874,7 +954,7 @@ static int hist_catch_up(ln_store *store, const git_oid *head, ln_error *err)
 			l->chg_start = (uint32_t)g->nchg;
 			l->chg_count = 0;
 			if (!git_oid_equal(&ptree, ctree) &&
-			    hist_top_changes(g, c->link_start + k, odb, &ptree, ctree) < 0) {
+			    hist_top_changes(g, c->link_start + k, odb, &trees, &ptree, ctree) < 0) {
 				rc = store_git_error(err, LN_ERROR, "cannot compare trees of the history");
 				goto cleanup;
 			}
@@ -887,6 +967,7 @@ cleanup:
 		history_graph_free(store->graph);
 		store->graph = NULL;
 	}
+	hist_tree_cache_free(&trees);
 	git_odb_free(odb);
 	free(stack);
 	free(ftrees);

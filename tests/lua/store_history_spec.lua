@@ -280,6 +280,20 @@ describe("store: history", function()
     other:close()
   end)
 
+  it("in a shallow clone, a commit whose parents are not there starts the history", function()
+    for i = 1, 3 do save("alice/a.org", "a" .. i .. "\n") end
+    save("bob/b.org")
+    store:close()
+    local clone = root .. "/shallow"
+    sh("git clone -q --depth 2 file://" .. q(notes) .. " " .. q(clone))
+    assert.equals("1\n", git(clone, "rev-parse --is-shallow-repository"):gsub("true", "1"))
+    store = assert(core.open(clone))
+    notes = clone
+    assert.same(lines(git(clone, "log --format=%H -- alice")), ids(assert(store:history("alice"))))
+    assert.same(lines(git(clone, "log --format=%H -- bob")), ids(assert(store:history("bob"))))
+    assert.equals(1, #store:history("alice"))
+  end)
+
   it("an unborn HEAD has no history", function()
     store:close()
     local fresh = root .. "/fresh"
