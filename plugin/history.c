@@ -622,6 +622,99 @@ static int hist_folder_tree(git_oid *out, ln_store *store, const git_commit *c)
 	return 0;
 }
 
+/* The tree of the notes folder in the commit whose root tree is `root`
+ * into *out; zero id when absent. */
+static int hist_folder_tree_of(git_oid *out, ln_store *store, const git_oid *root)
+{
+	git_tree *tree = NULL;
+	git_tree_entry *e = NULL;
+	size_t n = strlen(store->prefix);
+	char *sub;
+	memset(out, 0, sizeof(*out));
+	if (n == 0) {
+		git_oid_cpy(out, root);
+		return 0;
+	}
+	if (git_tree_lookup(&tree, store->repo, root) < 0)
+		return -1;
+	sub = malloc(n);
+	if (!sub) {
+		git_tree_free(tree);
+		return -1;
+	}
+	memcpy(sub, store->prefix, n - 1);
+	sub[n - 1] = '\0';
+	if (git_tree_entry_bypath(&e, tree, sub) == 0 && git_tree_entry_type(e) == GIT_OBJECT_TREE)
+		git_oid_cpy(out, git_tree_entry_id(e));
+	free(sub);
+	git_tree_entry_free(e);
+	git_tree_free(tree);
+	return 0;
+}
+
+/* The parents of a commit being indexed (grown as needed). */
+typedef struct hist_parents {
+	git_oid *ids;
+	unsigned char *kept;
+	size_t n, alloc;
+} hist_parents;
+
+/* Parses a raw commit object: its root tree, its parents and the
+ * committer time (as git_commit_time). -1 when it is not well formed. */
+static int hist_parse_commit(git_oid *tree, hist_parents *parents, long long *when, const char *data, size_t len)
+{
+	const char *p = data, *end = data + len;
+	int have_tree = 0;
+	parents->n = 0;
+	*when = 0;
+	while (p < end && *p != '\n') {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t n;
+		if (!nl)
+			return -1;
+		n = (size_t)(nl - p);
+		if (n == 5 + GIT_OID_HEXSZ && memcmp(p, "tree ", 5) == 0) {
+			if (git_oid_fromstrn(tree, p + 5, GIT_OID_HEXSZ) < 0)
+				return -1;
+			have_tree = 1;
+		} else if (n == 7 + GIT_OID_HEXSZ && memcmp(p, "parent ", 7) == 0) {
+			if (parents->n == parents->alloc) {
+				size_t na = parents->alloc ? parents->alloc * 2 : 4;
+				git_oid *ids = realloc(parents->ids, na * sizeof(*ids));
+				unsigned char *kept;
+				if (!ids)
+					return -1;
+				parents->ids = ids;
+				kept = realloc(parents->kept, na);
+				if (!kept)
+					return -1;
+				parents->kept = kept;
+				parents->alloc = na;
+			}
+			if (git_oid_fromstrn(&parents->ids[parents->n], p + 7, GIT_OID_HEXSZ) < 0)
+				return -1;
+			parents->n++;
+		} else if (n > 10 && memcmp(p, "committer ", 10) == 0) {
+			/* "committer Name <mail> 1700000000 +0100" */
+			const char *gt = nl;
+			while (gt > p && gt[-1] != '>')
+				gt--;
+			if (gt > p) {
+				char num[32];
+				size_t k = 0;
+				while (gt < nl && *gt == ' ')
+					gt++;
+				while (gt < nl && k + 1 < sizeof(num) && *gt >= '0' && *gt <= '9')
+					num[k++] = *gt++;
+				num[k] = '\0';
+				*when = strtoll(num, NULL, 10);
+			}
+		}
+		p = nl + 1;
+	}
+	return have_tree ? 0 : -1;
+}
+
 /* Adds to link `link` every path that differs between trees a and b
  * (either may be zero = empty). `base` is the folder-relative prefix.
  * With deep 0, only the entries of this level are listed. */
@@ -865,10 +958,12 @@ static int hist_catch_up(ln_store *store, const git_oid *head, ln_error *err)
 	git_oid *stack = NULL, *ftrees = NULL;
 	git_odb *odb = NULL;
 	hist_tree_cache trees;
+	hist_parents parents;
 	int shallow;
 	size_t nstack = 0, astack = 0, aftrees = 0, from = g->ncommits, i;
 	int rc = 0;
 	memset(&trees, 0, sizeof(trees));
+	memset(&parents, 0, sizeof(parents));
 	if (hist_find(g, head) >= 0)
 		return 0;
 	/* Only a shallow clone lacks parents: elsewhere each is there, and
@@ -879,53 +974,56 @@ static int hist_catch_up(ln_store *store, const git_oid *head, ln_error *err)
 	if (hist_grow((void **)&stack, &astack, 1, sizeof(git_oid)) < 0)
 		return ln_error_set(err, LN_ENOMEM, "out of memory");
 	stack[nstack++] = *head;
-	/* Discover the new commits; record their parents and folder trees. */
+	/* Discover the new commits; record their parents and folder trees.
+	 * Each commit is read raw and only its tree, parents and committer
+	 * time are parsed: libgit2's full parse (signatures, message) and its
+	 * cache of parsed commits were a third of indexing. */
 	while (nstack > 0) {
 		git_oid id = stack[--nstack];
-		git_commit *c = NULL;
-		unsigned k, np, kept = 0;
+		git_odb_object *raw = NULL;
+		git_oid root;
+		unsigned k, kept = 0;
+		long long when = 0;
 		long idx;
 		if (hist_find(g, &id) >= 0)
 			continue;
-		if (git_commit_lookup(&c, store->repo, &id) < 0) {
+		if (git_odb_read(&raw, odb, &id) < 0 || git_odb_object_type(raw) != GIT_OBJECT_COMMIT ||
+		    hist_parse_commit(&root, &parents, &when, git_odb_object_data(raw), git_odb_object_size(raw)) < 0) {
+			git_odb_object_free(raw);
+			if (!git_error_last())
+				git_error_set_str(GIT_ERROR_ODB, "not a commit");
 			rc = store_git_error(err, LN_ERROR, "cannot read a commit of the history");
 			goto cleanup;
 		}
-		np = git_commit_parentcount(c);
-		for (k = 0; k < np; k++) {
+		git_odb_object_free(raw);
+		for (k = 0; k < parents.n; k++) {
 			/* A parent missing from a shallow clone is no parent. */
-			if (!shallow || git_odb_exists(odb, git_commit_parent_id(c, k)))
-				kept++;
+			parents.kept[k] = !shallow || git_odb_exists(odb, &parents.ids[k]);
+			kept += parents.kept[k];
 		}
-		idx = hist_add_commit(g, &id, (long long)git_commit_time(c), (uint16_t)kept);
+		idx = hist_add_commit(g, &id, when, (uint16_t)kept);
 		if (idx < 0 || hist_grow((void **)&ftrees, &aftrees, g->ncommits - from, sizeof(git_oid)) < 0) {
-			git_commit_free(c);
 			rc = ln_error_set(err, LN_ENOMEM, "out of memory");
 			goto cleanup;
 		}
-		if (hist_folder_tree(&ftrees[idx - (long)from], store, c) < 0) {
-			git_commit_free(c);
+		if (hist_folder_tree_of(&ftrees[idx - (long)from], store, &root) < 0) {
 			rc = store_git_error(err, LN_ERROR, "cannot read a tree of the history");
 			goto cleanup;
 		}
-		for (k = 0; k < np; k++) {
-			const git_oid *pid = git_commit_parent_id(c, k);
-			if (shallow && !git_odb_exists(odb, pid))
+		for (k = 0; k < parents.n; k++) {
+			if (!parents.kept[k])
 				continue;
-			if (hist_add_link(g, idx, pid, HIST_UNRESOLVED) < 0 ||
+			if (hist_add_link(g, idx, &parents.ids[k], HIST_UNRESOLVED) < 0 ||
 			    hist_grow((void **)&stack, &astack, nstack + 1, sizeof(git_oid)) < 0) {
-				git_commit_free(c);
 				rc = ln_error_set(err, LN_ENOMEM, "out of memory");
 				goto cleanup;
 			}
-			stack[nstack++] = *pid;
+			stack[nstack++] = parents.ids[k];
 		}
 		if (kept == 0 && hist_add_link(g, idx, NULL, HIST_MISSING) < 0) {
-			git_commit_free(c);
 			rc = ln_error_set(err, LN_ENOMEM, "out of memory");
 			goto cleanup;
 		}
-		git_commit_free(c);
 	}
 	hist_resolve(g);
 	/* The changes of each new commit against each parent. Links were
@@ -968,6 +1066,8 @@ cleanup:
 		store->graph = NULL;
 	}
 	hist_tree_cache_free(&trees);
+	free(parents.ids);
+	free(parents.kept);
 	git_odb_free(odb);
 	free(stack);
 	free(ftrees);
