@@ -143,14 +143,20 @@ void store_unlock(ln_store *store)
 		flock(store->lock_fd, LOCK_UN);
 }
 
-/* Whether some process has `path` open: scans /proc/<pid>/fd (Linux; the
- * processes of the same user are all we can see, and all that matter).
- * Returns 1 open, 0 not open, -1 cannot tell. */
+/* Whether some process has the file at `path` open, under any of its
+ * names (a leadnotes index.lock is a hard link to a file its holder keeps
+ * open): scans /proc/<pid>/fd (Linux; the processes of the same user are
+ * all we can see, and all that matter). Returns 1 open, 0 not open, -1
+ * cannot tell. */
 static int store_file_has_owner(const char *path)
 {
-	DIR *proc = opendir("/proc");
+	DIR *proc;
 	struct dirent *pe;
+	struct stat want;
 	int found = 0;
+	if (lstat(path, &want) != 0)
+		return 0;
+	proc = opendir("/proc");
 	if (!proc)
 		return -1;
 	while (!found && (pe = readdir(proc)) != NULL) {
@@ -164,16 +170,13 @@ static int store_file_has_owner(const char *path)
 		if (!fds)
 			continue;
 		while ((fe = readdir(fds)) != NULL) {
-			char link[PATH_MAX], target[PATH_MAX];
-			ssize_t n;
+			char link[PATH_MAX];
+			struct stat st;
 			if (fe->d_name[0] == '.')
 				continue;
 			snprintf(link, sizeof(link), "%s/%.30s", fddir, fe->d_name);
-			n = readlink(link, target, sizeof(target) - 1);
-			if (n <= 0)
-				continue;
-			target[n] = '\0';
-			if (strcmp(target, path) == 0) {
+			if (stat(link, &st) == 0 && st.st_ino == want.st_ino && st.st_dev == want.st_dev &&
+			    S_ISREG(st.st_mode)) {
 				found = 1;
 				break;
 			}
@@ -457,6 +460,7 @@ int ln_store_open_ext(ln_store **out, const char *dir, unsigned flags, ln_error 
 	}
 	store->lock_fd = -1;
 	store->index_lock_fd = -1;
+	store->mark_fd = -1;
 	store->journal_fd = -1;
 	store->deferred = !(getenv("LEADNOTES_SYNC_INDEX") && strcmp(getenv("LEADNOTES_SYNC_INDEX"), "1") == 0);
 
@@ -684,6 +688,7 @@ void ln_store_free(ln_store *store)
 		store->hooks.closing(store);
 	git_index_free(store->index);
 	git_repository_free(store->repo);
+	store_mark_remove(store);
 	if (store->lock_fd >= 0)
 		close(store->lock_fd);
 	free(store->dir);

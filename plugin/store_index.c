@@ -2,6 +2,7 @@
  * store makes, and written off the editing path by a flusher thread that
  * holds .git/index.lock until the index has landed. */
 #include <ctype.h>
+#include <signal.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -163,14 +164,133 @@ void store_flush_wait(ln_store *store)
 	}
 }
 
-/* Takes .git/index.lock for ourselves, as git does (O_EXCL), waiting a
- * bounded time for another holder; a dead holder's lock is cleared. */
+/* ------------------------------------------------------------ lock mark
+ *
+ * Creating a file is most of a save's cost on a file system that has just
+ * freed many inodes (ext4 then skips each recently freed inode). So
+ * .git/index.lock is taken as a hard link to a mark file this store makes
+ * once, <gitdir>/leadnotes/index.lock.mark.<pid>.<store>, holding
+ * "leadnotes <pid>" and kept open: link() fails when index.lock exists, as
+ * O_EXCL does, git sees the same lock, and a killed holder's lock is
+ * recognised by its mark as before. The mark's time is renewed at each
+ * lock, so a lock's age is still the time it was taken. Marks of dead
+ * processes are removed when a store makes its own. Where hard links are
+ * refused, index.lock is created each time. */
+
+static int store_mark_pid(const char *name, long *pid)
+{
+	static const char prefix[] = "index.lock.mark.";
+	char *end;
+	if (strncmp(name, prefix, sizeof(prefix) - 1) != 0)
+		return 0;
+	*pid = strtol(name + sizeof(prefix) - 1, &end, 10);
+	return *pid > 0 && *end == '.';
+}
+
+/* Removes the marks that processes which are gone left behind. */
+static void store_mark_sweep(ln_store *store)
+{
+	size_t n = strlen(store->journal_path);
+	char *dir = malloc(n + 1);
+	DIR *d;
+	struct dirent *e;
+	if (!dir)
+		return;
+	memcpy(dir, store->journal_path, n + 1);
+	*strrchr(dir, '/') = '\0';
+	d = opendir(dir);
+	while (d && (e = readdir(d)) != NULL) {
+		long pid;
+		char *path;
+		if (!store_mark_pid(e->d_name, &pid) || pid == (long)getpid() ||
+		    !(kill((pid_t)pid, 0) != 0 && errno == ESRCH))
+			continue;
+		path = malloc(strlen(dir) + strlen(e->d_name) + 2);
+		if (path) {
+			sprintf(path, "%s/%s", dir, e->d_name);
+			unlink(path);
+			free(path);
+		}
+	}
+	if (d)
+		closedir(d);
+	free(dir);
+}
+
+/* The mark, made on first use; 0, or -1 when there is none to link. */
+static int store_mark_ready(ln_store *store)
+{
+	if (store->mark_failed)
+		return -1;
+	if (store->mark_fd < 0) {
+		char mark[48];
+		size_t n = strlen(store->journal_path);
+		int len;
+		store_mark_sweep(store);
+		free(store->mark_path);
+		store->mark_path = malloc(n + 64);
+		if (!store->mark_path)
+			return -1;
+		memcpy(store->mark_path, store->journal_path, n + 1);
+		/* the store's address tells apart two stores of one process */
+		sprintf(strrchr(store->mark_path, '/') + 1, "index.lock.mark.%ld.%lx", (long)getpid(),
+			(unsigned long)(uintptr_t)store);
+		store->mark_fd = open(store->mark_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		if (store->mark_fd < 0) {
+			store->mark_failed = 1;
+			return -1;
+		}
+		len = snprintf(mark, sizeof(mark), STORE_LOCK_MARK "%ld\n", (long)getpid());
+		if (write(store->mark_fd, mark, (size_t)len) != len) {
+			store_mark_remove(store);
+			store->mark_failed = 1;
+			return -1;
+		}
+	}
+	/* the lock's age, as other processes judge it, starts now */
+	if (futimens(store->mark_fd, NULL) != 0) {
+		/* an old time only makes others look for its holder sooner */
+	}
+	return 0;
+}
+
+void store_mark_remove(ln_store *store)
+{
+	if (store->index_lock_linked)
+		store_index_unlock(store);
+	if (store->mark_fd >= 0) {
+		unlink(store->mark_path);
+		close(store->mark_fd);
+		store->mark_fd = -1;
+	}
+	free(store->mark_path);
+	store->mark_path = NULL;
+}
+
+/* Takes .git/index.lock for ourselves, as git does (exclusively: a hard
+ * link to our mark, or a new file), waiting a bounded time for another
+ * holder; a dead holder's lock is cleared. */
 int store_index_lock(ln_store *store, ln_error *err)
 {
 	long long deadline = store_now_ms() + store_lock_timeout_ms();
 	int attempt = 0;
 	for (;;) {
-		int fd = open(store->index_lock_path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+		int fd;
+		if (store_mark_ready(store) == 0) {
+			if (link(store->mark_path, store->index_lock_path) == 0) {
+				store->index_lock_fd = store->mark_fd;
+				store->index_lock_linked = 1;
+				return 0;
+			}
+			if (errno != EEXIST) {
+				store->mark_failed = 1; /* no hard links here */
+				store_mark_remove(store);
+				continue;
+			}
+			fd = -1;
+		} else {
+			fd = open(store->index_lock_path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+		}
 		if (fd >= 0) {
 			/* Who holds it: a later leadnotes clears it at once if we die. */
 			char mark[48];
@@ -197,8 +317,10 @@ void store_index_unlock(ln_store *store)
 	if (store->index_lock_fd < 0)
 		return;
 	unlink(store->index_lock_path);
-	close(store->index_lock_fd);
+	if (!store->index_lock_linked)
+		close(store->index_lock_fd);
 	store->index_lock_fd = -1;
+	store->index_lock_linked = 0;
 }
 
 int store_stamp_same(const struct stat *a, const struct stat *b)

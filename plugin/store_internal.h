@@ -68,6 +68,10 @@ struct ln_store {
 	git_index *priv;       /* bound to <gitdir>/leadnotes/index.next */
 	char *index_path, *index_lock_path, *priv_path;
 	int index_lock_fd;     /* our .git/index.lock while held, else -1 */
+	int index_lock_linked; /* ... held as a hard link to mark_path (index_lock_fd is mark_fd) */
+	char *mark_path;       /* <gitdir>/leadnotes/index.lock.mark.<pid>.<store>, made on first use */
+	int mark_fd;           /* open on it while it exists, else -1 */
+	int mark_failed;       /* no hard links here: index.lock is created each time */
 	struct stat stamp;     /* .git/index as we last wrote or read it */
 	int stamp_valid, stamp_absent;
 	pthread_t flusher;
@@ -191,6 +195,8 @@ void store_journal_clear(ln_store *store);
  * when .git/index.lock can be had at once. Failures are left for the next
  * save. */
 void store_journal_recover(ln_store *store);
+/* Removes this store's lock mark (on close). */
+void store_mark_remove(ln_store *store);
 /* Forgets the store in the at-exit list of stores to flush. */
 void store_unregister(ln_store *store);
 /* Same file identity: inode, device, size, mtime to the nanosecond. */

@@ -110,6 +110,33 @@ describe("store:", function()
     assert.equals("* secret content marker\n", T.git(notes, "show HEAD:alice/2026-11-28-one-on-one.org"))
   end)
 
+  it("a save holds .git/index.lock as a link to its mark, gives it back, and clears the mark a killed process left", function()
+    local ldir = notes .. "/.git/leadnotes/"
+    local dead = T.ok("sh -c 'echo $$'"):gsub("%s+", "")
+    local left = ldir .. "index.lock.mark." .. dead .. ".1"
+    T.write(left, "leadnotes " .. dead .. "\n")
+    T.ok("mkdir -p " .. T.q(notes .. "/alice"))
+    T.write(notes .. "/alice/a.org", "one\n")
+    assert(store:save("alice/a.org"))
+    store:flush()
+    assert.is_nil(T.read(left), "the dead process's mark is removed")
+    assert.is_nil(T.read(notes .. "/.git/index.lock"), "index.lock is given back")
+    local marks = T.ok("ls " .. T.q(ldir) .. " | grep -c '^index.lock.mark.' || true"):gsub("%s+", "")
+    assert.equals("1", marks, "this store's own mark while it is open")
+    -- git commits on top while the store is open: the lock is really gone
+    T.write(notes .. "/alice/b.org", "two\n")
+    T.git(notes, "add alice/b.org")
+    T.git(notes, "commit -q -m outside")
+    T.write(notes .. "/alice/a.org", "one\nmore\n")
+    assert(store:save("alice/a.org"))
+    store:close()
+    store = nil
+    marks = T.ok("ls " .. T.q(ldir) .. " | grep -c '^index.lock.mark.' || true"):gsub("%s+", "")
+    assert.equals("0", marks, "closing removes the mark")
+    T.clean(notes)
+    assert.equals(4, T.count(notes))
+  end)
+
   it("saving an unchanged file makes no commit", function()
     T.ok("mkdir -p " .. T.q(notes .. "/alice"))
     T.write(notes .. "/alice/profile.org", "x\n")
