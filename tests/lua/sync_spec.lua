@@ -5,40 +5,9 @@
 -- Runs under Lua 5.4, 5.3 and LuaJIT.
 package.path = "lua/?.lua;lua/?/init.lua;" .. package.path
 
-local function q(s) return "'" .. tostring(s):gsub("'", "'\\''") .. "'" end
-
-local function sh(cmd)
-  local p = assert(io.popen("(" .. cmd .. ") 2>&1; echo \"::rc=$?\""))
-  local out = p:read("*a")
-  p:close()
-  local rc = tonumber(out:match("::rc=(%d+)%s*$"))
-  return (out:gsub("::rc=%d+%s*$", "")), rc
-end
-
-local function ok(cmd)
-  local out, rc = sh(cmd)
-  assert(rc == 0, "command failed: " .. cmd .. "\n" .. out)
-  return out
-end
-
-local GIT = "git -c user.name=Outside -c user.email=outside@example.com -c init.defaultBranch=main "
-  .. "-c maintenance.auto=false -c gc.auto=0 "
-local function git(dir, args) return ok(GIT .. "-C " .. q(dir) .. " " .. args) end
-
-local function write(path, text)
-  os.execute("mkdir -p " .. q(path:match("^(.*)/")))
-  local f = assert(io.open(path, "wb"))
-  f:write(text)
-  f:close()
-end
-
-local function read(path)
-  local f = io.open(path, "rb")
-  if not f then return nil end
-  local s = f:read("*a")
-  f:close()
-  return s
-end
+local h = require("helpers")
+local q, sh, ok, git, write, read = h.quote, h.sh, h.ok, h.git, h.write, h.read
+local GIT = h.GIT
 
 local ln = require("leadnotes")
 local core = ln.core
@@ -49,7 +18,7 @@ describe("sync:", function()
 
   -- A remote with a first note, and two clones whose notes live in notes/.
   before_each(function()
-    root = ok("mktemp -d /tmp/leadnotes-sync-XXXXXX"):gsub("%s+$", "")
+    root = h.tmpdir("sync")
     bare = root .. "/remote.git"
     a, b = root .. "/a", root .. "/b"
     ok(GIT .. "init -q --bare -b main " .. q(bare))
@@ -66,7 +35,7 @@ describe("sync:", function()
   after_each(function()
     if sa then sa:close() end
     if sb then sb:close() end
-    os.execute("rm -rf " .. q(root))
+    h.cleanup()
   end)
 
   it("different notes on two machines end up on both, through a merge commit", function()
@@ -205,7 +174,7 @@ describe("encryption at rest:", function()
   local ROT = "tr A-Za-z N-ZA-Mn-za-m" -- a stand-in for an encrypting clean/smudge pair
 
   before_each(function()
-    root = ok("mktemp -d /tmp/leadnotes-crypt-XXXXXX"):gsub("%s+$", "")
+    root = h.tmpdir("crypt")
     bare, a, b = root .. "/remote.git", root .. "/a", root .. "/b"
     ok(GIT .. "init -q --bare -b main " .. q(bare))
     ok(GIT .. "clone -q " .. q(bare) .. " " .. q(a))
@@ -224,7 +193,7 @@ describe("encryption at rest:", function()
   after_each(function()
     sa:close()
     sb:close()
-    os.execute("rm -rf " .. q(root))
+    h.cleanup()
   end)
 
   it("saves through the clean filter, syncs ciphertext, checks out plain text", function()
