@@ -5,9 +5,9 @@
 -- Runs under Lua 5.4, 5.3 and LuaJIT.
 package.path = "lua/?.lua;lua/?/init.lua;" .. package.path
 
-local h = require("helpers")
-local q, sh, ok, git, write, read = h.quote, h.sh, h.ok, h.git, h.write, h.read
-local GIT = h.GIT
+local helpers = require("helpers")
+local q, sh, ok, git, write, read = helpers.quote, helpers.sh, helpers.ok, helpers.git, helpers.write, helpers.read
+local GIT = helpers.GIT
 
 local ln = require("leadnotes")
 local core = ln.core
@@ -18,7 +18,7 @@ describe("sync:", function()
 
   -- A remote with a first note, and two clones whose notes live in notes/.
   before_each(function()
-    root = h.tmpdir("sync")
+    root = helpers.tmpdir("sync")
     bare = root .. "/remote.git"
     a, b = root .. "/a", root .. "/b"
     ok(GIT .. "init -q --bare -b main " .. q(bare))
@@ -35,7 +35,7 @@ describe("sync:", function()
   after_each(function()
     if sa then sa:close() end
     if sb then sb:close() end
-    h.cleanup()
+    helpers.cleanup()
   end)
 
   it("different notes on two machines end up on both, through a merge commit", function()
@@ -174,7 +174,7 @@ describe("encryption at rest:", function()
   local ROT = "tr A-Za-z N-ZA-Mn-za-m" -- a stand-in for an encrypting clean/smudge pair
 
   before_each(function()
-    root = h.tmpdir("crypt")
+    root = helpers.tmpdir("crypt")
     bare, a, b = root .. "/remote.git", root .. "/a", root .. "/b"
     ok(GIT .. "init -q --bare -b main " .. q(bare))
     ok(GIT .. "clone -q " .. q(bare) .. " " .. q(a))
@@ -193,7 +193,7 @@ describe("encryption at rest:", function()
   after_each(function()
     sa:close()
     sb:close()
-    h.cleanup()
+    helpers.cleanup()
   end)
 
   it("saves through the clean filter, syncs ciphertext, checks out plain text", function()
