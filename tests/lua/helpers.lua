@@ -106,10 +106,11 @@ function M.assert_clean(dir)
   if out ~= "" then error("git status is not clean:\n" .. out, 2) end
 end
 
--- The file's contents, or nil and a message when it cannot be read.
+-- The file's contents, or nil when it cannot be read (one value, so that a
+-- read can stand last in an assertion's arguments).
 function M.read(path)
-  local f, err = io.open(path, "rb")
-  if not f then return nil, err end
+  local f = io.open(path, "rb")
+  if not f then return nil end
   local s = f:read("*a")
   f:close()
   return s
@@ -117,8 +118,10 @@ end
 
 -- The file's contents; raises naming the file when it cannot be read.
 function M.must_read(path)
-  local s, err = M.read(path)
-  if not s then error("cannot read " .. tostring(path) .. ": " .. tostring(err), 2) end
+  local f, err = io.open(path, "rb")
+  if not f then error("cannot read " .. tostring(path) .. ": " .. tostring(err), 2) end
+  local s = f:read("*a")
+  f:close()
   return s
 end
 
