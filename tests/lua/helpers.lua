@@ -29,6 +29,11 @@ function M.sh(cmd)
   return (out:gsub("::rc=%d+%s*$", "")), rc
 end
 
+-- Runs cmd; returns only its output (merged), whatever its status.
+function M.output(cmd)
+  return (M.sh(cmd))
+end
+
 -- Runs cmd; returns its output; raises with the command, status and output
 -- when it fails.
 function M.ok(cmd)
