@@ -9,17 +9,8 @@ local H = require("hardening_helpers")
 local core = require("leadnotes").core
 local sync = require("leadnotes.sync")
 
-local GIT = "git -c user.name=Other -c user.email=other@example.com -c init.defaultBranch=main "
-  .. "-c maintenance.auto=false -c gc.auto=0 "
-
-local function sh(cmd)
-  local out, ok = H.capture(cmd)
-  assert(ok, cmd .. "\n" .. out)
-  return out
-end
-local function git(dir, args) return sh(GIT .. "-C " .. H.quote(dir) .. " " .. args) end
-local function mkdirs(path) os.execute("mkdir -p " .. H.quote(path:match("^(.*)/"))) end
-local function write(path, text) mkdirs(path) H.write(path, text) end
+local helpers = require("helpers")
+local GIT, sh, git, write = helpers.GIT, helpers.ok, helpers.git, helpers.write
 
 local NOTE = "alice/2026-01-05-one-on-one.org"
 
