@@ -73,7 +73,8 @@ function M.git(dir, args)
   return M.ok(M.GIT .. "-C " .. q(dir) .. " " .. args)
 end
 
-local GIT_DATED = "GIT_AUTHOR_NAME=Test GIT_AUTHOR_EMAIL=t@example.org GIT_COMMITTER_NAME=Test "
+-- The same identity for a plain `git commit` (environment words).
+M.GIT_ENV = "GIT_AUTHOR_NAME=Test GIT_AUTHOR_EMAIL=t@example.org GIT_COMMITTER_NAME=Test "
   .. "GIT_COMMITTER_EMAIL=t@example.org "
 
 -- Commits paths (one relative path or a list, under dir) with git itself,
@@ -83,7 +84,7 @@ function M.commit_dated(dir, paths, date, message)
   local quoted = {}
   for i, p in ipairs(paths) do quoted[i] = q(p) end
   local when = date .. "T12:00:00"
-  M.ok("cd " .. q(dir) .. " && git add -- " .. table.concat(quoted, " ") .. " && " .. GIT_DATED
+  M.ok("cd " .. q(dir) .. " && git add -- " .. table.concat(quoted, " ") .. " && " .. M.GIT_ENV
     .. "GIT_AUTHOR_DATE=" .. when .. " GIT_COMMITTER_DATE=" .. when .. " git commit -q -m "
     .. q(message or paths[1]))
 end
