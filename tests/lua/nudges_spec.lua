@@ -5,25 +5,11 @@ local leadnotes = require("leadnotes")
 local config = require("leadnotes.config")
 local insights = require("leadnotes.insights")
 
-local function q(s) return "'" .. tostring(s):gsub("'", "'\\''") .. "'" end
-
-local function ok(cmd)
-  local p = assert(io.popen("(" .. cmd .. ") 2>&1; echo \"::rc=$?\""))
-  local out = p:read("*a")
-  p:close()
-  assert(tonumber(out:match("::rc=(%d+)%s*$")) == 0, "command failed: " .. cmd .. "\n" .. out)
-  return (out:gsub("::rc=%d+%s*$", ""))
-end
-
-local function write(path, text)
-  os.execute("mkdir -p " .. q(path:match("^(.*)/")))
-  local f = assert(io.open(path, "wb"))
-  f:write(text)
-  f:close()
-end
+local helpers = require("helpers")
+local q, ok, write = helpers.quote, helpers.ok, helpers.write
 
 local function new_repo()
-  local dir = ok("mktemp -d /tmp/leadnotes-nudges-XXXXXX"):gsub("%s+$", "") .. "/notes"
+  local dir = helpers.tmpdir("nudges") .. "/notes"
   return assert(require("leadnotes.notes").open(dir)), dir
 end
 
@@ -58,7 +44,7 @@ describe("nudges", function()
 
   after_each(function()
     if store.close then store:close() end
-    os.execute("rm -rf " .. q(dir:gsub("/notes$", "")))
+    helpers.cleanup()
     config.setup({})
   end)
 
@@ -112,7 +98,7 @@ describe("nudges", function()
 
   it("an unresolved sync conflict is a nudge until the note is resolved", function()
     local root = dir:gsub("/notes$", "")
-    local GIT = "git -c user.name=Outside -c user.email=outside@example.com -c init.defaultBranch=main "
+    local GIT = helpers.GIT
     local bare, a, b = root .. "/remote.git", root .. "/a", root .. "/b"
     ok(GIT .. "init -q --bare -b main " .. q(bare))
     ok(GIT .. "clone -q " .. q(bare) .. " " .. q(a))
