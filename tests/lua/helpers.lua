@@ -89,6 +89,21 @@ function M.commit_dated(dir, paths, date, message)
     .. q(message or paths[1]))
 end
 
+-- A bare remote at root/remote.git whose first commit (`message`) holds
+-- `files` ({ [relative path] = text }), pushed from a clone at root/a, and a
+-- second clone of it at root/b; returns the three folders.
+function M.remote_and_clones(root, files, message)
+  local bare, a, b = root .. "/remote.git", root .. "/a", root .. "/b"
+  M.ok(M.GIT .. "init -q --bare -b main " .. q(bare))
+  M.ok(M.GIT .. "clone -q " .. q(bare) .. " " .. q(a))
+  for rel, text in pairs(files) do M.write(a .. "/" .. rel, text) end
+  M.git(a, "add -A")
+  M.git(a, "commit -q -m " .. q(message or "first"))
+  M.git(a, "push -q origin main")
+  M.ok(M.GIT .. "clone -q " .. q(bare) .. " " .. q(b))
+  return bare, a, b
+end
+
 -- git fsck --strict of the repository at dir; returns ok, output.
 function M.fsck(dir)
   local out, rc = M.sh("git -C " .. q(dir) .. " fsck --strict --no-progress --no-dangling")

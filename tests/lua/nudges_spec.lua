@@ -98,15 +98,8 @@ describe("nudges", function()
 
   it("an unresolved sync conflict is a nudge until the note is resolved", function()
     local root = dir:gsub("/notes$", "")
-    local GIT = helpers.GIT
-    local bare, a, b = root .. "/remote.git", root .. "/a", root .. "/b"
-    ok(GIT .. "init -q --bare -b main " .. q(bare))
-    ok(GIT .. "clone -q " .. q(bare) .. " " .. q(a))
     local note = "Ann-Lee/2026-01-05-one-on-one.org"
-    write(a .. "/" .. note, "* One-on-one\nfirst\nsecond\nthird\n")
-    ok(GIT .. "-C " .. q(a) .. " add -A && " .. GIT .. "-C " .. q(a) .. " commit -q -m first && "
-      .. GIT .. "-C " .. q(a) .. " push -q origin main")
-    ok(GIT .. "clone -q " .. q(bare) .. " " .. q(b))
+    local _, a, b = helpers.remote_and_clones(root, { [note] = "* One-on-one\nfirst\nsecond\nthird\n" })
     local sa, sb = assert(leadnotes.core.open(a)), assert(leadnotes.core.open(b))
     write(a .. "/" .. note, "* One-on-one\nfirst\nANN'S LINE\nthird\n")
     assert(sa:save(note))

@@ -19,15 +19,8 @@ describe("sync:", function()
   -- A remote with a first note, and two clones whose notes live in notes/.
   before_each(function()
     root = helpers.tmpdir("sync")
-    bare = root .. "/remote.git"
-    a, b = root .. "/a", root .. "/b"
-    ok(GIT .. "init -q --bare -b main " .. q(bare))
-    ok(GIT .. "clone -q " .. q(bare) .. " " .. q(a))
-    write(a .. "/notes/alice/2026-01-05-one-on-one.org", "* One-on-one\nfirst\nsecond\nthird\n")
-    git(a, "add -A")
-    git(a, "commit -q -m first")
-    git(a, "push -q origin main")
-    ok(GIT .. "clone -q " .. q(bare) .. " " .. q(b))
+    bare, a, b = helpers.remote_and_clones(root,
+      { ["notes/alice/2026-01-05-one-on-one.org"] = "* One-on-one\nfirst\nsecond\nthird\n" })
     sa = assert(core.open(a .. "/notes", { shared = true })) -- notes in a subfolder of each clone
     sb = assert(core.open(b .. "/notes", { shared = true }))
   end)
@@ -175,14 +168,8 @@ describe("encryption at rest:", function()
 
   before_each(function()
     root = helpers.tmpdir("crypt")
-    bare, a, b = root .. "/remote.git", root .. "/a", root .. "/b"
-    ok(GIT .. "init -q --bare -b main " .. q(bare))
-    ok(GIT .. "clone -q " .. q(bare) .. " " .. q(a))
-    write(a .. "/.gitattributes", "*.org filter=rot\nlocked/** filter=gone\n")
-    git(a, "add -A")
-    git(a, "commit -q -m attributes")
-    git(a, "push -q origin main")
-    ok(GIT .. "clone -q " .. q(bare) .. " " .. q(b))
+    bare, a, b = helpers.remote_and_clones(root,
+      { [".gitattributes"] = "*.org filter=rot\nlocked/** filter=gone\n" }, "attributes")
     for _, dir in ipairs({ a, b }) do
       git(dir, "config filter.rot.clean " .. q(ROT))
       git(dir, "config filter.rot.smudge " .. q(ROT))
