@@ -6,35 +6,14 @@
 #include "leadnotes/prompts.h"
 
 #include "check.h"
-
-static char *read_all(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	char *data = NULL;
-	long size;
-
-	if (!f)
-		return NULL;
-	if (fseek(f, 0, SEEK_END) == 0 && (size = ftell(f)) >= 0 && fseek(f, 0, SEEK_SET) == 0) {
-		data = malloc((size_t)size + 1);
-		if (data && fread(data, 1, (size_t)size, f) == (size_t)size) {
-			data[size] = '\0';
-			*len = (size_t)size;
-		} else {
-			free(data);
-			data = NULL;
-		}
-	}
-	fclose(f);
-	return data;
-}
+#include "helpers.h"
 
 static ln_prompts *load_bank(void)
 {
 	ln_prompts *bank = NULL;
 	ln_error err;
 	size_t len = 0;
-	char *text = read_all("templates/prompts.org", &len);
+	char *text = th_read_file("templates/prompts.org", &len);
 
 	if (!text || ln_prompts_new(&bank) < 0 || ln_prompts_parse(bank, text, len, &err) < 0) {
 		fprintf(stderr, "cannot load templates/prompts.org: %s\n", text ? err.message : "unreadable");

@@ -2,7 +2,6 @@
  * locks (fresh and stale), two processes saving at once, binary, large,
  * CRLF and empty files, packing, history. */
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,50 +15,16 @@
 #include "leadnotes/store.h"
 
 #include "check.h"
+#include "helpers.h"
 
 
 static char root[256];
-
-/* Runs a shell command in the notes folder; returns its output (caller
- * frees) and sets *status to the exit code. */
-static char *run(int *status, const char *fmt, ...)
-{
-	char cmd[4096];
-	char *out = NULL;
-	size_t len = 0, cap = 0;
-	char chunk[4096];
-	size_t n;
-	FILE *p;
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	p = popen(cmd, "r");
-	if (!p) {
-		*status = -1;
-		return calloc(1, 1);
-	}
-	while ((n = fread(chunk, 1, sizeof(chunk), p)) > 0) {
-		if (len + n + 1 > cap) {
-			cap = (len + n + 1) * 2;
-			out = realloc(out, cap);
-		}
-		memcpy(out + len, chunk, n);
-		len += n;
-	}
-	*status = pclose(p);
-	if (!out)
-		out = calloc(1, 1);
-	else
-		out[len] = '\0';
-	return out;
-}
 
 /* Output of a command that must succeed; "" on failure (and a FAIL). */
 static char *git(const char *dir, const char *args)
 {
 	int status;
-	char *out = run(&status, "git -c user.name=Outside -c user.email=o@example.com -C '%s' %s 2>&1", dir, args);
+	char *out = th_run(&status, "git -c user.name=Outside -c user.email=o@example.com -C '%s' %s 2>&1", dir, args);
 	if (status != 0) {
 		fprintf(stderr, "git %s failed: %s\n", args, out);
 		failed++;
@@ -77,42 +42,12 @@ static int git_equals(const char *dir, const char *args, const char *want)
 	return ok;
 }
 
-static int fsck_clean(const char *dir)
-{
-	int status;
-	char *out = run(&status, "git -C '%s' fsck --strict 2>&1", dir);
-	int ok = status == 0 && !strstr(out, "error");
-	if (!ok)
-		fprintf(stderr, "fsck: %s\n", out);
-	free(out);
-	return ok;
-}
-
-static int status_clean(const char *dir)
-{
-	char *out = git(dir, "status --porcelain");
-	int ok = out[0] == '\0';
-	if (!ok)
-		fprintf(stderr, "status: %s\n", out);
-	free(out);
-	return ok;
-}
-
 static long commit_count(const char *dir)
 {
 	char *out = git(dir, "rev-list --count HEAD");
 	long n = strtol(out, NULL, 10);
 	free(out);
 	return n;
-}
-
-static void write_file(const char *path, const char *data, size_t len)
-{
-	FILE *f = fopen(path, "wb");
-	if (!f)
-		return;
-	fwrite(data, 1, len, f);
-	fclose(f);
 }
 
 static void test_person_dir(void)
@@ -161,7 +96,7 @@ static void test_save_and_faults(void)
 
 	/* empty file */
 	snprintf(path, sizeof(path), "%s/alice/empty.org", notes);
-	write_file(path, "", 0);
+	th_write_file(path, "", 0);
 	CHECK(ln_store_save(s, "alice/empty.org", NULL, &info, &err) == 0, "empty file saved");
 	CHECK(git_equals(notes, "rev-parse HEAD:alice/empty.org", "e69de29bb2d1d6434b8b29ae775ad8c2e48c5391\n"), "empty blob");
 
@@ -174,16 +109,16 @@ static void test_save_and_faults(void)
 		for (i = 0; i < 256; i++)
 			bin[i] = (char)i;
 		snprintf(path, sizeof(path), "%s/alice/photo.bin", notes);
-		write_file(path, bin, sizeof(bin));
+		th_write_file(path, bin, sizeof(bin));
 		CHECK(ln_store_save(s, "alice/photo.bin", NULL, &info, &err) == 0, "binary saved");
 		CHECK(ln_store_show(&shown, &n, s, "HEAD", "alice/photo.bin", &err) == 0 && n == 256 &&
 			memcmp(shown, bin, 256) == 0, "binary shown byte for byte");
 		free(shown);
-		out = run(&status, "git -C '%s' show HEAD:alice/photo.bin | cmp - '%s'", notes, path);
+		out = th_run(&status, "git -C '%s' show HEAD:alice/photo.bin | cmp - '%s'", notes, path);
 		CHECK(status == 0, "git show gives the same bytes");
 		free(out);
 		bin[10] = 'x';
-		write_file(path, bin, sizeof(bin));
+		th_write_file(path, bin, sizeof(bin));
 		{
 			char *d = NULL;
 			CHECK(ln_store_diff(&d, s, "HEAD", NULL, "alice/photo.bin", &err) == 0 && strstr(d, "Binary files"), "binary diff says so");
@@ -195,7 +130,7 @@ static void test_save_and_faults(void)
 	/* CRLF kept as written without filters; with core.autocrlf the blob is
 	 * what git add would store. */
 	snprintf(path, sizeof(path), "%s/alice/crlf.org", notes);
-	write_file(path, "a\r\nb\r\n", 6);
+	th_write_file(path, "a\r\nb\r\n", 6);
 	CHECK(ln_store_save(s, "alice/crlf.org", NULL, &info, &err) == 0, "CRLF saved");
 	CHECK(git_equals(notes, "cat-file -s HEAD:alice/crlf.org", "6\n"), "CRLF kept");
 	free(git(notes, "config core.autocrlf input"));
@@ -203,10 +138,10 @@ static void test_save_and_faults(void)
 	s = NULL;
 	CHECK(ln_store_open(&s, notes, &err) == 0, "reopen");
 	snprintf(path, sizeof(path), "%s/alice/crlf2.org", notes);
-	write_file(path, "a\r\nb\r\nc\r\n", 9);
+	th_write_file(path, "a\r\nb\r\nc\r\n", 9);
 	CHECK(ln_store_save(s, "alice/crlf2.org", NULL, &info, &err) == 0, "CRLF saved with autocrlf");
 	CHECK(git_equals(notes, "cat-file -s HEAD:alice/crlf2.org", "6\n"), "autocrlf converts like git add");
-	CHECK(status_clean(notes), "status clean after autocrlf save");
+	CHECK(th_status_clean(notes), "status clean after autocrlf save");
 	free(git(notes, "config --unset core.autocrlf"));
 	ln_store_free(s);
 	s = NULL;
@@ -222,7 +157,7 @@ static void test_save_and_faults(void)
 			for (i = 0; i < big; i++)
 				data[i] = (char)('a' + (i * 7919 % 26));
 			snprintf(path, sizeof(path), "%s/alice/big.org", notes);
-			write_file(path, data, big);
+			th_write_file(path, data, big);
 			free(data);
 			CHECK(ln_store_save(s, "alice/big.org", NULL, &info, &err) == 0, "50 MB saved");
 			CHECK(git_equals(notes, "cat-file -s HEAD:alice/big.org", "52428800\n"), "50 MB in HEAD");
@@ -235,9 +170,9 @@ static void test_save_and_faults(void)
 	before = commit_count(notes);
 	setenv("LEADNOTES_LOCK_TIMEOUT_MS", "300", 1);
 	snprintf(path, sizeof(path), "%s/.git/index.lock", notes);
-	write_file(path, "", 0);
+	th_write_file(path, "", 0);
 	snprintf(path, sizeof(path), "%s/alice/locked.org", notes);
-	write_file(path, "x\n", 2);
+	th_write_file(path, "x\n", 2);
 	CHECK(ln_store_save(s, "alice/locked.org", NULL, &info, &err) == LN_ELOCKED &&
 		strstr(err.message, "repository is locked"), "fresh index.lock: locked");
 	CHECK(commit_count(notes) == before, "nothing committed while locked");
@@ -279,20 +214,20 @@ static void test_save_and_faults(void)
 	CHECK(strstr(ln_store_notice(s), "stale lock") != NULL, "notice about the stale lock");
 	ln_store_flush(s);
 	CHECK(access(path, F_OK) != 0, "index.lock gone");
-	CHECK(status_clean(notes), "status clean after clearing");
+	CHECK(th_status_clean(notes), "status clean after clearing");
 	/* a fresh ref lock */
 	{
 		char *head = git(notes, "symbolic-ref HEAD");
 		head[strcspn(head, "\n")] = '\0';
 		snprintf(path, sizeof(path), "%s/.git/%s.lock", notes, head);
 		free(head);
-		write_file(path, "", 0);
+		th_write_file(path, "", 0);
 	}
 	{
 		char lockpath[600];
 		snprintf(lockpath, sizeof(lockpath), "%s", path);
 		snprintf(path, sizeof(path), "%s/alice/locked.org", notes);
-		write_file(path, "y\n", 2);
+		th_write_file(path, "y\n", 2);
 		before = commit_count(notes);
 		CHECK(ln_store_save(s, "alice/locked.org", NULL, &info, &err) == LN_ELOCKED, "fresh ref lock: locked");
 		CHECK(commit_count(notes) == before, "nothing committed while the ref is locked");
@@ -306,18 +241,18 @@ static void test_save_and_faults(void)
 	{
 		char *id;
 		snprintf(path, sizeof(path), "%s/.gitattributes", notes);
-		write_file(path, "vault/** filter=crypt\n", 21);
+		th_write_file(path, "vault/** filter=crypt\n", 21);
 		snprintf(path, sizeof(path), "%s/vault", notes);
 		mkdir(path, 0700);
 		snprintf(path, sizeof(path), "%s/vault/x.org", notes);
-		write_file(path, "plain secret\n", 13);
+		th_write_file(path, "plain secret\n", 13);
 		before = commit_count(notes);
 		CHECK(ln_store_save(s, "vault/x.org", NULL, &info, &err) == LN_EINVALID && strstr(err.message, "crypt"),
 			"unconfigured filter driver refused");
 		CHECK(commit_count(notes) == before, "nothing committed under a missing filter");
 		id = git(notes, "hash-object vault/x.org");
 		id[strcspn(id, "\n")] = '\0';
-		out = run(&status, "git -C '%s' cat-file -e %s 2>&1", notes, id);
+		out = th_run(&status, "git -C '%s' cat-file -e %s 2>&1", notes, id);
 		CHECK(status != 0, "no plain-text blob written");
 		free(out);
 		free(id);
@@ -333,13 +268,13 @@ static void test_save_and_faults(void)
 	{
 		char target[600];
 		snprintf(target, sizeof(target), "%s/outside", root);
-		write_file(target, "outside\n", 8);
+		th_write_file(target, "outside\n", 8);
 		CHECK(symlink(target, path) == 0, "symlink made");
 	}
 	CHECK(ln_store_save(s, "alice/link.org", NULL, &info, &err) == LN_EINVALID, "symlink out refused");
 	unlink(path);
-	CHECK(fsck_clean(notes), "fsck clean after faults");
-	CHECK(status_clean(notes), "status clean after faults");
+	CHECK(th_fsck_ok(notes), "fsck clean after faults");
+	CHECK(th_status_clean(notes), "status clean after faults");
 	ln_store_free(s);
 }
 
@@ -379,7 +314,7 @@ static void test_two_processes(void)
 				snprintf(rel, sizeof(rel), "p%d/note-%d.org", child, i);
 				snprintf(path, sizeof(path), "%s/%s", notes, rel);
 				snprintf(text, sizeof(text), "child %d note %d\n", child, i);
-				write_file(path, text, strlen(text));
+				th_write_file(path, text, strlen(text));
 				if (ln_store_save(mine, rel, NULL, &info, &err) != 0) {
 					fprintf(stderr, "child %d save %d: %s\n", child, i, err.message);
 					bad = 1;
@@ -409,8 +344,8 @@ static void test_two_processes(void)
 		CHECK(lines == 2 * per, "every file in HEAD");
 		free(files);
 	}
-	CHECK(status_clean(notes), "status clean after concurrent saves");
-	CHECK(fsck_clean(notes), "fsck clean after concurrent saves");
+	CHECK(th_status_clean(notes), "status clean after concurrent saves");
+	CHECK(th_fsck_ok(notes), "fsck clean after concurrent saves");
 
 	/* history from C, and packing the loose objects the saves left */
 	if (ln_store_open(&s, notes, &err) == 0) {
@@ -427,7 +362,7 @@ static void test_two_processes(void)
 		loose = git(notes, "count-objects");
 		CHECK(strncmp(loose, "0 objects", 9) == 0, "no loose objects left");
 		free(loose);
-		CHECK(fsck_clean(notes), "fsck clean after packing");
+		CHECK(th_fsck_ok(notes), "fsck clean after packing");
 		CHECK(ln_store_history(&h, s, "p0", NULL, &err) == 0 && h.count == (size_t)per, "history after packing");
 		ln_store_history_free(&h);
 		/* deferred index: after flush, git status is clean and the index
@@ -435,10 +370,10 @@ static void test_two_processes(void)
 		for (i = 0; i < 5; i++) {
 			ln_commit_info info;
 			snprintf(path, sizeof(path), "%s/p0/note-%d.org", notes, i);
-			write_file(path, "edited again\n", 13);
+			th_write_file(path, "edited again\n", 13);
 			CHECK(ln_store_save(s, path, NULL, &info, &err) == 0, "deferred save");
 			ln_store_flush(s);
-			CHECK(status_clean(notes), "status clean after the flush");
+			CHECK(th_status_clean(notes), "status clean after the flush");
 		}
 		{
 			char *in_head = git(notes, "rev-parse HEAD:p0/note-4.org");
@@ -452,16 +387,12 @@ static void test_two_processes(void)
 
 int main(void)
 {
-	int status;
-	char *out = run(&status, "mktemp -d /tmp/leadnotes-ctest-store-XXXXXX");
-	out[strcspn(out, "\n")] = '\0';
-	snprintf(root, sizeof(root), "%s", out);
-	free(out);
+	if (th_tmpdir(root, sizeof(root), "store") < 0)
+		return 1;
 	test_person_dir();
 	test_save_and_faults();
 	test_two_processes();
-	out = run(&status, "rm -rf '%s'", root);
-	free(out);
+	th_remove_tree(root);
 	printf("%d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;
 }

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "helpers.h"
 #include "leadnotes/summary_cache.h"
 
 static char dir[256], path[300];
@@ -49,12 +50,12 @@ int main(void)
 {
 	ln_summary_cache *c = NULL;
 	ln_error err;
-	char key[64], value[64], cmd[300];
+	char key[64], value[64];
 	long size;
 	int i, all;
 
-	snprintf(dir, sizeof(dir), "/tmp/leadnotes-test-summary-cache-%ld", (long)getpid());
-	mkdir(dir, 0700);
+	if (th_tmpdir(dir, sizeof(dir), "summary-cache") < 0)
+		return 1;
 	snprintf(path, sizeof(path), "%s/summaries", dir);
 
 	CHECK(ln_summary_cache_open(&c, "", "s1", &err) == LN_EINVALID, "an empty path is refused");
@@ -151,9 +152,7 @@ int main(void)
 	ln_summary_cache_free(c);
 	ln_summary_cache_free(NULL);
 
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	if (system(cmd) != 0)
-		fprintf(stderr, "could not remove %s\n", dir);
+	th_remove_tree(dir);
 	printf("%d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;
 }

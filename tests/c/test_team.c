@@ -12,9 +12,10 @@
 #include "leadnotes/team.h"
 
 #include "check.h"
+#include "helpers.h"
 
 
-static char root[256];
+static char base[256], root[300];
 
 /* The first line printed by a shell command run in the notes folder. */
 static void run_line(char *out, size_t size, const char *cmd)
@@ -39,14 +40,9 @@ static void write_file(const char *rel, const char *text)
 {
 	char path[512];
 	struct timespec times[2];
-	FILE *f;
 
 	snprintf(path, sizeof(path), "%s/%s", root, rel);
-	f = fopen(path, "wb");
-	if (f) {
-		fputs(text, f);
-		fclose(f);
-	}
+	th_write_file(path, text, strlen(text));
 	clock_gettime(CLOCK_REALTIME, &times[0]);
 	times[0].tv_sec -= 60;
 	times[1] = times[0];
@@ -155,7 +151,9 @@ int main(void)
 	size_t i;
 	int sorted = 1;
 
-	snprintf(root, sizeof(root), "/tmp/leadnotes-test-team-%ld", (long)getpid());
+	if (th_tmpdir(base, sizeof(base), "team") < 0)
+		return 1;
+	snprintf(root, sizeof(root), "%s/notes", base);
 	if (ln_store_open(&store, root, &err) < 0) {
 		fprintf(stderr, "cannot open a store: %s\n", err.message);
 		return 1;
@@ -214,9 +212,7 @@ int main(void)
 
 	test_summary();
 	ln_store_free(store);
-	snprintf(sub, sizeof(sub), "rm -rf '%s'", root);
-	if (system(sub) != 0)
-		fprintf(stderr, "could not remove %s\n", root);
+	th_remove_tree(base);
 	printf("%d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;
 }

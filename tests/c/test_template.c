@@ -11,6 +11,7 @@
 #include "leadnotes/template.h"
 
 #include "check.h"
+#include "helpers.h"
 
 
 /* ---- a tiny data tree ---- */
@@ -326,26 +327,19 @@ static void test_limits(void)
 
 static void test_list_dir(void)
 {
-	char dir[] = "/tmp/ln-template-XXXXXX";
-	char path[256];
+	char dir[256];
+	char path[300];
 	ln_buf out = LN_BUF_INIT;
 	ln_error err;
-	FILE *f;
 	int rc;
 
-	CHECK(mkdtemp(dir) != NULL, "list: a temporary folder");
+	CHECK(th_tmpdir(dir, sizeof(dir), "template") == 0, "list: a temporary folder");
 	snprintf(path, sizeof(path), "%s/b.org", dir);
-	f = fopen(path, "w");
-	if (f)
-		fclose(f);
+	th_write_file(path, "", 0);
 	snprintf(path, sizeof(path), "%s/a.md", dir);
-	f = fopen(path, "w");
-	if (f)
-		fclose(f);
+	th_write_file(path, "", 0);
 	snprintf(path, sizeof(path), "%s/.hidden", dir);
-	f = fopen(path, "w");
-	if (f)
-		fclose(f);
+	th_write_file(path, "", 0);
 	snprintf(path, sizeof(path), "%s/sub", dir);
 	mkdir(path, 0700);
 	rc = ln_template_list_dir(&out, dir, &err);
@@ -355,9 +349,7 @@ static void test_list_dir(void)
 	rc = ln_template_list_dir(&out, "/nonexistent/leadnotes", &err);
 	CHECK(rc == LN_ENOTFOUND, "list: a missing folder is not found");
 	ln_buf_free(&out);
-	snprintf(path, sizeof(path), "rm -rf '%s'", dir);
-	if (system(path) != 0)
-		fprintf(stderr, "could not remove %s\n", dir);
+	th_remove_tree(dir);
 }
 
 int main(void)
