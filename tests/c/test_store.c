@@ -77,29 +77,47 @@ static void test_person_dir(void)
 	free(out);
 }
 
-static void test_save_and_faults(void)
+/* The notes folder the save tests share, and a store opened on it (NULL,
+ * and a FAIL, when it does not open). */
+static char faults_notes[512];
+
+static ln_store *open_notes(void)
 {
-	char notes[512], path[600];
 	ln_store *s = NULL;
+	ln_error err;
+	CHECK(ln_store_open(&s, faults_notes, &err) == 0, "open creates");
+	return s;
+}
+
+static void test_save_commits_an_empty_file_as_the_empty_blob(void)
+{
+	char path[600];
+	ln_error err;
+	ln_commit_info info;
+	ln_store *s = open_notes();
+	if (!s)
+		return;
+	snprintf(path, sizeof(path), "%s/alice", faults_notes);
+	mkdir(path, 0700);
+
+	/* empty file */
+	snprintf(path, sizeof(path), "%s/alice/empty.org", faults_notes);
+	th_write_file(path, "", 0);
+	CHECK(ln_store_save(s, "alice/empty.org", NULL, &info, &err) == 0, "empty file saved");
+	CHECK(git_equals(faults_notes, "rev-parse HEAD:alice/empty.org", "e69de29bb2d1d6434b8b29ae775ad8c2e48c5391\n"), "empty blob");
+	ln_store_free(s);
+}
+
+static void test_save_keeps_a_binary_file_byte_for_byte(void)
+{
+	char path[600];
 	ln_error err;
 	ln_commit_info info;
 	int status;
 	char *out;
-	long before;
-
-	snprintf(notes, sizeof(notes), "%s/notes", root);
-	CHECK(ln_store_open(&s, notes, &err) == 0, "open creates");
+	ln_store *s = open_notes();
 	if (!s)
 		return;
-	snprintf(path, sizeof(path), "%s/alice", notes);
-	mkdir(path, 0700);
-
-	/* empty file */
-	snprintf(path, sizeof(path), "%s/alice/empty.org", notes);
-	th_write_file(path, "", 0);
-	CHECK(ln_store_save(s, "alice/empty.org", NULL, &info, &err) == 0, "empty file saved");
-	CHECK(git_equals(notes, "rev-parse HEAD:alice/empty.org", "e69de29bb2d1d6434b8b29ae775ad8c2e48c5391\n"), "empty blob");
-
 	/* binary file: exact bytes back, and show agrees */
 	{
 		char bin[256];
@@ -108,13 +126,13 @@ static void test_save_and_faults(void)
 		int i;
 		for (i = 0; i < 256; i++)
 			bin[i] = (char)i;
-		snprintf(path, sizeof(path), "%s/alice/photo.bin", notes);
+		snprintf(path, sizeof(path), "%s/alice/photo.bin", faults_notes);
 		th_write_file(path, bin, sizeof(bin));
 		CHECK(ln_store_save(s, "alice/photo.bin", NULL, &info, &err) == 0, "binary saved");
 		CHECK(ln_store_show(&shown, &n, s, "HEAD", "alice/photo.bin", &err) == 0 && n == 256 &&
 			memcmp(shown, bin, 256) == 0, "binary shown byte for byte");
 		free(shown);
-		out = th_run(&status, "git -C '%s' show HEAD:alice/photo.bin | cmp - '%s'", notes, path);
+		out = th_run(&status, "git -C '%s' show HEAD:alice/photo.bin | cmp - '%s'", faults_notes, path);
 		CHECK(status == 0, "git show gives the same bytes");
 		free(out);
 		bin[10] = 'x';
@@ -126,29 +144,44 @@ static void test_save_and_faults(void)
 		}
 		CHECK(ln_store_save(s, "alice/photo.bin", NULL, &info, &err) == 0, "binary saved again");
 	}
+	ln_store_free(s);
+}
 
-	/* CRLF kept as written without filters; with core.autocrlf the blob is
-	 * what git add would store. */
-	snprintf(path, sizeof(path), "%s/alice/crlf.org", notes);
-	th_write_file(path, "a\r\nb\r\n", 6);
-	CHECK(ln_store_save(s, "alice/crlf.org", NULL, &info, &err) == 0, "CRLF saved");
-	CHECK(git_equals(notes, "cat-file -s HEAD:alice/crlf.org", "6\n"), "CRLF kept");
-	free(git(notes, "config core.autocrlf input"));
-	ln_store_free(s);
-	s = NULL;
-	CHECK(ln_store_open(&s, notes, &err) == 0, "reopen");
-	snprintf(path, sizeof(path), "%s/alice/crlf2.org", notes);
-	th_write_file(path, "a\r\nb\r\nc\r\n", 9);
-	CHECK(ln_store_save(s, "alice/crlf2.org", NULL, &info, &err) == 0, "CRLF saved with autocrlf");
-	CHECK(git_equals(notes, "cat-file -s HEAD:alice/crlf2.org", "6\n"), "autocrlf converts like git add");
-	CHECK(th_status_clean(notes), "status clean after autocrlf save");
-	free(git(notes, "config --unset core.autocrlf"));
-	ln_store_free(s);
-	s = NULL;
-	CHECK(ln_store_open(&s, notes, &err) == 0, "reopen");
+static void test_save_keeps_crlf_and_converts_as_git_add_under_autocrlf(void)
+{
+	char path[600];
+	ln_error err;
+	ln_commit_info info;
+	ln_store *s = open_notes();
 	if (!s)
 		return;
+	/* CRLF kept as written without filters; with core.autocrlf the blob is
+	 * what git add would store. */
+	snprintf(path, sizeof(path), "%s/alice/crlf.org", faults_notes);
+	th_write_file(path, "a\r\nb\r\n", 6);
+	CHECK(ln_store_save(s, "alice/crlf.org", NULL, &info, &err) == 0, "CRLF saved");
+	CHECK(git_equals(faults_notes, "cat-file -s HEAD:alice/crlf.org", "6\n"), "CRLF kept");
+	free(git(faults_notes, "config core.autocrlf input"));
+	ln_store_free(s);
+	s = NULL;
+	CHECK(ln_store_open(&s, faults_notes, &err) == 0, "reopen");
+	snprintf(path, sizeof(path), "%s/alice/crlf2.org", faults_notes);
+	th_write_file(path, "a\r\nb\r\nc\r\n", 9);
+	CHECK(ln_store_save(s, "alice/crlf2.org", NULL, &info, &err) == 0, "CRLF saved with autocrlf");
+	CHECK(git_equals(faults_notes, "cat-file -s HEAD:alice/crlf2.org", "6\n"), "autocrlf converts like git add");
+	CHECK(th_status_clean(faults_notes), "status clean after autocrlf save");
+	free(git(faults_notes, "config --unset core.autocrlf"));
+	ln_store_free(s);
+}
 
+static void test_save_commits_and_removes_a_50_mb_note(void)
+{
+	char path[600];
+	ln_error err;
+	ln_commit_info info;
+	ln_store *s = open_notes();
+	if (!s)
+		return;
 	/* 50 MB */
 	if (!getenv("LEADNOTES_SANITIZE")) {
 		size_t big = 50u * 1024 * 1024, i;
@@ -156,28 +189,39 @@ static void test_save_and_faults(void)
 		if (data) {
 			for (i = 0; i < big; i++)
 				data[i] = (char)('a' + (i * 7919 % 26));
-			snprintf(path, sizeof(path), "%s/alice/big.org", notes);
+			snprintf(path, sizeof(path), "%s/alice/big.org", faults_notes);
 			th_write_file(path, data, big);
 			free(data);
 			CHECK(ln_store_save(s, "alice/big.org", NULL, &info, &err) == 0, "50 MB saved");
-			CHECK(git_equals(notes, "cat-file -s HEAD:alice/big.org", "52428800\n"), "50 MB in HEAD");
+			CHECK(git_equals(faults_notes, "cat-file -s HEAD:alice/big.org", "52428800\n"), "50 MB in HEAD");
 			unlink(path);
 			CHECK(ln_store_save(s, "alice/big.org", NULL, &info, &err) == 0, "50 MB removed");
 		}
 	}
+	ln_store_free(s);
+}
 
+static void test_save_waits_out_a_fresh_index_lock_and_clears_a_dead_owners(void)
+{
+	char path[600];
+	ln_error err;
+	ln_commit_info info;
+	long before;
+	ln_store *s = open_notes();
+	if (!s)
+		return;
 	/* a fresh index.lock: bounded retries, then locked; nothing committed */
-	before = commit_count(notes);
+	before = commit_count(faults_notes);
 	setenv("LEADNOTES_LOCK_TIMEOUT_MS", "300", 1);
-	snprintf(path, sizeof(path), "%s/.git/index.lock", notes);
+	snprintf(path, sizeof(path), "%s/.git/index.lock", faults_notes);
 	th_write_file(path, "", 0);
-	snprintf(path, sizeof(path), "%s/alice/locked.org", notes);
+	snprintf(path, sizeof(path), "%s/alice/locked.org", faults_notes);
 	th_write_file(path, "x\n", 2);
 	CHECK(ln_store_save(s, "alice/locked.org", NULL, &info, &err) == LN_ELOCKED &&
 		strstr(err.message, "repository is locked"), "fresh index.lock: locked");
-	CHECK(commit_count(notes) == before, "nothing committed while locked");
+	CHECK(commit_count(faults_notes) == before, "nothing committed while locked");
 	/* the same lock, an hour old: a dead owner's, cleared with a notice */
-	snprintf(path, sizeof(path), "%s/.git/index.lock", notes);
+	snprintf(path, sizeof(path), "%s/.git/index.lock", faults_notes);
 	{
 		struct timeval tv[2];
 		tv[0].tv_sec = tv[1].tv_sec = time(NULL) - 60;
@@ -214,57 +258,94 @@ static void test_save_and_faults(void)
 	CHECK(strstr(ln_store_notice(s), "stale lock") != NULL, "notice about the stale lock");
 	ln_store_flush(s);
 	CHECK(access(path, F_OK) != 0, "index.lock gone");
-	CHECK(th_status_clean(notes), "status clean after clearing");
+	CHECK(th_status_clean(faults_notes), "status clean after clearing");
+	unsetenv("LEADNOTES_LOCK_TIMEOUT_MS");
+	ln_store_free(s);
+}
+
+static void test_save_waits_out_a_fresh_ref_lock(void)
+{
+	char path[600];
+	ln_error err;
+	ln_commit_info info;
+	long before;
+	ln_store *s = open_notes();
+	if (!s)
+		return;
+	setenv("LEADNOTES_LOCK_TIMEOUT_MS", "300", 1);
 	/* a fresh ref lock */
 	{
-		char *head = git(notes, "symbolic-ref HEAD");
+		char *head = git(faults_notes, "symbolic-ref HEAD");
 		head[strcspn(head, "\n")] = '\0';
-		snprintf(path, sizeof(path), "%s/.git/%s.lock", notes, head);
+		snprintf(path, sizeof(path), "%s/.git/%s.lock", faults_notes, head);
 		free(head);
 		th_write_file(path, "", 0);
 	}
 	{
 		char lockpath[600];
 		snprintf(lockpath, sizeof(lockpath), "%s", path);
-		snprintf(path, sizeof(path), "%s/alice/locked.org", notes);
+		snprintf(path, sizeof(path), "%s/alice/locked.org", faults_notes);
 		th_write_file(path, "y\n", 2);
-		before = commit_count(notes);
+		before = commit_count(faults_notes);
 		CHECK(ln_store_save(s, "alice/locked.org", NULL, &info, &err) == LN_ELOCKED, "fresh ref lock: locked");
-		CHECK(commit_count(notes) == before, "nothing committed while the ref is locked");
+		CHECK(commit_count(faults_notes) == before, "nothing committed while the ref is locked");
 		unlink(lockpath);
 		CHECK(ln_store_save(s, "alice/locked.org", NULL, &info, &err) == 0, "saved once the lock is gone");
 	}
 	unsetenv("LEADNOTES_LOCK_TIMEOUT_MS");
+	ln_store_free(s);
+}
 
+static void test_save_refuses_a_note_under_an_unconfigured_filter(void)
+{
+	char path[600];
+	ln_error err;
+	ln_commit_info info;
+	int status;
+	char *out;
+	long before;
+	ln_store *s = open_notes();
+	if (!s)
+		return;
 	/* a note under a filter=<driver> attribute whose clean command is not
 	 * configured (git-crypt before unlock) is refused: no plain-text blob */
 	{
 		char *id;
-		snprintf(path, sizeof(path), "%s/.gitattributes", notes);
+		snprintf(path, sizeof(path), "%s/.gitattributes", faults_notes);
 		th_write_file(path, "vault/** filter=crypt\n", 21);
-		snprintf(path, sizeof(path), "%s/vault", notes);
+		snprintf(path, sizeof(path), "%s/vault", faults_notes);
 		mkdir(path, 0700);
-		snprintf(path, sizeof(path), "%s/vault/x.org", notes);
+		snprintf(path, sizeof(path), "%s/vault/x.org", faults_notes);
 		th_write_file(path, "plain secret\n", 13);
-		before = commit_count(notes);
+		before = commit_count(faults_notes);
 		CHECK(ln_store_save(s, "vault/x.org", NULL, &info, &err) == LN_EINVALID && strstr(err.message, "crypt"),
 			"unconfigured filter driver refused");
-		CHECK(commit_count(notes) == before, "nothing committed under a missing filter");
-		id = git(notes, "hash-object vault/x.org");
+		CHECK(commit_count(faults_notes) == before, "nothing committed under a missing filter");
+		id = git(faults_notes, "hash-object vault/x.org");
 		id[strcspn(id, "\n")] = '\0';
-		out = th_run(&status, "git -C '%s' cat-file -e %s 2>&1", notes, id);
+		out = th_run(&status, "git -C '%s' cat-file -e %s 2>&1", faults_notes, id);
 		CHECK(status != 0, "no plain-text blob written");
 		free(out);
 		free(id);
 		unlink(path);
-		snprintf(path, sizeof(path), "%s/vault", notes);
+		snprintf(path, sizeof(path), "%s/vault", faults_notes);
 		rmdir(path);
-		snprintf(path, sizeof(path), "%s/.gitattributes", notes);
+		snprintf(path, sizeof(path), "%s/.gitattributes", faults_notes);
 		unlink(path);
 	}
+	ln_store_free(s);
+}
 
+static void test_save_refuses_a_symlink_that_leads_outside(void)
+{
+	char path[600];
+	ln_error err;
+	ln_commit_info info;
+	ln_store *s = open_notes();
+	if (!s)
+		return;
 	/* a symlink that leads outside is refused */
-	snprintf(path, sizeof(path), "%s/alice/link.org", notes);
+	snprintf(path, sizeof(path), "%s/alice/link.org", faults_notes);
 	{
 		char target[600];
 		snprintf(target, sizeof(target), "%s/outside", root);
@@ -273,9 +354,14 @@ static void test_save_and_faults(void)
 	}
 	CHECK(ln_store_save(s, "alice/link.org", NULL, &info, &err) == LN_EINVALID, "symlink out refused");
 	unlink(path);
-	CHECK(th_fsck_ok(notes), "fsck clean after faults");
-	CHECK(th_status_clean(notes), "status clean after faults");
 	ln_store_free(s);
+}
+
+/* After every fault above, git finds the repository sound and clean. */
+static void test_faults_leave_the_repository_sound_and_clean(void)
+{
+	CHECK(th_fsck_ok(faults_notes), "fsck clean after faults");
+	CHECK(th_status_clean(faults_notes), "status clean after faults");
 }
 
 /* Two processes saving different files at once: every commit lands. */
@@ -390,7 +476,16 @@ int main(void)
 	if (th_tmpdir(root, sizeof(root), "store") < 0)
 		return 1;
 	test_person_dir();
-	test_save_and_faults();
+	snprintf(faults_notes, sizeof(faults_notes), "%s/notes", root);
+	test_save_commits_an_empty_file_as_the_empty_blob();
+	test_save_keeps_a_binary_file_byte_for_byte();
+	test_save_keeps_crlf_and_converts_as_git_add_under_autocrlf();
+	test_save_commits_and_removes_a_50_mb_note();
+	test_save_waits_out_a_fresh_index_lock_and_clears_a_dead_owners();
+	test_save_waits_out_a_fresh_ref_lock();
+	test_save_refuses_a_note_under_an_unconfigured_filter();
+	test_save_refuses_a_symlink_that_leads_outside();
+	test_faults_leave_the_repository_sound_and_clean();
 	test_two_processes();
 	th_remove_tree(root);
 	printf("%d passed, %d failed\n", passed, failed);
