@@ -482,24 +482,33 @@ static void test_in_the_way(void)
 	ln_sync_result_free(res);
 }
 
-static void test_seal(void)
+/* The clones of the path remote the seal tests use: a, b and the bare
+ * repository between them. */
+static void seal_clones(char *a, char *b, char *bare, size_t size)
+{
+	snprintf(a, size, "%s/path-a", tmp);
+	snprintf(b, size, "%s/path-b", tmp);
+	snprintf(bare, size, "%s/path.git", tmp);
+}
+
+/* seal: an annotated tag eval/<person>/<date> on the commit of the note's content; sealing again returns it. */
+static void test_seal_tags_the_commit_that_holds_the_note(void)
 {
 	char a[1024], b[1024], bare[1024];
 	git_repository *repo = NULL;
 	ln_seal_status *st = NULL;
 	ln_sync_result *res = NULL;
 	ln_error err;
-	char *tag = NULL, *s, *name = NULL;
+	char *tag = NULL, *s = NULL, *name = NULL;
 	const char *eval = "alice/2026-06-30-evaluation.org";
 	int rc;
 
-	snprintf(a, sizeof(a), "%s/path-a", tmp);
-	snprintf(b, sizeof(b), "%s/path-b", tmp);
-	snprintf(bare, sizeof(bare), "%s/path.git", tmp);
+	seal_clones(a, b, bare, sizeof(a));
+	(void)st; (void)res; (void)tag; (void)s; (void)name; (void)eval; (void)rc; (void)b; (void)bare;
+	git_repository_open(&repo, a);
 	commit(a, eval, "* Evaluation\nExceeds expectations.\n", "a: eval");
 	s = head_of(a);
 	commit(a, "bob/2026-06-30-one-on-one.org", "* later work\n", "a: later");
-	git_repository_open(&repo, a);
 
 	rc = ln_seal_create(&tag, repo, "", eval, &err);
 	CHECK(rc == 0 && tag && strcmp(tag, "eval/alice/2026-06-30") == 0, "seal: tag eval/<person>/<date>");
@@ -522,7 +531,24 @@ static void test_seal(void)
 	CHECK(rc == 0 && tag && strcmp(tag, "eval/alice/2026-06-30") == 0, "seal: sealing again an unchanged note returns the seal");
 	free(tag);
 	tag = NULL;
+	git_repository_free(repo);
+}
 
+/* verify: an untouched note is unchanged, a changed one shows its diff, and a saved change gets a new seal. */
+static void test_verify_shows_a_change_and_a_new_seal_follows_it(void)
+{
+	char a[1024], b[1024], bare[1024];
+	git_repository *repo = NULL;
+	ln_seal_status *st = NULL;
+	ln_sync_result *res = NULL;
+	ln_error err;
+	char *tag = NULL, *s = NULL, *name = NULL;
+	const char *eval = "alice/2026-06-30-evaluation.org";
+	int rc;
+
+	seal_clones(a, b, bare, sizeof(a));
+	(void)st; (void)res; (void)tag; (void)s; (void)name; (void)eval; (void)rc; (void)b; (void)bare;
+	git_repository_open(&repo, a);
 	rc = ln_seal_verify(&st, repo, "", eval, &err);
 	CHECK(rc == 0 && st && st->sealed && st->unchanged && st->diff == NULL && st->tag &&
 		strcmp(st->tag, "eval/alice/2026-06-30") == 0, "verify: an untouched note is unchanged");
@@ -545,13 +571,48 @@ static void test_seal(void)
 	rc = ln_seal_verify(&st, repo, "", "bob/2026-06-30-one-on-one.org", &err);
 	CHECK(rc == 0 && st && !st->sealed && !st->tag && !st->diff, "verify: an unsealed note is sealed=false");
 	ln_seal_status_free(st);
+	git_repository_free(repo);
+}
+
+/* seal: a note never saved, a path outside the folder, a note outside a person folder are refused. */
+static void test_seal_refuses_missing_notes_and_paths_outside(void)
+{
+	char a[1024], b[1024], bare[1024];
+	git_repository *repo = NULL;
+	ln_seal_status *st = NULL;
+	ln_sync_result *res = NULL;
+	ln_error err;
+	char *tag = NULL, *s = NULL, *name = NULL;
+	const char *eval = "alice/2026-06-30-evaluation.org";
+	int rc;
+
+	seal_clones(a, b, bare, sizeof(a));
+	(void)st; (void)res; (void)tag; (void)s; (void)name; (void)eval; (void)rc; (void)b; (void)bare;
+	git_repository_open(&repo, a);
 	rc = ln_seal_create(&tag, repo, "", "alice/never.org", &err);
 	CHECK(rc == LN_ENOTFOUND, "seal: a note never saved is not found");
 	rc = ln_seal_create(&tag, repo, "", "../etc/passwd", &err);
 	CHECK(rc == LN_EINVALID, "seal: refuses a path outside the folder");
 	rc = ln_seal_create(&tag, repo, "", "toplevel.org", &err);
 	CHECK(rc == LN_EINVALID, "seal: refuses a note outside a person folder");
+	git_repository_free(repo);
+}
 
+/* seal: tag names pass git check-ref-format for Unicode and hostile folders; no date in the name means today. */
+static void test_seal_names_are_valid_refs_for_any_folder(void)
+{
+	char a[1024], b[1024], bare[1024];
+	git_repository *repo = NULL;
+	ln_seal_status *st = NULL;
+	ln_sync_result *res = NULL;
+	ln_error err;
+	char *tag = NULL, *s = NULL, *name = NULL;
+	const char *eval = "alice/2026-06-30-evaluation.org";
+	int rc;
+
+	seal_clones(a, b, bare, sizeof(a));
+	(void)st; (void)res; (void)tag; (void)s; (void)name; (void)eval; (void)rc; (void)b; (void)bare;
+	git_repository_open(&repo, a);
 	/* a person folder in Unicode, with spaces and dots */
 	commit(a, "José Núñez. Jr/2026-07-01-evaluation.org", "* Evaluación\n", "a: jose");
 	rc = ln_seal_create(&tag, repo, "", "José Núñez. Jr/2026-07-01-evaluation.org", &err);
@@ -579,7 +640,24 @@ static void test_seal(void)
 		CHECK(name && contains(name, today), "seal: a file name without a date uses today");
 		free(name);
 	}
+	git_repository_free(repo);
+}
 
+/* sync: pushes the seals, and the other clone fetches and verifies them. */
+static void test_seals_travel_with_sync(void)
+{
+	char a[1024], b[1024], bare[1024];
+	git_repository *repo = NULL;
+	ln_seal_status *st = NULL;
+	ln_sync_result *res = NULL;
+	ln_error err;
+	char *tag = NULL, *s = NULL, *name = NULL;
+	const char *eval = "alice/2026-06-30-evaluation.org";
+	int rc;
+
+	seal_clones(a, b, bare, sizeof(a));
+	(void)st; (void)res; (void)tag; (void)s; (void)name; (void)eval; (void)rc; (void)b; (void)bare;
+	git_repository_open(&repo, a);
 	/* seals travel with sync */
 	rc = ln_sync_run(&res, repo, "", NULL, &err);
 	CHECK(rc == 0 && res && res->pushed, "sync: pushes the seals");
@@ -588,16 +666,32 @@ static void test_seal(void)
 	CHECK(contains(s, "eval/alice/2026-06-30\n") && contains(s, "eval/alice/2026-06-30-2\n"), "sync: the remote has the seals");
 	free(s);
 	git_repository_free(repo);
+	repo = NULL;
 	git_repository_open(&repo, b);
 	rc = ln_sync_run(&res, repo, "", NULL, &err);
 	ln_sync_result_free(res);
 	rc = ln_seal_verify(&st, repo, "", eval, &err);
 	CHECK(rc == 0 && st && st->sealed && st->unchanged, "sync: the other clone fetches the seals and verifies them");
 	ln_seal_status_free(st);
+	git_repository_free(repo);
+}
 
+/* both machines seal the same note on their own: the sync goes on and neither seal is overwritten. */
+static void test_two_machines_sealing_one_note_keep_both_seals(void)
+{
+	char a[1024], b[1024], bare[1024];
+	git_repository *repo = NULL;
+	ln_seal_status *st = NULL;
+	ln_sync_result *res = NULL;
+	ln_error err;
+	char *tag = NULL, *s = NULL, *name = NULL;
+	const char *eval = "alice/2026-06-30-evaluation.org";
+	int rc;
+
+	seal_clones(a, b, bare, sizeof(a));
+	(void)st; (void)res; (void)tag; (void)s; (void)name; (void)eval; (void)rc; (void)b; (void)bare;
 	/* both machines seal the same note on their own: same name, two tags */
 	commit(a, "bob/2026-07-15-evaluation.org", "* bob eval\n", "a: bob eval");
-	git_repository_free(repo);
 	run_sync(&res, a, &err);
 	ln_sync_result_free(res);
 	run_sync(&res, b, &err);
@@ -613,6 +707,7 @@ static void test_seal(void)
 	free(tag);
 	tag = NULL;
 	git_repository_free(repo);
+	repo = NULL;
 	run_sync(&res, a, &err);
 	ln_sync_result_free(res);
 	{
@@ -635,7 +730,9 @@ static void test_seal(void)
 		free(theirs);
 	}
 	CHECK(th_fsck_ok(a) && th_fsck_ok(bare), "seal: git fsck --strict passes");
+	git_repository_free(repo);
 }
+
 
 /* A rot13 "encryption" filter: clean and smudge are the same tr command. */
 static void test_filter(void)
@@ -955,7 +1052,12 @@ int main(void)
 	}
 	test_progress_and_cancel();
 	test_in_the_way();
-	test_seal();
+	test_seal_tags_the_commit_that_holds_the_note();
+	test_verify_shows_a_change_and_a_new_seal_follows_it();
+	test_seal_refuses_missing_notes_and_paths_outside();
+	test_seal_names_are_valid_refs_for_any_folder();
+	test_seals_travel_with_sync();
+	test_two_machines_sealing_one_note_keep_both_seals();
 	test_filter();
 	test_git_crypt();
 
