@@ -92,8 +92,17 @@ static void make_pair(const char *name, const char *url)
 	th_sh("cd '%s/%s-b' && git config user.name Bob && git config user.email bob@example.org", tmp, name);
 }
 
-/* Two clones edit different notes, then the same note; sync both ways. */
-static void scenario(const char *name)
+/* The clones a and b of the remote `name` and the bare repository. */
+static void pair_paths(char *a, char *b, char *bare, size_t size, const char *name)
+{
+	snprintf(a, size, "%s/%s-a", tmp, name);
+	snprintf(b, size, "%s/%s-b", tmp, name);
+	snprintf(bare, size, "%s/%s.git", tmp, name);
+}
+
+/* Clones that edit different notes push, merge and fast-forward to one
+ * history, with no conflict. */
+static void sync_merges_different_notes_and_fast_forwards(const char *name)
 {
 	char a[1024], b[1024], bare[1024];
 	ln_sync_result *res = NULL;
@@ -101,10 +110,7 @@ static void scenario(const char *name)
 	char *text, *log;
 	int rc;
 
-	snprintf(a, sizeof(a), "%s/%s-a", tmp, name);
-	snprintf(b, sizeof(b), "%s/%s-b", tmp, name);
-	snprintf(bare, sizeof(bare), "%s/%s.git", tmp, name);
-
+	pair_paths(a, b, bare, sizeof(a), name);
 	/* different notes */
 	commit(a, "alice/2026-03-08-one-on-one.org", "* alice again\n", "a: alice");
 	commit(b, "bob/2026-03-08-one-on-one.org", "* bob\n", "b: bob");
@@ -150,7 +156,20 @@ static void scenario(const char *name)
 	CHECK(rc == 0 && res && res->merged == LN_SYNC_UP_TO_DATE && res->pushed == 0,
 		"sync: nothing new is up-to-date");
 	ln_sync_result_free(res);
+	(void)bare;
+}
 
+/* Both clones change the same line: the sync goes on, the note keeps both
+ * sides between conflict markers, and the conflict is listed until resolved. */
+static void sync_keeps_both_sides_of_a_conflict_between_markers(const char *name)
+{
+	char a[1024], b[1024], bare[1024];
+	ln_sync_result *res = NULL;
+	ln_error err;
+	char *text, *log;
+	int rc;
+
+	pair_paths(a, b, bare, sizeof(a), name);
 	/* the same note, the same line */
 	commit(a, "alice/2026-03-01-one-on-one.org", "* One-on-one\nline one\nANN CHANGED THIS\nline three\n", "a edit");
 	commit(b, "alice/2026-03-01-one-on-one.org", "* One-on-one\nline one\nBOB CHANGED THIS\nline three\n", "b edit");
@@ -196,7 +215,18 @@ static void scenario(const char *name)
 	CHECK(rc == 0 && res && res->merged == LN_SYNC_FAST_FORWARD, "sync: the other side fast-forwards");
 	ln_sync_result_free(res);
 	CHECK(th_fsck_ok(a) && th_fsck_ok(b) && th_fsck_ok(bare), "sync: git fsck --strict passes everywhere");
+}
 
+/* A tracked note with uncommitted changes stops the sync; nothing moves. */
+static void sync_refuses_to_overwrite_uncommitted_edits(const char *name)
+{
+	char a[1024], b[1024], bare[1024];
+	ln_sync_result *res = NULL;
+	ln_error err;
+	char *text;
+	int rc;
+
+	pair_paths(a, b, bare, sizeof(a), name);
 	/* uncommitted edits are never overwritten */
 	commit(a, "bob/2026-03-08-one-on-one.org", "* bob from a\n", "a edits bob");
 	run_sync(&res, a, &err);
@@ -217,6 +247,15 @@ static void scenario(const char *name)
 		free(after);
 	}
 	th_sh("git -C '%s' checkout -q -- .", b);
+	(void)bare;
+}
+
+/* Two clones edit different notes, then the same note; sync both ways. */
+static void scenario(const char *name)
+{
+	sync_merges_different_notes_and_fast_forwards(name);
+	sync_keeps_both_sides_of_a_conflict_between_markers(name);
+	sync_refuses_to_overwrite_uncommitted_edits(name);
 }
 
 /* A free TCP port on 127.0.0.1 (the kernel's choice). */
