@@ -364,16 +364,21 @@ static void test_faults_leave_the_repository_sound_and_clean(void)
 	CHECK(th_status_clean(faults_notes), "status clean after faults");
 }
 
-/* Two processes saving different files at once: every commit lands. */
-static void test_two_processes(void)
+/* The notes folder two processes save into, and how many notes each saves. */
+static char shared_notes[512];
+enum { PER_CHILD = 60 };
+
+/* Two processes saving different files at once: every commit lands, and git
+ * finds the repository sound and clean. */
+static void test_two_processes_saving_at_once_lose_no_commit(void)
 {
-	char notes[512], path[600];
+	const char *notes = shared_notes;
+	char path[600];
 	ln_store *s = NULL;
 	ln_error err;
 	long before;
-	int child, i, per = 60;
+	int child, i, per = PER_CHILD;
 	pid_t pids[2];
-	snprintf(notes, sizeof(notes), "%s/shared", root);
 	/* Every index write goes through the background flusher here, as on a
 	 * large team (children inherit it). */
 	setenv("LEADNOTES_DEFER_INDEX_BYTES", "0", 1);
@@ -432,9 +437,21 @@ static void test_two_processes(void)
 	}
 	CHECK(th_status_clean(notes), "status clean after concurrent saves");
 	CHECK(th_fsck_ok(notes), "fsck clean after concurrent saves");
+}
 
-	/* history from C, and packing the loose objects the saves left */
-	if (ln_store_open(&s, notes, &err) == 0) {
+/* History from C lists the concurrent saves, and packing leaves no loose
+ * object and the same history. */
+static void test_history_lists_the_saves_and_survives_packing(void)
+{
+	const char *notes = shared_notes;
+	ln_store *s = NULL;
+	ln_error err;
+	int per = PER_CHILD;
+	if (ln_store_open(&s, notes, &err) < 0) {
+		CHECK(0, "open shared");
+		return;
+	}
+	{
 		ln_history h;
 		ln_history_opts opts;
 		size_t packed = 0;
@@ -451,6 +468,24 @@ static void test_two_processes(void)
 		CHECK(th_fsck_ok(notes), "fsck clean after packing");
 		CHECK(ln_store_history(&h, s, "p0", NULL, &err) == 0 && h.count == (size_t)per, "history after packing");
 		ln_store_history_free(&h);
+	}
+	ln_store_free(s);
+}
+
+/* With the index written in the background, git status is clean after a
+ * flush and the index holds the saved blob. */
+static void test_deferred_index_is_clean_after_a_flush(void)
+{
+	const char *notes = shared_notes;
+	char path[600];
+	ln_store *s = NULL;
+	ln_error err;
+	int i;
+	if (ln_store_open(&s, notes, &err) < 0) {
+		CHECK(0, "open shared");
+		return;
+	}
+	{
 		/* deferred index: after flush, git status is clean and the index
 		 * holds the saved blob */
 		for (i = 0; i < 5; i++) {
@@ -466,8 +501,8 @@ static void test_two_processes(void)
 			CHECK(git_equals(notes, "rev-parse :p0/note-4.org", in_head), "the index holds the saved blob");
 			free(in_head);
 		}
-		ln_store_free(s);
 	}
+	ln_store_free(s);
 	unsetenv("LEADNOTES_DEFER_INDEX_BYTES");
 }
 
@@ -486,7 +521,10 @@ int main(void)
 	test_save_refuses_a_note_under_an_unconfigured_filter();
 	test_save_refuses_a_symlink_that_leads_outside();
 	test_faults_leave_the_repository_sound_and_clean();
-	test_two_processes();
+	snprintf(shared_notes, sizeof(shared_notes), "%s/shared", root);
+	test_two_processes_saving_at_once_lose_no_commit();
+	test_history_lists_the_saves_and_survives_packing();
+	test_deferred_index_is_clean_after_a_flush();
 	th_remove_tree(root);
 	printf("%d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;
