@@ -447,7 +447,8 @@ static void test_progress_and_cancel(void)
 
 /* Things in the way: an untracked file where the remote adds a note, a
  * detached HEAD. Each refuses with a message and changes nothing. */
-static void test_in_the_way(void)
+/* An untracked file where the update would write is named and refused; nothing moves. */
+static void test_sync_refuses_an_untracked_file_in_the_way(void)
 {
 	char a[1024], b[1024];
 	ln_sync_result *res = NULL;
@@ -474,6 +475,20 @@ static void test_in_the_way(void)
 	CHECK(strcmp(before, after) == 0, "sync: the branch did not move");
 	free(after);
 	th_sh("rm -f '%s/frank/2026-05-02-one-on-one.org'", b);
+	free(before);
+}
+
+/* A detached HEAD is refused; once out of the way the sync writes notes 0600 and folders 0700. */
+static void test_sync_refuses_a_detached_head_and_writes_private_modes(void)
+{
+	char a[1024], b[1024];
+	ln_sync_result *res = NULL;
+	ln_error err;
+	char *text;
+	int rc;
+
+	snprintf(a, sizeof(a), "%s/path-a", tmp);
+	snprintf(b, sizeof(b), "%s/path-b", tmp);
 	th_sh("git -C '%s' checkout -q --detach", b);
 	rc = run_sync(&res, b, &err);
 	CHECK(rc == LN_EINVALID && contains(err.message, "not on a branch"), "sync: a detached HEAD is refused");
@@ -492,8 +507,20 @@ static void test_in_the_way(void)
 		snprintf(file, sizeof(file), "%s/frank", b);
 		CHECK(stat(file, &sb) == 0 && (sb.st_mode & 0777) == 0700, "sync: folders it creates are 0700");
 	}
-	free(before);
+	(void)a;
+}
 
+/* The same when the update also changes .gitattributes (checked out in a pass of its own): the refusal comes before either pass. */
+static void test_sync_refuses_a_file_in_the_way_of_new_attributes(void)
+{
+	char a[1024], b[1024];
+	ln_sync_result *res = NULL;
+	ln_error err;
+	char *before, *after, *text;
+	int rc;
+
+	snprintf(a, sizeof(a), "%s/path-a", tmp);
+	snprintf(b, sizeof(b), "%s/path-b", tmp);
 	/* The same when the update also changes .gitattributes (checked out in
 	 * a pass of its own): the refusal comes before either pass. */
 	commit(a, ".gitattributes", "*.org text\n", "a: attributes");
@@ -1090,7 +1117,9 @@ int main(void)
 		free(text);
 	}
 	test_progress_and_cancel();
-	test_in_the_way();
+	test_sync_refuses_an_untracked_file_in_the_way();
+	test_sync_refuses_a_detached_head_and_writes_private_modes();
+	test_sync_refuses_a_file_in_the_way_of_new_attributes();
 	test_seal_tags_the_commit_that_holds_the_note();
 	test_verify_shows_a_change_and_a_new_seal_follows_it();
 	test_seal_refuses_missing_notes_and_paths_outside();
