@@ -801,19 +801,18 @@ static void test_two_machines_sealing_one_note_keep_both_seals(void)
 
 
 /* A rot13 "encryption" filter: clean and smudge are the same tr command. */
-static void test_filter(void)
+/* filter: a configured clean/smudge driver is fine; an unconfigured one is refused, by leadnotes and by libgit2, and no plain-text blob is written. */
+static void test_filter_refuses_a_note_whose_driver_is_not_configured(void)
 {
 	char a[1024], b[1024], bare[1024];
 	git_repository *repo = NULL;
-	ln_sync_result *res = NULL;
 	ln_error err;
 	git_oid id;
 	char *s;
 	int rc;
 
-	snprintf(a, sizeof(a), "%s/path-a", tmp);
-	snprintf(b, sizeof(b), "%s/path-b", tmp);
-	snprintf(bare, sizeof(bare), "%s/path.git", tmp);
+	seal_clones(a, b, bare, sizeof(a));
+	(void)bare;
 	CHECK(ln_filter_register(&err) == 0 && ln_filter_register(&err) == 0,
 		"filter: registering twice is fine");
 	for (rc = 0; rc < 2; rc++) {
@@ -835,6 +834,22 @@ static void test_filter(void)
 	CHECK(!contains(s, "blob"), "filter: no blob with the plain text was written");
 	free(s);
 	th_sh("rm -rf '%s/locked'", a);
+	git_repository_free(repo);
+}
+
+/* filter: the blob holds the cleaned text, the remote never sees the plain text, the other clone gets the plain text back. */
+static void test_filter_cleans_what_sync_pushes_and_smudges_what_it_checks_out(void)
+{
+	char a[1024], b[1024], bare[1024];
+	git_repository *repo = NULL;
+	ln_sync_result *res = NULL;
+	ln_error err;
+	git_oid id;
+	char *s;
+	int rc;
+
+	seal_clones(a, b, bare, sizeof(a));
+	git_repository_open(&repo, a);
 	write_file(a, "secret/2026-08-01-evaluation.org", "Hello Secret\n");
 	CHECK(git_blob_create_from_workdir(&id, repo, "secret/2026-08-01-evaluation.org") == 0, "filter: libgit2 stores a filtered blob");
 	{
@@ -860,11 +875,23 @@ static void test_filter(void)
 	CHECK(strcmp(s, "Hello Secret\n") == 0, "filter: checkout smudges back to the plain text");
 	free(s);
 	CHECK(th_status_clean(b), "filter: git status agrees with the smudged file");
+	git_repository_free(repo);
+}
 
+/* filter: both sides change the filtered note: markers around the plain text, the merged blob on the remote cleaned. */
+static void test_filter_merges_a_conflict_on_the_plain_text(void)
+{
+	char a[1024], b[1024], bare[1024];
+	git_repository *repo = NULL;
+	ln_sync_result *res = NULL;
+	ln_error err;
+	char *s;
+	int rc;
+
+	seal_clones(a, b, bare, sizeof(a));
 	/* both sides change the filtered note: merged on the plain text */
 	commit(a, "secret/2026-08-01-evaluation.org", "Hello Ann\n", "a secret");
 	commit(b, "secret/2026-08-01-evaluation.org", "Hello Bob\n", "b secret");
-	git_repository_free(repo);
 	run_sync(&res, a, &err);
 	ln_sync_result_free(res);
 	git_repository_open(&repo, b);
@@ -1126,7 +1153,9 @@ int main(void)
 	test_seal_names_are_valid_refs_for_any_folder();
 	test_seals_travel_with_sync();
 	test_two_machines_sealing_one_note_keep_both_seals();
-	test_filter();
+	test_filter_refuses_a_note_whose_driver_is_not_configured();
+	test_filter_cleans_what_sync_pushes_and_smudges_what_it_checks_out();
+	test_filter_merges_a_conflict_on_the_plain_text();
 	test_git_crypt();
 
 	git_libgit2_shutdown();
