@@ -81,42 +81,45 @@ static void test_person_dir(void)
  * and a FAIL, when it does not open). */
 static char faults_notes[512];
 
-static ln_store *open_notes(void)
-{
-	ln_store *s = NULL;
+/* What each save test works with: a store open on faults_notes, a path
+ * buffer, and the error and commit info a save fills. */
+struct save_fixture {
+	ln_store *s;
+	char path[600];
 	ln_error err;
-	CHECK(ln_store_open(&s, faults_notes, &err) == 0, "open creates");
-	return s;
+	ln_commit_info info;
+};
+
+/* Opens the store into f; 0, or -1 (and a FAIL) when it does not open. */
+static int open_fixture(struct save_fixture *f)
+{
+	f->s = NULL;
+	CHECK(ln_store_open(&f->s, faults_notes, &f->err) == 0, "open creates");
+	return f->s ? 0 : -1;
 }
 
 static void test_save_commits_an_empty_file_as_the_empty_blob(void)
 {
-	char path[600];
-	ln_error err;
-	ln_commit_info info;
-	ln_store *s = open_notes();
-	if (!s)
+	struct save_fixture f;
+	if (open_fixture(&f) < 0)
 		return;
-	snprintf(path, sizeof(path), "%s/alice", faults_notes);
-	mkdir(path, 0700);
+	snprintf(f.path, sizeof(f.path), "%s/alice", faults_notes);
+	mkdir(f.path, 0700);
 
 	/* empty file */
-	snprintf(path, sizeof(path), "%s/alice/empty.org", faults_notes);
-	th_write_file(path, "", 0);
-	CHECK(ln_store_save(s, "alice/empty.org", NULL, &info, &err) == 0, "empty file saved");
+	snprintf(f.path, sizeof(f.path), "%s/alice/empty.org", faults_notes);
+	th_write_file(f.path, "", 0);
+	CHECK(ln_store_save(f.s, "alice/empty.org", NULL, &f.info, &f.err) == 0, "empty file saved");
 	CHECK(git_equals(faults_notes, "rev-parse HEAD:alice/empty.org", "e69de29bb2d1d6434b8b29ae775ad8c2e48c5391\n"), "empty blob");
-	ln_store_free(s);
+	ln_store_free(f.s);
 }
 
 static void test_save_keeps_a_binary_file_byte_for_byte(void)
 {
-	char path[600];
-	ln_error err;
-	ln_commit_info info;
 	int status;
 	char *out;
-	ln_store *s = open_notes();
-	if (!s)
+	struct save_fixture f;
+	if (open_fixture(&f) < 0)
 		return;
 	/* binary file: exact bytes back, and show agrees */
 	{
@@ -126,61 +129,55 @@ static void test_save_keeps_a_binary_file_byte_for_byte(void)
 		int i;
 		for (i = 0; i < 256; i++)
 			bin[i] = (char)i;
-		snprintf(path, sizeof(path), "%s/alice/photo.bin", faults_notes);
-		th_write_file(path, bin, sizeof(bin));
-		CHECK(ln_store_save(s, "alice/photo.bin", NULL, &info, &err) == 0, "binary saved");
-		CHECK(ln_store_show(&shown, &n, s, "HEAD", "alice/photo.bin", &err) == 0 && n == 256 &&
+		snprintf(f.path, sizeof(f.path), "%s/alice/photo.bin", faults_notes);
+		th_write_file(f.path, bin, sizeof(bin));
+		CHECK(ln_store_save(f.s, "alice/photo.bin", NULL, &f.info, &f.err) == 0, "binary saved");
+		CHECK(ln_store_show(&shown, &n, f.s, "HEAD", "alice/photo.bin", &f.err) == 0 && n == 256 &&
 			memcmp(shown, bin, 256) == 0, "binary shown byte for byte");
 		free(shown);
-		out = th_run(&status, "git -C '%s' show HEAD:alice/photo.bin | cmp - '%s'", faults_notes, path);
+		out = th_run(&status, "git -C '%s' show HEAD:alice/photo.bin | cmp - '%s'", faults_notes, f.path);
 		CHECK(status == 0, "git show gives the same bytes");
 		free(out);
 		bin[10] = 'x';
-		th_write_file(path, bin, sizeof(bin));
+		th_write_file(f.path, bin, sizeof(bin));
 		{
 			char *d = NULL;
-			CHECK(ln_store_diff(&d, s, "HEAD", NULL, "alice/photo.bin", &err) == 0 && strstr(d, "Binary files"), "binary diff says so");
+			CHECK(ln_store_diff(&d, f.s, "HEAD", NULL, "alice/photo.bin", &f.err) == 0 && strstr(d, "Binary files"), "binary diff says so");
 			free(d);
 		}
-		CHECK(ln_store_save(s, "alice/photo.bin", NULL, &info, &err) == 0, "binary saved again");
+		CHECK(ln_store_save(f.s, "alice/photo.bin", NULL, &f.info, &f.err) == 0, "binary saved again");
 	}
-	ln_store_free(s);
+	ln_store_free(f.s);
 }
 
 static void test_save_keeps_crlf_and_converts_as_git_add_under_autocrlf(void)
 {
-	char path[600];
-	ln_error err;
-	ln_commit_info info;
-	ln_store *s = open_notes();
-	if (!s)
+	struct save_fixture f;
+	if (open_fixture(&f) < 0)
 		return;
 	/* CRLF kept as written without filters; with core.autocrlf the blob is
 	 * what git add would store. */
-	snprintf(path, sizeof(path), "%s/alice/crlf.org", faults_notes);
-	th_write_file(path, "a\r\nb\r\n", 6);
-	CHECK(ln_store_save(s, "alice/crlf.org", NULL, &info, &err) == 0, "CRLF saved");
+	snprintf(f.path, sizeof(f.path), "%s/alice/crlf.org", faults_notes);
+	th_write_file(f.path, "a\r\nb\r\n", 6);
+	CHECK(ln_store_save(f.s, "alice/crlf.org", NULL, &f.info, &f.err) == 0, "CRLF saved");
 	CHECK(git_equals(faults_notes, "cat-file -s HEAD:alice/crlf.org", "6\n"), "CRLF kept");
 	free(git(faults_notes, "config core.autocrlf input"));
-	ln_store_free(s);
-	s = NULL;
-	CHECK(ln_store_open(&s, faults_notes, &err) == 0, "reopen");
-	snprintf(path, sizeof(path), "%s/alice/crlf2.org", faults_notes);
-	th_write_file(path, "a\r\nb\r\nc\r\n", 9);
-	CHECK(ln_store_save(s, "alice/crlf2.org", NULL, &info, &err) == 0, "CRLF saved with autocrlf");
+	ln_store_free(f.s);
+	f.s = NULL;
+	CHECK(ln_store_open(&f.s, faults_notes, &f.err) == 0, "reopen");
+	snprintf(f.path, sizeof(f.path), "%s/alice/crlf2.org", faults_notes);
+	th_write_file(f.path, "a\r\nb\r\nc\r\n", 9);
+	CHECK(ln_store_save(f.s, "alice/crlf2.org", NULL, &f.info, &f.err) == 0, "CRLF saved with autocrlf");
 	CHECK(git_equals(faults_notes, "cat-file -s HEAD:alice/crlf2.org", "6\n"), "autocrlf converts like git add");
 	CHECK(th_status_clean(faults_notes), "status clean after autocrlf save");
 	free(git(faults_notes, "config --unset core.autocrlf"));
-	ln_store_free(s);
+	ln_store_free(f.s);
 }
 
 static void test_save_commits_and_removes_a_50_mb_note(void)
 {
-	char path[600];
-	ln_error err;
-	ln_commit_info info;
-	ln_store *s = open_notes();
-	if (!s)
+	struct save_fixture f;
+	if (open_fixture(&f) < 0)
 		return;
 	/* 50 MB */
 	if (!getenv("LEADNOTES_SANITIZE")) {
@@ -189,44 +186,41 @@ static void test_save_commits_and_removes_a_50_mb_note(void)
 		if (data) {
 			for (i = 0; i < big; i++)
 				data[i] = (char)('a' + (i * 7919 % 26));
-			snprintf(path, sizeof(path), "%s/alice/big.org", faults_notes);
-			th_write_file(path, data, big);
+			snprintf(f.path, sizeof(f.path), "%s/alice/big.org", faults_notes);
+			th_write_file(f.path, data, big);
 			free(data);
-			CHECK(ln_store_save(s, "alice/big.org", NULL, &info, &err) == 0, "50 MB saved");
+			CHECK(ln_store_save(f.s, "alice/big.org", NULL, &f.info, &f.err) == 0, "50 MB saved");
 			CHECK(git_equals(faults_notes, "cat-file -s HEAD:alice/big.org", "52428800\n"), "50 MB in HEAD");
-			unlink(path);
-			CHECK(ln_store_save(s, "alice/big.org", NULL, &info, &err) == 0, "50 MB removed");
+			unlink(f.path);
+			CHECK(ln_store_save(f.s, "alice/big.org", NULL, &f.info, &f.err) == 0, "50 MB removed");
 		}
 	}
-	ln_store_free(s);
+	ln_store_free(f.s);
 }
 
 static void test_save_waits_out_a_fresh_index_lock_and_clears_a_dead_owners(void)
 {
-	char path[600];
-	ln_error err;
-	ln_commit_info info;
 	long before;
-	ln_store *s = open_notes();
-	if (!s)
+	struct save_fixture f;
+	if (open_fixture(&f) < 0)
 		return;
 	/* a fresh index.lock: bounded retries, then locked; nothing committed */
 	before = commit_count(faults_notes);
 	setenv("LEADNOTES_LOCK_TIMEOUT_MS", "300", 1);
-	snprintf(path, sizeof(path), "%s/.git/index.lock", faults_notes);
-	th_write_file(path, "", 0);
-	snprintf(path, sizeof(path), "%s/alice/locked.org", faults_notes);
-	th_write_file(path, "x\n", 2);
-	CHECK(ln_store_save(s, "alice/locked.org", NULL, &info, &err) == LN_ELOCKED &&
-		strstr(err.message, "repository is locked"), "fresh index.lock: locked");
+	snprintf(f.path, sizeof(f.path), "%s/.git/index.lock", faults_notes);
+	th_write_file(f.path, "", 0);
+	snprintf(f.path, sizeof(f.path), "%s/alice/locked.org", faults_notes);
+	th_write_file(f.path, "x\n", 2);
+	CHECK(ln_store_save(f.s, "alice/locked.org", NULL, &f.info, &f.err) == LN_ELOCKED &&
+		strstr(f.err.message, "repository is locked"), "fresh index.lock: locked");
 	CHECK(commit_count(faults_notes) == before, "nothing committed while locked");
-	/* the same lock, an hour old: a dead owner's, cleared with a notice */
-	snprintf(path, sizeof(path), "%s/.git/index.lock", faults_notes);
+	/* the same lock, an hour old: a dead owner'f.s, cleared with a notice */
+	snprintf(f.path, sizeof(f.path), "%s/.git/index.lock", faults_notes);
 	{
 		struct timeval tv[2];
 		tv[0].tv_sec = tv[1].tv_sec = time(NULL) - 60;
 		tv[0].tv_usec = tv[1].tv_usec = 0;
-		utimes(path, tv);
+		utimes(f.path, tv);
 	}
 	/* an old lock that a live process holds open is left alone */
 	{
@@ -236,7 +230,7 @@ static void test_save_waits_out_a_fresh_index_lock_and_clears_a_dead_owners(void
 		CHECK(pipe(ready) == 0, "a pipe for the lock holder");
 		holder = fork();
 		if (holder == 0) {
-			FILE *held = fopen(path, "r");
+			FILE *held = fopen(f.path, "r");
 			(void)held;
 			/* tell the parent the lock is open (a sleep was not enough
 			 * on a loaded machine) */
@@ -248,77 +242,71 @@ static void test_save_waits_out_a_fresh_index_lock_and_clears_a_dead_owners(void
 		close(ready[1]);
 		CHECK(read(ready[0], &byte, 1) == 1, "the holder opened the lock");
 		close(ready[0]);
-		CHECK(ln_store_save(s, "alice/locked.org", NULL, &info, &err) == LN_ELOCKED, "old lock held open: locked");
-		CHECK(access(path, F_OK) == 0, "a held lock stays");
+		CHECK(ln_store_save(f.s, "alice/locked.org", NULL, &f.info, &f.err) == LN_ELOCKED, "old lock held open: locked");
+		CHECK(access(f.path, F_OK) == 0, "a held lock stays");
 		kill(holder, SIGKILL);
 		waitpid(holder, NULL, 0);
 	}
 	/* the holder died: the lock has no owner and is older than the bound */
-	CHECK(ln_store_save(s, "alice/locked.org", NULL, &info, &err) == 0, "stale index.lock cleared");
-	CHECK(strstr(ln_store_notice(s), "stale lock") != NULL, "notice about the stale lock");
-	ln_store_flush(s);
-	CHECK(access(path, F_OK) != 0, "index.lock gone");
+	CHECK(ln_store_save(f.s, "alice/locked.org", NULL, &f.info, &f.err) == 0, "stale index.lock cleared");
+	CHECK(strstr(ln_store_notice(f.s), "stale lock") != NULL, "notice about the stale lock");
+	ln_store_flush(f.s);
+	CHECK(access(f.path, F_OK) != 0, "index.lock gone");
 	CHECK(th_status_clean(faults_notes), "status clean after clearing");
 	unsetenv("LEADNOTES_LOCK_TIMEOUT_MS");
-	ln_store_free(s);
+	ln_store_free(f.s);
 }
 
 static void test_save_waits_out_a_fresh_ref_lock(void)
 {
-	char path[600];
-	ln_error err;
-	ln_commit_info info;
 	long before;
-	ln_store *s = open_notes();
-	if (!s)
+	struct save_fixture f;
+	if (open_fixture(&f) < 0)
 		return;
 	setenv("LEADNOTES_LOCK_TIMEOUT_MS", "300", 1);
 	/* a fresh ref lock */
 	{
 		char *head = git(faults_notes, "symbolic-ref HEAD");
 		head[strcspn(head, "\n")] = '\0';
-		snprintf(path, sizeof(path), "%s/.git/%s.lock", faults_notes, head);
+		snprintf(f.path, sizeof(f.path), "%s/.git/%s.lock", faults_notes, head);
 		free(head);
-		th_write_file(path, "", 0);
+		th_write_file(f.path, "", 0);
 	}
 	{
 		char lockpath[600];
-		snprintf(lockpath, sizeof(lockpath), "%s", path);
-		snprintf(path, sizeof(path), "%s/alice/locked.org", faults_notes);
-		th_write_file(path, "y\n", 2);
+		snprintf(lockpath, sizeof(lockpath), "%s", f.path);
+		snprintf(f.path, sizeof(f.path), "%s/alice/locked.org", faults_notes);
+		th_write_file(f.path, "y\n", 2);
 		before = commit_count(faults_notes);
-		CHECK(ln_store_save(s, "alice/locked.org", NULL, &info, &err) == LN_ELOCKED, "fresh ref lock: locked");
+		CHECK(ln_store_save(f.s, "alice/locked.org", NULL, &f.info, &f.err) == LN_ELOCKED, "fresh ref lock: locked");
 		CHECK(commit_count(faults_notes) == before, "nothing committed while the ref is locked");
 		unlink(lockpath);
-		CHECK(ln_store_save(s, "alice/locked.org", NULL, &info, &err) == 0, "saved once the lock is gone");
+		CHECK(ln_store_save(f.s, "alice/locked.org", NULL, &f.info, &f.err) == 0, "saved once the lock is gone");
 	}
 	unsetenv("LEADNOTES_LOCK_TIMEOUT_MS");
-	ln_store_free(s);
+	ln_store_free(f.s);
 }
 
 static void test_save_refuses_a_note_under_an_unconfigured_filter(void)
 {
-	char path[600];
-	ln_error err;
-	ln_commit_info info;
 	int status;
 	char *out;
 	long before;
-	ln_store *s = open_notes();
-	if (!s)
+	struct save_fixture f;
+	if (open_fixture(&f) < 0)
 		return;
 	/* a note under a filter=<driver> attribute whose clean command is not
 	 * configured (git-crypt before unlock) is refused: no plain-text blob */
 	{
 		char *id;
-		snprintf(path, sizeof(path), "%s/.gitattributes", faults_notes);
-		th_write_file(path, "vault/** filter=crypt\n", 21);
-		snprintf(path, sizeof(path), "%s/vault", faults_notes);
-		mkdir(path, 0700);
-		snprintf(path, sizeof(path), "%s/vault/x.org", faults_notes);
-		th_write_file(path, "plain secret\n", 13);
+		snprintf(f.path, sizeof(f.path), "%s/.gitattributes", faults_notes);
+		th_write_file(f.path, "vault/** filter=crypt\n", 21);
+		snprintf(f.path, sizeof(f.path), "%s/vault", faults_notes);
+		mkdir(f.path, 0700);
+		snprintf(f.path, sizeof(f.path), "%s/vault/x.org", faults_notes);
+		th_write_file(f.path, "plain secret\n", 13);
 		before = commit_count(faults_notes);
-		CHECK(ln_store_save(s, "vault/x.org", NULL, &info, &err) == LN_EINVALID && strstr(err.message, "crypt"),
+		CHECK(ln_store_save(f.s, "vault/x.org", NULL, &f.info, &f.err) == LN_EINVALID && strstr(f.err.message, "crypt"),
 			"unconfigured filter driver refused");
 		CHECK(commit_count(faults_notes) == before, "nothing committed under a missing filter");
 		id = git(faults_notes, "hash-object vault/x.org");
@@ -327,34 +315,31 @@ static void test_save_refuses_a_note_under_an_unconfigured_filter(void)
 		CHECK(status != 0, "no plain-text blob written");
 		free(out);
 		free(id);
-		unlink(path);
-		snprintf(path, sizeof(path), "%s/vault", faults_notes);
-		rmdir(path);
-		snprintf(path, sizeof(path), "%s/.gitattributes", faults_notes);
-		unlink(path);
+		unlink(f.path);
+		snprintf(f.path, sizeof(f.path), "%s/vault", faults_notes);
+		rmdir(f.path);
+		snprintf(f.path, sizeof(f.path), "%s/.gitattributes", faults_notes);
+		unlink(f.path);
 	}
-	ln_store_free(s);
+	ln_store_free(f.s);
 }
 
 static void test_save_refuses_a_symlink_that_leads_outside(void)
 {
-	char path[600];
-	ln_error err;
-	ln_commit_info info;
-	ln_store *s = open_notes();
-	if (!s)
+	struct save_fixture f;
+	if (open_fixture(&f) < 0)
 		return;
 	/* a symlink that leads outside is refused */
-	snprintf(path, sizeof(path), "%s/alice/link.org", faults_notes);
+	snprintf(f.path, sizeof(f.path), "%s/alice/link.org", faults_notes);
 	{
 		char target[600];
 		snprintf(target, sizeof(target), "%s/outside", root);
 		th_write_file(target, "outside\n", 8);
-		CHECK(symlink(target, path) == 0, "symlink made");
+		CHECK(symlink(target, f.path) == 0, "symlink made");
 	}
-	CHECK(ln_store_save(s, "alice/link.org", NULL, &info, &err) == LN_EINVALID, "symlink out refused");
-	unlink(path);
-	ln_store_free(s);
+	CHECK(ln_store_save(f.s, "alice/link.org", NULL, &f.info, &f.err) == LN_EINVALID, "symlink out refused");
+	unlink(f.path);
+	ln_store_free(f.s);
 }
 
 /* After every fault above, git finds the repository sound and clean. */

@@ -562,15 +562,12 @@ static void test_seal_tags_the_commit_that_holds_the_note(void)
 {
 	char a[1024], b[1024], bare[1024];
 	git_repository *repo = NULL;
-	ln_seal_status *st = NULL;
-	ln_sync_result *res = NULL;
 	ln_error err;
-	char *tag = NULL, *s = NULL, *name = NULL;
+	char *tag = NULL, *s = NULL;
 	const char *eval = "alice/2026-06-30-evaluation.org";
 	int rc;
 
 	seal_clones(a, b, bare, sizeof(a));
-	(void)st; (void)res; (void)tag; (void)s; (void)name; (void)eval; (void)rc; (void)b; (void)bare;
 	git_repository_open(&repo, a);
 	commit(a, eval, "* Evaluation\nExceeds expectations.\n", "a: eval");
 	s = head_of(a);
@@ -606,14 +603,12 @@ static void test_verify_shows_a_change_and_a_new_seal_follows_it(void)
 	char a[1024], b[1024], bare[1024];
 	git_repository *repo = NULL;
 	ln_seal_status *st = NULL;
-	ln_sync_result *res = NULL;
 	ln_error err;
-	char *tag = NULL, *s = NULL, *name = NULL;
+	char *tag = NULL;
 	const char *eval = "alice/2026-06-30-evaluation.org";
 	int rc;
 
 	seal_clones(a, b, bare, sizeof(a));
-	(void)st; (void)res; (void)tag; (void)s; (void)name; (void)eval; (void)rc; (void)b; (void)bare;
 	git_repository_open(&repo, a);
 	rc = ln_seal_verify(&st, repo, "", eval, &err);
 	CHECK(rc == 0 && st && st->sealed && st->unchanged && st->diff == NULL && st->tag &&
@@ -645,15 +640,11 @@ static void test_seal_refuses_missing_notes_and_paths_outside(void)
 {
 	char a[1024], b[1024], bare[1024];
 	git_repository *repo = NULL;
-	ln_seal_status *st = NULL;
-	ln_sync_result *res = NULL;
 	ln_error err;
-	char *tag = NULL, *s = NULL, *name = NULL;
-	const char *eval = "alice/2026-06-30-evaluation.org";
+	char *tag = NULL;
 	int rc;
 
 	seal_clones(a, b, bare, sizeof(a));
-	(void)st; (void)res; (void)tag; (void)s; (void)name; (void)eval; (void)rc; (void)b; (void)bare;
 	git_repository_open(&repo, a);
 	rc = ln_seal_create(&tag, repo, "", "alice/never.org", &err);
 	CHECK(rc == LN_ENOTFOUND, "seal: a note never saved is not found");
@@ -669,15 +660,11 @@ static void test_seal_names_are_valid_refs_for_any_folder(void)
 {
 	char a[1024], b[1024], bare[1024];
 	git_repository *repo = NULL;
-	ln_seal_status *st = NULL;
-	ln_sync_result *res = NULL;
 	ln_error err;
-	char *tag = NULL, *s = NULL, *name = NULL;
-	const char *eval = "alice/2026-06-30-evaluation.org";
+	char *tag = NULL, *name = NULL;
 	int rc;
 
 	seal_clones(a, b, bare, sizeof(a));
-	(void)st; (void)res; (void)tag; (void)s; (void)name; (void)eval; (void)rc; (void)b; (void)bare;
 	git_repository_open(&repo, a);
 	/* a person folder in Unicode, with spaces and dots */
 	commit(a, "José Núñez. Jr/2026-07-01-evaluation.org", "* Evaluación\n", "a: jose");
@@ -717,12 +704,11 @@ static void test_seals_travel_with_sync(void)
 	ln_seal_status *st = NULL;
 	ln_sync_result *res = NULL;
 	ln_error err;
-	char *tag = NULL, *s = NULL, *name = NULL;
+	char *s = NULL;
 	const char *eval = "alice/2026-06-30-evaluation.org";
 	int rc;
 
 	seal_clones(a, b, bare, sizeof(a));
-	(void)st; (void)res; (void)tag; (void)s; (void)name; (void)eval; (void)rc; (void)b; (void)bare;
 	git_repository_open(&repo, a);
 	/* seals travel with sync */
 	rc = ln_sync_run(&res, repo, "", NULL, &err);
@@ -747,15 +733,12 @@ static void test_two_machines_sealing_one_note_keep_both_seals(void)
 {
 	char a[1024], b[1024], bare[1024];
 	git_repository *repo = NULL;
-	ln_seal_status *st = NULL;
 	ln_sync_result *res = NULL;
 	ln_error err;
-	char *tag = NULL, *s = NULL, *name = NULL;
-	const char *eval = "alice/2026-06-30-evaluation.org";
+	char *tag = NULL;
 	int rc;
 
 	seal_clones(a, b, bare, sizeof(a));
-	(void)st; (void)res; (void)tag; (void)s; (void)name; (void)eval; (void)rc; (void)b; (void)bare;
 	/* both machines seal the same note on their own: same name, two tags */
 	commit(a, "bob/2026-07-15-evaluation.org", "* bob eval\n", "a: bob eval");
 	run_sync(&res, a, &err);
