@@ -18,6 +18,14 @@ function M.new_repo()
   return store, dir
 end
 
+-- The teardown of a spec that works on a store: closes it, removes the
+-- temporary folders, and puts the default options back.
+function M.teardown(store)
+  if store and store.close then store:close() end
+  helpers.cleanup()
+  require("leadnotes.config").setup({})
+end
+
 M.emacs = io.popen("command -v emacs 2>/dev/null"):read("*l")
 if M.emacs == "" then M.emacs = nil end
 

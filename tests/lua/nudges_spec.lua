@@ -42,11 +42,7 @@ describe("nudges", function()
     store, dir = new_repo()
   end)
 
-  after_each(function()
-    if store.close then store:close() end
-    helpers.cleanup()
-    config.setup({})
-  end)
+  after_each(function() require("insights_helpers").teardown(store) end)
 
   it("say what the team view says: every overdue report, including one never met", function()
     for i, name in ipairs({ "Ann Lee", "Bo Chen", "Cy Park", "Di Ruiz", "Ed Moss", "Flo Sá" }) do

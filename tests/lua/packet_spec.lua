@@ -56,11 +56,7 @@ describe("the review packet", function()
       "2026-11-10")
   end)
 
-  after_each(function()
-    if store.close then store:close() end
-    helpers.cleanup()
-    config.setup({})
-  end)
+  after_each(function() require("insights_helpers").teardown(store) end)
 
   it("keeps feedback given and received apart, with blockers and career in their own sections", function()
     local text = assert(leadnotes.packet("jose maria nunez", "2026-10-01", "2026-11-30", { store = store }))
