@@ -74,10 +74,12 @@ static const ln_org_checkbox *cb(const ln_org_doc *doc, size_t i)
 	return c;
 }
 
-static void test_headline_fields(void)
+/* org: a headline carries keyword, priority, title and tags */
+static void test_a_headline_carries_keyword_priority_title_and_tags(void)
 {
 	ln_org_doc *doc;
 	const ln_org_headline *h;
+
 
 	current = "org: a headline carries keyword, priority, title and tags";
 	doc = parse("* TODO [#A] Write the report   :work:urgent:\n"
@@ -99,12 +101,26 @@ static void test_headline_fields(void)
 	CHECK(h->comment == 0);
 	CHECK(ln_org_headline_at(doc, 1) == NULL);
 	ln_org_free(doc);
+}
+
+/* org: stars need a space, and only at column 0 */
+static void test_stars_need_a_space_and_only_at_column_0(void)
+{
+	ln_org_doc *doc;
+
 
 	current = "org: stars need a space, and only at column 0";
 	doc = parse("*bold*\n**no\n * indented\n*\n** \n");
 	CHECK(ln_org_headline_count(doc) == 1);
 	CHECK(hl(doc, 0)->line == 5 && hl(doc, 0)->level == 2 && streq(hl(doc, 0)->title, ""));
 	ln_org_free(doc);
+}
+
+/* org: the keyword needs a following space and exact case */
+static void test_the_keyword_needs_a_following_space_and_exact_case(void)
+{
+	ln_org_doc *doc;
+
 
 	current = "org: the keyword needs a following space and exact case";
 	doc = parse("* TODO\n* todo x\n* TODOS x\n* DONE\tx\n* DONE x\n");
@@ -114,6 +130,13 @@ static void test_headline_fields(void)
 	CHECK(hl(doc, 3)->todo == NULL);
 	CHECK(streq(hl(doc, 4)->todo, "DONE") && hl(doc, 4)->todo_type == LN_ORG_TODO_DONE);
 	ln_org_free(doc);
+}
+
+/* org: COMMENT headlines are flagged */
+static void test_comment_headlines_are_flagged(void)
+{
+	ln_org_doc *doc;
+
 
 	current = "org: COMMENT headlines are flagged";
 	doc = parse("* COMMENT Old\n* TODO [#B] COMMENT x :t:\n* Comment no\n");
@@ -121,6 +144,13 @@ static void test_headline_fields(void)
 	CHECK(hl(doc, 1)->comment == 1 && streq(hl(doc, 1)->title, "x") && hl(doc, 1)->tag_count == 1);
 	CHECK(hl(doc, 2)->comment == 0);
 	ln_org_free(doc);
+}
+
+/* org: tags only at the end of the title */
+static void test_tags_only_at_the_end_of_the_title(void)
+{
+	ln_org_doc *doc;
+
 
 	current = "org: tags only at the end of the title";
 	doc = parse("* A :inline: title\n* B :x: :y:\n* :only:\n* C:glued:\n* D ::a::\n");
@@ -130,6 +160,13 @@ static void test_headline_fields(void)
 	CHECK(hl(doc, 3)->tag_count == 0);
 	CHECK(hl(doc, 4)->tag_count == 3 && streq(hl(doc, 4)->tags[0], "") && streq(hl(doc, 4)->tags[1], "a"));
 	ln_org_free(doc);
+}
+
+/* org: tag characters are Unicode letters and digits, as [[:alnum:]] in Emacs */
+static void test_tag_characters_are_unicode_letters_and_digits_as_alnum(void)
+{
+	ln_org_doc *doc;
+
 
 	current = "org: tag characters are Unicode letters and digits, as [[:alnum:]] in Emacs";
 	doc = parse("* a :\xc3\xa9quipe:\n* b :x\xe2\x80\x94y:\n* c :\xe6\x97\xa5:\n* d :a\xff" "b:\n");
@@ -138,6 +175,13 @@ static void test_headline_fields(void)
 	CHECK(hl(doc, 2)->tag_count == 1);
 	CHECK(hl(doc, 3)->tag_count == 0); /* a malformed byte is no letter */
 	ln_org_free(doc);
+}
+
+/* org: priority is one character in [#.] */
+static void test_priority_is_one_character_in_brackets(void)
+{
+	ln_org_doc *doc;
+
 
 	current = "org: priority is one character in [#.]";
 	doc = parse("* [#1] a\n* [#AB] b\n* [#] c\n* [#\xc3\xa9] d\n");
@@ -262,11 +306,11 @@ static void test_checkboxes(void)
 	ln_org_free(doc);
 }
 
-static void test_malformed(void)
+/* org: CRLF line ends and a BOM */
+static void test_crlf_line_ends_and_a_bom(void)
 {
 	ln_org_doc *doc;
-	char *big;
-	size_t i, n;
+
 
 	current = "org: CRLF line ends and a BOM";
 	doc = parse("\xef\xbb\xbf* TODO a :t:\r\nSCHEDULED: <2026-11-28 Sat>\r\n- [ ] x\r\n");
@@ -275,6 +319,13 @@ static void test_malformed(void)
 	CHECK(streq(hl(doc, 0)->scheduled, "<2026-11-28 Sat>"));
 	CHECK(ln_org_checkbox_count(doc) == 1 && streq(cb(doc, 0)->text, "x"));
 	ln_org_free(doc);
+}
+
+/* org: empty input and NULL with length 0 */
+static void test_empty_input_and_null_with_length_0(void)
+{
+	ln_org_doc *doc;
+
 
 	current = "org: empty input and NULL with length 0";
 	doc = parse_n("", 0, 0);
@@ -290,6 +341,13 @@ static void test_malformed(void)
 	}
 	ln_org_free(NULL);
 	CHECK(ln_org_headline_count(NULL) == 0 && ln_org_headline_at(NULL, 0) == NULL);
+}
+
+/* org: NUL bytes end a string but not the parse */
+static void test_nul_bytes_end_a_string_but_not_the_parse(void)
+{
+	ln_org_doc *doc;
+
 
 	current = "org: NUL bytes end a string but not the parse";
 	{
@@ -300,6 +358,14 @@ static void test_malformed(void)
 		CHECK(ln_org_checkbox_count(doc) == 1 && streq(cb(doc, 0)->text, "x"));
 		ln_org_free(doc);
 	}
+}
+
+/* org: cut-off input at every length reads nothing past the end */
+static void test_cut_off_input_at_every_length_reads_nothing_past_the_end(void)
+{
+	ln_org_doc *doc;
+	size_t n;
+
 
 	current = "org: cut-off input at every length reads nothing past the end";
 	{
@@ -314,6 +380,15 @@ static void test_malformed(void)
 		}
 		CHECK(1);
 	}
+}
+
+/* org: a 1 MB line and many unterminated blocks */
+static void test_a_1_mb_line_and_many_unterminated_blocks(void)
+{
+	ln_org_doc *doc;
+	char *big;
+	size_t i, n;
+
 
 	current = "org: a 1 MB line and many unterminated blocks";
 	n = 1024 * 1024;
@@ -386,11 +461,21 @@ static void test_markdown(void)
 
 int main(void)
 {
-	test_headline_fields();
+	test_a_headline_carries_keyword_priority_title_and_tags();
+	test_stars_need_a_space_and_only_at_column_0();
+	test_the_keyword_needs_a_following_space_and_exact_case();
+	test_comment_headlines_are_flagged();
+	test_tags_only_at_the_end_of_the_title();
+	test_tag_characters_are_unicode_letters_and_digits_as_alnum();
+	test_priority_is_one_character_in_brackets();
 	test_planning_and_properties();
 	test_keywords();
 	test_checkboxes();
-	test_malformed();
+	test_crlf_line_ends_and_a_bom();
+	test_empty_input_and_null_with_length_0();
+	test_nul_bytes_end_a_string_but_not_the_parse();
+	test_cut_off_input_at_every_length_reads_nothing_past_the_end();
+	test_a_1_mb_line_and_many_unterminated_blocks();
 	test_markdown();
 	printf("%d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;

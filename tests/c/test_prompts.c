@@ -6,35 +6,14 @@
 #include "leadnotes/prompts.h"
 
 #include "check.h"
-
-static char *read_all(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	char *data = NULL;
-	long size;
-
-	if (!f)
-		return NULL;
-	if (fseek(f, 0, SEEK_END) == 0 && (size = ftell(f)) >= 0 && fseek(f, 0, SEEK_SET) == 0) {
-		data = malloc((size_t)size + 1);
-		if (data && fread(data, 1, (size_t)size, f) == (size_t)size) {
-			data[size] = '\0';
-			*len = (size_t)size;
-		} else {
-			free(data);
-			data = NULL;
-		}
-	}
-	fclose(f);
-	return data;
-}
+#include "helpers.h"
 
 static ln_prompts *load_bank(void)
 {
 	ln_prompts *bank = NULL;
 	ln_error err;
 	size_t len = 0;
-	char *text = read_all("templates/prompts.org", &len);
+	char *text = th_read_file("templates/prompts.org", &len);
 
 	if (!text || ln_prompts_new(&bank) < 0 || ln_prompts_parse(bank, text, len, &err) < 0) {
 		fprintf(stderr, "cannot load templates/prompts.org: %s\n", text ? err.message : "unreadable");
@@ -81,20 +60,26 @@ static void test_bank_counts(ln_prompts *bank)
 	printf("bank: %zu prompts\n", n);
 }
 
-static void test_selection(ln_prompts *bank)
+/* A one-on-one query for alice on 2026-03-02. */
+static void one_on_one_with_alice(ln_prompt_query *q)
+{
+	memset(q, 0, sizeof(*q));
+	q->context = LN_CONTEXT_ONE_ON_ONE;
+	q->person = "alice";
+	q->date = "2026-03-02";
+}
+
+/* The same person, context and day give the same one-on-one prompt; another day another. */
+static void test_a_day_gives_one_prompt_and_another_day_another(ln_prompts *bank)
 {
 	ln_prompt_query q;
-	const ln_prompt *a = NULL, *b = NULL, *p = NULL;
-	const char *seen[200];
-	size_t nseen = 0, i;
+	const ln_prompt *a = NULL, *b = NULL;
+	size_t i;
 	ln_error err;
-	int rc, differs = 0, same_eval = 1;
+	int rc, differs = 0;
 	char date[11];
 
-	memset(&q, 0, sizeof(q));
-	q.context = LN_CONTEXT_ONE_ON_ONE;
-	q.person = "alice";
-	q.date = "2026-03-02";
+	one_on_one_with_alice(&q);
 	rc = ln_prompts_select(&a, bank, &q, &err);
 	CHECK(rc == 0 && a, "prompts: a one-on-one prompt is chosen");
 	rc = ln_prompts_select(&b, bank, &q, &err);
@@ -108,7 +93,19 @@ static void test_selection(ln_prompts *bank)
 			differs = 1;
 	}
 	CHECK(differs, "prompts: another day brings another prompt");
+}
 
+/* An evaluation always brings an evaluating prompt. */
+static void test_an_evaluation_always_brings_an_evaluating_prompt(ln_prompts *bank)
+{
+	ln_prompt_query q;
+	const ln_prompt *p = NULL;
+	size_t i;
+	ln_error err;
+	int same_eval = 1;
+	char date[11];
+
+	one_on_one_with_alice(&q);
 	/* Evaluation context: evaluating prompts. */
 	q.context = LN_CONTEXT_EVALUATION;
 	for (i = 0; i < 28; i++) {
@@ -118,7 +115,17 @@ static void test_selection(ln_prompts *bank)
 			same_eval = 0;
 	}
 	CHECK(same_eval, "prompts: an evaluation always brings an evaluating prompt");
+}
 
+/* A career gap brings a training prompt; a new report an onboarding one. */
+static void test_a_career_gap_or_a_new_report_brings_its_prompts(ln_prompts *bank)
+{
+	ln_prompt_query q;
+	const ln_prompt *p = NULL;
+	ln_error err;
+	int rc;
+
+	one_on_one_with_alice(&q);
 	/* Career gap: training prompts; onboarding: onboarding prompts. */
 	q.context = LN_CONTEXT_ONE_ON_ONE;
 	q.date = "2026-05-05";
@@ -130,7 +137,19 @@ static void test_selection(ln_prompts *bank)
 	rc = ln_prompts_select(&p, bank, &q, &err);
 	CHECK(rc == 0 && (p->contexts & LN_CONTEXT_ONBOARDING), "prompts: a new report brings an onboarding prompt");
 	q.prefer_contexts = 0;
+}
 
+/* No prompt repeats while unseen prompts remain. */
+static void test_no_prompt_repeats_until_every_one_was_seen(ln_prompts *bank)
+{
+	ln_prompt_query q;
+	const ln_prompt *p = NULL;
+	const char *seen[200];
+	size_t nseen = 0, i;
+	ln_error err;
+	int rc;
+
+	one_on_one_with_alice(&q);
 	/* No repeat while unseen prompts remain: mark each chosen one seen. */
 	q.context = LN_CONTEXT_ONE_ON_ONE;
 	q.date = "2026-06-01";
@@ -156,7 +175,17 @@ static void test_selection(ln_prompts *bank)
 	CHECK(rc == 0 && p, "prompts: once every prompt was seen, one is chosen again");
 	q.seen = NULL;
 	q.nseen = 0;
+}
 
+/* A malformed date, or a word, is refused. */
+static void test_a_malformed_date_or_a_word_is_refused(ln_prompts *bank)
+{
+	ln_prompt_query q;
+	const ln_prompt *p = NULL;
+	ln_error err;
+	int rc;
+
+	one_on_one_with_alice(&q);
 	q.date = "2026-13-01";
 	rc = ln_prompts_select(&p, bank, &q, &err);
 	CHECK(rc == LN_EINVALID && p == NULL, "prompts: a malformed date is refused");
@@ -263,7 +292,11 @@ int main(void)
 	CHECK(bank != NULL, "prompts: templates/prompts.org loads");
 	if (bank) {
 		test_bank_counts(bank);
-		test_selection(bank);
+		test_a_day_gives_one_prompt_and_another_day_another(bank);
+		test_an_evaluation_always_brings_an_evaluating_prompt(bank);
+		test_a_career_gap_or_a_new_report_brings_its_prompts(bank);
+		test_no_prompt_repeats_until_every_one_was_seen(bank);
+		test_a_malformed_date_or_a_word_is_refused(bank);
 		ln_prompts_free(bank);
 	}
 	test_user_file();

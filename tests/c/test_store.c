@@ -2,7 +2,6 @@
  * locks (fresh and stale), two processes saving at once, binary, large,
  * CRLF and empty files, packing, history. */
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,50 +15,16 @@
 #include "leadnotes/store.h"
 
 #include "check.h"
+#include "helpers.h"
 
 
 static char root[256];
-
-/* Runs a shell command in the notes folder; returns its output (caller
- * frees) and sets *status to the exit code. */
-static char *run(int *status, const char *fmt, ...)
-{
-	char cmd[4096];
-	char *out = NULL;
-	size_t len = 0, cap = 0;
-	char chunk[4096];
-	size_t n;
-	FILE *p;
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	p = popen(cmd, "r");
-	if (!p) {
-		*status = -1;
-		return calloc(1, 1);
-	}
-	while ((n = fread(chunk, 1, sizeof(chunk), p)) > 0) {
-		if (len + n + 1 > cap) {
-			cap = (len + n + 1) * 2;
-			out = realloc(out, cap);
-		}
-		memcpy(out + len, chunk, n);
-		len += n;
-	}
-	*status = pclose(p);
-	if (!out)
-		out = calloc(1, 1);
-	else
-		out[len] = '\0';
-	return out;
-}
 
 /* Output of a command that must succeed; "" on failure (and a FAIL). */
 static char *git(const char *dir, const char *args)
 {
 	int status;
-	char *out = run(&status, "git -c user.name=Outside -c user.email=o@example.com -C '%s' %s 2>&1", dir, args);
+	char *out = th_run(&status, "git -c user.name=Outside -c user.email=o@example.com -C '%s' %s 2>&1", dir, args);
 	if (status != 0) {
 		fprintf(stderr, "git %s failed: %s\n", args, out);
 		failed++;
@@ -77,42 +42,12 @@ static int git_equals(const char *dir, const char *args, const char *want)
 	return ok;
 }
 
-static int fsck_clean(const char *dir)
-{
-	int status;
-	char *out = run(&status, "git -C '%s' fsck --strict 2>&1", dir);
-	int ok = status == 0 && !strstr(out, "error");
-	if (!ok)
-		fprintf(stderr, "fsck: %s\n", out);
-	free(out);
-	return ok;
-}
-
-static int status_clean(const char *dir)
-{
-	char *out = git(dir, "status --porcelain");
-	int ok = out[0] == '\0';
-	if (!ok)
-		fprintf(stderr, "status: %s\n", out);
-	free(out);
-	return ok;
-}
-
 static long commit_count(const char *dir)
 {
 	char *out = git(dir, "rev-list --count HEAD");
 	long n = strtol(out, NULL, 10);
 	free(out);
 	return n;
-}
-
-static void write_file(const char *path, const char *data, size_t len)
-{
-	FILE *f = fopen(path, "wb");
-	if (!f)
-		return;
-	fwrite(data, 1, len, f);
-	fclose(f);
 }
 
 static void test_person_dir(void)
@@ -142,29 +77,50 @@ static void test_person_dir(void)
 	free(out);
 }
 
-static void test_save_and_faults(void)
-{
-	char notes[512], path[600];
-	ln_store *s = NULL;
+/* The notes folder the save tests share, and a store opened on it (NULL,
+ * and a FAIL, when it does not open). */
+static char faults_notes[512];
+
+/* What each save test works with: a store open on faults_notes, a path
+ * buffer, and the error and commit info a save fills. */
+struct save_fixture {
+	ln_store *s;
+	char path[600];
 	ln_error err;
 	ln_commit_info info;
-	int status;
-	char *out;
-	long before;
+};
 
-	snprintf(notes, sizeof(notes), "%s/notes", root);
-	CHECK(ln_store_open(&s, notes, &err) == 0, "open creates");
-	if (!s)
+/* Opens the store into f; 0, or -1 (and a FAIL) when it does not open. */
+static int open_fixture(struct save_fixture *f)
+{
+	f->s = NULL;
+	CHECK(ln_store_open(&f->s, faults_notes, &f->err) == 0, "open creates");
+	return f->s ? 0 : -1;
+}
+
+static void test_save_commits_an_empty_file_as_the_empty_blob(void)
+{
+	struct save_fixture f;
+	if (open_fixture(&f) < 0)
 		return;
-	snprintf(path, sizeof(path), "%s/alice", notes);
-	mkdir(path, 0700);
+	snprintf(f.path, sizeof(f.path), "%s/alice", faults_notes);
+	mkdir(f.path, 0700);
 
 	/* empty file */
-	snprintf(path, sizeof(path), "%s/alice/empty.org", notes);
-	write_file(path, "", 0);
-	CHECK(ln_store_save(s, "alice/empty.org", NULL, &info, &err) == 0, "empty file saved");
-	CHECK(git_equals(notes, "rev-parse HEAD:alice/empty.org", "e69de29bb2d1d6434b8b29ae775ad8c2e48c5391\n"), "empty blob");
+	snprintf(f.path, sizeof(f.path), "%s/alice/empty.org", faults_notes);
+	th_write_file(f.path, "", 0);
+	CHECK(ln_store_save(f.s, "alice/empty.org", NULL, &f.info, &f.err) == 0, "empty file saved");
+	CHECK(git_equals(faults_notes, "rev-parse HEAD:alice/empty.org", "e69de29bb2d1d6434b8b29ae775ad8c2e48c5391\n"), "empty blob");
+	ln_store_free(f.s);
+}
 
+static void test_save_keeps_a_binary_file_byte_for_byte(void)
+{
+	int status;
+	char *out;
+	struct save_fixture f;
+	if (open_fixture(&f) < 0)
+		return;
 	/* binary file: exact bytes back, and show agrees */
 	{
 		char bin[256];
@@ -173,47 +129,56 @@ static void test_save_and_faults(void)
 		int i;
 		for (i = 0; i < 256; i++)
 			bin[i] = (char)i;
-		snprintf(path, sizeof(path), "%s/alice/photo.bin", notes);
-		write_file(path, bin, sizeof(bin));
-		CHECK(ln_store_save(s, "alice/photo.bin", NULL, &info, &err) == 0, "binary saved");
-		CHECK(ln_store_show(&shown, &n, s, "HEAD", "alice/photo.bin", &err) == 0 && n == 256 &&
+		snprintf(f.path, sizeof(f.path), "%s/alice/photo.bin", faults_notes);
+		th_write_file(f.path, bin, sizeof(bin));
+		CHECK(ln_store_save(f.s, "alice/photo.bin", NULL, &f.info, &f.err) == 0, "binary saved");
+		CHECK(ln_store_show(&shown, &n, f.s, "HEAD", "alice/photo.bin", &f.err) == 0 && n == 256 &&
 			memcmp(shown, bin, 256) == 0, "binary shown byte for byte");
 		free(shown);
-		out = run(&status, "git -C '%s' show HEAD:alice/photo.bin | cmp - '%s'", notes, path);
+		out = th_run(&status, "git -C '%s' show HEAD:alice/photo.bin | cmp - '%s'", faults_notes, f.path);
 		CHECK(status == 0, "git show gives the same bytes");
 		free(out);
 		bin[10] = 'x';
-		write_file(path, bin, sizeof(bin));
+		th_write_file(f.path, bin, sizeof(bin));
 		{
 			char *d = NULL;
-			CHECK(ln_store_diff(&d, s, "HEAD", NULL, "alice/photo.bin", &err) == 0 && strstr(d, "Binary files"), "binary diff says so");
+			CHECK(ln_store_diff(&d, f.s, "HEAD", NULL, "alice/photo.bin", &f.err) == 0 && strstr(d, "Binary files"), "binary diff says so");
 			free(d);
 		}
-		CHECK(ln_store_save(s, "alice/photo.bin", NULL, &info, &err) == 0, "binary saved again");
+		CHECK(ln_store_save(f.s, "alice/photo.bin", NULL, &f.info, &f.err) == 0, "binary saved again");
 	}
+	ln_store_free(f.s);
+}
 
+static void test_save_keeps_crlf_and_converts_as_git_add_under_autocrlf(void)
+{
+	struct save_fixture f;
+	if (open_fixture(&f) < 0)
+		return;
 	/* CRLF kept as written without filters; with core.autocrlf the blob is
 	 * what git add would store. */
-	snprintf(path, sizeof(path), "%s/alice/crlf.org", notes);
-	write_file(path, "a\r\nb\r\n", 6);
-	CHECK(ln_store_save(s, "alice/crlf.org", NULL, &info, &err) == 0, "CRLF saved");
-	CHECK(git_equals(notes, "cat-file -s HEAD:alice/crlf.org", "6\n"), "CRLF kept");
-	free(git(notes, "config core.autocrlf input"));
-	ln_store_free(s);
-	s = NULL;
-	CHECK(ln_store_open(&s, notes, &err) == 0, "reopen");
-	snprintf(path, sizeof(path), "%s/alice/crlf2.org", notes);
-	write_file(path, "a\r\nb\r\nc\r\n", 9);
-	CHECK(ln_store_save(s, "alice/crlf2.org", NULL, &info, &err) == 0, "CRLF saved with autocrlf");
-	CHECK(git_equals(notes, "cat-file -s HEAD:alice/crlf2.org", "6\n"), "autocrlf converts like git add");
-	CHECK(status_clean(notes), "status clean after autocrlf save");
-	free(git(notes, "config --unset core.autocrlf"));
-	ln_store_free(s);
-	s = NULL;
-	CHECK(ln_store_open(&s, notes, &err) == 0, "reopen");
-	if (!s)
-		return;
+	snprintf(f.path, sizeof(f.path), "%s/alice/crlf.org", faults_notes);
+	th_write_file(f.path, "a\r\nb\r\n", 6);
+	CHECK(ln_store_save(f.s, "alice/crlf.org", NULL, &f.info, &f.err) == 0, "CRLF saved");
+	CHECK(git_equals(faults_notes, "cat-file -s HEAD:alice/crlf.org", "6\n"), "CRLF kept");
+	free(git(faults_notes, "config core.autocrlf input"));
+	ln_store_free(f.s);
+	f.s = NULL;
+	CHECK(ln_store_open(&f.s, faults_notes, &f.err) == 0, "reopen");
+	snprintf(f.path, sizeof(f.path), "%s/alice/crlf2.org", faults_notes);
+	th_write_file(f.path, "a\r\nb\r\nc\r\n", 9);
+	CHECK(ln_store_save(f.s, "alice/crlf2.org", NULL, &f.info, &f.err) == 0, "CRLF saved with autocrlf");
+	CHECK(git_equals(faults_notes, "cat-file -s HEAD:alice/crlf2.org", "6\n"), "autocrlf converts like git add");
+	CHECK(th_status_clean(faults_notes), "status clean after autocrlf save");
+	free(git(faults_notes, "config --unset core.autocrlf"));
+	ln_store_free(f.s);
+}
 
+static void test_save_commits_and_removes_a_50_mb_note(void)
+{
+	struct save_fixture f;
+	if (open_fixture(&f) < 0)
+		return;
 	/* 50 MB */
 	if (!getenv("LEADNOTES_SANITIZE")) {
 		size_t big = 50u * 1024 * 1024, i;
@@ -221,33 +186,41 @@ static void test_save_and_faults(void)
 		if (data) {
 			for (i = 0; i < big; i++)
 				data[i] = (char)('a' + (i * 7919 % 26));
-			snprintf(path, sizeof(path), "%s/alice/big.org", notes);
-			write_file(path, data, big);
+			snprintf(f.path, sizeof(f.path), "%s/alice/big.org", faults_notes);
+			th_write_file(f.path, data, big);
 			free(data);
-			CHECK(ln_store_save(s, "alice/big.org", NULL, &info, &err) == 0, "50 MB saved");
-			CHECK(git_equals(notes, "cat-file -s HEAD:alice/big.org", "52428800\n"), "50 MB in HEAD");
-			unlink(path);
-			CHECK(ln_store_save(s, "alice/big.org", NULL, &info, &err) == 0, "50 MB removed");
+			CHECK(ln_store_save(f.s, "alice/big.org", NULL, &f.info, &f.err) == 0, "50 MB saved");
+			CHECK(git_equals(faults_notes, "cat-file -s HEAD:alice/big.org", "52428800\n"), "50 MB in HEAD");
+			unlink(f.path);
+			CHECK(ln_store_save(f.s, "alice/big.org", NULL, &f.info, &f.err) == 0, "50 MB removed");
 		}
 	}
+	ln_store_free(f.s);
+}
 
+static void test_save_waits_out_a_fresh_index_lock_and_clears_a_dead_owners(void)
+{
+	long before;
+	struct save_fixture f;
+	if (open_fixture(&f) < 0)
+		return;
 	/* a fresh index.lock: bounded retries, then locked; nothing committed */
-	before = commit_count(notes);
+	before = commit_count(faults_notes);
 	setenv("LEADNOTES_LOCK_TIMEOUT_MS", "300", 1);
-	snprintf(path, sizeof(path), "%s/.git/index.lock", notes);
-	write_file(path, "", 0);
-	snprintf(path, sizeof(path), "%s/alice/locked.org", notes);
-	write_file(path, "x\n", 2);
-	CHECK(ln_store_save(s, "alice/locked.org", NULL, &info, &err) == LN_ELOCKED &&
-		strstr(err.message, "repository is locked"), "fresh index.lock: locked");
-	CHECK(commit_count(notes) == before, "nothing committed while locked");
-	/* the same lock, an hour old: a dead owner's, cleared with a notice */
-	snprintf(path, sizeof(path), "%s/.git/index.lock", notes);
+	snprintf(f.path, sizeof(f.path), "%s/.git/index.lock", faults_notes);
+	th_write_file(f.path, "", 0);
+	snprintf(f.path, sizeof(f.path), "%s/alice/locked.org", faults_notes);
+	th_write_file(f.path, "x\n", 2);
+	CHECK(ln_store_save(f.s, "alice/locked.org", NULL, &f.info, &f.err) == LN_ELOCKED &&
+		strstr(f.err.message, "repository is locked"), "fresh index.lock: locked");
+	CHECK(commit_count(faults_notes) == before, "nothing committed while locked");
+	/* the same lock, an hour old: a dead owner'f.s, cleared with a notice */
+	snprintf(f.path, sizeof(f.path), "%s/.git/index.lock", faults_notes);
 	{
 		struct timeval tv[2];
 		tv[0].tv_sec = tv[1].tv_sec = time(NULL) - 60;
 		tv[0].tv_usec = tv[1].tv_usec = 0;
-		utimes(path, tv);
+		utimes(f.path, tv);
 	}
 	/* an old lock that a live process holds open is left alone */
 	{
@@ -257,7 +230,7 @@ static void test_save_and_faults(void)
 		CHECK(pipe(ready) == 0, "a pipe for the lock holder");
 		holder = fork();
 		if (holder == 0) {
-			FILE *held = fopen(path, "r");
+			FILE *held = fopen(f.path, "r");
 			(void)held;
 			/* tell the parent the lock is open (a sleep was not enough
 			 * on a loaded machine) */
@@ -269,90 +242,128 @@ static void test_save_and_faults(void)
 		close(ready[1]);
 		CHECK(read(ready[0], &byte, 1) == 1, "the holder opened the lock");
 		close(ready[0]);
-		CHECK(ln_store_save(s, "alice/locked.org", NULL, &info, &err) == LN_ELOCKED, "old lock held open: locked");
-		CHECK(access(path, F_OK) == 0, "a held lock stays");
+		CHECK(ln_store_save(f.s, "alice/locked.org", NULL, &f.info, &f.err) == LN_ELOCKED, "old lock held open: locked");
+		CHECK(access(f.path, F_OK) == 0, "a held lock stays");
 		kill(holder, SIGKILL);
 		waitpid(holder, NULL, 0);
 	}
 	/* the holder died: the lock has no owner and is older than the bound */
-	CHECK(ln_store_save(s, "alice/locked.org", NULL, &info, &err) == 0, "stale index.lock cleared");
-	CHECK(strstr(ln_store_notice(s), "stale lock") != NULL, "notice about the stale lock");
-	ln_store_flush(s);
-	CHECK(access(path, F_OK) != 0, "index.lock gone");
-	CHECK(status_clean(notes), "status clean after clearing");
+	CHECK(ln_store_save(f.s, "alice/locked.org", NULL, &f.info, &f.err) == 0, "stale index.lock cleared");
+	CHECK(strstr(ln_store_notice(f.s), "stale lock") != NULL, "notice about the stale lock");
+	ln_store_flush(f.s);
+	CHECK(access(f.path, F_OK) != 0, "index.lock gone");
+	CHECK(th_status_clean(faults_notes), "status clean after clearing");
+	unsetenv("LEADNOTES_LOCK_TIMEOUT_MS");
+	ln_store_free(f.s);
+}
+
+static void test_save_waits_out_a_fresh_ref_lock(void)
+{
+	long before;
+	struct save_fixture f;
+	if (open_fixture(&f) < 0)
+		return;
+	setenv("LEADNOTES_LOCK_TIMEOUT_MS", "300", 1);
 	/* a fresh ref lock */
 	{
-		char *head = git(notes, "symbolic-ref HEAD");
+		char *head = git(faults_notes, "symbolic-ref HEAD");
 		head[strcspn(head, "\n")] = '\0';
-		snprintf(path, sizeof(path), "%s/.git/%s.lock", notes, head);
+		snprintf(f.path, sizeof(f.path), "%s/.git/%s.lock", faults_notes, head);
 		free(head);
-		write_file(path, "", 0);
+		th_write_file(f.path, "", 0);
 	}
 	{
 		char lockpath[600];
-		snprintf(lockpath, sizeof(lockpath), "%s", path);
-		snprintf(path, sizeof(path), "%s/alice/locked.org", notes);
-		write_file(path, "y\n", 2);
-		before = commit_count(notes);
-		CHECK(ln_store_save(s, "alice/locked.org", NULL, &info, &err) == LN_ELOCKED, "fresh ref lock: locked");
-		CHECK(commit_count(notes) == before, "nothing committed while the ref is locked");
+		snprintf(lockpath, sizeof(lockpath), "%s", f.path);
+		snprintf(f.path, sizeof(f.path), "%s/alice/locked.org", faults_notes);
+		th_write_file(f.path, "y\n", 2);
+		before = commit_count(faults_notes);
+		CHECK(ln_store_save(f.s, "alice/locked.org", NULL, &f.info, &f.err) == LN_ELOCKED, "fresh ref lock: locked");
+		CHECK(commit_count(faults_notes) == before, "nothing committed while the ref is locked");
 		unlink(lockpath);
-		CHECK(ln_store_save(s, "alice/locked.org", NULL, &info, &err) == 0, "saved once the lock is gone");
+		CHECK(ln_store_save(f.s, "alice/locked.org", NULL, &f.info, &f.err) == 0, "saved once the lock is gone");
 	}
 	unsetenv("LEADNOTES_LOCK_TIMEOUT_MS");
+	ln_store_free(f.s);
+}
 
+static void test_save_refuses_a_note_under_an_unconfigured_filter(void)
+{
+	int status;
+	char *out;
+	long before;
+	struct save_fixture f;
+	if (open_fixture(&f) < 0)
+		return;
 	/* a note under a filter=<driver> attribute whose clean command is not
 	 * configured (git-crypt before unlock) is refused: no plain-text blob */
 	{
 		char *id;
-		snprintf(path, sizeof(path), "%s/.gitattributes", notes);
-		write_file(path, "vault/** filter=crypt\n", 21);
-		snprintf(path, sizeof(path), "%s/vault", notes);
-		mkdir(path, 0700);
-		snprintf(path, sizeof(path), "%s/vault/x.org", notes);
-		write_file(path, "plain secret\n", 13);
-		before = commit_count(notes);
-		CHECK(ln_store_save(s, "vault/x.org", NULL, &info, &err) == LN_EINVALID && strstr(err.message, "crypt"),
+		snprintf(f.path, sizeof(f.path), "%s/.gitattributes", faults_notes);
+		th_write_file(f.path, "vault/** filter=crypt\n", 21);
+		snprintf(f.path, sizeof(f.path), "%s/vault", faults_notes);
+		mkdir(f.path, 0700);
+		snprintf(f.path, sizeof(f.path), "%s/vault/x.org", faults_notes);
+		th_write_file(f.path, "plain secret\n", 13);
+		before = commit_count(faults_notes);
+		CHECK(ln_store_save(f.s, "vault/x.org", NULL, &f.info, &f.err) == LN_EINVALID && strstr(f.err.message, "crypt"),
 			"unconfigured filter driver refused");
-		CHECK(commit_count(notes) == before, "nothing committed under a missing filter");
-		id = git(notes, "hash-object vault/x.org");
+		CHECK(commit_count(faults_notes) == before, "nothing committed under a missing filter");
+		id = git(faults_notes, "hash-object vault/x.org");
 		id[strcspn(id, "\n")] = '\0';
-		out = run(&status, "git -C '%s' cat-file -e %s 2>&1", notes, id);
+		out = th_run(&status, "git -C '%s' cat-file -e %s 2>&1", faults_notes, id);
 		CHECK(status != 0, "no plain-text blob written");
 		free(out);
 		free(id);
-		unlink(path);
-		snprintf(path, sizeof(path), "%s/vault", notes);
-		rmdir(path);
-		snprintf(path, sizeof(path), "%s/.gitattributes", notes);
-		unlink(path);
+		unlink(f.path);
+		snprintf(f.path, sizeof(f.path), "%s/vault", faults_notes);
+		rmdir(f.path);
+		snprintf(f.path, sizeof(f.path), "%s/.gitattributes", faults_notes);
+		unlink(f.path);
 	}
+	ln_store_free(f.s);
+}
 
+static void test_save_refuses_a_symlink_that_leads_outside(void)
+{
+	struct save_fixture f;
+	if (open_fixture(&f) < 0)
+		return;
 	/* a symlink that leads outside is refused */
-	snprintf(path, sizeof(path), "%s/alice/link.org", notes);
+	snprintf(f.path, sizeof(f.path), "%s/alice/link.org", faults_notes);
 	{
 		char target[600];
 		snprintf(target, sizeof(target), "%s/outside", root);
-		write_file(target, "outside\n", 8);
-		CHECK(symlink(target, path) == 0, "symlink made");
+		th_write_file(target, "outside\n", 8);
+		CHECK(symlink(target, f.path) == 0, "symlink made");
 	}
-	CHECK(ln_store_save(s, "alice/link.org", NULL, &info, &err) == LN_EINVALID, "symlink out refused");
-	unlink(path);
-	CHECK(fsck_clean(notes), "fsck clean after faults");
-	CHECK(status_clean(notes), "status clean after faults");
-	ln_store_free(s);
+	CHECK(ln_store_save(f.s, "alice/link.org", NULL, &f.info, &f.err) == LN_EINVALID, "symlink out refused");
+	unlink(f.path);
+	ln_store_free(f.s);
 }
 
-/* Two processes saving different files at once: every commit lands. */
-static void test_two_processes(void)
+/* After every fault above, git finds the repository sound and clean. */
+static void test_faults_leave_the_repository_sound_and_clean(void)
 {
-	char notes[512], path[600];
+	CHECK(th_fsck_ok(faults_notes), "fsck clean after faults");
+	CHECK(th_status_clean(faults_notes), "status clean after faults");
+}
+
+/* The notes folder two processes save into, and how many notes each saves. */
+static char shared_notes[512];
+enum { PER_CHILD = 60 };
+
+/* Two processes saving different files at once: every commit lands, and git
+ * finds the repository sound and clean. */
+static void test_two_processes_saving_at_once_lose_no_commit(void)
+{
+	const char *notes = shared_notes;
+	char path[600];
 	ln_store *s = NULL;
 	ln_error err;
 	long before;
-	int child, i, per = 60;
+	int child, i, per = PER_CHILD;
 	pid_t pids[2];
-	snprintf(notes, sizeof(notes), "%s/shared", root);
 	/* Every index write goes through the background flusher here, as on a
 	 * large team (children inherit it). */
 	setenv("LEADNOTES_DEFER_INDEX_BYTES", "0", 1);
@@ -379,7 +390,7 @@ static void test_two_processes(void)
 				snprintf(rel, sizeof(rel), "p%d/note-%d.org", child, i);
 				snprintf(path, sizeof(path), "%s/%s", notes, rel);
 				snprintf(text, sizeof(text), "child %d note %d\n", child, i);
-				write_file(path, text, strlen(text));
+				th_write_file(path, text, strlen(text));
 				if (ln_store_save(mine, rel, NULL, &info, &err) != 0) {
 					fprintf(stderr, "child %d save %d: %s\n", child, i, err.message);
 					bad = 1;
@@ -409,11 +420,23 @@ static void test_two_processes(void)
 		CHECK(lines == 2 * per, "every file in HEAD");
 		free(files);
 	}
-	CHECK(status_clean(notes), "status clean after concurrent saves");
-	CHECK(fsck_clean(notes), "fsck clean after concurrent saves");
+	CHECK(th_status_clean(notes), "status clean after concurrent saves");
+	CHECK(th_fsck_ok(notes), "fsck clean after concurrent saves");
+}
 
-	/* history from C, and packing the loose objects the saves left */
-	if (ln_store_open(&s, notes, &err) == 0) {
+/* History from C lists the concurrent saves, and packing leaves no loose
+ * object and the same history. */
+static void test_history_lists_the_saves_and_survives_packing(void)
+{
+	const char *notes = shared_notes;
+	ln_store *s = NULL;
+	ln_error err;
+	int per = PER_CHILD;
+	if (ln_store_open(&s, notes, &err) < 0) {
+		CHECK(0, "open shared");
+		return;
+	}
+	{
 		ln_history h;
 		ln_history_opts opts;
 		size_t packed = 0;
@@ -427,41 +450,67 @@ static void test_two_processes(void)
 		loose = git(notes, "count-objects");
 		CHECK(strncmp(loose, "0 objects", 9) == 0, "no loose objects left");
 		free(loose);
-		CHECK(fsck_clean(notes), "fsck clean after packing");
+		CHECK(th_fsck_ok(notes), "fsck clean after packing");
 		CHECK(ln_store_history(&h, s, "p0", NULL, &err) == 0 && h.count == (size_t)per, "history after packing");
 		ln_store_history_free(&h);
+	}
+	ln_store_free(s);
+}
+
+/* With the index written in the background, git status is clean after a
+ * flush and the index holds the saved blob. */
+static void test_deferred_index_is_clean_after_a_flush(void)
+{
+	const char *notes = shared_notes;
+	char path[600];
+	ln_store *s = NULL;
+	ln_error err;
+	int i;
+	if (ln_store_open(&s, notes, &err) < 0) {
+		CHECK(0, "open shared");
+		return;
+	}
+	{
 		/* deferred index: after flush, git status is clean and the index
 		 * holds the saved blob */
 		for (i = 0; i < 5; i++) {
 			ln_commit_info info;
 			snprintf(path, sizeof(path), "%s/p0/note-%d.org", notes, i);
-			write_file(path, "edited again\n", 13);
+			th_write_file(path, "edited again\n", 13);
 			CHECK(ln_store_save(s, path, NULL, &info, &err) == 0, "deferred save");
 			ln_store_flush(s);
-			CHECK(status_clean(notes), "status clean after the flush");
+			CHECK(th_status_clean(notes), "status clean after the flush");
 		}
 		{
 			char *in_head = git(notes, "rev-parse HEAD:p0/note-4.org");
 			CHECK(git_equals(notes, "rev-parse :p0/note-4.org", in_head), "the index holds the saved blob");
 			free(in_head);
 		}
-		ln_store_free(s);
 	}
+	ln_store_free(s);
 	unsetenv("LEADNOTES_DEFER_INDEX_BYTES");
 }
 
 int main(void)
 {
-	int status;
-	char *out = run(&status, "mktemp -d /tmp/leadnotes-ctest-store-XXXXXX");
-	out[strcspn(out, "\n")] = '\0';
-	snprintf(root, sizeof(root), "%s", out);
-	free(out);
+	if (th_tmpdir(root, sizeof(root), "store") < 0)
+		return 1;
 	test_person_dir();
-	test_save_and_faults();
-	test_two_processes();
-	out = run(&status, "rm -rf '%s'", root);
-	free(out);
+	snprintf(faults_notes, sizeof(faults_notes), "%s/notes", root);
+	test_save_commits_an_empty_file_as_the_empty_blob();
+	test_save_keeps_a_binary_file_byte_for_byte();
+	test_save_keeps_crlf_and_converts_as_git_add_under_autocrlf();
+	test_save_commits_and_removes_a_50_mb_note();
+	test_save_waits_out_a_fresh_index_lock_and_clears_a_dead_owners();
+	test_save_waits_out_a_fresh_ref_lock();
+	test_save_refuses_a_note_under_an_unconfigured_filter();
+	test_save_refuses_a_symlink_that_leads_outside();
+	test_faults_leave_the_repository_sound_and_clean();
+	snprintf(shared_notes, sizeof(shared_notes), "%s/shared", root);
+	test_two_processes_saving_at_once_lose_no_commit();
+	test_history_lists_the_saves_and_survives_packing();
+	test_deferred_index_is_clean_after_a_flush();
+	th_remove_tree(root);
 	printf("%d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;
 }

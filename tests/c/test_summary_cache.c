@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "helpers.h"
 #include "leadnotes/summary_cache.h"
 
 static char dir[256], path[300];
@@ -45,17 +46,13 @@ static void poke(long at, unsigned char b)
 	fclose(f);
 }
 
-int main(void)
+/* Values survive a reopen; appended records are read with the others. */
+static void test_values_survive_a_reopen_and_appends_are_read_back(void)
 {
 	ln_summary_cache *c = NULL;
 	ln_error err;
-	char key[64], value[64], cmd[300];
-	long size;
+	char key[64], value[64];
 	int i, all;
-
-	snprintf(dir, sizeof(dir), "/tmp/leadnotes-test-summary-cache-%ld", (long)getpid());
-	mkdir(dir, 0700);
-	snprintf(path, sizeof(path), "%s/summaries", dir);
 
 	CHECK(ln_summary_cache_open(&c, "", "s1", &err) == LN_EINVALID, "an empty path is refused");
 	c = reopen("s1");
@@ -90,6 +87,13 @@ int main(void)
 	CHECK(c && ln_summary_cache_loaded(c) == 102 && has(c, "later", "x") && has(c, "blob000", "summary of 0"),
 	      "an appended record is read with the others");
 	ln_summary_cache_free(c);
+}
+
+/* Another schema: nothing is believed; the next flush replaces the file. */
+static void test_another_schema_believes_nothing_and_rewrites_the_file(void)
+{
+	ln_summary_cache *c = NULL;
+	ln_error err;
 
 	/* Another schema: nothing is believed; the next flush replaces the file. */
 	c = reopen("s2");
@@ -103,6 +107,13 @@ int main(void)
 	c = reopen("s1");
 	CHECK(c && ln_summary_cache_count(c) == 0, "and the old schema no longer reads it");
 	ln_summary_cache_free(c);
+}
+
+/* A damaged byte in the last record: that record is dropped, the file rewritten whole. */
+static void test_a_record_whose_checksum_fails_is_dropped(void)
+{
+	ln_summary_cache *c = NULL;
+	ln_error err;
 
 	/* A damaged byte in the last record's value: that record is dropped. */
 	c = reopen("s2");
@@ -119,6 +130,13 @@ int main(void)
 	c = reopen("s2");
 	CHECK(c && ln_summary_cache_loaded(c) == 2 && has(c, "blob001", "second"), "the damaged file was rewritten whole");
 	ln_summary_cache_free(c);
+}
+
+/* A cut tail drops the cut record; a damaged header empties the cache. */
+static void test_a_cut_tail_or_another_format_is_not_believed(void)
+{
+	ln_summary_cache *c = NULL;
+	long size;
 
 	/* A cut tail, and a damaged header. */
 	size = file_size();
@@ -130,6 +148,15 @@ int main(void)
 	c = reopen("s2");
 	CHECK(c && ln_summary_cache_count(c) == 0, "a file of another format version is empty");
 	ln_summary_cache_free(c);
+}
+
+/* With prune, the file stays bounded: entries not looked up are dropped. */
+static void test_a_prune_keeps_only_what_was_looked_up(void)
+{
+	ln_summary_cache *c = NULL;
+	ln_error err;
+	char key[64];
+	int i;
 
 	/* Bounded: with prune, entries not looked up are dropped once the file
 	 * holds over twice the records needed. */
@@ -150,10 +177,20 @@ int main(void)
 	      "only what was used is kept");
 	ln_summary_cache_free(c);
 	ln_summary_cache_free(NULL);
+}
 
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	if (system(cmd) != 0)
-		fprintf(stderr, "could not remove %s\n", dir);
+int main(void)
+{
+	if (th_tmpdir(dir, sizeof(dir), "summary-cache") < 0)
+		return 1;
+	snprintf(path, sizeof(path), "%s/summaries", dir);
+
+	test_values_survive_a_reopen_and_appends_are_read_back();
+	test_another_schema_believes_nothing_and_rewrites_the_file();
+	test_a_record_whose_checksum_fails_is_dropped();
+	test_a_cut_tail_or_another_format_is_not_believed();
+	test_a_prune_keeps_only_what_was_looked_up();
+	th_remove_tree(dir);
 	printf("%d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;
 }

@@ -23,78 +23,33 @@
 #include "leadnotes/filter.h"
 
 #include "check.h"
+#include "helpers.h"
 static char tmp[512];
 
 
-/* Runs a shell command built printf-style; returns its exit status. */
-static int sh(const char *fmt, ...)
-{
-	char cmd[4096];
-	va_list ap;
-	int status;
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	status = system(cmd);
-	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
-/* The standard output of a shell command, trailing newlines kept; caller frees. */
-static char *out(const char *fmt, ...)
-{
-	char cmd[4096], chunk[4096];
-	char *data = calloc(1, 1);
-	size_t len = 0, n;
-	va_list ap;
-	FILE *p;
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	if (!(p = popen(cmd, "r")))
-		return data;
-	while ((n = fread(chunk, 1, sizeof(chunk), p)) > 0) {
-		char *grown = realloc(data, len + n + 1);
-		if (!grown)
-			break;
-		data = grown;
-		memcpy(data + len, chunk, n);
-		len += n;
-		data[len] = '\0';
-	}
-	pclose(p);
-	return data;
-}
-
+/* Writes text to path under dir, making its folders. */
 static void write_file(const char *dir, const char *path, const char *text)
 {
 	char file[1024];
-	FILE *f;
-	char *slash;
 	snprintf(file, sizeof(file), "%s/%s", dir, path);
-	for (slash = strchr(file + 1, '/'); slash; slash = strchr(slash + 1, '/')) {
-		*slash = '\0';
-		mkdir(file, 0700);
-		*slash = '/';
-	}
-	f = fopen(file, "wb");
-	if (f) {
-		fputs(text, f);
-		fclose(f);
-	}
+	th_write_file(file, text, strlen(text));
 }
 
+/* The text of path under dir; "" when there is no such file (caller frees). */
 static char *read_file(const char *dir, const char *path)
 {
 	char file[1024];
+	char *text;
 	snprintf(file, sizeof(file), "%s/%s", dir, path);
-	return out("cat '%s' 2>/dev/null", file);
+	text = th_read_file(file, NULL);
+	return text ? text : calloc(1, 1);
 }
 
 /* Commits path in clone the way a save does (through git here). */
 static void commit(const char *clone, const char *path, const char *text, const char *message)
 {
 	write_file(clone, path, text);
-	sh("cd '%s' && git add -- '%s' && git commit -q -m '%s'", clone, path, message);
+	th_sh("cd '%s' && git add -- '%s' && git commit -q -m '%s'", clone, path, message);
 }
 
 static int run_sync(ln_sync_result **res, const char *clone, ln_error *err)
@@ -116,44 +71,38 @@ static int contains(const char *hay, const char *needle)
 	return hay && strstr(hay, needle) != NULL;
 }
 
-static int fsck_ok(const char *repo)
-{
-	return sh("git -C '%s' fsck --strict >/dev/null 2>&1", repo) == 0;
-}
-
-static int status_clean(const char *clone)
-{
-	char *s = out("git -C '%s' status --porcelain", clone);
-	int clean = s[0] == '\0';
-	if (!clean)
-		fprintf(stderr, "status of %s:\n%s", clone, s);
-	free(s);
-	return clean;
-}
-
 static char *head_of(const char *repo)
 {
-	return out("git -C '%s' rev-parse HEAD 2>/dev/null", repo);
+	return th_out("git -C '%s' rev-parse HEAD 2>/dev/null", repo);
 }
 
 /* A remote (by url) with two clones a and b holding one first note. */
 static void make_pair(const char *name, const char *url)
 {
-	sh("cd '%s' && git init -q --bare -b main %s.git", tmp, name);
-	sh("cd '%s' && git clone -q '%s' %s-a 2>/dev/null", tmp, url, name);
-	sh("cd '%s/%s-a' && git config user.name Ann && git config user.email ann@example.org", tmp, name);
+	th_sh("cd '%s' && git init -q --bare -b main %s.git", tmp, name);
+	th_sh("cd '%s' && git clone -q '%s' %s-a 2>/dev/null", tmp, url, name);
+	th_sh("cd '%s/%s-a' && git config user.name Ann && git config user.email ann@example.org", tmp, name);
 	{
 		char a[1024];
 		snprintf(a, sizeof(a), "%s/%s-a", tmp, name);
 		commit(a, "alice/2026-03-01-one-on-one.org", "* One-on-one\nline one\nline two\nline three\n", "first");
-		sh("cd '%s' && git push -q origin main 2>/dev/null", a);
+		th_sh("cd '%s' && git push -q origin main 2>/dev/null", a);
 	}
-	sh("cd '%s' && git clone -q '%s' %s-b 2>/dev/null", tmp, url, name);
-	sh("cd '%s/%s-b' && git config user.name Bob && git config user.email bob@example.org", tmp, name);
+	th_sh("cd '%s' && git clone -q '%s' %s-b 2>/dev/null", tmp, url, name);
+	th_sh("cd '%s/%s-b' && git config user.name Bob && git config user.email bob@example.org", tmp, name);
 }
 
-/* Two clones edit different notes, then the same note; sync both ways. */
-static void scenario(const char *name)
+/* The clones a and b of the remote `name` and the bare repository. */
+static void pair_paths(char *a, char *b, char *bare, size_t size, const char *name)
+{
+	snprintf(a, size, "%s/%s-a", tmp, name);
+	snprintf(b, size, "%s/%s-b", tmp, name);
+	snprintf(bare, size, "%s/%s.git", tmp, name);
+}
+
+/* Clones that edit different notes push, merge and fast-forward to one
+ * history, with no conflict. */
+static void sync_merges_different_notes_and_fast_forwards(const char *name)
 {
 	char a[1024], b[1024], bare[1024];
 	ln_sync_result *res = NULL;
@@ -161,10 +110,7 @@ static void scenario(const char *name)
 	char *text, *log;
 	int rc;
 
-	snprintf(a, sizeof(a), "%s/%s-a", tmp, name);
-	snprintf(b, sizeof(b), "%s/%s-b", tmp, name);
-	snprintf(bare, sizeof(bare), "%s/%s.git", tmp, name);
-
+	pair_paths(a, b, bare, sizeof(a), name);
 	/* different notes */
 	commit(a, "alice/2026-03-08-one-on-one.org", "* alice again\n", "a: alice");
 	commit(b, "bob/2026-03-08-one-on-one.org", "* bob\n", "b: bob");
@@ -173,7 +119,7 @@ static void scenario(const char *name)
 	CHECK(res && res->merged == LN_SYNC_UP_TO_DATE && res->pushed == 1 && res->conflict_count == 0,
 		"sync: ahead means up-to-date and pushed");
 	ln_sync_result_free(res);
-	log = out("git -C '%s' status -sb | head -1", a);
+	log = th_out("git -C '%s' status -sb | head -1", a);
 	CHECK(!contains(log, "ahead"), "sync: after a push the remote-tracking branch follows");
 	free(log);
 	rc = run_sync(&res, b, &err);
@@ -187,10 +133,10 @@ static void scenario(const char *name)
 	text = read_file(b, "alice/2026-03-08-one-on-one.org");
 	CHECK(strcmp(text, "* alice again\n") == 0, "sync: the other clone's note arrives");
 	free(text);
-	log = out("git -C '%s' log -1 --format=%%P main", bare);
+	log = th_out("git -C '%s' log -1 --format=%%P main", bare);
 	CHECK(strchr(log, ' ') != NULL, "sync: the remote holds a merge commit with two parents");
 	free(log);
-	CHECK(status_clean(b), "sync: git status is clean after a merge");
+	CHECK(th_status_clean(b), "sync: git status is clean after a merge");
 	rc = run_sync(&res, a, &err);
 	CHECK(rc == 0 && res && res->merged == LN_SYNC_FAST_FORWARD && res->pushed == 0,
 		"sync: the first clone fast-forwards and has nothing to push");
@@ -205,12 +151,25 @@ static void scenario(const char *name)
 		free(hb);
 		free(hr);
 	}
-	CHECK(status_clean(a), "sync: git status is clean after a fast-forward");
+	CHECK(th_status_clean(a), "sync: git status is clean after a fast-forward");
 	rc = run_sync(&res, a, &err);
 	CHECK(rc == 0 && res && res->merged == LN_SYNC_UP_TO_DATE && res->pushed == 0,
 		"sync: nothing new is up-to-date");
 	ln_sync_result_free(res);
+	(void)bare;
+}
 
+/* Both clones change the same line: the sync goes on, the note keeps both
+ * sides between conflict markers, and the conflict is listed until resolved. */
+static void sync_keeps_both_sides_of_a_conflict_between_markers(const char *name)
+{
+	char a[1024], b[1024], bare[1024];
+	ln_sync_result *res = NULL;
+	ln_error err;
+	char *text, *log;
+	int rc;
+
+	pair_paths(a, b, bare, sizeof(a), name);
 	/* the same note, the same line */
 	commit(a, "alice/2026-03-01-one-on-one.org", "* One-on-one\nline one\nANN CHANGED THIS\nline three\n", "a edit");
 	commit(b, "alice/2026-03-01-one-on-one.org", "* One-on-one\nline one\nBOB CHANGED THIS\nline three\n", "b edit");
@@ -231,15 +190,15 @@ static void scenario(const char *name)
 		"sync: conflict markers name both sides");
 	CHECK(contains(text, "line one") && contains(text, "line three"), "sync: the rest of the note is intact");
 	free(text);
-	CHECK(status_clean(b), "sync: the note with markers is committed");
-	log = out("git -C '%s' log -1 --format=%%B main", bare);
+	CHECK(th_status_clean(b), "sync: the note with markers is committed");
+	log = th_out("git -C '%s' log -1 --format=%%B main", bare);
 	CHECK(contains(log, "alice/2026-03-01-one-on-one.org"), "sync: the merge commit names the note");
 	free(log);
 	{
 		git_repository *repo = NULL;
 		char **list = NULL;
 		size_t n = 0;
-		char *rec = out("cat '%s/.git/leadnotes/conflicts'", b);
+		char *rec = th_out("cat '%s/.git/leadnotes/conflicts'", b);
 		CHECK(contains(rec, "\talice/2026-03-01-one-on-one.org\n"), "sync: the conflict is recorded for nudges");
 		free(rec);
 		git_repository_open(&repo, b);
@@ -255,8 +214,19 @@ static void scenario(const char *name)
 	rc = run_sync(&res, a, &err);
 	CHECK(rc == 0 && res && res->merged == LN_SYNC_FAST_FORWARD, "sync: the other side fast-forwards");
 	ln_sync_result_free(res);
-	CHECK(fsck_ok(a) && fsck_ok(b) && fsck_ok(bare), "sync: git fsck --strict passes everywhere");
+	CHECK(th_fsck_ok(a) && th_fsck_ok(b) && th_fsck_ok(bare), "sync: git fsck --strict passes everywhere");
+}
 
+/* A tracked note with uncommitted changes stops the sync; nothing moves. */
+static void sync_refuses_to_overwrite_uncommitted_edits(const char *name)
+{
+	char a[1024], b[1024], bare[1024];
+	ln_sync_result *res = NULL;
+	ln_error err;
+	char *text;
+	int rc;
+
+	pair_paths(a, b, bare, sizeof(a), name);
 	/* uncommitted edits are never overwritten */
 	commit(a, "bob/2026-03-08-one-on-one.org", "* bob from a\n", "a edits bob");
 	run_sync(&res, a, &err);
@@ -276,7 +246,16 @@ static void scenario(const char *name)
 		free(before);
 		free(after);
 	}
-	sh("git -C '%s' checkout -q -- .", b);
+	th_sh("git -C '%s' checkout -q -- .", b);
+	(void)bare;
+}
+
+/* Two clones edit different notes, then the same note; sync both ways. */
+static void scenario(const char *name)
+{
+	sync_merges_different_notes_and_fast_forwards(name);
+	sync_keeps_both_sides_of_a_conflict_between_markers(name);
+	sync_refuses_to_overwrite_uncommitted_edits(name);
 }
 
 /* A free TCP port on 127.0.0.1 (the kernel's choice). */
@@ -357,7 +336,7 @@ static void test_remote_down_or_refusing(const char *name)
 	before = head_of(a);
 
 	/* a remote that is not there */
-	sh("git -C '%s' remote add gone '%s/nowhere.git'", a, tmp);
+	th_sh("git -C '%s' remote add gone '%s/nowhere.git'", a, tmp);
 	{
 		git_repository *repo = NULL;
 		ln_sync_options opts = LN_SYNC_OPTIONS_INIT;
@@ -376,7 +355,7 @@ static void test_remote_down_or_refusing(const char *name)
 		int port = free_port();
 		git_repository *repo = NULL;
 		ln_sync_options opts = LN_SYNC_OPTIONS_INIT;
-		sh("git -C '%s' remote add down git://127.0.0.1:%d/path.git", a, port);
+		th_sh("git -C '%s' remote add down git://127.0.0.1:%d/path.git", a, port);
 		opts.remote = "down";
 		git_repository_open(&repo, a);
 		rc = ln_sync_run(&res, repo, "", &opts, &err);
@@ -387,13 +366,13 @@ static void test_remote_down_or_refusing(const char *name)
 	CHECK(strcmp(before, after) == 0, "sync: a failed fetch leaves HEAD alone");
 	free(after);
 	text = read_file(a, "carol/2026-04-01-one-on-one.org");
-	CHECK(strcmp(text, "* carol\n") == 0 && status_clean(a), "sync: a failed fetch loses nothing");
+	CHECK(strcmp(text, "* carol\n") == 0 && th_status_clean(a), "sync: a failed fetch loses nothing");
 	free(text);
 
 	/* a remote that refuses the push (git daemon runs the hook; libgit2's
 	 * local transport for a path does not) */
 	write_file(bare, "hooks/pre-receive", "#!/bin/sh\necho 'no pushes today' >&2\nexit 1\n");
-	sh("chmod +x '%s/hooks/pre-receive'", bare);
+	th_sh("chmod +x '%s/hooks/pre-receive'", bare);
 	{
 		char *remote_before = head_of(bare);
 		char *remote_after;
@@ -406,9 +385,9 @@ static void test_remote_down_or_refusing(const char *name)
 		free(remote_after);
 	}
 	after = head_of(a);
-	CHECK(strcmp(before, after) == 0 && status_clean(a), "sync: a refused push keeps the local commits");
+	CHECK(strcmp(before, after) == 0 && th_status_clean(a), "sync: a refused push keeps the local commits");
 	free(after);
-	sh("rm -f '%s/hooks/pre-receive'", bare);
+	th_sh("rm -f '%s/hooks/pre-receive'", bare);
 	rc = run_sync(&res, a, &err);
 	CHECK(rc == 0 && res && res->pushed, "sync: once the remote accepts, the commit goes through");
 	ln_sync_result_free(res);
@@ -468,7 +447,8 @@ static void test_progress_and_cancel(void)
 
 /* Things in the way: an untracked file where the remote adds a note, a
  * detached HEAD. Each refuses with a message and changes nothing. */
-static void test_in_the_way(void)
+/* An untracked file where the update would write is named and refused; nothing moves. */
+static void test_sync_refuses_an_untracked_file_in_the_way(void)
 {
 	char a[1024], b[1024];
 	ln_sync_result *res = NULL;
@@ -494,11 +474,25 @@ static void test_in_the_way(void)
 	after = head_of(b);
 	CHECK(strcmp(before, after) == 0, "sync: the branch did not move");
 	free(after);
-	sh("rm -f '%s/frank/2026-05-02-one-on-one.org'", b);
-	sh("git -C '%s' checkout -q --detach", b);
+	th_sh("rm -f '%s/frank/2026-05-02-one-on-one.org'", b);
+	free(before);
+}
+
+/* A detached HEAD is refused; once out of the way the sync writes notes 0600 and folders 0700. */
+static void test_sync_refuses_a_detached_head_and_writes_private_modes(void)
+{
+	char a[1024], b[1024];
+	ln_sync_result *res = NULL;
+	ln_error err;
+	char *text;
+	int rc;
+
+	snprintf(a, sizeof(a), "%s/path-a", tmp);
+	snprintf(b, sizeof(b), "%s/path-b", tmp);
+	th_sh("git -C '%s' checkout -q --detach", b);
 	rc = run_sync(&res, b, &err);
 	CHECK(rc == LN_EINVALID && contains(err.message, "not on a branch"), "sync: a detached HEAD is refused");
-	sh("git -C '%s' checkout -q main", b);
+	th_sh("git -C '%s' checkout -q main", b);
 	rc = run_sync(&res, b, &err);
 	CHECK(rc == 0 && res && res->merged == LN_SYNC_FAST_FORWARD, "sync: once out of the way, it syncs");
 	ln_sync_result_free(res);
@@ -513,8 +507,20 @@ static void test_in_the_way(void)
 		snprintf(file, sizeof(file), "%s/frank", b);
 		CHECK(stat(file, &sb) == 0 && (sb.st_mode & 0777) == 0700, "sync: folders it creates are 0700");
 	}
-	free(before);
+	(void)a;
+}
 
+/* The same when the update also changes .gitattributes (checked out in a pass of its own): the refusal comes before either pass. */
+static void test_sync_refuses_a_file_in_the_way_of_new_attributes(void)
+{
+	char a[1024], b[1024];
+	ln_sync_result *res = NULL;
+	ln_error err;
+	char *before, *after, *text;
+	int rc;
+
+	snprintf(a, sizeof(a), "%s/path-a", tmp);
+	snprintf(b, sizeof(b), "%s/path-b", tmp);
 	/* The same when the update also changes .gitattributes (checked out in
 	 * a pass of its own): the refusal comes before either pass. */
 	commit(a, ".gitattributes", "*.org text\n", "a: attributes");
@@ -527,46 +533,52 @@ static void test_in_the_way(void)
 	CHECK(rc == LN_EEXISTS && !res && contains(err.message, "gina/2026-05-03-one-on-one.org"),
 		"sync: with new attributes too, a file in the way is named and refused");
 	after = head_of(b);
-	text = out("git -C '%s' status --porcelain", b);
+	text = th_out("git -C '%s' status --porcelain", b);
 	CHECK(strcmp(before, after) == 0 && strcmp(text, "?? gina/\n") == 0,
 		"sync: and neither the attributes nor anything else changed");
 	free(text);
 	free(before);
 	free(after);
-	sh("rm -rf '%s/gina'", b);
+	th_sh("rm -rf '%s/gina'", b);
 	rc = run_sync(&res, b, &err);
 	text = read_file(b, ".gitattributes");
-	CHECK(rc == 0 && res && strcmp(text, "*.org text\n") == 0 && status_clean(b),
+	CHECK(rc == 0 && res && strcmp(text, "*.org text\n") == 0 && th_status_clean(b),
 		"sync: once out of the way, the attributes and the note arrive");
 	free(text);
 	ln_sync_result_free(res);
 }
 
-static void test_seal(void)
+/* The clones of the path remote the seal tests use: a, b and the bare
+ * repository between them. */
+static void seal_clones(char *a, char *b, char *bare, size_t size)
+{
+	snprintf(a, size, "%s/path-a", tmp);
+	snprintf(b, size, "%s/path-b", tmp);
+	snprintf(bare, size, "%s/path.git", tmp);
+}
+
+/* seal: an annotated tag eval/<person>/<date> on the commit of the note's content; sealing again returns it. */
+static void test_seal_tags_the_commit_that_holds_the_note(void)
 {
 	char a[1024], b[1024], bare[1024];
 	git_repository *repo = NULL;
-	ln_seal_status *st = NULL;
-	ln_sync_result *res = NULL;
 	ln_error err;
-	char *tag = NULL, *s, *name = NULL;
+	char *tag = NULL, *s = NULL;
 	const char *eval = "alice/2026-06-30-evaluation.org";
 	int rc;
 
-	snprintf(a, sizeof(a), "%s/path-a", tmp);
-	snprintf(b, sizeof(b), "%s/path-b", tmp);
-	snprintf(bare, sizeof(bare), "%s/path.git", tmp);
+	seal_clones(a, b, bare, sizeof(a));
+	git_repository_open(&repo, a);
 	commit(a, eval, "* Evaluation\nExceeds expectations.\n", "a: eval");
 	s = head_of(a);
 	commit(a, "bob/2026-06-30-one-on-one.org", "* later work\n", "a: later");
-	git_repository_open(&repo, a);
 
 	rc = ln_seal_create(&tag, repo, "", eval, &err);
 	CHECK(rc == 0 && tag && strcmp(tag, "eval/alice/2026-06-30") == 0, "seal: tag eval/<person>/<date>");
 	{
-		char *type = out("git -C '%s' cat-file -t eval/alice/2026-06-30", a);
-		char *target = out("git -C '%s' rev-parse 'eval/alice/2026-06-30^{commit}'", a);
-		char *listed = out("git -C '%s' tag -n", a);
+		char *type = th_out("git -C '%s' cat-file -t eval/alice/2026-06-30", a);
+		char *target = th_out("git -C '%s' rev-parse 'eval/alice/2026-06-30^{commit}'", a);
+		char *listed = th_out("git -C '%s' tag -n", a);
 		CHECK(strcmp(type, "tag\n") == 0, "seal: an annotated tag");
 		CHECK(strcmp(target, s) == 0, "seal: on the commit that holds the note's content, not a later one");
 		CHECK(contains(listed, "eval/alice/2026-06-30") && contains(listed, "Sealed evaluation: " "alice/2026-06-30-evaluation.org"),
@@ -582,7 +594,22 @@ static void test_seal(void)
 	CHECK(rc == 0 && tag && strcmp(tag, "eval/alice/2026-06-30") == 0, "seal: sealing again an unchanged note returns the seal");
 	free(tag);
 	tag = NULL;
+	git_repository_free(repo);
+}
 
+/* verify: an untouched note is unchanged, a changed one shows its diff, and a saved change gets a new seal. */
+static void test_verify_shows_a_change_and_a_new_seal_follows_it(void)
+{
+	char a[1024], b[1024], bare[1024];
+	git_repository *repo = NULL;
+	ln_seal_status *st = NULL;
+	ln_error err;
+	char *tag = NULL;
+	const char *eval = "alice/2026-06-30-evaluation.org";
+	int rc;
+
+	seal_clones(a, b, bare, sizeof(a));
+	git_repository_open(&repo, a);
 	rc = ln_seal_verify(&st, repo, "", eval, &err);
 	CHECK(rc == 0 && st && st->sealed && st->unchanged && st->diff == NULL && st->tag &&
 		strcmp(st->tag, "eval/alice/2026-06-30") == 0, "verify: an untouched note is unchanged");
@@ -594,7 +621,7 @@ static void test_seal(void)
 	ln_seal_status_free(st);
 	rc = ln_seal_create(&tag, repo, "", eval, &err);
 	CHECK(rc == LN_EINVALID && !tag && contains(err.message, "not saved"), "seal: refuses a note with unsaved changes");
-	sh("cd '%s' && git commit -q -am 'a: eval changed'", a);
+	th_sh("cd '%s' && git commit -q -am 'a: eval changed'", a);
 	rc = ln_seal_create(&tag, repo, "", eval, &err);
 	CHECK(rc == 0 && tag && strcmp(tag, "eval/alice/2026-06-30-2") == 0, "seal: a changed note gets a new seal");
 	free(tag);
@@ -605,13 +632,40 @@ static void test_seal(void)
 	rc = ln_seal_verify(&st, repo, "", "bob/2026-06-30-one-on-one.org", &err);
 	CHECK(rc == 0 && st && !st->sealed && !st->tag && !st->diff, "verify: an unsealed note is sealed=false");
 	ln_seal_status_free(st);
+	git_repository_free(repo);
+}
+
+/* seal: a note never saved, a path outside the folder, a note outside a person folder are refused. */
+static void test_seal_refuses_missing_notes_and_paths_outside(void)
+{
+	char a[1024], b[1024], bare[1024];
+	git_repository *repo = NULL;
+	ln_error err;
+	char *tag = NULL;
+	int rc;
+
+	seal_clones(a, b, bare, sizeof(a));
+	git_repository_open(&repo, a);
 	rc = ln_seal_create(&tag, repo, "", "alice/never.org", &err);
 	CHECK(rc == LN_ENOTFOUND, "seal: a note never saved is not found");
 	rc = ln_seal_create(&tag, repo, "", "../etc/passwd", &err);
 	CHECK(rc == LN_EINVALID, "seal: refuses a path outside the folder");
 	rc = ln_seal_create(&tag, repo, "", "toplevel.org", &err);
 	CHECK(rc == LN_EINVALID, "seal: refuses a note outside a person folder");
+	git_repository_free(repo);
+}
 
+/* seal: tag names pass git check-ref-format for Unicode and hostile folders; no date in the name means today. */
+static void test_seal_names_are_valid_refs_for_any_folder(void)
+{
+	char a[1024], b[1024], bare[1024];
+	git_repository *repo = NULL;
+	ln_error err;
+	char *tag = NULL, *name = NULL;
+	int rc;
+
+	seal_clones(a, b, bare, sizeof(a));
+	git_repository_open(&repo, a);
 	/* a person folder in Unicode, with spaces and dots */
 	commit(a, "José Núñez. Jr/2026-07-01-evaluation.org", "* Evaluación\n", "a: jose");
 	rc = ln_seal_create(&tag, repo, "", "José Núñez. Jr/2026-07-01-evaluation.org", &err);
@@ -619,13 +673,13 @@ static void test_seal(void)
 		fprintf(stderr, "%s\n", err.message);
 	CHECK(rc == 0 && tag, "seal: a Unicode person folder seals");
 	if (tag) {
-		CHECK(sh("git check-ref-format 'refs/tags/%s'", tag) == 0, "seal: the tag name passes git check-ref-format");
+		CHECK(th_sh("git check-ref-format 'refs/tags/%s'", tag) == 0, "seal: the tag name passes git check-ref-format");
 		CHECK(strncmp(tag, "eval/Jos", 8) == 0 && contains(tag, "/2026-07-01"), "seal: the name keeps the person");
 		free(tag);
 		tag = NULL;
 	}
 	rc = ln_seal_tag_name(&name, "~^:?*[ \\/undated.org", &err);
-	CHECK(rc == 0 && sh("git check-ref-format 'refs/tags/%s'", name) == 0, "seal: hostile folder names still give valid refs");
+	CHECK(rc == 0 && th_sh("git check-ref-format 'refs/tags/%s'", name) == 0, "seal: hostile folder names still give valid refs");
 	free(name);
 	name = NULL;
 	{
@@ -639,25 +693,54 @@ static void test_seal(void)
 		CHECK(name && contains(name, today), "seal: a file name without a date uses today");
 		free(name);
 	}
+	git_repository_free(repo);
+}
 
+/* sync: pushes the seals, and the other clone fetches and verifies them. */
+static void test_seals_travel_with_sync(void)
+{
+	char a[1024], b[1024], bare[1024];
+	git_repository *repo = NULL;
+	ln_seal_status *st = NULL;
+	ln_sync_result *res = NULL;
+	ln_error err;
+	char *s = NULL;
+	const char *eval = "alice/2026-06-30-evaluation.org";
+	int rc;
+
+	seal_clones(a, b, bare, sizeof(a));
+	git_repository_open(&repo, a);
 	/* seals travel with sync */
 	rc = ln_sync_run(&res, repo, "", NULL, &err);
 	CHECK(rc == 0 && res && res->pushed, "sync: pushes the seals");
 	ln_sync_result_free(res);
-	s = out("git -C '%s' tag -l 'eval/*'", bare);
+	s = th_out("git -C '%s' tag -l 'eval/*'", bare);
 	CHECK(contains(s, "eval/alice/2026-06-30\n") && contains(s, "eval/alice/2026-06-30-2\n"), "sync: the remote has the seals");
 	free(s);
 	git_repository_free(repo);
+	repo = NULL;
 	git_repository_open(&repo, b);
 	rc = ln_sync_run(&res, repo, "", NULL, &err);
 	ln_sync_result_free(res);
 	rc = ln_seal_verify(&st, repo, "", eval, &err);
 	CHECK(rc == 0 && st && st->sealed && st->unchanged, "sync: the other clone fetches the seals and verifies them");
 	ln_seal_status_free(st);
+	git_repository_free(repo);
+}
 
+/* both machines seal the same note on their own: the sync goes on and neither seal is overwritten. */
+static void test_two_machines_sealing_one_note_keep_both_seals(void)
+{
+	char a[1024], b[1024], bare[1024];
+	git_repository *repo = NULL;
+	ln_sync_result *res = NULL;
+	ln_error err;
+	char *tag = NULL;
+	int rc;
+
+	seal_clones(a, b, bare, sizeof(a));
 	/* both machines seal the same note on their own: same name, two tags */
 	commit(a, "bob/2026-07-15-evaluation.org", "* bob eval\n", "a: bob eval");
-	git_repository_free(repo);
 	run_sync(&res, a, &err);
 	ln_sync_result_free(res);
 	run_sync(&res, b, &err);
@@ -667,17 +750,18 @@ static void test_seal(void)
 	free(tag);
 	tag = NULL;
 	git_repository_free(repo);
-	sh("git -C '%s' config user.name 'Bob on b'", b);
+	th_sh("git -C '%s' config user.name 'Bob on b'", b);
 	git_repository_open(&repo, b);
 	CHECK(ln_seal_create(&tag, repo, "", "bob/2026-07-15-evaluation.org", &err) == 0, "seal: second machine seals");
 	free(tag);
 	tag = NULL;
 	git_repository_free(repo);
+	repo = NULL;
 	run_sync(&res, a, &err);
 	ln_sync_result_free(res);
 	{
-		char *mine = out("git -C '%s' rev-parse eval/bob/2026-07-15", b);
-		char *theirs = out("git -C '%s' rev-parse eval/bob/2026-07-15", bare);
+		char *mine = th_out("git -C '%s' rev-parse eval/bob/2026-07-15", b);
+		char *theirs = th_out("git -C '%s' rev-parse eval/bob/2026-07-15", bare);
 		char *after;
 		CHECK(strcmp(mine, theirs) != 0, "seal: the two seals differ");
 		rc = run_sync(&res, b, &err);
@@ -685,38 +769,39 @@ static void test_seal(void)
 			fprintf(stderr, "%s\n", err.message);
 		CHECK(rc == 0, "sync: a seal that differs from the remote's does not stop the sync");
 		ln_sync_result_free(res);
-		after = out("git -C '%s' rev-parse eval/bob/2026-07-15", b);
+		after = th_out("git -C '%s' rev-parse eval/bob/2026-07-15", b);
 		CHECK(strcmp(mine, after) == 0, "sync: the local seal is kept, never overwritten");
 		free(after);
-		after = out("git -C '%s' rev-parse eval/bob/2026-07-15", bare);
+		after = th_out("git -C '%s' rev-parse eval/bob/2026-07-15", bare);
 		CHECK(strcmp(theirs, after) == 0, "sync: the remote's seal is kept too");
 		free(after);
 		free(mine);
 		free(theirs);
 	}
-	CHECK(fsck_ok(a) && fsck_ok(bare), "seal: git fsck --strict passes");
+	CHECK(th_fsck_ok(a) && th_fsck_ok(bare), "seal: git fsck --strict passes");
+	git_repository_free(repo);
 }
 
+
 /* A rot13 "encryption" filter: clean and smudge are the same tr command. */
-static void test_filter(void)
+/* filter: a configured clean/smudge driver is fine; an unconfigured one is refused, by leadnotes and by libgit2, and no plain-text blob is written. */
+static void test_filter_refuses_a_note_whose_driver_is_not_configured(void)
 {
 	char a[1024], b[1024], bare[1024];
 	git_repository *repo = NULL;
-	ln_sync_result *res = NULL;
 	ln_error err;
 	git_oid id;
 	char *s;
 	int rc;
 
-	snprintf(a, sizeof(a), "%s/path-a", tmp);
-	snprintf(b, sizeof(b), "%s/path-b", tmp);
-	snprintf(bare, sizeof(bare), "%s/path.git", tmp);
+	seal_clones(a, b, bare, sizeof(a));
+	(void)bare;
 	CHECK(ln_filter_register(&err) == 0 && ln_filter_register(&err) == 0,
 		"filter: registering twice is fine");
 	for (rc = 0; rc < 2; rc++) {
 		const char *clone = rc ? b : a;
-		sh("git -C '%s' config filter.rot.clean 'tr A-Za-z N-ZA-Mn-za-m'", clone);
-		sh("git -C '%s' config filter.rot.smudge 'tr A-Za-z N-ZA-Mn-za-m'", clone);
+		th_sh("git -C '%s' config filter.rot.clean 'tr A-Za-z N-ZA-Mn-za-m'", clone);
+		th_sh("git -C '%s' config filter.rot.smudge 'tr A-Za-z N-ZA-Mn-za-m'", clone);
 	}
 	commit(a, ".gitattributes", "secret/** filter=rot\nlocked/** filter=nodriver\n", "attributes");
 	git_repository_open(&repo, a);
@@ -728,24 +813,40 @@ static void test_filter(void)
 	CHECK(git_blob_create_from_workdir(&id, repo, "locked/2026-08-01-evaluation.org") < 0 &&
 		contains(git_error_last()->message, "filter.nodriver.clean"),
 		"filter: libgit2 refuses to store a note whose driver is not configured");
-	s = out("cd '%s' && git hash-object locked/2026-08-01-evaluation.org | xargs git cat-file -t 2>&1", a);
+	s = th_out("cd '%s' && git hash-object locked/2026-08-01-evaluation.org | xargs git cat-file -t 2>&1", a);
 	CHECK(!contains(s, "blob"), "filter: no blob with the plain text was written");
 	free(s);
-	sh("rm -rf '%s/locked'", a);
+	th_sh("rm -rf '%s/locked'", a);
+	git_repository_free(repo);
+}
+
+/* filter: the blob holds the cleaned text, the remote never sees the plain text, the other clone gets the plain text back. */
+static void test_filter_cleans_what_sync_pushes_and_smudges_what_it_checks_out(void)
+{
+	char a[1024], b[1024], bare[1024];
+	git_repository *repo = NULL;
+	ln_sync_result *res = NULL;
+	ln_error err;
+	git_oid id;
+	char *s;
+	int rc;
+
+	seal_clones(a, b, bare, sizeof(a));
+	git_repository_open(&repo, a);
 	write_file(a, "secret/2026-08-01-evaluation.org", "Hello Secret\n");
 	CHECK(git_blob_create_from_workdir(&id, repo, "secret/2026-08-01-evaluation.org") == 0, "filter: libgit2 stores a filtered blob");
 	{
 		char hex[GIT_OID_HEXSZ + 1];
 		git_oid_tostr(hex, sizeof(hex), &id);
-		s = out("git -C '%s' cat-file -p %s", a, hex);
+		s = th_out("git -C '%s' cat-file -p %s", a, hex);
 		CHECK(strcmp(s, "Uryyb Frperg\n") == 0, "filter: the blob holds the cleaned text, not the plain text");
 		free(s);
 	}
-	sh("cd '%s' && git add secret && git commit -q -m secret", a);
+	th_sh("cd '%s' && git add secret && git commit -q -m secret", a);
 	rc = ln_sync_run(&res, repo, "", NULL, &err);
 	CHECK(rc == 0, "filter: sync pushes the filtered note");
 	ln_sync_result_free(res);
-	s = out("git -C '%s' show main:secret/2026-08-01-evaluation.org", bare);
+	s = th_out("git -C '%s' show main:secret/2026-08-01-evaluation.org", bare);
 	CHECK(strcmp(s, "Uryyb Frperg\n") == 0, "filter: the remote never sees the plain text");
 	free(s);
 	git_repository_free(repo);
@@ -756,12 +857,24 @@ static void test_filter(void)
 	s = read_file(b, "secret/2026-08-01-evaluation.org");
 	CHECK(strcmp(s, "Hello Secret\n") == 0, "filter: checkout smudges back to the plain text");
 	free(s);
-	CHECK(status_clean(b), "filter: git status agrees with the smudged file");
+	CHECK(th_status_clean(b), "filter: git status agrees with the smudged file");
+	git_repository_free(repo);
+}
 
+/* filter: both sides change the filtered note: markers around the plain text, the merged blob on the remote cleaned. */
+static void test_filter_merges_a_conflict_on_the_plain_text(void)
+{
+	char a[1024], b[1024], bare[1024];
+	git_repository *repo = NULL;
+	ln_sync_result *res = NULL;
+	ln_error err;
+	char *s;
+	int rc;
+
+	seal_clones(a, b, bare, sizeof(a));
 	/* both sides change the filtered note: merged on the plain text */
 	commit(a, "secret/2026-08-01-evaluation.org", "Hello Ann\n", "a secret");
 	commit(b, "secret/2026-08-01-evaluation.org", "Hello Bob\n", "b secret");
-	git_repository_free(repo);
 	run_sync(&res, a, &err);
 	ln_sync_result_free(res);
 	git_repository_open(&repo, b);
@@ -772,11 +885,11 @@ static void test_filter(void)
 	CHECK(contains(s, "Hello Ann") && contains(s, "Hello Bob") && contains(s, "<<<<<<< this machine"),
 		"filter: the markers are around the plain text");
 	free(s);
-	s = out("git -C '%s' show main:secret/2026-08-01-evaluation.org", bare);
+	s = th_out("git -C '%s' show main:secret/2026-08-01-evaluation.org", bare);
 	CHECK(contains(s, "Uryyb Naa") && contains(s, "Uryyb Obo") && !contains(s, "Hello"),
 		"filter: the merged blob on the remote is cleaned");
 	free(s);
-	CHECK(status_clean(b), "filter: status clean after a filtered merge");
+	CHECK(th_status_clean(b), "filter: status clean after a filtered merge");
 	git_repository_free(repo);
 }
 
@@ -789,7 +902,7 @@ static void test_git_crypt(void)
 	char *s;
 	int rc;
 
-	if (sh("command -v git-crypt >/dev/null 2>&1") != 0) {
+	if (th_sh("command -v git-crypt >/dev/null 2>&1") != 0) {
 		fprintf(stderr, "skip: git-crypt is not installed\n");
 		return;
 	}
@@ -799,17 +912,17 @@ static void test_git_crypt(void)
 	snprintf(b, sizeof(b), "%s/crypt-b", tmp);
 	snprintf(bare, sizeof(bare), "%s/crypt.git", tmp);
 	snprintf(key, sizeof(key), "%s/crypt.key", tmp);
-	sh("cd '%s' && git-crypt init >/dev/null && git-crypt export-key '%s'", a, key);
+	th_sh("cd '%s' && git-crypt init >/dev/null && git-crypt export-key '%s'", a, key);
 	commit(a, ".gitattributes", "private/** filter=git-crypt diff=git-crypt\n", "git-crypt");
 	write_file(a, "private/2026-09-01-evaluation.org", "* Confidential review\n");
-	sh("cd '%s' && git add private && git commit -q -m private", a);
+	th_sh("cd '%s' && git add private && git commit -q -m private", a);
 	rc = run_sync(&res, a, &err);
 	CHECK(rc == 0, "git-crypt: sync pushes");
 	ln_sync_result_free(res);
-	s = out("git -C '%s' show main:private/2026-09-01-evaluation.org | head -c 10 | od -c | head -1", bare);
+	s = th_out("git -C '%s' show main:private/2026-09-01-evaluation.org | head -c 10 | od -c | head -1", bare);
 	CHECK(contains(s, "G   I   T   C   R   Y   P   T"), "git-crypt: the remote holds ciphertext");
 	free(s);
-	sh("cd '%s' && git pull -q 2>/dev/null; git-crypt unlock '%s'", b, key);
+	th_sh("cd '%s' && git pull -q 2>/dev/null; git-crypt unlock '%s'", b, key);
 	commit(a, "private/2026-09-01-evaluation.org", "* Confidential review\nfrom a\n", "a private");
 	run_sync(&res, a, &err);
 	ln_sync_result_free(res);
@@ -821,7 +934,7 @@ static void test_git_crypt(void)
 	s = read_file(b, "private/2026-09-01-evaluation.org");
 	CHECK(strcmp(s, "* Confidential review\nfrom a\n") == 0, "git-crypt: the note arrives decrypted");
 	free(s);
-	CHECK(status_clean(b), "git-crypt: status clean");
+	CHECK(th_status_clean(b), "git-crypt: status clean");
 	commit(a, "private/2026-09-01-evaluation.org", "* Confidential review\nfrom a\nANN\n", "a private 2");
 	commit(b, "private/2026-09-01-evaluation.org", "* Confidential review\nfrom a\nBOB\n", "b private 2");
 	run_sync(&res, a, &err);
@@ -833,11 +946,11 @@ static void test_git_crypt(void)
 	CHECK(contains(s, "<<<<<<< this machine\nBOB\n=======\nANN\n>>>>>>> origin/main"),
 		"git-crypt: the markers are around the decrypted text");
 	free(s);
-	s = out("git -C '%s' show main:private/2026-09-01-evaluation.org | head -c 10 | od -c | head -1", bare);
+	s = th_out("git -C '%s' show main:private/2026-09-01-evaluation.org | head -c 10 | od -c | head -1", bare);
 	CHECK(contains(s, "G   I   T   C   R   Y   P   T"), "git-crypt: the merged note is encrypted on the remote");
 	free(s);
-	CHECK(status_clean(b), "git-crypt: status clean after the merge");
-	CHECK(fsck_ok(bare), "git-crypt: fsck");
+	CHECK(th_status_clean(b), "git-crypt: status clean after the merge");
+	CHECK(th_fsck_ok(bare), "git-crypt: fsck");
 }
 
 /* A branch of another name tracking a remote of another name, as
@@ -855,7 +968,7 @@ static void test_upstream(void)
 	snprintf(b, sizeof(b), "%s/up-b", tmp);
 	snprintf(bare, sizeof(bare), "%s/up.git", tmp);
 	make_pair("up", url);
-	sh("cd '%s' && git remote rename origin hub && git checkout -q -b notes --track hub/main", b);
+	th_sh("cd '%s' && git remote rename origin hub && git checkout -q -b notes --track hub/main", b);
 	commit(a, "carol/2026-06-01-one-on-one.org", "* carol\n", "a: carol");
 	run_sync(&res, a, &err);
 	ln_sync_result_free(res);
@@ -872,25 +985,25 @@ static void test_upstream(void)
 	CHECK(rc == 0 && res && res->pushed, "upstream: the branch is pushed");
 	ln_sync_result_free(res);
 	ours = head_of(b);
-	theirs = out("git -C '%s' rev-parse main", bare);
+	theirs = th_out("git -C '%s' rev-parse main", bare);
 	CHECK(strcmp(ours, theirs) == 0, "upstream: to the remote's main, not to a new branch of the local name");
 	free(theirs);
-	theirs = out("git -C '%s' for-each-ref --format='%%(refname)' refs/heads/", bare);
+	theirs = th_out("git -C '%s' for-each-ref --format='%%(refname)' refs/heads/", bare);
 	CHECK(strcmp(theirs, "refs/heads/main\n") == 0, "upstream: no branch named after the local one appears");
 	free(theirs);
-	theirs = out("git -C '%s' rev-parse hub/main", b);
+	theirs = th_out("git -C '%s' rev-parse hub/main", b);
 	CHECK(strcmp(ours, theirs) == 0, "upstream: the remote-tracking ref follows the push");
 	free(theirs);
 	free(ours);
 
 	/* url.<base>.insteadOf, for fetching and pushing */
-	sh("git -C '%s' config remote.hub.url nowhere:up.git && git -C '%s' config url.'%s/'.insteadOf nowhere:", b, b, tmp);
+	th_sh("git -C '%s' config remote.hub.url nowhere:up.git && git -C '%s' config url.'%s/'.insteadOf nowhere:", b, b, tmp);
 	rc = run_sync(&res, b, &err);
 	CHECK(rc == 0 && res && res->merged == LN_SYNC_UP_TO_DATE, "insteadOf: the remote's URL is rewritten as git does");
 	ln_sync_result_free(res);
 
 	/* a remote given by name that is not the upstream: the branch of the same name there */
-	sh("cd '%s' && git init -q --bare -b main other.git && git -C '%s' remote add other '%s/other.git'", tmp, b, tmp);
+	th_sh("cd '%s' && git init -q --bare -b main other.git && git -C '%s' remote add other '%s/other.git'", tmp, b, tmp);
 	{
 		git_repository *repo = NULL;
 		ln_sync_options opts = LN_SYNC_OPTIONS_INIT;
@@ -901,15 +1014,15 @@ static void test_upstream(void)
 	CHECK(rc == 0 && res && res->pushed && strcmp(res->remote, "other") == 0 && strcmp(res->upstream, "notes") == 0,
 		"upstream: a remote given by name gets the branch of the same name");
 	ln_sync_result_free(res);
-	theirs = out("git -C '%s/other.git' for-each-ref --format='%%(refname)' refs/heads/", tmp);
+	theirs = th_out("git -C '%s/other.git' for-each-ref --format='%%(refname)' refs/heads/", tmp);
 	CHECK(strcmp(theirs, "refs/heads/notes\n") == 0, "upstream: and only that branch");
 	free(theirs);
 
-	sh("git -C '%s' config branch.notes.merge main", b);
+	th_sh("git -C '%s' config branch.notes.merge main", b);
 	rc = run_sync(&res, b, &err);
 	CHECK(rc == LN_EINVALID && !res && contains(err.message, "branch.notes.merge"),
 		"upstream: a merge setting that is not a branch ref is named");
-	sh("git -C '%s' config branch.notes.merge refs/heads/main && git -C '%s' config branch.notes.remote .", b, b);
+	th_sh("git -C '%s' config branch.notes.merge refs/heads/main && git -C '%s' config branch.notes.remote .", b, b);
 	rc = run_sync(&res, b, &err);
 	CHECK(rc == LN_EINVALID && !res && contains(err.message, "tracks a local branch"),
 		"upstream: a branch tracking a local branch is refused with the fix");
@@ -927,17 +1040,17 @@ static void test_push_instead_of(int port)
 
 	snprintf(b, sizeof(b), "%s/up-b", tmp);
 	snprintf(bare, sizeof(bare), "%s/up.git", tmp);
-	sh("git -C '%s' config branch.notes.remote hub", b);
-	sh("cd '%s' && git clone -q --bare up.git push-up.git && git -C '%s' config url.git://127.0.0.1:%d/push-.pushInsteadOf nowhere:",
+	th_sh("git -C '%s' config branch.notes.remote hub", b);
+	th_sh("cd '%s' && git clone -q --bare up.git push-up.git && git -C '%s' config url.git://127.0.0.1:%d/push-.pushInsteadOf nowhere:",
 		tmp, b, port);
 	commit(b, "erin/2026-06-03-one-on-one.org", "* erin\n", "b: erin");
-	before = out("git -C '%s' rev-parse main", bare);
+	before = th_out("git -C '%s' rev-parse main", bare);
 	rc = run_sync(&res, b, &err);
 	CHECK(rc == 0 && res && res->pushed, "pushInsteadOf: the sync pushes");
 	ln_sync_result_free(res);
 	ours = head_of(b);
-	theirs = out("git -C '%s/push-up.git' rev-parse main", tmp);
-	after = out("git -C '%s' rev-parse main", bare);
+	theirs = th_out("git -C '%s/push-up.git' rev-parse main", tmp);
+	after = th_out("git -C '%s' rev-parse main", bare);
 	CHECK(strcmp(ours, theirs) == 0 && strcmp(before, after) == 0,
 		"pushInsteadOf: the push goes to the rewritten URL, the fetch URL is left alone");
 	free(ours);
@@ -953,11 +1066,8 @@ int main(void)
 	pid_t daemon = -1;
 	int port;
 
-	snprintf(tmp, sizeof(tmp), "/tmp/ln-sync-XXXXXX");
-	if (!mkdtemp(tmp)) {
-		perror("mkdtemp");
+	if (th_tmpdir(tmp, sizeof(tmp), "sync") < 0)
 		return 1;
-	}
 	/* a clean git configuration for both git and libgit2 */
 	setenv("HOME", tmp, 1);
 	setenv("XDG_CONFIG_HOME", tmp, 1);
@@ -983,16 +1093,16 @@ int main(void)
 	daemon = start_daemon(port);
 	CHECK(daemon > 0 && port_open(port), "git daemon: started on 127.0.0.1");
 	snprintf(url, sizeof(url), "git://127.0.0.1:%d/daemon.git", port);
-	sh("cd '%s' && git init -q --bare -b main daemon.git", tmp);
-	sh("cd '%s' && git clone -q '%s' daemon-a 2>/dev/null", tmp, url);
-	sh("cd '%s/daemon-a' && git config user.name Ann && git config user.email ann@example.org", tmp);
+	th_sh("cd '%s' && git init -q --bare -b main daemon.git", tmp);
+	th_sh("cd '%s' && git clone -q '%s' daemon-a 2>/dev/null", tmp, url);
+	th_sh("cd '%s/daemon-a' && git config user.name Ann && git config user.email ann@example.org", tmp);
 	{
 		char a[1024];
 		snprintf(a, sizeof(a), "%s/daemon-a", tmp);
 		commit(a, "alice/2026-03-01-one-on-one.org", "* One-on-one\nline one\nline two\nline three\n", "first");
-		sh("cd '%s' && git push -q origin main 2>/dev/null", a);
+		th_sh("cd '%s' && git push -q origin main 2>/dev/null", a);
 	}
-	sh("cd '%s' && git clone -q '%s' daemon-b 2>/dev/null", tmp, url);
+	th_sh("cd '%s' && git clone -q '%s' daemon-b 2>/dev/null", tmp, url);
 	scenario("daemon");
 	test_push_instead_of(port);
 	test_remote_down_or_refusing("daemon");
@@ -1010,21 +1120,30 @@ int main(void)
 			"sync: a stopped daemon gives a message");
 		after = head_of(a);
 		text = read_file(a, "erin/2026-04-02-one-on-one.org");
-		CHECK(strcmp(before, after) == 0 && strcmp(text, "* erin\n") == 0 && status_clean(a),
+		CHECK(strcmp(before, after) == 0 && strcmp(text, "* erin\n") == 0 && th_status_clean(a),
 			"sync: a stopped daemon loses nothing");
 		free(before);
 		free(after);
 		free(text);
 	}
 	test_progress_and_cancel();
-	test_in_the_way();
-	test_seal();
-	test_filter();
+	test_sync_refuses_an_untracked_file_in_the_way();
+	test_sync_refuses_a_detached_head_and_writes_private_modes();
+	test_sync_refuses_a_file_in_the_way_of_new_attributes();
+	test_seal_tags_the_commit_that_holds_the_note();
+	test_verify_shows_a_change_and_a_new_seal_follows_it();
+	test_seal_refuses_missing_notes_and_paths_outside();
+	test_seal_names_are_valid_refs_for_any_folder();
+	test_seals_travel_with_sync();
+	test_two_machines_sealing_one_note_keep_both_seals();
+	test_filter_refuses_a_note_whose_driver_is_not_configured();
+	test_filter_cleans_what_sync_pushes_and_smudges_what_it_checks_out();
+	test_filter_merges_a_conflict_on_the_plain_text();
 	test_git_crypt();
 
 	git_libgit2_shutdown();
 	if (!failed && !getenv("LEADNOTES_KEEP_TMP"))
-		sh("rm -rf '%s'", tmp);
+		th_remove_tree(tmp);
 	else
 		fprintf(stderr, "kept %s\n", tmp);
 	printf("%d passed, %d failed\n", passed, failed);

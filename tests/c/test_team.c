@@ -12,9 +12,10 @@
 #include "leadnotes/team.h"
 
 #include "check.h"
+#include "helpers.h"
 
 
-static char root[256];
+static char base[256], root[300];
 
 /* The first line printed by a shell command run in the notes folder. */
 static void run_line(char *out, size_t size, const char *cmd)
@@ -39,14 +40,9 @@ static void write_file(const char *rel, const char *text)
 {
 	char path[512];
 	struct timespec times[2];
-	FILE *f;
 
 	snprintf(path, sizeof(path), "%s/%s", root, rel);
-	f = fopen(path, "wb");
-	if (f) {
-		fputs(text, f);
-		fclose(f);
-	}
+	th_write_file(path, text, strlen(text));
 	clock_gettime(CLOCK_REALTIME, &times[0]);
 	times[0].tv_sec -= 60;
 	times[1] = times[0];
@@ -63,7 +59,8 @@ static const ln_store_file *find(const ln_store_files *files, const char *path)
 	return NULL;
 }
 
-static void test_summary(void)
+/* summary: a note's items in order with their state, its prompt id, wins, feedback and properties; template text is not career talk. */
+static void test_summary_reads_items_prompt_wins_feedback_and_properties(void)
 {
 	ln_note_summary *s = NULL;
 	ln_error err;
@@ -92,7 +89,13 @@ static void test_summary(void)
 			strcmp(s->properties[2], "TITLE") == 0 && strcmp(s->properties[3], "One-on-one") == 0,
 		"summary: drawer properties, then file keywords");
 	ln_note_summary_free(s);
-	s = NULL;
+}
+
+/* summary: a career word elsewhere is not career talk; feedback given and received, blockers and career lines come from their sections. */
+static void test_summary_finds_career_talk_only_in_career_sections(void)
+{
+	ln_note_summary *s = NULL;
+	ln_error err;
 
 	CHECK(ln_note_summarize(&s, "* Topics\n- She asked about a conference\n", 40, 0, &err) == 0 && s && !s->career,
 		"summary: a career word outside a career section is not career talk");
@@ -108,12 +111,26 @@ static void test_summary(void)
 			"summary: feedback given and received apart, blockers and career lines from their sections");
 	}
 	ln_note_summary_free(s);
-	s = NULL;
+}
+
+/* summary: Markdown with CRLF line ends and a prompt comment. */
+static void test_summary_reads_markdown_crlf_and_a_prompt_comment(void)
+{
+	ln_note_summary *s = NULL;
+	ln_error err;
+
 	CHECK(ln_note_summarize(&s, "## Career\r\n- wants to mentor\r\n<!-- prompt: x-1 -->\r\n", 52, 1, &err) == 0 && s &&
 			s->career && s->prompt_count == 1 && strcmp(s->prompts[0], "x-1") == 0,
 		"summary: Markdown, CRLF, a prompt comment");
 	ln_note_summary_free(s);
-	s = NULL;
+}
+
+/* summary: an item's keyword, ID, owner, planning, tags and carry properties, and a checkbox's box. */
+static void test_summary_reads_an_items_id_owner_planning_tags_and_carry(void)
+{
+	ln_note_summary *s = NULL;
+	ln_error err;
+
 	{
 		const char *item = "* Actions\n** TODO Plan it :infra:ops:\nDEADLINE: <2026-01-12 Mon> SCHEDULED: <2026-01-08 Thu>\n"
 				   ":PROPERTIES:\n:ID: 5b1c\n:OWNER: Ana\n:FIRST_SEEN: [2026-01-05 Mon]\n:CARRIED: 2\n:END:\n"
@@ -134,6 +151,14 @@ static void test_summary(void)
 		ln_note_summary_free(s);
 		s = NULL;
 	}
+}
+
+/* summary: empty input, and NUL bytes. */
+static void test_summary_reads_empty_input_and_nul_bytes(void)
+{
+	ln_note_summary *s = NULL;
+	ln_error err;
+
 	CHECK(ln_note_summarize(&s, NULL, 0, 0, &err) == 0 && s && s->item_count == 0, "summary: empty input");
 	ln_note_summary_free(s);
 	s = NULL;
@@ -155,7 +180,9 @@ int main(void)
 	size_t i;
 	int sorted = 1;
 
-	snprintf(root, sizeof(root), "/tmp/leadnotes-test-team-%ld", (long)getpid());
+	if (th_tmpdir(base, sizeof(base), "team") < 0)
+		return 1;
+	snprintf(root, sizeof(root), "%s/notes", base);
 	if (ln_store_open(&store, root, &err) < 0) {
 		fprintf(stderr, "cannot open a store: %s\n", err.message);
 		return 1;
@@ -212,11 +239,13 @@ int main(void)
 	CHECK(ln_store_files_list(&files, store, "a//b", &err) == LN_EINVALID, "team: an empty part is refused");
 	ln_store_files_free(NULL);
 
-	test_summary();
+	test_summary_reads_items_prompt_wins_feedback_and_properties();
+	test_summary_finds_career_talk_only_in_career_sections();
+	test_summary_reads_markdown_crlf_and_a_prompt_comment();
+	test_summary_reads_an_items_id_owner_planning_tags_and_carry();
+	test_summary_reads_empty_input_and_nul_bytes();
 	ln_store_free(store);
-	snprintf(sub, sizeof(sub), "rm -rf '%s'", root);
-	if (system(sub) != 0)
-		fprintf(stderr, "could not remove %s\n", root);
+	th_remove_tree(base);
 	printf("%d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;
 }

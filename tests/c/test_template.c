@@ -11,23 +11,14 @@
 #include "leadnotes/template.h"
 
 #include "check.h"
+#include "helpers.h"
+#include "template_tree.h"
 
 
 /* ---- a tiny data tree ---- */
 
-typedef struct tv tv;
-typedef struct tfield {
-	const char *key;
-	const tv *value;
-} tfield;
-struct tv {
-	int kind;
-	const char *text;
-	const tfield *fields;
-	size_t nfields;
-	const tv *items;
-	size_t nitems;
-};
+typedef tree_value tv;
+typedef tree_field tfield;
 
 static const tv v_name = { LN_TEMPLATE_SCALAR, "Ada & <Bo>", NULL, 0, NULL, 0 };
 static const tv v_85 = { LN_TEMPLATE_SCALAR, "85", NULL, 0, NULL, 0 };
@@ -56,49 +47,6 @@ typedef struct partials {
 	int calls;
 } partials;
 
-static int t_lookup(void *ud, ln_template_value in, const char *key, size_t len, ln_template_value *out)
-{
-	const tv *v = (const tv *)in;
-	size_t i;
-	(void)ud;
-	if (v->kind != LN_TEMPLATE_MAP)
-		return 0;
-	for (i = 0; i < v->nfields; i++) {
-		if (strlen(v->fields[i].key) == len && memcmp(v->fields[i].key, key, len) == 0) {
-			*out = (ln_template_value)v->fields[i].value;
-			return 1;
-		}
-	}
-	return 0;
-}
-
-static int t_kind(void *ud, ln_template_value v)
-{
-	(void)ud;
-	return ((const tv *)v)->kind;
-}
-
-static const char *t_text(void *ud, ln_template_value v, size_t *len)
-{
-	const tv *value = (const tv *)v;
-	(void)ud;
-	*len = value->text ? strlen(value->text) : 0;
-	return value->text;
-}
-
-static size_t t_length(void *ud, ln_template_value list)
-{
-	(void)ud;
-	return ((const tv *)list)->nitems;
-}
-
-static int t_item(void *ud, ln_template_value list, size_t i, ln_template_value *out)
-{
-	(void)ud;
-	*out = (ln_template_value)&((const tv *)list)->items[i];
-	return 1;
-}
-
 static int t_partial(void *ud, const char *name, size_t len, const ln_template **out, ln_error *err)
 {
 	partials *p = ud;
@@ -116,16 +64,7 @@ static int t_partial(void *ud, const char *name, size_t len, const ln_template *
 
 static ln_template_data data_for(partials *p)
 {
-	ln_template_data d;
-	memset(&d, 0, sizeof(d));
-	d.ud = p;
-	d.lookup = t_lookup;
-	d.kind = t_kind;
-	d.text = t_text;
-	d.length = t_length;
-	d.item = t_item;
-	d.partial = t_partial;
-	return d;
+	return tree_data(p, t_partial);
 }
 
 /* Renders src with the named partials (NULL-terminated name, text pairs);
@@ -326,26 +265,19 @@ static void test_limits(void)
 
 static void test_list_dir(void)
 {
-	char dir[] = "/tmp/ln-template-XXXXXX";
-	char path[256];
+	char dir[256];
+	char path[300];
 	ln_buf out = LN_BUF_INIT;
 	ln_error err;
-	FILE *f;
 	int rc;
 
-	CHECK(mkdtemp(dir) != NULL, "list: a temporary folder");
+	CHECK(th_tmpdir(dir, sizeof(dir), "template") == 0, "list: a temporary folder");
 	snprintf(path, sizeof(path), "%s/b.org", dir);
-	f = fopen(path, "w");
-	if (f)
-		fclose(f);
+	th_write_file(path, "", 0);
 	snprintf(path, sizeof(path), "%s/a.md", dir);
-	f = fopen(path, "w");
-	if (f)
-		fclose(f);
+	th_write_file(path, "", 0);
 	snprintf(path, sizeof(path), "%s/.hidden", dir);
-	f = fopen(path, "w");
-	if (f)
-		fclose(f);
+	th_write_file(path, "", 0);
 	snprintf(path, sizeof(path), "%s/sub", dir);
 	mkdir(path, 0700);
 	rc = ln_template_list_dir(&out, dir, &err);
@@ -355,9 +287,7 @@ static void test_list_dir(void)
 	rc = ln_template_list_dir(&out, "/nonexistent/leadnotes", &err);
 	CHECK(rc == LN_ENOTFOUND, "list: a missing folder is not found");
 	ln_buf_free(&out);
-	snprintf(path, sizeof(path), "rm -rf '%s'", dir);
-	if (system(path) != 0)
-		fprintf(stderr, "could not remove %s\n", dir);
+	th_remove_tree(dir);
 }
 
 int main(void)

@@ -8,19 +8,10 @@
 
 #include "leadnotes/template.h"
 
-typedef struct fz_value fz_value;
-typedef struct fz_field {
-	const char *key;
-	const fz_value *value;
-} fz_field;
-struct fz_value {
-	int kind;
-	const char *text;
-	const fz_field *fields;
-	size_t nfields;
-	const fz_value *items;
-	size_t nitems;
-};
+#include "../c/template_tree.h"
+
+typedef tree_value fz_value;
+typedef tree_field fz_field;
 
 static const fz_value v_name = { LN_TEMPLATE_SCALAR, "Ada <&> \"L\"", NULL, 0, NULL, 0 };
 static const fz_value v_num = { LN_TEMPLATE_SCALAR, "85", NULL, 0, NULL, 0 };
@@ -52,52 +43,6 @@ typedef struct fz_ctx {
 	const ln_template *self;
 	const ln_template *fixed;
 } fz_ctx;
-
-static int fz_lookup(void *ud, ln_template_value in, const char *key, size_t len, ln_template_value *out)
-{
-	const fz_value *v = (const fz_value *)in;
-	size_t i;
-	(void)ud;
-	if (v->kind != LN_TEMPLATE_MAP)
-		return 0;
-	for (i = 0; i < v->nfields; i++) {
-		if (strlen(v->fields[i].key) == len && memcmp(v->fields[i].key, key, len) == 0) {
-			*out = (ln_template_value)v->fields[i].value;
-			return 1;
-		}
-	}
-	return 0;
-}
-
-static int fz_kind(void *ud, ln_template_value v)
-{
-	(void)ud;
-	return ((const fz_value *)v)->kind;
-}
-
-static const char *fz_text(void *ud, ln_template_value v, size_t *len)
-{
-	const fz_value *value = (const fz_value *)v;
-	(void)ud;
-	*len = value->text ? strlen(value->text) : 0;
-	return value->text;
-}
-
-static size_t fz_length(void *ud, ln_template_value list)
-{
-	(void)ud;
-	return ((const fz_value *)list)->nitems;
-}
-
-static int fz_item(void *ud, ln_template_value list, size_t i, ln_template_value *out)
-{
-	const fz_value *v = (const fz_value *)list;
-	(void)ud;
-	if (i >= v->nitems)
-		return 0;
-	*out = (ln_template_value)&v->items[i];
-	return 1;
-}
 
 static int fz_partial(void *ud, const char *name, size_t len, const ln_template **out, ln_error *err)
 {
@@ -131,14 +76,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		goto cleanup;
 	ctx.self = t;
 	ctx.fixed = fixed;
-	memset(&d, 0, sizeof(d));
-	d.ud = &ctx;
-	d.lookup = fz_lookup;
-	d.kind = fz_kind;
-	d.text = fz_text;
-	d.length = fz_length;
-	d.item = fz_item;
-	d.partial = fz_partial;
+	d = tree_data(&ctx, fz_partial);
 	d.max_steps = 1024; /* the engine's own limits are tested in test_template.c; small ones keep this fast */
 	d.max_output = 1 << 14;
 	ln_template_render(&out, t, &d, (ln_template_value)&v_root, 0, &err);

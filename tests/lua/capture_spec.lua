@@ -4,55 +4,30 @@
 local leadnotes = require("leadnotes")
 local config = require("leadnotes.config")
 local insights = require("leadnotes.insights")
-local cli = require("leadnotes.cli")
 
-local function q(s) return "'" .. tostring(s):gsub("'", "'\\''") .. "'" end
-
-local function sh_out(cmd)
-  local p = assert(io.popen(cmd .. " 2>&1"))
-  local out = p:read("*a")
-  p:close()
-  return out
-end
-
-local function read(path)
-  local f = assert(io.open(path, "rb"))
-  local s = f:read("*a")
-  f:close()
-  return s
-end
-
-local function write(path, text)
-  os.execute("mkdir -p " .. q(path:match("^(.*)/")))
-  local f = assert(io.open(path, "wb"))
-  f:write(text)
-  f:close()
-end
+local helpers = require("helpers")
+local q, sh_out, read, write = helpers.quote, helpers.output, helpers.must_read, helpers.write
 
 describe("capture and the command line", function()
   local root, dir
 
   -- Runs the command line in-process; returns status, stdout, stderr.
   local function run(args)
-    local out, err = { text = "" }, { text = "" }
-    local function writer(buf) return function(self, ...) for _, v in ipairs({ ... }) do buf.text = buf.text .. tostring(v) end end end
-    out.write, err.write = writer(out), writer(err)
     local argv = { "--dir", dir }
     for _, a in ipairs(args) do argv[#argv + 1] = a end
-    local status = cli.run(argv, { out = out, err = err })
-    return status, out.text, err.text
+    return helpers.cli_here(argv)
   end
 
   before_each(function()
     config.setup({ manager = "Dana" })
     insights.clear_cache()
-    root = sh_out("mktemp -d /tmp/leadnotes-capture-XXXXXX"):gsub("%s+$", "")
+    root = helpers.tmpdir("capture")
     dir = root .. "/notes"
   end)
 
   after_each(function()
     require("leadnotes.editor.common").reset()
-    os.execute("rm -rf " .. q(root))
+    helpers.cleanup()
     config.setup({})
   end)
 

@@ -3,16 +3,9 @@
 -- adapter hands them, on a real notes folder checked with git.
 local common = require("leadnotes.editor.common")
 
-local function quote(s) return "'" .. tostring(s):gsub("'", "'\\''") .. "'" end
-local function sh(cmd)
-  local p = io.popen(cmd .. " 2>&1")
-  local out = p:read("*a")
-  p:close()
-  return out
-end
+local helpers = require("helpers")
+local quote, sh = helpers.quote, helpers.output
 
--- An editor that records what the commands asked of it and answers every
--- question with `answers[title]`, else the default.
 local function recorder(answers, can_ask)
   local ed = { reports = {}, shown = {}, opened = {}, asked = {}, inserted = {} }
   function ed.report(msg, level) ed.reports[#ed.reports + 1] = { msg = msg, level = level } end
@@ -86,14 +79,14 @@ describe("editor commands (common)", function()
   describe("on a notes folder", function()
     local dir
     before_each(function()
-      dir = sh("mktemp -d"):gsub("%s+$", "") .. "/notes"
+      dir = helpers.tmpdir("editor") .. "/notes"
       require("leadnotes.config").setup({ notes_dir = dir })
       common.reset()
     end)
     after_each(function()
       common.reset()
       require("leadnotes.config").setup({})
-      sh("rm -rf " .. quote(dir:gsub("/notes$", "")))
+      helpers.cleanup()
     end)
 
     it("evaluation asks each field under a short title and opens the note at its mark", function()

@@ -31,7 +31,6 @@ describe("hardening: two processes saving at once", function()
   local tmp, notes, script
 
   before_each(function()
-    if not H.store_built() then return end
     tmp = H.tmpdir()
     notes = tmp .. "/notes"
     local store = assert(H.core().open(notes))
@@ -55,7 +54,6 @@ describe("hardening: two processes saving at once", function()
   end
 
   it("different notes: every save of both lands as a commit, fsck --strict clean", function()
-    if not H.store_built() then return pending("pending: store not built (core.open missing)") end
     local base, a, b = run_two("alice/2026-11-02-one-on-one.org", "bob/2026-11-02-one-on-one.org")
     assert.matches("DONE A made=" .. SAVES .. " failed=0", a)
     assert.matches("DONE B made=" .. SAVES .. " failed=0", b)
@@ -91,7 +89,6 @@ describe("hardening: two processes saving at once", function()
   end)
 
   it("the same note: the last content written is committed, no corruption", function()
-    if not H.store_built() then return pending("pending: store not built (core.open missing)") end
     local rel = "alice/2026-11-02-one-on-one.org"
     local _, a, b = run_two(rel, rel)
     -- A save that reads the note while the other process renames a new
@@ -120,7 +117,6 @@ describe("hardening: two processes saving at once", function()
   -- sync holds the writer lock, the saves wait for it, and every save ends
   -- up committed, pushed by the last sync, and in the remote.
   it("a save loop while another process syncs: every save committed and pushed, fsck clean", function()
-    if not H.store_built() then return pending("pending: store not built (core.open missing)") end
     local remote = tmp .. "/remote.git"
     assert.is_true((H.run("git init -q --bare " .. H.quote(remote) .. " && git -C " .. H.quote(notes) ..
       " remote add origin " .. H.quote(remote))))

@@ -49,7 +49,6 @@ describe("hardening: a save killed before its index lands is never reverted", fu
   local tmp, notes
 
   before_each(function()
-    if not H.store_built() then return end
     tmp = H.tmpdir()
     notes = tmp .. "/notes"
     assert(H.core().open(notes)):close()
@@ -129,7 +128,6 @@ describe("hardening: a save killed before its index lands is never reverted", fu
   end
 
   it("through the Lua API: " .. KILLS .. " kills, each followed by git commit; every saved line stays in HEAD", function()
-    if not H.store_built() then return pending("pending: store not built (core.open missing)") end
     local script = H.child_script(tmp, "saver", lua_saver)
     run_kills(KILLS, function(env, log_path, start, delay)
       H.run("cd " .. H.quote(tmp) .. " && " .. env .. H.quote(H.interp) .. " " .. H.quote(script) .. " " ..
@@ -143,7 +141,6 @@ describe("hardening: a save killed before its index lands is never reverted", fu
 
   it("through the command line: " .. math.max(1, math.floor(KILLS / 2)) .. " kills of `leadnotes save`, each followed by git commit", function()
     local build = os.getenv("LEADNOTES_BUILD_DIR")
-    if not H.store_built() then return pending("pending: store not built (core.open missing)") end
     if not build or H.sanitized then return pending("needs the build's leadnotes wrapper and an unsanitized interpreter") end
     local cli = build .. "/bin/leadnotes"
     -- A shell loop of CLI saves; the test kills the loop, then the save

@@ -40,7 +40,6 @@ describe("hardening: a saving process killed at random moments", function()
   local tmp, notes, script
 
   before_each(function()
-    if not H.store_built() then return end
     tmp = H.tmpdir()
     notes = tmp .. "/notes"
     assert(H.core().open(notes)):close()
@@ -63,7 +62,6 @@ describe("hardening: a saving process killed at random moments", function()
   end
 
   it("survives " .. KILLS .. " SIGKILLs: fsck clean, notes intact, the next save_all commits the rest", function()
-    if not H.store_built() then return pending("pending: store not built (core.open missing)") end
     local log_path = tmp .. "/killed.log"
     local allfails, savefails = {}, {}
     math.randomseed(os.time())
@@ -119,7 +117,6 @@ describe("hardening: a saving process killed at random moments", function()
   end)
 
   it("clears a stale index.lock left by a dead process, with a notice", function()
-    if not H.store_built() then return pending("pending: store not built (core.open missing)") end
     local rel = RELS[1]
     H.write(notes .. "/" .. rel, "* note\nafter a crash\n")
     local gitdir = notes .. "/.git"
@@ -148,7 +145,6 @@ describe("hardening: a saving process killed at random moments", function()
   end)
 
   it("does not take a fresh index.lock held by a live git: locked, then nothing lost", function()
-    if not H.store_built() then return pending("pending: store not built (core.open missing)") end
     local rel = RELS[2]
     H.write(notes .. "/" .. rel, "* note\nwhile git holds the lock\n")
     local gitdir = notes .. "/.git"

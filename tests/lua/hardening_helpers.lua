@@ -1,36 +1,16 @@
 -- Shared by the hardening specs (issue 6): temporary folders, shell and git
 -- commands, file-system snapshots, child Lua processes using the module.
 -- Works under Lua 5.4, 5.3 and LuaJIT.
+local h = require("helpers")
 local H = {}
 
-H.source_dir = os.getenv("LEADNOTES_SOURCE_DIR") or "."
-H.interp = os.getenv("LEADNOTES_LUA_INTERP") or "lua5.4"
-H.sanitized = os.getenv("LEADNOTES_SANITIZE") == "1"
-H.slow = os.getenv("LEADNOTES_SLOW") == "1"
+H.source_dir, H.interp, H.sanitized, H.slow = h.source_dir, h.interp, h.sanitized, h.slow
+H.quote, H.run, H.read, H.write, H.cleanup, H.fsck = h.quote, h.run, h.read, h.write, h.cleanup, h.fsck
 
-function H.quote(s)
-  return "'" .. tostring(s):gsub("'", "'\\''") .. "'"
-end
-
--- Runs a shell command; returns true/false and the exit code (5.1 and 5.2+
--- report differently).
-function H.run(cmd)
-  local a, _, c = os.execute(cmd)
-  if type(a) == "number" then
-    if a > 255 then a = math.floor(a / 256) end
-    return a == 0, a
-  end
-  return a == true, c or (a and 0 or 1)
-end
-
--- Runs a shell command and returns its standard output (and error, merged)
--- and whether it succeeded.
+-- Runs a shell command and returns its standard output (and error, merged),
+-- whether it succeeded, and its status.
 function H.capture(cmd)
-  local p = assert(io.popen(cmd .. " 2>&1; echo \"::status=$?\""))
-  local out = p:read("*a")
-  p:close()
-  local status = tonumber(out:match("::status=(%d+)%s*$"))
-  out = out:gsub("::status=%d+%s*$", "")
+  local out, status = h.sh(cmd)
   return out, status == 0, status
 end
 
@@ -38,36 +18,8 @@ function H.git(dir, args)
   return H.capture("git -C " .. H.quote(dir) .. " " .. args)
 end
 
-function H.read(path)
-  local f = io.open(path, "rb")
-  if not f then return nil end
-  local s = f:read("*a")
-  f:close()
-  return s
-end
-
-function H.write(path, text)
-  local f = assert(io.open(path, "wb"))
-  assert(f:write(text))
-  assert(f:close())
-end
-
 -- A fresh temporary folder (removed by H.cleanup()).
-local made = {}
-function H.tmpdir()
-  local out = H.capture("mktemp -d " .. H.quote((os.getenv("TMPDIR") or "/tmp") .. "/leadnotes-hardening-XXXXXX"))
-  local dir = out:gsub("%s+$", "")
-  assert(dir ~= "" and not dir:find("\n"), "mktemp failed: " .. out)
-  made[#made + 1] = dir
-  return dir
-end
-
-function H.cleanup()
-  for _, dir in ipairs(made) do
-    os.execute("chmod -R u+rwx " .. H.quote(dir) .. " 2>/dev/null; rm -rf " .. H.quote(dir))
-  end
-  made = {}
-end
+function H.tmpdir() return h.tmpdir("hardening") end
 
 -- Every path under root with its type, size, mode and content hash, one a
 -- line, sorted, .git internals of the notes repository excluded when
@@ -81,16 +33,15 @@ function H.snapshot(root, skip_git)
   return out
 end
 
--- The module, or nil when the store is not built yet.
+-- The module's core. A module that does not load, or a store that is not
+-- built, is a failure of the test that asks, never a skip.
 function H.core()
   local ok, leadnotes = pcall(require, "leadnotes")
-  if not ok then return nil end
+  if not ok then error("the leadnotes module does not load: " .. tostring(leadnotes), 2) end
+  if type(leadnotes.core) ~= "table" or type(leadnotes.core.open) ~= "function" then
+    error("the leadnotes module has no notes store (core.open is missing)", 2)
+  end
   return leadnotes.core
-end
-
-function H.store_built()
-  local core = H.core()
-  return core ~= nil and type(core.open) == "function"
 end
 
 -- The preamble of a child Lua script: finds the Lua layer and the module
@@ -122,12 +73,6 @@ end
 
 function H.sleep(seconds)
   os.execute(string.format("sleep %.3f", seconds))
-end
-
--- git fsck --strict of the repository at dir; returns ok, output.
-function H.fsck(dir)
-  local out, ok = H.git(dir, "fsck --strict --no-progress --no-dangling")
-  return ok, out
 end
 
 return H

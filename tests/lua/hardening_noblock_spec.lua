@@ -12,7 +12,6 @@ describe("hardening: nothing blocks a save", function()
   local tmp, notes
 
   before_each(function()
-    if not H.store_built() then return end
     tmp = H.tmpdir()
     notes = tmp .. "/notes"
     assert(H.core().open(notes)):close()
@@ -46,13 +45,11 @@ describe("hardening: nothing blocks a save", function()
   end
 
   it("refuses a FIFO in place of a note at once, with a clear error", function()
-    if not H.store_built() then return pending("pending: store not built (core.open missing)") end
     assert.is_true(H.run("mkfifo " .. H.quote(notes .. "/alice/2026-11-02-one-on-one.org")))
     assert_refused_at_once("alice/2026-11-02-one-on-one.org")
   end)
 
   it("refuses a socket in place of a note at once", function()
-    if not H.store_built() then return pending("pending: store not built (core.open missing)") end
     local path = notes .. "/alice/profile.org"
     local _, ok = H.capture("python3 -c 'import socket,sys; s=socket.socket(socket.AF_UNIX); s.bind(sys.argv[1])' " ..
       H.quote(path))
@@ -61,7 +58,6 @@ describe("hardening: nothing blocks a save", function()
   end)
 
   it("refuses a character device in place of a note at once", function()
-    if not H.store_built() then return pending("pending: store not built (core.open missing)") end
     local _, ok = H.capture("mknod " .. H.quote(notes .. "/alice/dev.org") .. " c 1 3")
     if not ok then return pending("mknod needs privileges this run does not have") end
     assert_refused_at_once("alice/dev.org")
@@ -69,7 +65,6 @@ describe("hardening: nothing blocks a save", function()
 
   it("the command line refuses a FIFO at once too, exit status non-zero", function()
     local build = os.getenv("LEADNOTES_BUILD_DIR")
-    if not H.store_built() then return pending("pending: store not built (core.open missing)") end
     if not build or H.sanitized then return pending("needs the build's leadnotes wrapper and an unsanitized interpreter") end
     assert.is_true(H.run("mkfifo " .. H.quote(notes .. "/alice/x.org")))
     local out, ok, status = H.capture("timeout 20 " .. H.quote(build .. "/bin/leadnotes") .. " --dir " ..
@@ -80,7 +75,6 @@ describe("hardening: nothing blocks a save", function()
   end)
 
   it("restore of a version where the note was a symbolic link refuses; the working file is untouched", function()
-    if not H.store_built() then return pending("pending: store not built (core.open missing)") end
     local rel = "alice/linked.org"
     -- A version committed by git itself in which the note is a link.
     H.run("cd " .. H.quote(notes) .. " && ln -s ../../../outside-secret " .. rel ..
@@ -104,7 +98,6 @@ describe("hardening: another program renames new versions over a note while it i
   after_each(function() H.cleanup() end)
 
   it("every one of " .. RACE_SAVES .. " saves succeeds and commits a whole version", function()
-    if not H.store_built() then return pending("pending: store not built (core.open missing)") end
     local tmp = H.tmpdir()
     local notes = tmp .. "/notes"
     assert(H.core().open(notes)):close()

@@ -1,40 +1,29 @@
--- What the insights specs share: shell quoting and commands, files, git
--- commits backdated with git itself, and org-mode's own list of open TODOs.
+-- What the insights specs share beyond tests/lua/helpers.lua: org-mode's own
+-- list of open TODOs, and leadnotes' list to compare with it.
+local helpers = require("helpers")
 local M = {}
 
-function M.q(s) return "'" .. tostring(s):gsub("'", "'\\''") .. "'" end
-
--- Runs cmd; raises with its output when it fails; returns the output.
-function M.ok(cmd)
-  local p = assert(io.popen("(" .. cmd .. ") 2>&1; echo \"::rc=$?\""))
-  local out = p:read("*a")
-  p:close()
-  assert(tonumber(out:match("::rc=(%d+)%s*$")) == 0, "command failed: " .. cmd .. "\n" .. out)
-  return (out:gsub("::rc=%d+%s*$", ""))
-end
-
-function M.write(path, text)
-  os.execute("mkdir -p " .. M.q(path:match("^(.*)/")))
-  local f = assert(io.open(path, "wb"))
-  f:write(text)
-  f:close()
-end
-
-function M.read(path)
-  local f = assert(io.open(path, "rb"))
-  local s = f:read("*a")
-  f:close()
-  return s
-end
-
-local GIT = "GIT_AUTHOR_NAME=Test GIT_AUTHOR_EMAIL=t@example.org GIT_COMMITTER_NAME=Test "
-  .. "GIT_COMMITTER_EMAIL=t@example.org "
+M.q, M.ok, M.write, M.read = helpers.quote, helpers.ok, helpers.write, helpers.must_read
 
 -- Commits rel (relative to dir) with git, as made on `date` at noon.
 function M.commit(dir, rel, date)
-  local when = date .. "T12:00:00"
-  M.ok("cd " .. M.q(dir) .. " && git add -- " .. M.q(rel) .. " && " .. GIT .. "GIT_AUTHOR_DATE=" .. when
-    .. " GIT_COMMITTER_DATE=" .. when .. " git commit -q -m " .. M.q(rel))
+  helpers.commit_dated(dir, rel, date)
+end
+
+-- A notes store (leadnotes.notes) in a fresh folder; returns it and the folder.
+function M.new_repo()
+  local dir = os.tmpname()
+  os.remove(dir)
+  local store = assert(require("leadnotes.notes").open(dir))
+  return store, dir
+end
+
+-- The teardown of a spec that works on a store: closes it, removes the
+-- temporary folders, and puts the default options back.
+function M.teardown(store)
+  if store and store.close then store:close() end
+  helpers.cleanup()
+  require("leadnotes.config").setup({})
 end
 
 M.emacs = io.popen("command -v emacs 2>/dev/null"):read("*l")

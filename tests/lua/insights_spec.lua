@@ -6,52 +6,14 @@ local leadnotes = require("leadnotes")
 local config = require("leadnotes.config")
 local insights = require("leadnotes.insights")
 
-local function q(s) return "'" .. tostring(s):gsub("'", "'\\''") .. "'" end
+local helpers = require("helpers")
+local q, sh, capture, has = helpers.quote, helpers.run, helpers.output, helpers.has
+local GIT_ENV = helpers.GIT_ENV
 
-local function sh(cmd)
-  local ok = os.execute(cmd)
-  return ok == true or ok == 0
-end
+local function write(dir, rel, text) helpers.write(dir .. "/" .. rel, text) end
+local git_commit = helpers.commit_dated
 
-local function capture(cmd)
-  local p = assert(io.popen(cmd .. " 2>&1"))
-  local out = p:read("*a")
-  p:close()
-  return out
-end
-
-local function write(dir, rel, text)
-  local parent = rel:match("^(.*)/[^/]*$")
-  if parent then assert(sh("mkdir -p " .. q(dir .. "/" .. parent))) end
-  local f = assert(io.open(dir .. "/" .. rel, "wb"))
-  f:write(text)
-  f:close()
-end
-
-local GIT_ENV = "GIT_AUTHOR_NAME=Test GIT_AUTHOR_EMAIL=test@example.org "
-  .. "GIT_COMMITTER_NAME=Test GIT_COMMITTER_EMAIL=test@example.org "
-
--- Commits paths with git itself, as made on `date` at noon (local time).
-local function git_commit(dir, paths, date, message)
-  local quoted = {}
-  for i, p in ipairs(paths) do quoted[i] = q(p) end
-  local when = date .. "T12:00:00"
-  assert(sh("cd " .. q(dir) .. " && git add -- " .. table.concat(quoted, " ")
-    .. " && " .. GIT_ENV .. "GIT_AUTHOR_DATE=" .. when .. " GIT_COMMITTER_DATE=" .. when
-    .. " git commit -q -m " .. q(message)))
-end
-
-local function new_repo()
-  local dir = os.tmpname()
-  os.remove(dir)
-  local store = assert(require("leadnotes.notes").open(dir))
-  return store, dir
-end
-
-local function has(list, value)
-  for _, v in ipairs(list or {}) do if v == value then return true end end
-  return false
-end
+local new_repo = require("insights_helpers").new_repo
 
 local ALICE_1 = [[
 #+TITLE: One-on-one with Alice

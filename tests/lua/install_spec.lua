@@ -8,13 +8,12 @@
 local S = require("servers")
 local q, ok, sh = S.q, S.ok, S.sh
 
-local source = os.getenv("LEADNOTES_SOURCE_DIR") or "."
-local build = os.getenv("LEADNOTES_BUILD_DIR")
-local interp = os.getenv("LEADNOTES_LUA_INTERP") or "lua5.4"
+local helpers = require("helpers")
+local source, build, interp = helpers.source_dir, helpers.build_dir, helpers.interp
 local short = type(rawget(_G, "jit")) == "table" and "5.1" or _VERSION:match("%d+%.%d+")
 local ISOLATED = "cd / && env -u LEADNOTES_CORE_DIR LUA_CPATH='/nonexistent/?.so' "
 
-local function have(program) return select(2, sh("command -v " .. program .. " >/dev/null")) == 0 end
+local have = helpers.have
 
 describe("installing:", function()
   local root, prefix, notes

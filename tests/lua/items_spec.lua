@@ -6,46 +6,14 @@ local leadnotes = require("leadnotes")
 local config = require("leadnotes.config")
 local insights = require("leadnotes.insights")
 
-local function q(s) return "'" .. tostring(s):gsub("'", "'\\''") .. "'" end
+local helpers = require("helpers")
+local q, sh, capture, read = helpers.quote, helpers.run, helpers.output, helpers.must_read
+local has_value = helpers.has
 
-local function sh(cmd)
-  local ok = os.execute(cmd)
-  return ok == true or ok == 0
-end
+local function write(dir, rel, text) helpers.write(dir .. "/" .. rel, text) end
 
-local function capture(cmd)
-  local p = assert(io.popen(cmd .. " 2>&1"))
-  local out = p:read("*a")
-  p:close()
-  return out
-end
-
-local function write(dir, rel, text)
-  local parent = rel:match("^(.*)/[^/]*$")
-  if parent then assert(sh("mkdir -p " .. q(dir .. "/" .. parent))) end
-  local f = assert(io.open(dir .. "/" .. rel, "wb"))
-  f:write(text)
-  f:close()
-end
-
-local function has_value(list, value)
-  for _, v in ipairs(list) do if v == value then return true end end
-  return false
-end
-
-local function read(path)
-  local f = assert(io.open(path, "rb"))
-  local text = f:read("*a")
-  f:close()
-  return text
-end
-
-local function new_repo()
-  local dir = os.tmpname()
-  os.remove(dir)
-  local store = assert(require("leadnotes.notes").open(dir))
-  return store, dir
-end
+local h = require("insights_helpers")
+local new_repo = h.new_repo
 
 -- Saves text as rel and commits it through the store.
 local function save(store, dir, rel, text)
@@ -53,7 +21,6 @@ local function save(store, dir, rel, text)
   assert(store:save(rel))
 end
 
-local h = require("insights_helpers")
 local EMACS = h.emacs
 local org_open_todos, leadnotes_open = h.org_open_todos, h.leadnotes_open
 

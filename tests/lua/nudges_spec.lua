@@ -5,25 +5,11 @@ local leadnotes = require("leadnotes")
 local config = require("leadnotes.config")
 local insights = require("leadnotes.insights")
 
-local function q(s) return "'" .. tostring(s):gsub("'", "'\\''") .. "'" end
-
-local function ok(cmd)
-  local p = assert(io.popen("(" .. cmd .. ") 2>&1; echo \"::rc=$?\""))
-  local out = p:read("*a")
-  p:close()
-  assert(tonumber(out:match("::rc=(%d+)%s*$")) == 0, "command failed: " .. cmd .. "\n" .. out)
-  return (out:gsub("::rc=%d+%s*$", ""))
-end
-
-local function write(path, text)
-  os.execute("mkdir -p " .. q(path:match("^(.*)/")))
-  local f = assert(io.open(path, "wb"))
-  f:write(text)
-  f:close()
-end
+local helpers = require("helpers")
+local q, ok, write = helpers.quote, helpers.ok, helpers.write
 
 local function new_repo()
-  local dir = ok("mktemp -d /tmp/leadnotes-nudges-XXXXXX"):gsub("%s+$", "") .. "/notes"
+  local dir = helpers.tmpdir("nudges") .. "/notes"
   return assert(require("leadnotes.notes").open(dir)), dir
 end
 
@@ -56,11 +42,7 @@ describe("nudges", function()
     store, dir = new_repo()
   end)
 
-  after_each(function()
-    if store.close then store:close() end
-    os.execute("rm -rf " .. q(dir:gsub("/notes$", "")))
-    config.setup({})
-  end)
+  after_each(function() require("insights_helpers").teardown(store) end)
 
   it("say what the team view says: every overdue report, including one never met", function()
     for i, name in ipairs({ "Ann Lee", "Bo Chen", "Cy Park", "Di Ruiz", "Ed Moss", "Flo Sá" }) do
@@ -112,15 +94,8 @@ describe("nudges", function()
 
   it("an unresolved sync conflict is a nudge until the note is resolved", function()
     local root = dir:gsub("/notes$", "")
-    local GIT = "git -c user.name=Outside -c user.email=outside@example.com -c init.defaultBranch=main "
-    local bare, a, b = root .. "/remote.git", root .. "/a", root .. "/b"
-    ok(GIT .. "init -q --bare -b main " .. q(bare))
-    ok(GIT .. "clone -q " .. q(bare) .. " " .. q(a))
     local note = "Ann-Lee/2026-01-05-one-on-one.org"
-    write(a .. "/" .. note, "* One-on-one\nfirst\nsecond\nthird\n")
-    ok(GIT .. "-C " .. q(a) .. " add -A && " .. GIT .. "-C " .. q(a) .. " commit -q -m first && "
-      .. GIT .. "-C " .. q(a) .. " push -q origin main")
-    ok(GIT .. "clone -q " .. q(bare) .. " " .. q(b))
+    local _, a, b = helpers.remote_and_clones(root, { [note] = "* One-on-one\nfirst\nsecond\nthird\n" })
     local sa, sb = assert(leadnotes.core.open(a)), assert(leadnotes.core.open(b))
     write(a .. "/" .. note, "* One-on-one\nfirst\nANN'S LINE\nthird\n")
     assert(sa:save(note))

@@ -6,39 +6,13 @@ local leadnotes = require("leadnotes")
 local config = require("leadnotes.config")
 local insights = require("leadnotes.insights")
 
-local function q(s) return "'" .. tostring(s):gsub("'", "'\\''") .. "'" end
+local helpers = require("helpers")
+local q, ok, write, read = helpers.quote, helpers.ok, helpers.write, helpers.must_read
 
-local function ok(cmd)
-  local p = assert(io.popen("(" .. cmd .. ") 2>&1; echo \"::rc=$?\""))
-  local out = p:read("*a")
-  p:close()
-  assert(tonumber(out:match("::rc=(%d+)%s*$")) == 0, "command failed: " .. cmd .. "\n" .. out)
-  return (out:gsub("::rc=%d+%s*$", ""))
-end
-
-local function write(path, text)
-  os.execute("mkdir -p " .. q(path:match("^(.*)/")))
-  local f = assert(io.open(path, "wb"))
-  f:write(text)
-  f:close()
-end
-
-local function read(path)
-  local f = assert(io.open(path, "rb"))
-  local s = f:read("*a")
-  f:close()
-  return s
-end
-
-local GIT = "GIT_AUTHOR_NAME=Test GIT_AUTHOR_EMAIL=t@example.org GIT_COMMITTER_NAME=Test "
-  .. "GIT_COMMITTER_EMAIL=t@example.org "
-
--- Writes a note and commits it with git as made on `written` at noon.
+-- Writes rel under dir and commits it with git, as made on `written`.
 local function note(dir, rel, text, written)
   write(dir .. "/" .. rel, text)
-  local when = written .. "T12:00:00"
-  ok("cd " .. q(dir) .. " && git add -- " .. q(rel) .. " && " .. GIT .. "GIT_AUTHOR_DATE=" .. when
-    .. " GIT_COMMITTER_DATE=" .. when .. " git commit -q -m note")
+  helpers.commit_dated(dir, rel, written, "note")
 end
 
 local OCT = [[
@@ -67,7 +41,7 @@ describe("the review packet", function()
   before_each(function()
     config.setup({ manager = "Dana" })
     insights.clear_cache()
-    dir = ok("mktemp -d /tmp/leadnotes-packet-XXXXXX"):gsub("%s+$", "") .. "/notes"
+    dir = helpers.tmpdir("packet") .. "/notes"
     store = assert(require("leadnotes.notes").open(dir))
     assert(store:profile("José María Núñez", { role = "Engineer" }))
     -- The profile's index lands off the caller's thread, under index.lock:
@@ -82,11 +56,7 @@ describe("the review packet", function()
       "2026-11-10")
   end)
 
-  after_each(function()
-    if store.close then store:close() end
-    os.execute("rm -rf " .. q(dir:gsub("/notes$", "")))
-    config.setup({})
-  end)
+  after_each(function() require("insights_helpers").teardown(store) end)
 
   it("keeps feedback given and received apart, with blockers and career in their own sections", function()
     local text = assert(leadnotes.packet("jose maria nunez", "2026-10-01", "2026-11-30", { store = store }))

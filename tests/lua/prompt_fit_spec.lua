@@ -6,19 +6,8 @@ local leadnotes = require("leadnotes")
 local config = require("leadnotes.config")
 local insights = require("leadnotes.insights")
 
-local function q(s) return "'" .. tostring(s):gsub("'", "'\\''") .. "'" end
-
-local function write(path, text)
-  os.execute("mkdir -p " .. q(path:match("^(.*)/")))
-  local f = assert(io.open(path, "wb"))
-  f:write(text)
-  f:close()
-end
-
-local function has(list, name)
-  for _, v in ipairs(list or {}) do if v == name then return true end end
-  return false
-end
+local helpers = require("helpers")
+local write, has = helpers.write, helpers.has
 
 local MANAGER_OWN = require("leadnotes.insights.prompts").MANAGER_OWN
 
@@ -64,14 +53,12 @@ describe("prompts that fit the person", function()
   local root
 
   before_each(function()
-    local p = io.popen("mktemp -d /tmp/leadnotes-fit-XXXXXX")
-    root = p:read("*l")
-    p:close()
+    root = helpers.tmpdir("fit")
     insights.clear_cache()
   end)
 
   after_each(function()
-    os.execute("rm -rf " .. q(root))
+    helpers.cleanup()
     config.setup({})
   end)
 

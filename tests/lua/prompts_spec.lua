@@ -5,19 +5,13 @@ local insights = require("leadnotes.insights")
 
 local DUTIES = { "hiring", "communicating", "planning", "organizing", "training", "monitoring", "evaluating", "firing" }
 
+local helpers = require("helpers")
+local read = helpers.must_read
+
 local function tmpfile(text)
   local path = os.tmpname()
-  local f = assert(io.open(path, "wb"))
-  f:write(text)
-  f:close()
+  helpers.write(path, text)
   return path
-end
-
-local function read(path)
-  local f = assert(io.open(path, "rb"))
-  local text = f:read("*a")
-  f:close()
-  return text
 end
 
 describe("prompts", function()

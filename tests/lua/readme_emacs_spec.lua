@@ -2,25 +2,10 @@
 -- this build's `leadnotes` on PATH: the note opens in the notes folder
 -- ($LEADNOTES_DIR) at the template's mark, a save commits it, and a new
 -- note killed unsaved leaves nothing behind.
-local source = os.getenv("LEADNOTES_SOURCE_DIR") or "."
-local build = os.getenv("LEADNOTES_BUILD_DIR")
+local helpers = require("helpers")
+local source, build = helpers.source_dir, helpers.build_dir
+local quote, sh, slurp = helpers.quote, helpers.output, helpers.read
 
-local function quote(s) return "'" .. tostring(s):gsub("'", "'\\''") .. "'" end
-local function sh(cmd)
-  local p = io.popen(cmd .. " 2>&1")
-  local out = p:read("*a")
-  p:close()
-  return out
-end
-local function slurp(path)
-  local f = io.open(path, "rb")
-  if not f then return nil end
-  local text = f:read("*a")
-  f:close()
-  return text
-end
-
--- The elisp block that follows "**Emacs**" in the README.
 local function recipe()
   local readme = assert(slurp(source .. "/README.md"))
   local at = assert(readme:find("**Emacs**", 1, true), "the README has an Emacs recipe")
@@ -33,10 +18,10 @@ describe("README's Emacs recipe", function()
   local tmp, dir
 
   before_each(function()
-    tmp = sh("mktemp -d"):gsub("%s+$", "")
+    tmp = helpers.tmpdir("emacs")
     dir = tmp .. "/notes"
   end)
-  after_each(function() sh("rm -rf " .. quote(tmp)) end)
+  after_each(function() helpers.cleanup() end)
 
   local function emacs(body)
     local script = tmp .. "/test.el"

@@ -6,13 +6,9 @@
 local S = require("servers")
 local q, ok, sh, write = S.q, S.ok, S.sh, S.write
 
-local source = os.getenv("LEADNOTES_SOURCE_DIR") or "."
-local interp = os.getenv("LEADNOTES_LUA_INTERP") or "lua5.4"
-local cli = source .. "/lua/leadnotes/cli.lua"
-local GIT = "git -c user.name=Outside -c user.email=outside@example.com -c init.defaultBranch=main "
+local helpers = require("helpers")
+local interp, cli, GIT, git = helpers.interp, helpers.cli, helpers.GIT, helpers.git
 local TOKEN = "s3cret-token-4711"
-
-local function git(dir, args) return ok(GIT .. "-C " .. q(dir) .. " " .. args) end
 
 describe("sync over HTTP:", function()
   local root, server, why, home

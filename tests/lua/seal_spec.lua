@@ -3,30 +3,8 @@
 -- Runs under Lua 5.4, 5.3 and LuaJIT.
 package.path = "lua/?.lua;lua/?/init.lua;" .. package.path
 
-local function q(s) return "'" .. tostring(s):gsub("'", "'\\''") .. "'" end
-
-local function sh(cmd)
-  local p = assert(io.popen("(" .. cmd .. ") 2>&1; echo \"::rc=$?\""))
-  local out = p:read("*a")
-  p:close()
-  local rc = tonumber(out:match("::rc=(%d+)%s*$"))
-  return (out:gsub("::rc=%d+%s*$", "")), rc
-end
-
-local function ok(cmd)
-  local out, rc = sh(cmd)
-  assert(rc == 0, "command failed: " .. cmd .. "\n" .. out)
-  return out
-end
-
-local function git(dir, args) return ok("git -C " .. q(dir) .. " " .. args) end
-
-local function write(path, text)
-  os.execute("mkdir -p " .. q(path:match("^(.*)/")))
-  local f = assert(io.open(path, "wb"))
-  f:write(text)
-  f:close()
-end
+local helpers = require("helpers")
+local q, sh, ok, git, write = helpers.quote, helpers.sh, helpers.ok, helpers.git, helpers.write
 
 local core = require("leadnotes").core
 
@@ -35,7 +13,7 @@ describe("seal:", function()
   local eval = "alice/2026-06-30-evaluation.org"
 
   before_each(function()
-    root = ok("mktemp -d /tmp/leadnotes-seal-XXXXXX"):gsub("%s+$", "")
+    root = helpers.tmpdir("seal")
     notes = root .. "/notes"
     store = assert(core.open(notes))
     write(notes .. "/" .. eval, "* Evaluation\nExceeds expectations.\n")
@@ -44,7 +22,7 @@ describe("seal:", function()
 
   after_each(function()
     store:close()
-    os.execute("rm -rf " .. q(root))
+    helpers.cleanup()
   end)
 
   it("seals an evaluation with an annotated tag eval/<person>/<date> that git tag -n shows", function()

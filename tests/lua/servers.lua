@@ -5,37 +5,9 @@
 -- the test process dies, and is stopped by the test's teardown.
 local M = {}
 
-function M.q(s) return "'" .. tostring(s):gsub("'", "'\\''") .. "'" end
+local helpers = require("helpers")
+M.q, M.sh, M.ok, M.write, M.read = helpers.quote, helpers.sh, helpers.ok, helpers.write, helpers.read
 local q = M.q
-
-function M.sh(cmd)
-  local p = assert(io.popen("(" .. cmd .. ") 2>&1; echo \"::rc=$?\""))
-  local out = p:read("*a")
-  p:close()
-  local rc = tonumber(out:match("::rc=(%d+)%s*$"))
-  return (out:gsub("::rc=%d+%s*$", "")), rc
-end
-
-function M.ok(cmd)
-  local out, rc = M.sh(cmd)
-  assert(rc == 0, "command failed: " .. cmd .. "\n" .. out)
-  return out
-end
-
-function M.write(path, text, mode)
-  local f = assert(io.open(path, "wb"))
-  f:write(text)
-  f:close()
-  if mode then M.ok("chmod " .. mode .. " " .. q(path)) end
-end
-
-function M.read(path)
-  local f = io.open(path, "rb")
-  if not f then return nil end
-  local s = f:read("*a")
-  f:close()
-  return s
-end
 
 -- A port in 20000..59999 that differs from run to run.
 local function pick_port()

@@ -3,32 +3,13 @@
 -- between saves, and survives a damaged history index.
 package.path = "lua/?.lua;lua/?/init.lua;" .. package.path
 
-local function q(s) return "'" .. tostring(s):gsub("'", "'\\''") .. "'" end
-local function sh(cmd)
-  local p = assert(io.popen("(" .. cmd .. ") 2>&1; echo \"::rc=$?\""))
-  local out = p:read("*a")
-  p:close()
-  local rc = tonumber(out:match("::rc=(%d+)%s*$"))
-  out = out:gsub("::rc=%d+%s*$", "")
-  assert(rc == 0, "command failed: " .. cmd .. "\n" .. out)
-  return out
-end
-local GIT = "git -c user.name=Outside -c user.email=outside@example.com -c init.defaultBranch=main " ..
-  "-c merge.conflictstyle=merge -c core.editor=true "
-local function git(dir, args) return sh(GIT .. "-C " .. q(dir) .. " " .. args) end
-local function write(path, text)
-  local f = assert(io.open(path, "wb"))
-  f:write(text)
-  f:close()
-end
-local function lines(s)
+local helpers = require("helpers")
+local q, sh, git, write, lines = helpers.quote, helpers.ok, helpers.git, helpers.write, helpers.lines
+local GIT = helpers.GIT
+
+local function ids(entries)
   local out = {}
-  for l in s:gmatch("[^\n]+") do out[#out + 1] = l end
-  return out
-end
-local function ids(h)
-  local out = {}
-  for i, e in ipairs(h) do out[i] = e.id end
+  for i, e in ipairs(entries) do out[i] = e.id end
   return out
 end
 
@@ -37,7 +18,7 @@ local core = require("leadnotes").core
 describe("store: history", function()
   local root, notes, store, main
   before_each(function()
-    root = sh("mktemp -d /tmp/leadnotes-hist-XXXXXX"):gsub("%s+$", "")
+    root = helpers.tmpdir("hist")
     notes = root .. "/notes"
     store = assert(core.open(notes))
     sh("mkdir -p " .. q(notes .. "/alice") .. " " .. q(notes .. "/bob") .. " " .. q(notes .. "/carol"))
@@ -45,8 +26,8 @@ describe("store: history", function()
   end)
   after_each(function()
     if store then store:close() end
-    sh("git -C " .. q(notes) .. " fsck --strict")
-    os.execute("rm -rf " .. q(root))
+    helpers.assert_fsck(notes)
+    helpers.cleanup()
   end)
 
   -- Outside git work is queued and run in one shell just before the store

@@ -3,61 +3,12 @@
 -- Runs under Lua 5.4, 5.3 and LuaJIT.
 package.path = "lua/?.lua;lua/?/init.lua;" .. package.path
 
-local T = {}
-
-function T.q(s) return "'" .. tostring(s):gsub("'", "'\\''") .. "'" end
-
-function T.sh(cmd)
-  local p = assert(io.popen("(" .. cmd .. ") 2>&1; echo \"::rc=$?\""))
-  local out = p:read("*a")
-  p:close()
-  local rc = tonumber(out:match("::rc=(%d+)%s*$"))
-  return out:gsub("::rc=%d+%s*$", ""), rc
-end
-
-function T.ok(cmd)
-  local out, rc = T.sh(cmd)
-  assert(rc == 0, "command failed (" .. tostring(rc) .. "): " .. cmd .. "\n" .. out)
-  return out
-end
-
-local GIT = "git -c user.name=Outside -c user.email=outside@example.com -c init.defaultBranch=main "
-function T.git(dir, args) return T.ok(GIT .. "-C " .. T.q(dir) .. " " .. args) end
-
-function T.write(path, text)
-  local f = assert(io.open(path, "wb"))
-  f:write(text)
-  f:close()
-end
-
-function T.read(path)
-  local f = io.open(path, "rb")
-  if not f then return nil end
-  local s = f:read("*a")
-  f:close()
-  return s
-end
-
-local made = {}
-function T.tmp()
-  local dir = T.ok("mktemp -d /tmp/leadnotes-store-XXXXXX"):gsub("%s+$", "")
-  made[#made + 1] = dir
-  return dir
-end
-function T.cleanup()
-  for _, d in ipairs(made) do os.execute("rm -rf " .. T.q(d)) end
-  made = {}
-end
-
-function T.fsck(dir)
-  local out, rc = T.sh("git -C " .. T.q(dir) .. " fsck --strict")
-  assert(rc == 0 and not out:find("error"), "git fsck --strict: " .. out)
-end
-
-function T.clean(dir)
-  local out = T.git(dir, "status --porcelain")
-  assert(out == "", "git status is not clean:\n" .. out)
-end
+local helpers = require("helpers")
+local T = {
+  q = helpers.quote, sh = helpers.sh, ok = helpers.ok, git = helpers.git, write = helpers.write,
+  read = helpers.read, cleanup = helpers.cleanup, fsck = helpers.assert_fsck, clean = helpers.assert_clean,
+}
+function T.tmp() return helpers.tmpdir("store") end
 
 function T.count(dir) return tonumber((T.git(dir, "rev-list --count HEAD"):gsub("%s+", ""))) end
 

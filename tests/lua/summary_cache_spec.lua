@@ -4,39 +4,9 @@
 -- gives; a damaged, truncated or foreign file is never believed and is
 -- rebuilt; concurrent writers leave it whole; git sees nothing of it.
 -- Every process here is a real interpreter on a real repository.
-local source = os.getenv("LEADNOTES_SOURCE_DIR") or "."
-local interp = os.getenv("LEADNOTES_LUA_INTERP") or "lua5.4"
-
-local function q(s) return "'" .. tostring(s):gsub("'", "'\\''") .. "'" end
-
-local function capture(cmd)
-  local p = assert(io.popen("(" .. cmd .. ") 2>&1; echo \"#rc=$?\""))
-  local out = p:read("*a")
-  p:close()
-  local rc = tonumber(out:match("#rc=(%d+)%s*$"))
-  return (out:gsub("#rc=%d+%s*$", "")), rc
-end
-
-local function ok(cmd)
-  local out, rc = capture(cmd)
-  assert(rc == 0, "command failed: " .. cmd .. "\n" .. out)
-  return out
-end
-
-local function write(path, text, mode)
-  ok("mkdir -p " .. q(path:match("^(.*)/")))
-  local f = assert(io.open(path, mode or "wb"))
-  f:write(text)
-  f:close()
-end
-
-local function read(path)
-  local f = io.open(path, "rb")
-  if not f then return nil end
-  local s = f:read("*a")
-  f:close()
-  return s
-end
+local helpers = require("helpers")
+local source, interp = helpers.source_dir, helpers.interp
+local q, capture, ok, write, read = helpers.quote, helpers.sh, helpers.ok, helpers.write, helpers.read
 
 -- The process each check runs: the team view and every person's open items,
 -- printed in a stable order; then the counters, and how many summaries

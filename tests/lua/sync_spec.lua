@@ -5,40 +5,9 @@
 -- Runs under Lua 5.4, 5.3 and LuaJIT.
 package.path = "lua/?.lua;lua/?/init.lua;" .. package.path
 
-local function q(s) return "'" .. tostring(s):gsub("'", "'\\''") .. "'" end
-
-local function sh(cmd)
-  local p = assert(io.popen("(" .. cmd .. ") 2>&1; echo \"::rc=$?\""))
-  local out = p:read("*a")
-  p:close()
-  local rc = tonumber(out:match("::rc=(%d+)%s*$"))
-  return (out:gsub("::rc=%d+%s*$", "")), rc
-end
-
-local function ok(cmd)
-  local out, rc = sh(cmd)
-  assert(rc == 0, "command failed: " .. cmd .. "\n" .. out)
-  return out
-end
-
-local GIT = "git -c user.name=Outside -c user.email=outside@example.com -c init.defaultBranch=main "
-  .. "-c maintenance.auto=false -c gc.auto=0 "
-local function git(dir, args) return ok(GIT .. "-C " .. q(dir) .. " " .. args) end
-
-local function write(path, text)
-  os.execute("mkdir -p " .. q(path:match("^(.*)/")))
-  local f = assert(io.open(path, "wb"))
-  f:write(text)
-  f:close()
-end
-
-local function read(path)
-  local f = io.open(path, "rb")
-  if not f then return nil end
-  local s = f:read("*a")
-  f:close()
-  return s
-end
+local helpers = require("helpers")
+local q, sh, ok, git, write, read = helpers.quote, helpers.sh, helpers.ok, helpers.git, helpers.write, helpers.read
+local GIT = helpers.GIT
 
 local ln = require("leadnotes")
 local core = ln.core
@@ -49,16 +18,9 @@ describe("sync:", function()
 
   -- A remote with a first note, and two clones whose notes live in notes/.
   before_each(function()
-    root = ok("mktemp -d /tmp/leadnotes-sync-XXXXXX"):gsub("%s+$", "")
-    bare = root .. "/remote.git"
-    a, b = root .. "/a", root .. "/b"
-    ok(GIT .. "init -q --bare -b main " .. q(bare))
-    ok(GIT .. "clone -q " .. q(bare) .. " " .. q(a))
-    write(a .. "/notes/alice/2026-01-05-one-on-one.org", "* One-on-one\nfirst\nsecond\nthird\n")
-    git(a, "add -A")
-    git(a, "commit -q -m first")
-    git(a, "push -q origin main")
-    ok(GIT .. "clone -q " .. q(bare) .. " " .. q(b))
+    root = helpers.tmpdir("sync")
+    bare, a, b = helpers.remote_and_clones(root,
+      { ["notes/alice/2026-01-05-one-on-one.org"] = "* One-on-one\nfirst\nsecond\nthird\n" })
     sa = assert(core.open(a .. "/notes", { shared = true })) -- notes in a subfolder of each clone
     sb = assert(core.open(b .. "/notes", { shared = true }))
   end)
@@ -66,7 +28,7 @@ describe("sync:", function()
   after_each(function()
     if sa then sa:close() end
     if sb then sb:close() end
-    os.execute("rm -rf " .. q(root))
+    helpers.cleanup()
   end)
 
   it("different notes on two machines end up on both, through a merge commit", function()
@@ -205,15 +167,9 @@ describe("encryption at rest:", function()
   local ROT = "tr A-Za-z N-ZA-Mn-za-m" -- a stand-in for an encrypting clean/smudge pair
 
   before_each(function()
-    root = ok("mktemp -d /tmp/leadnotes-crypt-XXXXXX"):gsub("%s+$", "")
-    bare, a, b = root .. "/remote.git", root .. "/a", root .. "/b"
-    ok(GIT .. "init -q --bare -b main " .. q(bare))
-    ok(GIT .. "clone -q " .. q(bare) .. " " .. q(a))
-    write(a .. "/.gitattributes", "*.org filter=rot\nlocked/** filter=gone\n")
-    git(a, "add -A")
-    git(a, "commit -q -m attributes")
-    git(a, "push -q origin main")
-    ok(GIT .. "clone -q " .. q(bare) .. " " .. q(b))
+    root = helpers.tmpdir("crypt")
+    bare, a, b = helpers.remote_and_clones(root,
+      { [".gitattributes"] = "*.org filter=rot\nlocked/** filter=gone\n" }, "attributes")
     for _, dir in ipairs({ a, b }) do
       git(dir, "config filter.rot.clean " .. q(ROT))
       git(dir, "config filter.rot.smudge " .. q(ROT))
@@ -224,7 +180,7 @@ describe("encryption at rest:", function()
   after_each(function()
     sa:close()
     sb:close()
-    os.execute("rm -rf " .. q(root))
+    helpers.cleanup()
   end)
 
   it("saves through the clean filter, syncs ciphertext, checks out plain text", function()

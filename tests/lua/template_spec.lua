@@ -5,22 +5,10 @@ local leadnotes = require("leadnotes")
 local core = leadnotes.core
 local config = require("leadnotes.config")
 
-local function tmpdir()
-  local path = os.tmpname()
-  os.remove(path)
-  assert(os.execute("mkdir -p '" .. path .. "'"))
-  return path
-end
-
-local function write(path, text)
-  local f = assert(io.open(path, "wb"))
-  f:write(text)
-  f:close()
-end
-
-local function rmdir(path)
-  os.execute("rm -rf '" .. path .. "'")
-end
+local helpers = require("helpers")
+local write = helpers.write
+local function tmpdir() return helpers.tmpdir("template") end
+local function rmdir() helpers.cleanup() end
 
 local function raises(pattern, fn, ...)
   local ok, err = pcall(fn, ...)

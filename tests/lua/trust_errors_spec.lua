@@ -7,17 +7,9 @@ package.path = "lua/?.lua;lua/?/init.lua;tests/lua/?.lua;" .. package.path
 local H = require("hardening_helpers")
 local core = require("leadnotes").core
 
-local GIT = "git -c user.name=Other -c user.email=other@example.com -c init.defaultBranch=main "
-local function sh(cmd)
-  local out, ok = H.capture(cmd)
-  assert(ok, cmd .. "\n" .. out)
-  return out
-end
-local function git(dir, args) return sh(GIT .. "-C " .. H.quote(dir) .. " " .. args) end
-local function write(path, text)
-  os.execute("mkdir -p " .. H.quote(path:match("^(.*)/")))
-  H.write(path, text)
-end
+local helpers = require("helpers")
+local GIT, sh, git, write = helpers.GIT, helpers.ok, helpers.git, helpers.write
+
 local REL = "dana/2026-01-05-one-on-one.org"
 
 -- A notes repository of its own with one saved note.

@@ -8,18 +8,9 @@
 package.path = "lua/?.lua;lua/?/init.lua;tests/lua/?.lua;" .. package.path
 local H = require("hardening_helpers")
 
-local GIT = "git -c user.name=Other -c user.email=other@example.com -c init.defaultBranch=main "
+local helpers = require("helpers")
+local GIT, sh, git, write = helpers.GIT, helpers.ok, helpers.git, helpers.write
 
-local function sh(cmd)
-  local out, ok = H.capture(cmd)
-  assert(ok, cmd .. "\n" .. out)
-  return out
-end
-local function git(dir, args) return sh(GIT .. "-C " .. H.quote(dir) .. " " .. args) end
-local function write(path, text)
-  os.execute("mkdir -p " .. H.quote(path:match("^(.*)/")))
-  H.write(path, text)
-end
 local function exists(path) return (H.run("test -e " .. H.quote(path))) end
 local function mode(path) return (sh("stat -c %a " .. H.quote(path)):gsub("%s+$", "")) end
 

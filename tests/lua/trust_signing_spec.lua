@@ -8,18 +8,10 @@ package.path = "lua/?.lua;lua/?/init.lua;tests/lua/?.lua;" .. package.path
 local H = require("hardening_helpers")
 local core = require("leadnotes").core
 
-local GIT = "git -c user.name=Other -c user.email=other@example.com -c init.defaultBranch=main "
-local function sh(cmd)
-  local out, ok = H.capture(cmd)
-  assert(ok, cmd .. "\n" .. out)
-  return out
-end
-local function git(dir, args) return sh(GIT .. "-C " .. H.quote(dir) .. " " .. args) end
-local function write(path, text)
-  os.execute("mkdir -p " .. H.quote(path:match("^(.*)/")))
-  H.write(path, text)
-end
-local function have(program) return (H.run("command -v " .. program .. " >/dev/null 2>&1")) end
+local helpers = require("helpers")
+local GIT, sh, git, write = helpers.GIT, helpers.ok, helpers.git, helpers.write
+
+local have = helpers.have
 local REL = "dana/2026-06-30-evaluation.org"
 
 local function cli(dir, args)

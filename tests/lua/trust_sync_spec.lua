@@ -9,17 +9,8 @@ local H = require("hardening_helpers")
 local core = require("leadnotes").core
 local sync = require("leadnotes.sync")
 
-local GIT = "git -c user.name=Other -c user.email=other@example.com -c init.defaultBranch=main "
-  .. "-c maintenance.auto=false -c gc.auto=0 "
-
-local function sh(cmd)
-  local out, ok = H.capture(cmd)
-  assert(ok, cmd .. "\n" .. out)
-  return out
-end
-local function git(dir, args) return sh(GIT .. "-C " .. H.quote(dir) .. " " .. args) end
-local function mkdirs(path) os.execute("mkdir -p " .. H.quote(path:match("^(.*)/"))) end
-local function write(path, text) mkdirs(path) H.write(path, text) end
+local helpers = require("helpers")
+local GIT, sh, git, write = helpers.GIT, helpers.ok, helpers.git, helpers.write
 
 local NOTE = "alice/2026-01-05-one-on-one.org"
 
@@ -29,14 +20,7 @@ describe("sync, trust:", function()
   -- A remote with a first note, and two clones that are notes folders.
   before_each(function()
     root = H.tmpdir()
-    bare, a, b = root .. "/remote.git", root .. "/a", root .. "/b"
-    sh(GIT .. "init -q --bare -b main " .. H.quote(bare))
-    sh(GIT .. "clone -q " .. H.quote(bare) .. " " .. H.quote(a))
-    write(a .. "/" .. NOTE, "* One-on-one\nfirst\nsecond\nthird\n")
-    git(a, "add -A")
-    git(a, "commit -q -m first")
-    git(a, "push -q origin main")
-    sh(GIT .. "clone -q " .. H.quote(bare) .. " " .. H.quote(b))
+    bare, a, b = helpers.remote_and_clones(root, { [NOTE] = "* One-on-one\nfirst\nsecond\nthird\n" })
     sh("chmod 700 " .. H.quote(a) .. " " .. H.quote(b))
     sa = assert(core.open(a))
     sb = assert(core.open(b))

@@ -5,10 +5,8 @@ local dir = assert(os.getenv("LEADNOTES_DIR"), "LEADNOTES_DIR must be set")
 local nvim = require("leadnotes.editor.nvim")
 local common = require("leadnotes.editor.common")
 
-local function eq(want, got, what)
-  if want ~= got then error(string.format("%s: expected %s, got %s", what or "value", vim.inspect(want), vim.inspect(got)), 2) end
-end
-local function truthy(v, what) if not v then error((what or "expected a true value"), 2) end return v end
+local check = dofile(os.getenv("LEADNOTES_SOURCE_DIR") .. "/tests/nvim/check.lua")
+local eq, truthy = check.eq, check.truthy
 local function lines(buf) return api.nvim_buf_get_lines(buf or 0, 0, -1, false) end
 local function text(buf) return table.concat(lines(buf), "\n") end
 local function git(...)

@@ -5,7 +5,7 @@
 local dir = assert(os.getenv("LEADNOTES_DIR"), "LEADNOTES_DIR must be set")
 local common = require("leadnotes.editor.common")
 
-local function truthy(v, what) if not v then error((what or "expected a true value"), 2) end return v end
+local truthy = dofile(os.getenv("LEADNOTES_SOURCE_DIR") .. "/tests/nvim/check.lua").truthy
 local function sh(cmd)
   local out = vim.fn.system(cmd)
   if vim.v.shell_error ~= 0 then error(cmd .. " failed: " .. out, 2) end
