@@ -38,7 +38,8 @@ local options_list = {
   { name = "commit_on_save", default = true, type = "boolean",
     doc = "writing a note commits it; false: only on demand (:Lead save, leadnotes save)" },
   { name = "shared_repository", default = false, type = "boolean",
-    doc = "notes_dir may be a folder inside another git repository, committed into it" },
+    doc = "notes_dir may be a folder inside another git repository, committed into it; "
+      .. "when false such a folder is refused, naming that repository" },
 }
 
 local schema = {}
