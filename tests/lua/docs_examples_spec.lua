@@ -155,6 +155,49 @@ describe("the documentation's examples", function()
     assert.are_not.equal(0, (run_block({ lang = "sh", body = "leadnotes no-such-command\n" })))
   end)
 
+  -- The signature lists are not run, but every function they and the text
+  -- name must exist: a rename that forgets the documentation fails here.
+  it("name only Lua functions and store methods that exist", function()
+    package.path = source .. "/lua/?.lua;" .. source .. "/lua/?/init.lua;" .. package.path
+    local leadnotes = require("leadnotes")
+    local tmp = select(2, run("mktemp -d")):match("^(%S+)")
+    local store = assert(leadnotes.open(tmp .. "/notes"))
+    local missing, checked = {}, {}
+    local function want(doc, label, value)
+      if checked[label] then return end
+      checked[label] = true
+      if type(value) ~= "function" then missing[#missing + 1] = doc .. ": " .. label end
+    end
+    for _, doc in ipairs(documents()) do
+      local text = slurp(source .. "/" .. doc)
+      for name in text:gmatch("%f[%w_]store:([%a_]+)%(") do want(doc, "store:" .. name, store[name]) end
+      for name in text:gmatch("%f[%w_.]core%.([%a_]+)%(") do want(doc, "core." .. name, leadnotes.core[name]) end
+      for name in text:gmatch("%f[%w_.]leadnotes%.([%a_]+)%(") do want(doc, "leadnotes." .. name, leadnotes[name]) end
+    end
+    store:close()
+    run("rm -rf " .. quote(tmp))
+    assert.are.same({}, missing)
+    assert.is_truthy(checked["store:save"] and checked["core.render"] and checked["leadnotes.team"])
+  end)
+
+  it("name only C functions, types and constants the public headers declare", function()
+    local _, headers = run("cat " .. quote(source) .. "/include/leadnotes/*.h")
+    local missing, checked = {}, 0
+    for _, doc in ipairs(documents()) do
+      local text = slurp(source .. "/" .. doc)
+      for name in text:gmatch("%f[%w_](ln_[%w_]+)") do
+        checked = checked + 1
+        if not headers:find("%f[%w_]" .. name .. "%f[^%w_]") then missing[#missing + 1] = doc .. ": " .. name end
+      end
+      for name in text:gmatch("%f[%w_](LN_[%w_]+)") do
+        checked = checked + 1
+        if not headers:find("%f[%w_]" .. name .. "%f[^%w_]") then missing[#missing + 1] = doc .. ": " .. name end
+      end
+    end
+    assert.are.same({}, missing)
+    assert.is_true(checked > 20)
+  end)
+
   for _, block in ipairs(found) do
     if runnable_lang(block.lang) and not skipped_by_rule(block) then
       it(string.format("%s:%d (%s) runs without an error", block.doc, block.line, block.lang), function()
