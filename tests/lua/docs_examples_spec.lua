@@ -155,6 +155,41 @@ describe("the documentation's examples", function()
     assert.are_not.equal(0, (run_block({ lang = "sh", body = "leadnotes no-such-command\n" })))
   end)
 
+  -- GitHub's anchor of a heading: lower case, punctuation dropped, spaces
+  -- to hyphens.
+  local function slugs(text)
+    local out = {}
+    for heading in (text .. "\n"):gmatch("\n#+ ([^\n]+)") do
+      out[heading:lower():gsub("[^%w%- ]", ""):gsub(" ", "-")] = true
+    end
+    return out
+  end
+
+  it("link only to files and headings that exist", function()
+    local broken = {}
+    for _, doc in ipairs(documents()) do
+      local dir = doc:match("^(.*)/") or "."
+      local text = slurp(source .. "/" .. doc)
+      for target in text:gmatch("%]%(([^)%s]+)%)") do
+        if not target:match("^%a+:") then
+          local file, anchor = target:match("^([^#]*)#?(.*)$")
+          local path = file == "" and doc or (dir .. "/" .. file)
+          local f = io.open(source .. "/" .. path, "rb")
+          if not f then
+            broken[#broken + 1] = doc .. ": " .. target
+          else
+            local body = f:read("*a")
+            f:close()
+            if anchor ~= "" and path:match("%.md$") and not slugs("\n" .. body)[anchor] then
+              broken[#broken + 1] = doc .. ": " .. target
+            end
+          end
+        end
+      end
+    end
+    assert.are.same({}, broken)
+  end)
+
   -- The signature lists are not run, but every function they and the text
   -- name must exist: a rename that forgets the documentation fails here.
   it("name only Lua functions and store methods that exist", function()
