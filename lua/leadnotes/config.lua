@@ -1,25 +1,49 @@
 -- leadnotes configuration: defaults, validation, and the merged options.
 local M = {}
 
--- Each option: its default and the Lua type it must have ("string?" allows nil).
-local schema = {
-  notes_dir = { default = nil, type = "string?" },          -- nil: $LEADNOTES_DIR, else ~/leadnotes
-  templates_dir = { default = nil, type = "string?" },      -- the user's templates, searched first
-  format = { default = "org", type = "string", one_of = { org = true, markdown = true } },
-  cadence_days = { default = 14, type = "number", whole = { 1, 365 } },         -- one-on-one cadence when a profile has none
-  open_item_age_days = { default = 30, type = "number", whole = { 1, 3650 } },  -- open items older than this are nudged
-  review_notice_days = { default = 14, type = "number", whole = { 0, 365 } },   -- nudge this many days before a review
-  review_cadence_days = { default = 182, type = "number", whole = { 1, 3650 } }, -- the next review, after an evaluation, when a profile has none
-  prompts_file = { default = nil, type = "string?" },       -- the user's own prompts, added to the bank
-  disabled_prompts = { default = {}, type = "table" },      -- ids of built-in prompts switched off
-  manager = { default = nil, type = "string?" },            -- nil: git user.name
-  open_roles = { default = 0, type = "number" },            -- roles being hired for: hiring prompts only then
-  remote = { default = nil, type = "string?" },             -- nil: the branch's upstream, else "origin"
-  auto_sync = { default = false, type = "boolean" },
-  auto_sync_delay_ms = { default = 5000, type = "number", whole = { 0, 86400000 } },
-  commit_on_save = { default = true, type = "boolean" },
-  shared_repository = { default = false, type = "boolean" }, -- notes_dir may be a folder inside another repository
+-- Each option, in the order the documentation lists them: its name, its
+-- default, the Lua type it must have ("string?" allows nil), and `doc`, the
+-- one-line description that scripts/gen_options.lua writes into
+-- doc/leadnotes.txt and doc/configuration.md (`shown` is the default as
+-- the documentation gives it, when the value itself does not say it).
+local options_list = {
+  { name = "notes_dir", default = nil, type = "string?", shown = "$LEADNOTES_DIR, else ~/leadnotes",
+    doc = "the notes folder, created with mode 0700 when missing" },
+  { name = "templates_dir", default = nil, type = "string?",
+    doc = "your own templates, searched before the built-in ones (a leading ~/ is your home)" },
+  { name = "format", default = "org", type = "string", one_of = { org = true, markdown = true },
+    doc = "the format of new notes and templates" },
+  { name = "cadence_days", default = 14, type = "number", whole = { 1, 365 },
+    doc = "the one-on-one cadence, in days, for a report whose profile sets none" },
+  { name = "open_item_age_days", default = 30, type = "number", whole = { 1, 3650 },
+    doc = "open action items older than this many days are nudged" },
+  { name = "review_notice_days", default = 14, type = "number", whole = { 0, 365 },
+    doc = "nudge this many days before a review is due" },
+  { name = "review_cadence_days", default = 182, type = "number", whole = { 1, 3650 },
+    doc = "days from one evaluation to the next review, for a profile that sets none" },
+  { name = "prompts_file", default = nil, type = "string?",
+    doc = "a file of your own prompts, added to the built-in bank" },
+  { name = "disabled_prompts", default = {}, type = "table", shown = "{}",
+    doc = "ids of built-in prompts switched off" },
+  { name = "manager", default = nil, type = "string?", shown = "git's user.name",
+    doc = "your name, in notes and as the owner of items without an OWNER" },
+  { name = "open_roles", default = 0, type = "number",
+    doc = "how many roles you are hiring for: hiring prompts appear only above 0" },
+  { name = "remote", default = nil, type = "string?", shown = 'the branch\'s upstream, else "origin"',
+    doc = "the remote to sync with" },
+  { name = "auto_sync", default = false, type = "boolean",
+    doc = "sync a few seconds after a burst of saves (Neovim, through the command line)" },
+  { name = "auto_sync_delay_ms", default = 5000, type = "number", whole = { 0, 86400000 },
+    doc = "milliseconds after the last save of a burst before auto-sync runs" },
+  { name = "commit_on_save", default = true, type = "boolean",
+    doc = "writing a note commits it; false: only on demand (:Lead save, leadnotes save)" },
+  { name = "shared_repository", default = false, type = "boolean",
+    doc = "notes_dir may be a folder inside another git repository, committed into it; "
+      .. "when false such a folder is refused, naming that repository" },
 }
+
+local schema = {}
+for _, spec in ipairs(options_list) do schema[spec.name] = spec end
 
 local function copy(value)
   if type(value) ~= "table" then return value end
@@ -77,6 +101,12 @@ function M.setup(opts)
   end
   M.options = options
   return options, warnings
+end
+
+-- The options in documentation order: a list of
+-- { name=, default=, type=, doc=, shown= } (read it, do not change it).
+function M.schema()
+  return options_list
 end
 
 -- The notes folder: the option, else $LEADNOTES_DIR, else ~/leadnotes.
