@@ -4,19 +4,14 @@
 -- named together as `folder/*.lua`).
 local source = os.getenv("LEADNOTES_SOURCE_DIR") or "."
 
-local function quote(s) return "'" .. tostring(s):gsub("'", "'\\''") .. "'" end
+local helpers = require("helpers")
+local quote, slurp = helpers.quote, helpers.must_read
 local function lines(cmd)
   local p = io.popen(cmd)
   local out = {}
   for line in p:lines() do out[#out + 1] = line end
   p:close()
   return out
-end
-local function slurp(path)
-  local f = assert(io.open(path, "rb"))
-  local text = f:read("*a")
-  f:close()
-  return text
 end
 
 describe("doc/architecture.md", function()

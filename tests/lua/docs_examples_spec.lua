@@ -11,19 +11,14 @@ local build = os.getenv("LEADNOTES_BUILD_DIR")
 local interp = os.getenv("LEADNOTES_LUA_INTERP") or "lua5.4"
 local sanitized = os.getenv("LEADNOTES_SANITIZE") ~= nil
 
-local function quote(s) return "'" .. tostring(s):gsub("'", "'\\''") .. "'" end
+local helpers = require("helpers")
+local quote, slurp = helpers.quote, helpers.must_read
 local function run(cmd)
   local p = io.popen(cmd .. " 2>&1; echo \"rc=$?\"")
   local out = p:read("*a")
   p:close()
   local rc = tonumber(out:match("rc=(%d+)%s*$"))
   return rc, (out:gsub("rc=%d+%s*$", ""))
-end
-local function slurp(path)
-  local f = assert(io.open(path, "rb"))
-  local text = f:read("*a")
-  f:close()
-  return text
 end
 local function spit(path, text)
   local f = assert(io.open(path, "wb"))

@@ -4,18 +4,13 @@
 local source = os.getenv("LEADNOTES_SOURCE_DIR") or "."
 local interp = os.getenv("LEADNOTES_LUA_INTERP") or "lua5.4"
 
-local function quote(s) return "'" .. tostring(s):gsub("'", "'\\''") .. "'" end
+local helpers = require("helpers")
+local quote, slurp = helpers.quote, helpers.must_read
 local function run(cmd)
   local p = io.popen(cmd .. " 2>&1; echo \"rc=$?\"")
   local out = p:read("*a")
   p:close()
   return tonumber(out:match("rc=(%d+)%s*$")), out
-end
-local function slurp(path)
-  local f = assert(io.open(path, "rb"))
-  local text = f:read("*a")
-  f:close()
-  return text
 end
 
 describe("the generated option lists", function()
