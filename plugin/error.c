@@ -83,6 +83,7 @@ const char *ln_error_name(int code)
 	case LN_EEXISTS: return "exists";
 	case LN_EIO: return "i/o error";
 	case LN_ECONFLICT: return "conflict";
+	case LN_EDIRTY: return "dirty";
 	default: return "error";
 	}
 }

@@ -1,5 +1,6 @@
 /* People's names: NFC and the lookup key, both from utf8proc. */
 #include <stdlib.h>
+#include <string.h>
 
 #include <utf8proc.h>
 
@@ -14,6 +15,9 @@ static int names_map(char **out, const char *name, size_t len, utf8proc_option_t
 	ln_error_clear(err);
 	if (len > (size_t)0x7fffffff)
 		return ln_error_set(err, LN_EINVALID, "name too long");
+	/* the result is NUL-ended: a NUL inside would silently cut the name */
+	if (name && memchr(name, '\0', len))
+		return ln_error_set(err, LN_EINVALID, "a person's name cannot contain NUL");
 	n = utf8proc_map((const utf8proc_uint8_t *)(name ? name : ""), (utf8proc_ssize_t)len, &mapped,
 		options | UTF8PROC_STABLE);
 	if (n < 0) {

@@ -1208,3 +1208,38 @@ cleanup:
 	free(loose.ids);
 	return rc;
 }
+
+/* ------------------------------------------------- a caller's word for a place */
+
+int ln_store_resolve(char **out, ln_store *store, const char *what, ln_error *err)
+{
+	char *rel = NULL;
+	struct stat st;
+	int exists = 0;
+
+	*out = NULL;
+	if (!what || !*what) {
+		if (!(*out = store_strdup("")))
+			return ln_error_set(err, LN_ENOMEM, "out of memory");
+		return LN_OK;
+	}
+	if (strchr(what, '/'))
+		return ln_store_relpath(out, store, what, err);
+	/* A word that names something in the folder is that thing; any other
+	 * is a person's display name ("José Pérez") for their folder. */
+	if (ln_store_relpath(&rel, store, what, NULL) == LN_OK) {
+		char *abs = store_concat(store->dir, "/");
+		char *full = abs ? store_concat(abs, rel) : NULL;
+		exists = full && lstat(full, &st) == 0;
+		free(abs);
+		free(full);
+	}
+	if (exists) {
+		*out = rel;
+		return LN_OK;
+	}
+	free(rel);
+	if (ln_store_person_dir(out, what, NULL) == LN_OK)
+		return LN_OK;
+	return ln_store_relpath(out, store, what, err);
+}

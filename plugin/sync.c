@@ -578,8 +578,8 @@ static void sync_callbacks(git_remote_callbacks *cb, sync_state *st)
 /* ------------------------------------------------------------------ */
 /* sync steps */
 
-/* Refuses when tracked files differ from HEAD (in the index or the working
- * tree): integrating would have to overwrite or mix them. */
+/* Refuses (LN_EDIRTY) when tracked files differ from HEAD (in the index or
+ * the working tree): integrating would have to overwrite or mix them. */
 static int sync_check_clean(git_repository *repo, ln_error *err)
 {
 	git_status_options so;
@@ -607,7 +607,7 @@ static int sync_check_clean(git_repository *repo, ln_error *err)
 			ln_buf_printf(&names, "%s%s", names.size ? ", " : "", path);
 	}
 	if (dirty)
-		rc = ln_error_set(err, LN_EEXISTS, "sync: %zu file%s changed but not committed (%s%s); save them "
+		rc = ln_error_set(err, LN_EDIRTY, "sync: %zu file%s changed but not committed (%s%s); save them "
 			"first, nothing was synced", dirty, dirty == 1 ? "" : "s", names.ptr ? names.ptr : "",
 			dirty > 3 ? ", ..." : "");
 
@@ -1347,6 +1347,7 @@ void ln_sync_result_free(ln_sync_result *result)
 		return;
 	ln_sync_strings_free(result->conflicts);
 	ln_sync_strings_free(result->unsynced);
+	ln_sync_strings_free(result->ignored);
 	free(result->branch);
 	free(result->remote);
 	free(result->upstream);
@@ -1727,5 +1728,130 @@ cleanup:
 	/* a URL with user:token@ in it, or libgit2 quoting one, shows no secret */
 	if (rc < 0 && err)
 		ln_credential_redact(err->message, sizeof(err->message));
+	return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* the store's sync: save first, then sync */
+
+/* Appends a copy of s to the NULL-terminated list (*list, *count). */
+static int sync_strings_push(char ***list, size_t *count, const char *s)
+{
+	char **grown = realloc(*list, (*count + 2) * sizeof(**list));
+	size_t n = strlen(s) + 1;
+
+	if (!grown)
+		return -1;
+	*list = grown;
+	if (!(grown[*count] = malloc(n)))
+		return -1;
+	memcpy(grown[*count], s, n);
+	grown[++*count] = NULL;
+	return 0;
+}
+
+int ln_sync_save_notes(ln_commits *commits, char ***ignored, size_t *ignored_count, ln_store *store,
+	ln_error *err)
+{
+	char **untracked = NULL;
+	size_t count = 0, i;
+	int rc;
+
+	*ignored = NULL;
+	*ignored_count = 0;
+	if ((rc = ln_store_save_all(commits, store, err)) < 0)
+		return rc;
+	if ((rc = ln_sync_untracked_notes(&untracked, &count, ln_store_repository(store), ln_store_prefix(store),
+		err)) < 0)
+		return rc;
+	for (i = 0; i < count; i++) {
+		rc = ln_store_save(store, untracked[i], NULL, NULL, err);
+		if (rc < 0)
+			goto cleanup;
+		if (rc == LN_STORE_UNCHANGED)
+			continue;
+		if (sync_strings_push(ignored, ignored_count, untracked[i]) < 0) {
+			rc = ln_error_set(err, LN_ENOMEM, "sync: out of memory");
+			goto cleanup;
+		}
+	}
+	rc = LN_OK;
+cleanup:
+	ln_sync_strings_free(untracked);
+	return rc;
+}
+
+/* How many times ln_sync_store saves and tries again when another writer
+ * changed a note between its save and the sync's check. */
+#define SYNC_SAVE_ATTEMPTS 5
+
+int ln_sync_store(ln_sync_result **out, ln_store *store, const ln_sync_options *opts, int save, ln_error *err)
+{
+	ln_sync_options o = LN_SYNC_OPTIONS_INIT;
+	char **ignored = NULL;
+	size_t ignored_count = 0, saved = 0;
+	int rc, attempt;
+
+	*out = NULL;
+	if (opts)
+		o = *opts;
+	/* A merge, rebase... in progress: refused before a save could commit
+	 * its conflict markers. */
+	if ((rc = ln_sync_check_state(ln_store_repository(store), err)) < 0)
+		return rc;
+	for (attempt = 1;; attempt++) {
+		if (save) {
+			ln_commits commits = { NULL, 0 };
+			char **more = NULL;
+			size_t more_count = 0, i;
+			rc = ln_sync_save_notes(&commits, &more, &more_count, store, err);
+			saved += commits.count + more_count;
+			ln_store_commits_free(&commits);
+			for (i = 0; rc >= 0 && i < more_count; i++)
+				if (sync_strings_push(&ignored, &ignored_count, more[i]) < 0)
+					rc = ln_error_set(err, LN_ENOMEM, "sync: out of memory");
+			ln_sync_strings_free(more);
+			if (rc < 0)
+				goto cleanup;
+		}
+		o.committed = saved;
+		rc = ln_sync_run(out, ln_store_repository(store), ln_store_prefix(store), &o, err);
+		/* Another editor wrote a note after the save: save it too and go again. */
+		if (!(save && rc == LN_EDIRTY && attempt < SYNC_SAVE_ATTEMPTS))
+			break;
+	}
+	if (rc < 0)
+		goto cleanup;
+	(*out)->saved = saved;
+	if (!ignored && !(ignored = calloc(1, sizeof(*ignored)))) {
+		ln_sync_result_free(*out);
+		*out = NULL;
+		rc = ln_error_set(err, LN_ENOMEM, "sync: out of memory");
+		goto cleanup;
+	}
+	(*out)->ignored = ignored;
+	(*out)->ignored_count = ignored_count;
+	ignored = NULL;
+cleanup:
+	ln_sync_strings_free(ignored);
+	return rc;
+}
+
+int ln_sync_seal_note(char **out_tag, ln_store *store, const char *path, ln_error *err)
+{
+	char *rel = NULL;
+	git_oid id;
+	int dirty = 0, rc;
+
+	*out_tag = NULL;
+	if ((rc = ln_store_relpath(&rel, store, path, err)) < 0)
+		return rc;
+	/* The seal records HEAD's version: a note with changes is saved first. */
+	rc = ln_store_blob_id(&id, &dirty, store, rel, err);
+	if (rc == LN_ENOTFOUND || (rc == LN_OK && dirty))
+		rc = ln_store_save(store, rel, NULL, NULL, err);
+	if (rc >= 0)
+		rc = ln_seal_create(out_tag, ln_store_repository(store), ln_store_prefix(store), rel, err);
+	free(rel);
 	return rc;
 }

@@ -16,7 +16,8 @@ enum {
 	LN_ENOMEM = -6,    /* out of memory */
 	LN_EEXISTS = -7,   /* would overwrite something that exists */
 	LN_EIO = -8,       /* the file system failed (disk full, permissions) */
-	LN_ECONFLICT = -9  /* sync left conflicts to resolve */
+	LN_ECONFLICT = -9, /* sync left conflicts to resolve */
+	LN_EDIRTY = -10    /* the operation needs the working tree's notes saved first */
 };
 
 /* Where a failing function explains itself. The message never holds note

@@ -10,8 +10,8 @@
 #include "leadnotes/common.h"
 
 /* The NFC form of len bytes of UTF-8 into *out (caller frees), NUL-ended.
- * Returns 0, LN_EINVALID for invalid UTF-8, or LN_ENOMEM; *out is NULL on
- * failure. */
+ * Returns 0, LN_EINVALID for invalid UTF-8 or a NUL among the len bytes
+ * (it would cut the name short), or LN_ENOMEM; *out is NULL on failure. */
 int ln_names_nfc(char **out, const char *name, size_t len, ln_error *err);
 
 /* The key a name is found by: NFC, case-folded, marks stripped ("José

@@ -219,4 +219,52 @@ int ln_store_files_list(ln_store_files *out, ln_store *store, const char *under,
 /* Releases the list; files may be NULL. */
 void ln_store_files_free(ln_store_files *files);
 
+/* What a caller's word for a place in the notes means, into *out (caller
+ * frees), relative to the notes folder: "" or NULL stays "" (the whole
+ * folder); a word with a '/', or naming a file or folder that exists (lstat:
+ * a symlink is not followed), is a path (ln_store_relpath); any other word is
+ * a person's display name, mapped to a folder (ln_store_person_dir).
+ * LN_EINVALID when it is neither (a path outside the folder). */
+int ln_store_resolve(char **out, ln_store *store, const char *what, ln_error *err);
+
+/* Creates a new note <person_dir>/<stem>.<ext> holding text (len bytes),
+ * mode 0600, creating the person's folder (0700) when missing. Never
+ * overwrites: when the name is taken it tries <stem>-2.<ext>, -3 ... up to
+ * 999 (then LN_EEXISTS). person_dir is a folder directly under the notes
+ * folder, absolute or relative to it. On success *out is the new note's path
+ * relative to the notes folder (caller frees). LN_EINVALID for an empty stem
+ * or ext, one holding '/', a stem starting with '.', or a person_dir that is
+ * outside the folder or not a top-level folder; LN_EIO when the file system
+ * fails (no partial file is left). Does not commit. In store_write.c. */
+int ln_store_create_note(char **out, ln_store *store, const char *person_dir, const char *stem, const char *ext,
+	const char *text, size_t len, ln_error *err);
+
+/* Writes text (len bytes) to path (absolute or relative to the notes
+ * folder) through a temporary file renamed over it, mode 0600, creating the
+ * missing folders (0700). On failure the old file is untouched. LN_EINVALID
+ * for a path outside the folder; LN_EIO, LN_ENOMEM. Does not commit. */
+int ln_store_write_note(ln_store *store, const char *path, const char *text, size_t len, ln_error *err);
+
+/* One top-level folder of the notes folder (a person's) and a digest of
+ * its files: equal digests mean nothing in the folder changed. */
+typedef struct ln_store_folder {
+	char *dir;         /* the folder's name */
+	char digest[17];   /* 16 hex digits over its files' paths, blob ids, dirty flags and stat data */
+	size_t files;      /* how many files it holds (names starting with '.' not counted) */
+} ln_store_folder;
+
+typedef struct ln_store_folders {
+	ln_store_folder *items;
+	size_t count;
+} ln_store_folders;
+
+/* Lists into *out (free with ln_store_folders_free) every top-level folder
+ * holding files, sorted by name, with its digest (from ln_store_files_list,
+ * so it reads no file content). Files at the top level belong to no folder
+ * and are left out. On failure *out is empty. */
+int ln_store_folders_list(ln_store_folders *out, ln_store *store, ln_error *err);
+
+/* Releases the list; folders may be NULL. */
+void ln_store_folders_free(ln_store_folders *folders);
+
 #endif

@@ -1,8 +1,9 @@
 /* leadnotes: sync with a git remote (fetch, integrate, push), sealed
  * evaluations (annotated tags) and the clean/smudge filter drivers libgit2
- * does not run by itself. Works on a plain git_repository plus the notes
- * folder's place inside its working directory, so it knows nothing of the
- * store's own state. */
+ * does not run by itself. The core works on a plain git_repository plus the
+ * notes folder's place inside its working directory; ln_sync_store,
+ * ln_sync_save_notes and ln_sync_seal_note add the store's saves around it
+ * (sync uses the store, never the reverse). */
 #ifndef LEADNOTES_SYNC_H
 #define LEADNOTES_SYNC_H
 
@@ -10,6 +11,7 @@
 #include <git2.h>
 
 #include "leadnotes/common.h"
+#include "leadnotes/store.h"
 
 /* How a sync integrated the remote's work. */
 typedef enum ln_sync_merge {
@@ -47,6 +49,10 @@ typedef struct ln_sync_result {
 	char **unsynced;     /* notes in the folder that the branch does not hold (so the
 	                      * remote does not have them), relative to the notes folder */
 	size_t unsynced_count;
+	size_t saved;        /* ln_sync_store only: notes committed before syncing */
+	char **ignored;      /* ln_sync_store only: notes a .gitignore ignores that it committed
+	                      * (NULL-terminated; NULL from ln_sync_run) */
+	size_t ignored_count;
 } ln_sync_result;
 
 /* Fetches the upstream of the branch HEAD is on from remote.<name>.url into
@@ -58,8 +64,9 @@ typedef struct ln_sync_result {
  * it, the branch of the same name on opts->remote or "origin". Holds the
  * leadnotes writer lock (<gitdir>/leadnotes/lock) throughout. prefix is the
  * notes folder relative to the working directory ("" or "sub/"): conflict
- * paths are reported relative to it. Refuses (LN_EEXISTS) when tracked files
- * have uncommitted changes. On success *out is a result the caller frees with
+ * paths are reported relative to it. Refuses (LN_EDIRTY) when tracked files
+ * have uncommitted changes, and LN_EEXISTS when untracked files are in the
+ * way of the remote's. On success *out is a result the caller frees with
  * ln_sync_result_free; when conflicts were committed it is also LN_OK (the
  * list says which notes need attention, and they are added to
  * .git/leadnotes/conflicts). On failure *out is NULL and err says why: a
@@ -135,5 +142,30 @@ void ln_seal_status_free(ln_seal_status *status);
 /* The tag name a seal of path would start from (eval/<person>/<date>), made
  * a valid ref name whatever the person folder holds. *out freed with free(). */
 int ln_seal_tag_name(char **out, const char *path, ln_error *err);
+
+/* Commits every uncommitted note of the store as ln_store_save_all does
+ * (the commits go to *commits, which may be NULL; free with
+ * ln_store_commits_free), then, one by one as ln_store_save does, the new
+ * notes a .gitignore ignores, which save_all leaves out: those committed go
+ * to *ignored (relative to the notes folder, NULL-terminated or NULL, free
+ * with ln_sync_strings_free) and *ignored_count. */
+int ln_sync_save_notes(ln_commits *commits, char ***ignored, size_t *ignored_count, ln_store *store,
+	ln_error *err);
+
+/* Syncs the store's repository as ln_sync_run does, after checking its
+ * state (ln_sync_check_state). With save set, it first commits the
+ * uncommitted notes (ln_sync_save_notes) and, when another writer changed a
+ * note between that save and the sync's check (LN_EDIRTY), saves and tries
+ * again, up to 5 times in all; (*out)->saved and ->ignored say what it
+ * committed. Without save, uncommitted changes are refused with LN_EDIRTY.
+ * opts may be NULL; its `committed` is ignored. On success *out is the
+ * caller's (ln_sync_result_free); on failure NULL. */
+int ln_sync_store(ln_sync_result **out, ln_store *store, const ln_sync_options *opts, int save, ln_error *err);
+
+/* Seals the note at path (absolute or relative to the notes folder) as
+ * ln_seal_create does, saving it first when it is new or has changes, so
+ * the seal records what the user sees. *out_tag is the tag's name (caller
+ * frees). LN_EINVALID for a path outside the folder. */
+int ln_sync_seal_note(char **out_tag, ln_store *store, const char *path, ln_error *err);
 
 #endif

@@ -38,6 +38,8 @@ int main(void)
 	CHECK(key_is("Stra\xc3\x9f" "e", "strasse"), "names: ß folds to ss");
 	CHECK(ln_names_nfc(&out, "\xff\xfe", 2, &err) == LN_EINVALID && out == NULL && err.code == LN_EINVALID,
 		"names: invalid UTF-8 is refused, nothing allocated");
+	CHECK(ln_names_nfc(&out, "a\0b", 3, &err) == LN_EINVALID && out == NULL && strstr(err.message, "NUL"),
+		"names: a NUL inside a name is refused, not cut off");
 	CHECK(ln_names_key(&out, "", 0, &err) == 0 && out && out[0] == '\0', "names: the empty name");
 	free(out);
 	printf("%d passed, %d failed\n", passed, failed);

@@ -236,7 +236,7 @@ static void sync_refuses_to_overwrite_uncommitted_edits(const char *name)
 		char *before = head_of(b);
 		char *after;
 		rc = run_sync(&res, b, &err);
-		CHECK(rc == LN_EEXISTS && res == NULL, "sync: refuses while a tracked note has uncommitted changes");
+		CHECK(rc == LN_EDIRTY && res == NULL, "sync: refuses while a tracked note has uncommitted changes");
 		CHECK(contains(err.message, "bob/2026-03-08-one-on-one.org"), "sync: the refusal names the note");
 		text = read_file(b, "bob/2026-03-08-one-on-one.org");
 		CHECK(strcmp(text, "* bob unsaved in b\n") == 0, "sync: the unsaved edit is untouched");
