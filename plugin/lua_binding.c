@@ -3,9 +3,32 @@
 #include "lua_binding.h"
 
 #include <git2.h>
+#include <stdlib.h>
 #include <string.h>
 
-int ln_lua_push_failure(lua_State *L, const ln_error *err)
+void **ln_lua_new_handle(lua_State *L, const char *meta)
+{
+	void **slot = lua_newuserdata(L, sizeof(*slot));
+	*slot = NULL;
+	luaL_setmetatable(L, meta);
+	return slot;
+}
+
+void *ln_lua_check_handle(lua_State *L, int idx, const char *meta, const char *what)
+{
+	void **slot = luaL_checkudata(L, idx, meta);
+	if (!*slot)
+		luaL_argerror(L, idx, lua_pushfstring(L, "attempt to use a closed %s", what));
+	return *slot;
+}
+
+struct ln_store *ln_lua_check_store(lua_State *L, int idx)
+{
+	return ln_lua_check_handle(L, idx, LN_LUA_STORE_META, "notes store");
+}
+
+/* Pushes nil, message, the code's name; returns 3. */
+static int push_failure(lua_State *L, const ln_error *err)
 {
 	lua_pushnil(L);
 	lua_pushstring(L, err->message[0] ? err->message : ln_error_name(err->code));
@@ -13,12 +36,42 @@ int ln_lua_push_failure(lua_State *L, const ln_error *err)
 	return 3;
 }
 
-int ln_lua_raise(lua_State *L, const char *fn, const ln_error *err)
+int ln_lua_result(lua_State *L, int rc, const ln_error *err)
 {
-	return luaL_error(L, "%s: %s", fn, err->message[0] ? err->message : ln_error_name(err->code));
+	if (rc < 0)
+		return push_failure(L, err);
+	lua_pushboolean(L, 1);
+	return 1;
 }
 
-void ln_lua_check_keys(lua_State *L, int idx, const char *fn, const char *const *known)
+int ln_lua_string_result(lua_State *L, int rc, char *str, const ln_error *err)
+{
+	if (rc < 0) {
+		free(str);
+		return push_failure(L, err);
+	}
+	/* Only memory exhaustion raises here (then str leaks). */
+	lua_pushstring(L, str);
+	free(str);
+	return 1;
+}
+
+int ln_lua_arg_raise(lua_State *L, int idx, const ln_error *err)
+{
+	return luaL_argerror(L, idx, err->message[0] ? err->message : ln_error_name(err->code));
+}
+
+int ln_lua_type_error(lua_State *L, int idx, const char *expected)
+{
+	return luaL_argerror(L, idx, lua_pushfstring(L, "%s expected, got %s", expected, luaL_typename(L, idx)));
+}
+
+int ln_lua_option_error(lua_State *L, int idx, const char *key, const char *problem)
+{
+	return luaL_argerror(L, idx, lua_pushfstring(L, "option '%s' %s", key, problem));
+}
+
+void ln_lua_check_keys(lua_State *L, int idx, const char *const *known)
 {
 	if (idx < 0)
 		idx = lua_gettop(L) + idx + 1;
@@ -46,8 +99,8 @@ void ln_lua_check_keys(lua_State *L, int idx, const char *fn, const char *const 
 				lua_pushvalue(L, -2);
 			else
 				lua_pushstring(L, luaL_typename(L, -2));
-			luaL_error(L, "%s: unknown option '%s' (known: %s)", fn, lua_tostring(L, -1),
-				lua_tostring(L, -2));
+			luaL_argerror(L, idx, lua_pushfstring(L, "unknown option '%s' (known: %s)", lua_tostring(L, -1),
+				lua_tostring(L, -2)));
 		}
 	}
 }

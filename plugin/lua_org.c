@@ -91,24 +91,22 @@ static void push_keywords(lua_State *L, const ln_org_doc *doc, int done)
 	}
 }
 
-static int parse_with(lua_State *L, const char *fn,
-                      int (*parse)(ln_org_doc **, const char *, size_t, ln_error *))
+static int parse_with(lua_State *L, int (*parse)(ln_org_doc **, const char *, size_t, ln_error *))
 {
 	ln_org_doc **box;
 	const char *text;
 	size_t len, i, n;
 	ln_error err;
 
-	if (lua_type(L, 1) != LUA_TSTRING)
-		return luaL_error(L, "%s: bad argument #1 (string expected, got %s)", fn, luaL_typename(L, 1));
+	if (lua_type(L, 1) != LUA_TSTRING) /* not luaL_checklstring: a number is not a note */
+		return ln_lua_type_error(L, 1, "string");
 	text = lua_tolstring(L, 1, &len);
 
 	box = lua_newuserdata(L, sizeof(*box));
 	*box = NULL;
 	luaL_setmetatable(L, ORG_BOX_META);
-	ln_error_clear(&err);
 	if (parse(box, text, len, &err) < 0)
-		return ln_lua_push_failure(L, &err);
+		return ln_lua_result(L, LN_ERROR, &err);
 
 	lua_createtable(L, 0, 4);
 	push_keywords(L, *box, 0);
@@ -137,12 +135,12 @@ static int parse_with(lua_State *L, const char *fn,
 
 static int org_parse_markdown(lua_State *L)
 {
-	return parse_with(L, "parse_markdown", ln_org_parse_markdown);
+	return parse_with(L, ln_org_parse_markdown);
 }
 
 static int org_parse_org(lua_State *L)
 {
-	return parse_with(L, "parse_org", ln_org_parse);
+	return parse_with(L, ln_org_parse);
 }
 
 static const luaL_Reg org_functions[] = {

@@ -1,7 +1,7 @@
 /* leadnotes.core: the prompt bank as a userdata.
  *
  *   local bank = core.prompts_new()
- *   bank:add(org_text)             -> true | nil, message, code
+ *   bank:add(org_text)             -> true | nil, message, code (ln_prompts_add)
  *   bank:disable(id)               -> true | false
  *   bank:count(), bank:list(), bank:get(id)
  *   bank:select{context=, person=, date=, seen={ids}, prefer_duties={names},
@@ -14,15 +14,9 @@
 
 #define PROMPTS_META "leadnotes.prompts"
 
-static ln_prompts **prompts_check(lua_State *L, const char *fn)
+static ln_prompts *prompts_check(lua_State *L)
 {
-	ln_prompts **ud = luaL_testudata(L, 1, PROMPTS_META);
-
-	if (!ud)
-		luaL_error(L, "%s: bad argument #1 (prompt bank expected)", fn);
-	if (!*ud)
-		luaL_error(L, "%s: attempt to use a freed prompt bank", fn);
-	return ud;
+	return ln_lua_check_handle(L, 1, PROMPTS_META, "prompt bank");
 }
 
 static void push_names(lua_State *L, unsigned bits, const char *(*name)(unsigned), unsigned count)
@@ -68,82 +62,75 @@ static void push_prompt(lua_State *L, const ln_prompt *p)
 
 static int prompts_new(lua_State *L)
 {
-	ln_prompts **ud = lua_newuserdata(L, sizeof(*ud));
+	void **slot = ln_lua_new_handle(L, PROMPTS_META);
+	ln_prompts *bank = NULL;
 
-	*ud = NULL;
-	luaL_setmetatable(L, PROMPTS_META);
-	if (ln_prompts_new(ud) < 0)
-		return luaL_error(L, "prompts_new: out of memory");
+	if (ln_prompts_new(&bank) < 0)
+		return luaL_error(L, "not enough memory");
+	*slot = bank;
 	return 1;
 }
 
 static int prompts_gc(lua_State *L)
 {
-	ln_prompts **ud = luaL_testudata(L, 1, PROMPTS_META);
+	void **slot = luaL_checkudata(L, 1, PROMPTS_META);
 
-	if (ud && *ud) {
-		ln_prompts_free(*ud);
-		*ud = NULL;
-	}
+	ln_prompts_free(*slot);
+	*slot = NULL;
 	return 0;
 }
 
 static int prompts_tostring(lua_State *L)
 {
-	ln_prompts **ud = luaL_testudata(L, 1, PROMPTS_META);
+	void **slot = luaL_checkudata(L, 1, PROMPTS_META);
 
-	if (ud && *ud)
-		lua_pushfstring(L, "leadnotes.prompts (%d prompts)", (int)ln_prompts_count(*ud));
+	if (*slot)
+		lua_pushfstring(L, "leadnotes.prompts (%d prompts)", (int)ln_prompts_count(*slot));
 	else
-		lua_pushstring(L, "leadnotes.prompts (freed)");
+		lua_pushstring(L, "leadnotes.prompts (closed)");
 	return 1;
 }
 
 static int prompts_add(lua_State *L)
 {
-	ln_prompts **ud = prompts_check(L, "prompts:add");
+	ln_prompts *bank = prompts_check(L);
 	size_t len;
 	const char *text = luaL_checklstring(L, 2, &len);
 	ln_error err;
+	int rc = ln_prompts_add(bank, text, len, &err);
 
-	if (ln_prompts_parse(*ud, text, len, &err) < 0) {
-		lua_pushnil(L);
-		if (err.line)
-			lua_pushfstring(L, "line %d: %s", err.line, err.message);
-		else
-			lua_pushstring(L, err.message);
-		lua_pushstring(L, ln_error_name(err.code));
-		return 3;
+	if (rc < 0 && err.line) {
+		ln_error at = err;
+		ln_error_set(&err, at.code, "line %d: %s", at.line, at.message);
 	}
-	lua_pushboolean(L, 1);
-	return 1;
+	return ln_lua_result(L, rc, &err);
 }
 
 static int prompts_disable(lua_State *L)
 {
-	ln_prompts **ud = prompts_check(L, "prompts:disable");
+	ln_prompts *bank = prompts_check(L);
 	const char *id = luaL_checkstring(L, 2);
 
-	lua_pushboolean(L, ln_prompts_disable(*ud, id) == LN_OK);
+	lua_pushboolean(L, ln_prompts_disable(bank, id) == LN_OK);
 	return 1;
 }
 
 static int prompts_count(lua_State *L)
 {
-	ln_prompts **ud = prompts_check(L, "prompts:count");
+	ln_prompts *bank = prompts_check(L);
 
-	lua_pushinteger(L, (lua_Integer)ln_prompts_count(*ud));
+	lua_pushinteger(L, (lua_Integer)ln_prompts_count(bank));
 	return 1;
 }
 
 static int prompts_list(lua_State *L)
 {
-	ln_prompts **ud = prompts_check(L, "prompts:list");
-	size_t i, n = ln_prompts_count(*ud);
+	ln_prompts *bank = prompts_check(L);
+	size_t i, n = ln_prompts_count(bank);
 
 	lua_createtable(L, (int)n, 0);
 	for (i = 0; i < n; i++) {
-		push_prompt(L, ln_prompts_at(*ud, i));
+		push_prompt(L, ln_prompts_at(bank, i));
 		lua_rawseti(L, -2, (int)i + 1);
 	}
 	return 1;
@@ -151,8 +138,8 @@ static int prompts_list(lua_State *L)
 
 static int prompts_get(lua_State *L)
 {
-	ln_prompts **ud = prompts_check(L, "prompts:get");
-	const ln_prompt *p = ln_prompts_find(*ud, luaL_checkstring(L, 2));
+	ln_prompts *bank = prompts_check(L);
+	const ln_prompt *p = ln_prompts_find(bank, luaL_checkstring(L, 2));
 
 	if (!p)
 		lua_pushnil(L);
@@ -174,14 +161,14 @@ static unsigned names_field(lua_State *L, int idx, const char *key, unsigned (*b
 		return 0;
 	}
 	if (!lua_istable(L, -1))
-		luaL_error(L, "prompts:select: '%s' must be a list of names", key);
+		ln_lua_option_error(L, idx, key, "must be a list of names");
 	n = (int)lua_rawlen(L, -1);
 	for (i = 1; i <= n; i++) {
 		unsigned bit;
 		lua_rawgeti(L, -1, i);
 		bit = lua_type(L, -1) == LUA_TSTRING ? bit_of(lua_tostring(L, -1)) : 0;
 		if (!bit)
-			luaL_error(L, "prompts:select: unknown name in '%s'", key);
+			ln_lua_option_error(L, idx, key, "holds an unknown name");
 		bits |= bit;
 		lua_pop(L, 1);
 	}
@@ -191,7 +178,7 @@ static unsigned names_field(lua_State *L, int idx, const char *key, unsigned (*b
 
 static int prompts_select(lua_State *L)
 {
-	ln_prompts **ud = prompts_check(L, "prompts:select");
+	ln_prompts *bank = prompts_check(L);
 	ln_prompt_query q;
 	const ln_prompt *chosen;
 	const char **seen;
@@ -204,16 +191,16 @@ static int prompts_select(lua_State *L)
 	lua_getfield(L, 2, "context");
 	if (!lua_isnil(L, -1)) {
 		if (lua_type(L, -1) != LUA_TSTRING || !(q.context = ln_prompts_context_bit(lua_tostring(L, -1))))
-			return luaL_error(L, "prompts:select: context must be one-on-one, evaluation, weekly or onboarding");
+			return ln_lua_option_error(L, 2, "context", "must be one-on-one, evaluation, weekly or onboarding");
 	}
 	lua_pop(L, 1);
 	lua_getfield(L, 2, "person");
 	if (!lua_isnil(L, -1) && lua_type(L, -1) != LUA_TSTRING)
-		return luaL_error(L, "prompts:select: person must be a string");
+		return ln_lua_option_error(L, 2, "person", "must be a string");
 	lua_pop(L, 1);
 	lua_getfield(L, 2, "date");
 	if (lua_type(L, -1) != LUA_TSTRING)
-		return luaL_error(L, "prompts:select: date must be a YYYY-MM-DD string");
+		return ln_lua_option_error(L, 2, "date", "must be a YYYY-MM-DD string");
 	lua_pop(L, 1);
 	q.prefer_duties = names_field(L, 2, "prefer_duties", ln_prompts_duty_bit);
 	q.prefer_contexts = names_field(L, 2, "prefer_contexts", ln_prompts_context_bit);
@@ -222,7 +209,7 @@ static int prompts_select(lua_State *L)
 	 * seen array is a userdata so no malloc'd memory crosses a raise. */
 	lua_getfield(L, 2, "seen");
 	if (!lua_isnil(L, -1) && !lua_istable(L, -1))
-		return luaL_error(L, "prompts:select: seen must be a list of ids");
+		return ln_lua_option_error(L, 2, "seen", "must be a list of ids");
 	n = lua_istable(L, -1) ? (int)lua_rawlen(L, -1) : 0;
 	seen = lua_newuserdata(L, sizeof(*seen) * (size_t)(n ? n : 1));
 	for (i = 1; i <= n; i++) {
@@ -238,11 +225,11 @@ static int prompts_select(lua_State *L)
 	lua_getfield(L, 2, "date");
 	q.date = lua_tostring(L, -1);
 
-	rc = ln_prompts_select(&chosen, *ud, &q, &err);
+	rc = ln_prompts_select(&chosen, bank, &q, &err);
 	if (rc == LN_EINVALID)
-		return ln_lua_raise(L, "prompts:select", &err);
+		return ln_lua_arg_raise(L, 2, &err);
 	if (rc < 0)
-		return ln_lua_push_failure(L, &err);
+		return ln_lua_result(L, rc, &err);
 	push_prompt(L, chosen);
 	return 1;
 }

@@ -31,16 +31,9 @@
 #define ENCODING "enc2"
 #define DEPTH_MAX 16
 
-typedef struct {
-	ln_summary_cache *cache;
-} cache_ud;
-
-static ln_summary_cache *check_cache(lua_State *L, const char *fn)
+static ln_summary_cache *check_cache(lua_State *L)
 {
-	cache_ud *ud = luaL_checkudata(L, 1, CACHE_META);
-	if (!ud->cache)
-		luaL_error(L, "%s: attempt to use a closed summary cache", fn);
-	return ud->cache;
+	return ln_lua_check_handle(L, 1, CACHE_META, "summary cache");
 }
 
 static void put_u32(unsigned char *p, uint32_t v)
@@ -227,7 +220,7 @@ static int decode(lua_State *L, const unsigned char *data, size_t len, size_t *p
 
 static int cache_get(lua_State *L)
 {
-	ln_summary_cache *cache = check_cache(L, "get");
+	ln_summary_cache *cache = check_cache(L);
 	const char *key = luaL_checkstring(L, 2);
 	size_t len = 0, pos = 0;
 	const unsigned char *value = ln_summary_cache_get(cache, key, &len);
@@ -241,7 +234,7 @@ static int cache_get(lua_State *L)
 
 static int cache_put(lua_State *L)
 {
-	ln_summary_cache *cache = check_cache(L, "put");
+	ln_summary_cache *cache = check_cache(L);
 	const char *key = luaL_checkstring(L, 2);
 	size_t size = 0, pos = 0;
 	unsigned char *buf;
@@ -265,19 +258,15 @@ static int cache_put(lua_State *L)
 
 static int cache_flush(lua_State *L)
 {
-	ln_summary_cache *cache = check_cache(L, "flush");
+	ln_summary_cache *cache = check_cache(L);
 	ln_error err;
 
-	ln_error_clear(&err);
-	if (ln_summary_cache_flush(cache, lua_toboolean(L, 2), &err) < 0)
-		return ln_lua_push_failure(L, &err);
-	lua_pushboolean(L, 1);
-	return 1;
+	return ln_lua_result(L, ln_summary_cache_flush(cache, lua_toboolean(L, 2), &err), &err);
 }
 
 static int cache_count(lua_State *L)
 {
-	ln_summary_cache *cache = check_cache(L, "count");
+	ln_summary_cache *cache = check_cache(L);
 	lua_pushinteger(L, (lua_Integer)ln_summary_cache_count(cache));
 	lua_pushinteger(L, (lua_Integer)ln_summary_cache_loaded(cache));
 	return 2;
@@ -285,37 +274,38 @@ static int cache_count(lua_State *L)
 
 static int cache_close(lua_State *L)
 {
-	cache_ud *ud = luaL_checkudata(L, 1, CACHE_META);
-	ln_summary_cache_free(ud->cache);
-	ud->cache = NULL;
+	void **slot = luaL_checkudata(L, 1, CACHE_META);
+	ln_summary_cache_free(*slot);
+	*slot = NULL;
 	return 0;
 }
 
 static int cache_tostring(lua_State *L)
 {
-	cache_ud *ud = luaL_checkudata(L, 1, CACHE_META);
-	lua_pushstring(L, ud->cache ? "leadnotes summary cache" : "leadnotes summary cache (closed)");
+	void **slot = luaL_checkudata(L, 1, CACHE_META);
+	lua_pushstring(L, *slot ? "leadnotes summary cache" : "leadnotes summary cache (closed)");
 	return 1;
 }
 
 /* core.summary_cache_open(store, schema) -> cache, path | nil, message, code */
 static int summary_cache_open(lua_State *L)
 {
-	struct ln_store *store = ln_lua_check_store(L, 1, "summary_cache_open");
+	struct ln_store *store = ln_lua_check_store(L, 1);
 	const char *schema = luaL_checkstring(L, 2);
 	git_repository *repo;
-	cache_ud *ud;
+	ln_summary_cache *cache = NULL;
+	void **slot;
 	ln_error err;
+	int rc;
 
-	ln_error_clear(&err);
-	ud = lua_newuserdata(L, sizeof(*ud));
-	ud->cache = NULL;
-	luaL_setmetatable(L, CACHE_META);
+	slot = ln_lua_new_handle(L, CACHE_META);
 	repo = ln_store_repository(store);
 	lua_pushfstring(L, "%sleadnotes/summaries", git_repository_path(repo));
 	lua_pushfstring(L, ENCODING ":c%d:%s", LN_NOTE_SUMMARY_VERSION, schema);
-	if (ln_summary_cache_open(&ud->cache, lua_tostring(L, -2), lua_tostring(L, -1), &err) < 0)
-		return ln_lua_push_failure(L, &err);
+	rc = ln_summary_cache_open(&cache, lua_tostring(L, -2), lua_tostring(L, -1), &err);
+	*slot = cache;
+	if (rc < 0)
+		return ln_lua_result(L, rc, &err);
 	lua_pop(L, 1);
 	return 2;
 }

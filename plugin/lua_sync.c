@@ -42,60 +42,21 @@ static int sync_lua_progress(const char *stage, size_t received, size_t total, v
 	return stop;
 }
 
-/* Commits the notes save_all leaves out because a .gitignore ignores them,
- * as store:save does for one note: sync treats an ignored note the way save
- * does. Their names are appended to the table at `into`; *saved counts the
- * commits. The names are copied into Lua before any commit, so nothing
- * malloc'd is held across a call that can raise. */
-int ln_lua_save_ignored(lua_State *L, ln_store *s, int into, size_t *saved, ln_error *err)
-{
-	char **list = NULL;
-	size_t count = 0, i;
-	int rc, names;
-	if ((rc = ln_sync_untracked_notes(&list, &count, ln_store_repository(s), ln_store_prefix(s), err)) < 0)
-		return rc;
-	lua_createtable(L, (int)count, 0);
-	names = lua_gettop(L);
-	for (i = 0; i < count; i++) {
-		lua_pushstring(L, list[i]);
-		lua_rawseti(L, names, (int)i + 1);
-	}
-	ln_sync_strings_free(list);
-	for (i = 1; i <= count; i++) {
-		lua_rawgeti(L, names, (int)i);
-		rc = ln_store_save(s, lua_tostring(L, -1), NULL, NULL, err);
-		if (rc < 0) {
-			lua_pop(L, 2);
-			return rc;
-		}
-		if (rc == 0) {
-			(*saved)++;
-			lua_rawseti(L, into, (int)lua_rawlen(L, into) + 1);
-		} else {
-			lua_pop(L, 1);
-		}
-	}
-	lua_pop(L, 1);
-	return LN_OK;
-}
-
 /* store:sync([remote [, opts]]) or store:sync(opts). opts: progress =
  * function(stage, received, total), save = false to refuse uncommitted
  * changes instead of saving them first. */
 static int m_sync(lua_State *L)
 {
-	ln_store *s = ln_lua_check_store(L, 1, "sync");
+	ln_store *s = ln_lua_check_store(L, 1);
 	ln_sync_options o = LN_SYNC_OPTIONS_INIT;
 	ln_sync_result *res = NULL;
 	lua_progress lp;
 	ln_error err;
-	size_t saved = 0;
-	int opts = 0, save = 1, rc, attempt, ignored;
+	int opts = 0, save = 1, rc;
 	const char *merged;
 
 	memset(&lp, 0, sizeof(lp));
 	lp.L = L;
-	ln_error_clear(&err);
 	if (lua_istable(L, 2) && lua_isnoneornil(L, 3)) {
 		opts = 2;
 	} else {
@@ -106,18 +67,20 @@ static int m_sync(lua_State *L)
 		}
 	}
 	if (opts) {
-		ln_lua_check_keys(L, opts, "sync", (const char *const[]){ "progress", "remote", "save", NULL });
+		ln_lua_check_keys(L, opts, (const char *const[]){ "progress", "remote", "save", NULL });
 		lua_getfield(L, opts, "save");
 		if (!lua_isnil(L, -1)) {
 			if (lua_type(L, -1) != LUA_TBOOLEAN)
-				return luaL_error(L, "sync: opts.save must be a boolean, got %s", luaL_typename(L, -1));
+				return ln_lua_option_error(L, opts, "save",
+					lua_pushfstring(L, "must be a boolean, got %s", luaL_typename(L, -1)));
 			save = lua_toboolean(L, -1);
 		}
 		lua_pop(L, 1);
 		if (!o.remote) {
 			lua_getfield(L, opts, "remote");
 			if (!lua_isnil(L, -1) && lua_type(L, -1) != LUA_TSTRING)
-				return luaL_error(L, "sync: opts.remote must be a string, got %s", luaL_typename(L, -1));
+				return ln_lua_option_error(L, opts, "remote",
+					lua_pushfstring(L, "must be a string, got %s", luaL_typename(L, -1)));
 			o.remote = lua_tostring(L, -1); /* stays on the stack, so stays alive */
 		}
 		lua_getfield(L, opts, "progress");
@@ -126,39 +89,17 @@ static int m_sync(lua_State *L)
 			o.progress = sync_lua_progress;
 			o.payload = &lp;
 		} else if (!lua_isnil(L, -1)) {
-			return luaL_error(L, "sync: opts.progress must be a function, got %s", luaL_typename(L, -1));
+			return ln_lua_option_error(L, opts, "progress",
+				lua_pushfstring(L, "must be a function, got %s", luaL_typename(L, -1)));
 		}
 	}
-	/* A merge, rebase... in progress: refused before save_all could commit
-	 * its conflict markers. */
-	if (ln_sync_check_state(ln_store_repository(s), &err) < 0)
-		return ln_lua_push_failure(L, &err);
-	lua_newtable(L);
-	ignored = lua_gettop(L);
-	/* Another editor may write a note between save_all and the sync's
-	 * check that everything is committed: save it too and go again. */
-	for (attempt = 0;; attempt++) {
-		if (save) {
-			ln_commits commits = { NULL, 0 };
-			rc = ln_store_save_all(&commits, s, &err);
-			saved += commits.count;
-			ln_store_commits_free(&commits);
-			if (rc >= 0)
-				rc = ln_lua_save_ignored(L, s, ignored, &saved, &err);
-			if (rc < 0)
-				return ln_lua_push_failure(L, &err);
-		}
-		o.committed = saved;
-		rc = ln_sync_run(&res, ln_store_repository(s), ln_store_prefix(s), &o, &err);
-		if (!(save && rc == LN_EEXISTS && attempt < 4 && !lp.failed && strstr(err.message, "changed but not committed")))
-			break;
-	}
+	rc = ln_sync_store(&res, s, &o, save, &err);
 	if (lp.failed) {
 		ln_sync_result_free(res);
 		return luaL_error(L, "sync: progress callback failed: %s", lp.message);
 	}
 	if (rc < 0)
-		return ln_lua_push_failure(L, &err);
+		return ln_lua_result(L, rc, &err);
 	merged = res->merged == LN_SYNC_MERGE ? "merge" : res->merged == LN_SYNC_FAST_FORWARD ? "fast-forward" : "up-to-date";
 	lua_createtable(L, 0, 8);
 	lua_pushnumber(L, (lua_Number)res->fetched);
@@ -173,7 +114,7 @@ static int m_sync(lua_State *L)
 	lua_setfield(L, -2, "remote");
 	lua_pushstring(L, res->upstream);
 	lua_setfield(L, -2, "upstream");
-	lua_pushnumber(L, (lua_Number)saved);
+	lua_pushnumber(L, (lua_Number)res->saved);
 	lua_setfield(L, -2, "saved");
 	ln_lua_push_strings(L, res->conflicts, res->conflict_count);
 	lua_setfield(L, -2, "conflicts");
@@ -181,69 +122,41 @@ static int m_sync(lua_State *L)
 	lua_setfield(L, -2, "unsynced");
 	lua_pushboolean(L, res->followed);
 	lua_setfield(L, -2, "followed");
-	lua_pushvalue(L, ignored);
+	ln_lua_push_strings(L, res->ignored, res->ignored_count);
 	lua_setfield(L, -2, "ignored");
 	ln_sync_result_free(res);
 	return 1;
 }
 
-/* The path relative to the notes folder, or a failure already pushed
- * (returns NULL and sets *nret). */
-static char *sync_relpath(lua_State *L, ln_store *s, const char *path, int *nret)
-{
-	char *rel = NULL;
-	ln_error err;
-	ln_error_clear(&err);
-	if (ln_store_relpath(&rel, s, path, &err) < 0) {
-		*nret = ln_lua_push_failure(L, &err);
-		return NULL;
-	}
-	return rel;
-}
-
-/* store:seal(path) -> tag name. Saves the note first when it has changes. */
+/* store:seal(path) -> tag name | nil, message, code (ln_sync_seal_note:
+ * saves the note first when it has changes). */
 static int m_seal(lua_State *L)
 {
-	ln_store *s = ln_lua_check_store(L, 1, "seal");
+	ln_store *s = ln_lua_check_store(L, 1);
 	const char *path = luaL_checkstring(L, 2);
-	char *rel, *tag = NULL;
+	char *tag = NULL;
 	ln_error err;
-	git_oid id;
-	int dirty = 0, rc, nret = 0;
+	int rc = ln_sync_seal_note(&tag, s, path, &err);
 
-	ln_error_clear(&err);
-	if (!(rel = sync_relpath(L, s, path, &nret)))
-		return nret;
-	rc = ln_store_blob_id(&id, &dirty, s, rel, &err);
-	if (rc == LN_ENOTFOUND || (rc == 0 && dirty))
-		rc = ln_store_save(s, rel, NULL, NULL, &err);
-	if (rc >= 0)
-		rc = ln_seal_create(&tag, ln_store_repository(s), ln_store_prefix(s), rel, &err);
-	free(rel);
-	if (rc < 0)
-		return ln_lua_push_failure(L, &err);
-	lua_pushstring(L, tag);
-	free(tag);
-	return 1;
+	return ln_lua_string_result(L, rc, tag, &err);
 }
 
 /* store:verify(path) -> {sealed=, tag=, unchanged=, diff=} */
 static int m_verify(lua_State *L)
 {
-	ln_store *s = ln_lua_check_store(L, 1, "verify");
+	ln_store *s = ln_lua_check_store(L, 1);
 	const char *path = luaL_checkstring(L, 2);
 	ln_seal_status *st = NULL;
-	char *rel;
+	char *rel = NULL;
 	ln_error err;
-	int rc, nret = 0;
+	int rc;
 
-	ln_error_clear(&err);
-	if (!(rel = sync_relpath(L, s, path, &nret)))
-		return nret;
-	rc = ln_seal_verify(&st, ln_store_repository(s), ln_store_prefix(s), rel, &err);
+	rc = ln_store_relpath(&rel, s, path, &err);
+	if (rc == LN_OK)
+		rc = ln_seal_verify(&st, ln_store_repository(s), ln_store_prefix(s), rel, &err);
 	free(rel);
 	if (rc < 0)
-		return ln_lua_push_failure(L, &err);
+		return ln_lua_result(L, rc, &err);
 	lua_createtable(L, 0, 4);
 	lua_pushboolean(L, st->sealed);
 	lua_setfield(L, -2, "sealed");
@@ -278,13 +191,12 @@ static int m_verify(lua_State *L)
  * still have them. */
 static int m_conflicts(lua_State *L)
 {
-	ln_store *s = ln_lua_check_store(L, 1, "conflicts");
+	ln_store *s = ln_lua_check_store(L, 1);
 	char **list = NULL;
 	size_t count = 0;
 	ln_error err;
-	ln_error_clear(&err);
 	if (ln_sync_conflicts(&list, &count, ln_store_repository(s), ln_store_prefix(s), &err) < 0)
-		return ln_lua_push_failure(L, &err);
+		return ln_lua_result(L, LN_ERROR, &err);
 	ln_lua_push_strings(L, list, count);
 	ln_sync_strings_free(list);
 	return 1;

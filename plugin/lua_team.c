@@ -7,17 +7,15 @@
  * working file may differ from it, and its stat signature; and the
  * absolute notes folder. Reads no content.
  *
+ *   core.team_folders(store) -> { {dir=, digest=, files=}, ... }, dir
  *   core.write_note(store, path, text) -> true | nil, message, code
+ *   core.note_summary(text [, markdown]), core.hash_blob(text),
+ *   core.identity(store), core.nfc(name), core.name_key(name)
  *
- * Writes a file inside the notes folder; does not commit. */
-#include <errno.h>
-#include <fcntl.h>
-#include <stdint.h>
-#include <stdio.h>
+ * A path outside the notes folder is data from the user, not a caller's
+ * mistake: nil, message, "invalid". */
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "lua_binding.h"
 #include "leadnotes/names.h"
@@ -26,17 +24,14 @@
 
 static int team_files(lua_State *L)
 {
-	struct ln_store *store = ln_lua_check_store(L, 1, "team_files");
+	struct ln_store *store = ln_lua_check_store(L, 1);
 	const char *under = luaL_optstring(L, 2, NULL);
 	ln_store_files files;
 	ln_error err;
 	size_t i;
 
-	if (ln_store_files_list(&files, store, under, &err) < 0) {
-		if (err.code == LN_EINVALID)
-			return ln_lua_raise(L, "team_files", &err);
-		return ln_lua_push_failure(L, &err);
-	}
+	if (ln_store_files_list(&files, store, under, &err) < 0)
+		return ln_lua_result(L, LN_ERROR, &err);
 	/* No Lua call below can raise except on memory exhaustion; the list is
 	 * copied into Lua first and freed before returning. */
 	lua_createtable(L, (int)files.count, 0);
@@ -59,195 +54,46 @@ static int team_files(lua_State *L)
 	return 2;
 }
 
-static uint64_t fnv(uint64_t h, const char *s, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		h ^= (unsigned char)s[i];
-		h *= 1099511628211ull;
-	}
-	h ^= 0xff;
-	h *= 1099511628211ull;
-	return h;
-}
-
 /* core.team_folders(store) -> { {dir=, digest=, files=}, ... }, notes_dir
- * One entry per top-level folder (a person) with a digest of its files'
- * paths, blob ids and stat data: equal digests mean nothing in that folder
+ * One entry per top-level folder (a person) with a digest of its files
+ * (ln_store_folders_list): equal digests mean nothing in that folder
  * changed. Cheaper for Lua than team_files on the whole folder. */
 static int team_folders(lua_State *L)
 {
-	struct ln_store *store = ln_lua_check_store(L, 1, "team_folders");
-	ln_store_files files;
+	struct ln_store *store = ln_lua_check_store(L, 1);
+	ln_store_folders folders;
 	ln_error err;
-	size_t i = 0;
-	int n = 0;
+	size_t i;
 
-	if (ln_store_files_list(&files, store, NULL, &err) < 0)
-		return ln_lua_push_failure(L, &err);
-	lua_createtable(L, 0, 0);
-	while (i < files.count) {
-		const char *path = files.items[i].path, *slash = strchr(path, '/');
-		size_t dlen, count = 0;
-		uint64_t h = 14695981039346656037ull;
-		char hex[17];
-
-		if (!slash) {
-			i++;
-			continue; /* a file at the top: nobody's */
-		}
-		dlen = (size_t)(slash - path);
-		while (i < files.count && strncmp(files.items[i].path, path, dlen) == 0 &&
-			files.items[i].path[dlen] == '/') {
-			const ln_store_file *f = &files.items[i];
-			h = fnv(h, f->path, strlen(f->path));
-			h = fnv(h, f->blob, strlen(f->blob));
-			h = fnv(h, f->dirty ? "d" : "c", 1);
-			h = fnv(h, f->stat, strlen(f->stat));
-			count++;
-			i++;
-		}
-		snprintf(hex, sizeof(hex), "%016llx", (unsigned long long)h);
+	if (ln_store_folders_list(&folders, store, &err) < 0)
+		return ln_lua_result(L, LN_ERROR, &err);
+	lua_createtable(L, (int)folders.count, 0);
+	for (i = 0; i < folders.count; i++) {
 		lua_createtable(L, 0, 3);
-		lua_pushlstring(L, path, dlen);
+		lua_pushstring(L, folders.items[i].dir);
 		lua_setfield(L, -2, "dir");
-		lua_pushstring(L, hex);
+		lua_pushstring(L, folders.items[i].digest);
 		lua_setfield(L, -2, "digest");
-		lua_pushinteger(L, (lua_Integer)count);
+		lua_pushinteger(L, (lua_Integer)folders.items[i].files);
 		lua_setfield(L, -2, "files");
-		lua_rawseti(L, -2, ++n);
+		lua_rawseti(L, -2, (int)i + 1);
 	}
-	ln_store_files_free(&files);
+	ln_store_folders_free(&folders);
 	lua_pushstring(L, ln_store_dir(store));
 	return 2;
 }
 
-/* Creates the folders of rel (relative to dir) below dir, mode 0700. */
-static int make_parents(const char *dir, const char *rel, ln_error *err)
-{
-	size_t dlen = strlen(dir), rlen = strlen(rel), i;
-	char *path = malloc(dlen + rlen + 2);
-	int rc = LN_OK;
-
-	if (!path)
-		return ln_error_set(err, LN_ENOMEM, "out of memory");
-	memcpy(path, dir, dlen);
-	path[dlen] = '/';
-	memcpy(path + dlen + 1, rel, rlen + 1);
-	for (i = dlen + 1; path[i]; i++) {
-		if (path[i] != '/')
-			continue;
-		path[i] = '\0';
-		if (mkdir(path, 0700) < 0 && errno != EEXIST) {
-			rc = ln_error_set(err, LN_EIO, "cannot create a folder for %s: %s", rel, strerror(errno));
-			goto cleanup;
-		}
-		path[i] = '/';
-	}
-cleanup:
-	free(path);
-	return rc;
-}
-
-/* Writes text to rel (relative to the notes folder) through a temporary
- * file renamed into place, mode 0600. */
-static int write_atomic(const char *dir, const char *rel, const char *text, size_t len, ln_error *err)
-{
-	size_t dlen = strlen(dir), rlen = strlen(rel);
-	char *path = malloc(dlen + rlen + 2), *tmp = malloc(dlen + rlen + 16);
-	int fd = -1, rc = LN_OK;
-	size_t done = 0;
-
-	if (!path || !tmp) {
-		rc = ln_error_set(err, LN_ENOMEM, "out of memory");
-		goto cleanup;
-	}
-	snprintf(path, dlen + rlen + 2, "%s/%s", dir, rel);
-	{
-		/* A hidden temporary beside the file: "<dir>/.<name>.tmp-XXXXXX". */
-		const char *slash = strrchr(path, '/');
-		size_t head = slash ? (size_t)(slash - path) + 1 : 0;
-		snprintf(tmp, dlen + rlen + 16, "%.*s.%s.tmp-XXXXXX", (int)head, path, path + head);
-	}
-	fd = mkstemp(tmp);
-	if (fd < 0) {
-		rc = ln_error_set(err, LN_EIO, "cannot write %s: %s", rel, strerror(errno));
-		goto cleanup;
-	}
-	fchmod(fd, 0600);
-	while (done < len) {
-		ssize_t n = write(fd, text + done, len - done);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			rc = ln_error_set(err, LN_EIO, "cannot write %s: %s", rel, strerror(errno));
-			goto cleanup;
-		}
-		done += (size_t)n;
-	}
-	if (fsync(fd) < 0 || close(fd) < 0) {
-		fd = -1;
-		rc = ln_error_set(err, LN_EIO, "cannot write %s: %s", rel, strerror(errno));
-		goto cleanup;
-	}
-	fd = -1;
-	if (rename(tmp, path) < 0) {
-		rc = ln_error_set(err, LN_EIO, "cannot write %s: %s", rel, strerror(errno));
-		goto cleanup;
-	}
-cleanup:
-	if (fd >= 0)
-		close(fd);
-	if (rc < 0 && tmp)
-		unlink(tmp);
-	free(path);
-	free(tmp);
-	return rc;
-}
-
 /* core.write_note(store, path, text) -> true | nil, message, code
- * Writes a file inside the notes folder (refusing any path outside it),
- * creating its folders (0700); the file is 0600. Does not commit. */
+ * (ln_store_write_note: atomic, folders 0700, file 0600, no commit). */
 static int team_write_note(lua_State *L)
 {
-	struct ln_store *store = ln_lua_check_store(L, 1, "write_note");
+	struct ln_store *store = ln_lua_check_store(L, 1);
 	const char *path = luaL_checkstring(L, 2);
 	size_t len;
 	const char *text = luaL_checklstring(L, 3, &len);
-	char *rel = NULL;
 	ln_error err;
-	int rc;
 
-	rc = ln_store_relpath(&rel, store, path, &err);
-	if (rc == LN_OK)
-		rc = make_parents(ln_store_dir(store), rel, &err);
-	if (rc == LN_OK)
-		rc = write_atomic(ln_store_dir(store), rel, text, len, &err);
-	free(rel);
-	if (rc == LN_EINVALID)
-		return ln_lua_raise(L, "write_note", &err);
-	if (rc < 0)
-		return ln_lua_push_failure(L, &err);
-	lua_pushboolean(L, 1);
-	return 1;
-}
-
-/* store:profile(person [, fields]): implemented in leadnotes.insights; this
- * makes it a method of every store handle from the start. */
-static int store_profile(lua_State *L)
-{
-	int nargs = lua_gettop(L);
-
-	ln_lua_check_store(L, 1, "store:profile");
-	lua_getglobal(L, "require");
-	lua_pushstring(L, "leadnotes.insights");
-	lua_call(L, 1, 1);
-	lua_getfield(L, -1, "profile");
-	lua_remove(L, -2);
-	lua_insert(L, 1);
-	lua_call(L, nargs, LUA_MULTRET);
-	return lua_gettop(L);
+	return ln_lua_result(L, ln_store_write_note(store, path, text, len, &err), &err);
 }
 
 /* Sets field name of the table on top to value, unless value is NULL. */
@@ -276,7 +122,7 @@ static int team_note_summary(lua_State *L)
 	/* Tables first would leave the summary unfreed on an out-of-memory
 	 * raise; the summary is small and Lua raising there is already fatal. */
 	if (ln_note_summarize(&sum, text, len, markdown, &err) < 0)
-		return ln_lua_push_failure(L, &err);
+		return ln_lua_result(L, LN_ERROR, &err);
 	lua_createtable(L, 0, 10);
 	lua_createtable(L, (int)sum->item_count, 0);
 	for (i = 0; i < sum->item_count; i++) {
@@ -330,8 +176,8 @@ static int team_note_summary(lua_State *L)
 	return 1;
 }
 
-/* core.blob_id(text) -> the git blob id text would have, in hex. */
-static int team_blob_id(lua_State *L)
+/* core.hash_blob(text) -> the git blob id text would have, in hex. */
+static int team_hash_blob(lua_State *L)
 {
 	size_t len;
 	const char *text = luaL_checklstring(L, 1, &len);
@@ -339,7 +185,7 @@ static int team_blob_id(lua_State *L)
 	char hex[GIT_OID_HEXSZ + 1];
 
 	if (git_odb_hash(&id, text, len, GIT_OBJECT_BLOB) < 0)
-		return luaL_error(L, "blob_id: cannot hash");
+		return luaL_error(L, "cannot hash a blob");
 	git_oid_tostr(hex, sizeof(hex), &id);
 	lua_pushstring(L, hex);
 	return 1;
@@ -350,7 +196,7 @@ static int team_blob_id(lua_State *L)
  * ones); nil when no name is set. */
 static int team_identity(lua_State *L)
 {
-	struct ln_store *store = ln_lua_check_store(L, 1, "identity");
+	struct ln_store *store = ln_lua_check_store(L, 1);
 	git_repository *repo = ln_store_repository(store);
 	git_config *cfg = NULL;
 	git_buf name = GIT_BUF_INIT, email = GIT_BUF_INIT;
@@ -391,13 +237,9 @@ static int push_name(lua_State *L, int (*fn)(char **, const char *, size_t, ln_e
 	const char *name = luaL_checklstring(L, 1, &len);
 	char *out = NULL;
 	ln_error err;
+	int rc = fn(&out, name, len, &err);
 
-	if (fn(&out, name, len, &err) < 0)
-		return ln_lua_push_failure(L, &err);
-	/* Only memory exhaustion raises here (then out leaks). */
-	lua_pushstring(L, out);
-	free(out);
-	return 1;
+	return ln_lua_string_result(L, rc, out, &err);
 }
 
 /* core.nfc(name) -> name in NFC | nil, message, code */
@@ -413,7 +255,7 @@ static int team_name_key(lua_State *L)
 }
 
 static const luaL_Reg team_functions[] = {
-	{ "blob_id", team_blob_id },
+	{ "hash_blob", team_hash_blob },
 	{ "identity", team_identity },
 	{ "name_key", team_name_key },
 	{ "nfc", team_nfc },
@@ -431,8 +273,6 @@ void ln_lua_open_team(lua_State *L)
 	if (lua_istable(L, -1)) {
 		lua_getfield(L, -1, "__index");
 		if (lua_istable(L, -1)) {
-			lua_pushcfunction(L, store_profile);
-			lua_setfield(L, -2, "profile");
 			lua_pushcfunction(L, team_identity);
 			lua_setfield(L, -2, "identity");
 		}

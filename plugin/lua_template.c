@@ -21,8 +21,9 @@
 #define TEMPLATE_META "leadnotes.template"
 #define BUFFER_META "leadnotes.template.buffer"
 
+/* A handle (lua_binding.h): the template's pointer comes first. */
 typedef struct compiled {
-	ln_template *t;
+	void *t; /* the ln_template, NULL once freed */
 	char name[64];
 } compiled;
 
@@ -72,7 +73,11 @@ static compiled *compile_at(lua_State *L, int idx, const char *name, size_t name
 	compiled *c = push_compiled(L, name, name_len);
 	ln_error err;
 
-	if (ln_template_compile(&c->t, src, len, &err) < 0) {
+	ln_template *t = NULL;
+	int rc = ln_template_compile(&t, src, len, &err);
+
+	c->t = t;
+	if (rc < 0) {
 		/* The message carries its own position: no "file:line:" of the caller. */
 		if (err.line > 0)
 			lua_pushfstring(L, "%s:%d:%d: %s", c->name, err.line, err.column, err.message);
@@ -83,17 +88,10 @@ static compiled *compile_at(lua_State *L, int idx, const char *name, size_t name
 	return c;
 }
 
-static compiled *check_compiled(lua_State *L, int idx, const char *fn)
+static compiled *check_compiled(lua_State *L, int idx)
 {
-	compiled *c = luaL_testudata(L, idx, TEMPLATE_META);
-	if (!c) {
-		lua_pushfstring(L, "%s: compiled template expected, got %s", fn, luaL_typename(L, idx));
-		luaL_argerror(L, idx, lua_tostring(L, -1));
-		return NULL; /* not reached: luaL_argerror raises */
-	}
-	if (!c->t)
-		luaL_error(L, "%s: attempt to use a freed template", fn);
-	return c;
+	ln_lua_check_handle(L, idx, TEMPLATE_META, "compiled template");
+	return lua_touserdata(L, idx);
 }
 
 static int compiled_gc(lua_State *L)
@@ -277,8 +275,8 @@ static int data_partial(void *ud, const char *name, size_t len, const ln_templat
 	}
 	if (lua_type(L, -1) != LUA_TSTRING) {
 		lua_pushlstring(L, name, len);
-		return luaL_error(L, "render: partial \"%s\" is a %s, expected a string",
-			lua_tostring(L, -1), luaL_typename(L, -2));
+		return luaL_error(L, "partial \"%s\" is a %s, expected a string", lua_tostring(L, -1),
+			luaL_typename(L, -2));
 	}
 	c = compile_at(L, top + 1, name, len);
 	lua_pushlstring(L, name, len);
@@ -292,8 +290,7 @@ static int data_partial(void *ud, const char *name, size_t len, const ln_templat
 /* ---- render ---------------------------------------------------------- */
 
 /* Renders t with the arguments at data_idx, partials_idx, opts_idx. */
-static int render_with(lua_State *L, const ln_template *t, int data_idx, int partials_idx, int opts_idx,
-	const char *fn)
+static int render_with(lua_State *L, const ln_template *t, int data_idx, int partials_idx, int opts_idx)
 {
 	lua_data d;
 	ln_template_data iface;
@@ -305,30 +302,25 @@ static int render_with(lua_State *L, const ln_template *t, int data_idx, int par
 	type = lua_type(L, data_idx);
 	if (type != LUA_TNIL && type != LUA_TNONE && type != LUA_TTABLE && type != LUA_TSTRING &&
 	    type != LUA_TNUMBER && type != LUA_TBOOLEAN) {
-		lua_pushfstring(L, "%s: table expected for data, got %s", fn, luaL_typename(L, data_idx));
-		return luaL_argerror(L, data_idx, lua_tostring(L, -1));
+		return ln_lua_type_error(L, data_idx, "table");
 	}
 	type = lua_type(L, partials_idx);
 	if (type != LUA_TNIL && type != LUA_TNONE && type != LUA_TTABLE && type != LUA_TFUNCTION) {
-		lua_pushfstring(L, "%s: table or function expected for partials, got %s", fn,
-			luaL_typename(L, partials_idx));
-		return luaL_argerror(L, partials_idx, lua_tostring(L, -1));
+		return ln_lua_type_error(L, partials_idx, "table or function");
 	}
 	type = lua_type(L, opts_idx);
 	if (type == LUA_TTABLE) {
-		ln_lua_check_keys(L, opts_idx, fn, (const char *const[]){ "escape", NULL });
+		ln_lua_check_keys(L, opts_idx, (const char *const[]){ "escape", NULL });
 		lua_getfield(L, opts_idx, "escape");
 		if (lua_type(L, -1) == LUA_TSTRING && strcmp(lua_tostring(L, -1), "none") == 0) {
 			flags |= LN_TEMPLATE_NO_ESCAPE;
 		} else if (!lua_isnil(L, -1) &&
 		           !(lua_type(L, -1) == LUA_TSTRING && strcmp(lua_tostring(L, -1), "html") == 0)) {
-			lua_pushfstring(L, "%s: option 'escape' must be \"html\" or \"none\"", fn);
-			return luaL_argerror(L, opts_idx, lua_tostring(L, -1));
+			return ln_lua_option_error(L, opts_idx, "escape", "must be \"html\" or \"none\"");
 		}
 		lua_pop(L, 1);
 	} else if (type != LUA_TNIL && type != LUA_TNONE) {
-		lua_pushfstring(L, "%s: table expected for options, got %s", fn, luaL_typename(L, opts_idx));
-		return luaL_argerror(L, opts_idx, lua_tostring(L, -1));
+		return ln_lua_type_error(L, opts_idx, "table");
 	}
 
 	d.L = L;
@@ -357,20 +349,19 @@ static int render_with(lua_State *L, const ln_template *t, int data_idx, int par
 	rc = ln_template_render(buf, t, &iface, (ln_template_value)data_idx, flags, &err);
 	if (rc < 0) {
 		ln_buf_free(buf);
-		lua_pushfstring(L, "%s: %s", fn, err.message);
-		return lua_error(L);
+		/* the template (argument 1, or self) could not be rendered */
+		return ln_lua_arg_raise(L, 1, &err);
 	}
 	lua_pushlstring(L, buf->ptr ? buf->ptr : "", buf->size);
 	ln_buf_free(buf);
 	return 1;
 }
 
-static const char *check_string_arg(lua_State *L, int idx, const char *fn, const char *what, size_t *len)
+/* The string at idx (not a number: luaL_checklstring would take one). */
+static const char *check_string_arg(lua_State *L, int idx, size_t *len)
 {
-	if (lua_type(L, idx) != LUA_TSTRING) {
-		lua_pushfstring(L, "%s: string expected for %s, got %s", fn, what, luaL_typename(L, idx));
-		luaL_argerror(L, idx, lua_tostring(L, -1));
-	}
+	if (lua_type(L, idx) != LUA_TSTRING)
+		ln_lua_type_error(L, idx, "string");
 	return lua_tolstring(L, idx, len);
 }
 
@@ -380,9 +371,9 @@ static int core_render(lua_State *L)
 	compiled *c;
 
 	lua_settop(L, 4);
-	check_string_arg(L, 1, "render", "template", NULL);
+	check_string_arg(L, 1, NULL);
 	c = compile_at(L, 1, "template", 8);
-	return render_with(L, c->t, 2, 3, 4, "render");
+	return render_with(L, c->t, 2, 3, 4);
 }
 
 /* core.compile(template [, name]) */
@@ -392,9 +383,9 @@ static int core_compile(lua_State *L)
 	size_t name_len = 8;
 
 	lua_settop(L, 2);
-	check_string_arg(L, 1, "compile", "template", NULL);
+	check_string_arg(L, 1, NULL);
 	if (!lua_isnil(L, 2))
-		name = check_string_arg(L, 2, "compile", "name", &name_len);
+		name = check_string_arg(L, 2, &name_len);
 	compile_at(L, 1, name, name_len);
 	return 1;
 }
@@ -405,16 +396,14 @@ static int compiled_render(lua_State *L)
 	compiled *c;
 
 	lua_settop(L, 4);
-	c = check_compiled(L, 1, "render");
-	return render_with(L, c->t, 2, 3, 4, "render");
+	c = check_compiled(L, 1);
+	return render_with(L, c->t, 2, 3, 4);
 }
 
 /* compiled:name() */
 static int compiled_name(lua_State *L)
 {
-	compiled *c = luaL_testudata(L, 1, TEMPLATE_META);
-	if (!c)
-		return luaL_argerror(L, 1, "name: compiled template expected");
+	compiled *c = luaL_checkudata(L, 1, TEMPLATE_META);
 	lua_pushstring(L, c->name);
 	return 1;
 }
@@ -422,7 +411,7 @@ static int compiled_name(lua_State *L)
 /* core.template_files(dir) -> sorted file names, or nil, message, code */
 static int core_template_files(lua_State *L)
 {
-	const char *dir = check_string_arg(L, 1, "template_files", "dir", NULL);
+	const char *dir = check_string_arg(L, 1, NULL);
 	ln_buf *buf = push_buffer(L);
 	ln_error err;
 	size_t start = 0, i;
@@ -430,7 +419,7 @@ static int core_template_files(lua_State *L)
 
 	if (ln_template_list_dir(buf, dir, &err) < 0) {
 		ln_buf_free(buf);
-		return ln_lua_push_failure(L, &err);
+		return ln_lua_result(L, LN_ERROR, &err);
 	}
 	lua_newtable(L);
 	for (i = 0; i < buf->size; i++) {

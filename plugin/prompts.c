@@ -301,7 +301,7 @@ static void find_id(const char *text, size_t len, size_t pos, const char **id, s
 	}
 }
 
-int ln_prompts_parse(ln_prompts *bank, const char *text, size_t len, ln_error *err)
+int ln_prompts_add(ln_prompts *bank, const char *text, size_t len, ln_error *err)
 {
 	ln_prompts parsed = { NULL, 0, 0 };
 	size_t pos = 0, i, j;

@@ -59,7 +59,7 @@ void ln_prompts_free(ln_prompts *bank);
  * tags are ignored). A prompt whose id is already in the bank replaces it.
  * On a malformed id, a prompt without text or an id given twice in the same
  * text, returns LN_EPARSE with err's line set and the bank unchanged. */
-int ln_prompts_parse(ln_prompts *bank, const char *text, size_t len, ln_error *err);
+int ln_prompts_add(ln_prompts *bank, const char *text, size_t len, ln_error *err);
 
 /* Switches the prompt with this id off. Returns 0 or LN_ENOTFOUND. */
 int ln_prompts_disable(ln_prompts *bank, const char *id);

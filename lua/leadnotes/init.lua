@@ -78,6 +78,19 @@ end
 M.core = load_core()
 package.preload["leadnotes.core"] = function() return M.core end
 
+-- The store methods written in Lua join the C ones in the handle's method
+-- table (core.store_methods): the binding never calls up into Lua.
+local store_methods = M.core.store_methods
+if type(store_methods) == "table" then
+  store_methods.new_note = function(...) return require("leadnotes.notes").new_note(...) end
+  store_methods.profile = function(store, ...)
+    if tostring(store) == "leadnotes.store (closed)" then
+      error("calling 'profile' on bad self (attempt to use a closed notes store)", 2)
+    end
+    return require("leadnotes.insights").profile(store, ...)
+  end
+end
+
 local config = require("leadnotes.config")
 
 -- Optional and idempotent: options merged over the defaults, validated.

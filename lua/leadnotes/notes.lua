@@ -1,12 +1,10 @@
--- leadnotes.notes: opens the notes store and adds the methods written in Lua
--- (new_note) to the store's method table, next to the C ones.
+-- leadnotes.notes: opens the notes store; new_note, which init.lua makes a
+-- method of every store handle (store:new_note).
 local M = {}
 
 local function core()
   return require("leadnotes").core
 end
-
-local methods_installed = false
 
 local function today()
   return os.date("%Y-%m-%d")
@@ -17,25 +15,26 @@ end
 -- (.md in Markdown mode); another note the same day gets -2, -3 ...; an
 -- existing file is never overwritten. values.date (YYYY-MM-DD) overrides
 -- today's date. Failures of the world return nil, message, code.
-local function new_note(self, kind, person, values)
+function M.new_note(self, kind, person, values)
+  local validate = require("leadnotes.validate")
   if type(self) ~= "userdata" then
-    error("new_note: bad argument #1 (notes store expected, got " .. type(self) .. ")", 2)
+    error("calling 'new_note' on bad self (notes store expected, got " .. type(self) .. ")", 2)
   end
   if tostring(self) == "leadnotes.store (closed)" then
-    error("new_note: attempt to use a closed notes store", 2)
+    error("calling 'new_note' on bad self (attempt to use a closed notes store)", 2)
   end
   if type(kind) ~= "string" or not kind:match("^[%w][%w_-]*$") then
-    error("new_note: bad argument #1 (kind must be a name like 'one-on-one', got " .. type(kind) .. ")", 2)
+    validate.arg_error("new_note", 1, "kind must be a name like 'one-on-one', got " .. type(kind))
   end
   if type(person) ~= "string" then
-    error("new_note: bad argument #2 (person must be a string, got " .. type(person) .. ")", 2)
+    validate.arg_error("new_note", 2, "person must be a string, got " .. type(person))
   end
   if values ~= nil and type(values) ~= "table" then
-    error("new_note: bad argument #3 (values must be a table or nil, got " .. type(values) .. ")", 2)
+    validate.arg_error("new_note", 3, "values must be a table or nil, got " .. type(values))
   end
   local date = (values and values.date) or today()
-  local problem = require("leadnotes.validate").date_problem(date)
-  if problem then error("new_note: values.date must be YYYY-MM-DD: " .. problem, 2) end
+  local problem = validate.date_problem(date)
+  if problem then validate.arg_error("new_note", 3, "values.date must be YYYY-MM-DD: " .. problem) end
   -- An existing folder of the same person (another case or accent) is used.
   local dir, msg, code = require("leadnotes.insights.reading").person_dir(self, person)
   if not dir then return nil, msg, code end
@@ -59,13 +58,6 @@ local function new_note(self, kind, person, values)
   return path, cursor
 end
 
-local function install(store)
-  if methods_installed then return end
-  local index = getmetatable(store).__index
-  index.new_note = new_note
-  methods_installed = true
-end
-
 -- open([dir [, opts]]) -> store | nil, message, code. dir defaults to the
 -- configured notes folder ($LEADNOTES_DIR, else ~/leadnotes). opts:
 --   create = false  a missing folder is "no notes yet" (code "not found"),
@@ -78,12 +70,12 @@ end
 -- under another repository.
 function M.open(dir, opts)
   if dir ~= nil and type(dir) ~= "string" then
-    error("leadnotes.open: bad argument #1 (dir must be a string or nil, got " .. type(dir) .. ")", 2)
+    require("leadnotes.validate").arg_error("open", 1, "dir must be a string or nil, got " .. type(dir))
   end
   if opts ~= nil and type(opts) ~= "table" then
-    error("leadnotes.open: bad argument #2 (opts must be a table or nil, got " .. type(opts) .. ")", 2)
+    require("leadnotes.validate").arg_error("open", 2, "opts must be a table or nil, got " .. type(opts))
   end
-  require("leadnotes.validate").keys("leadnotes.open", opts, { "adopt", "create", "shared" })
+  require("leadnotes.validate").keys("open", opts, { "adopt", "create", "shared" }, 2)
   local config = require("leadnotes.config")
   dir = dir or config.notes_dir()
   opts = opts or {}
@@ -91,7 +83,6 @@ function M.open(dir, opts)
   if shared == nil then shared = config.options.shared_repository == true end
   local store, msg, code = core().open(dir, { create = opts.create ~= false, shared = shared, adopt = opts.adopt == true })
   if not store then return nil, msg, code end
-  install(store)
   return store
 end
 
@@ -101,7 +92,7 @@ end
 -- committed from it.
 function M.init(dir)
   if type(dir) ~= "string" or dir == "" then
-    error("leadnotes.init: bad argument #1 (dir must be a folder's path, got " .. type(dir) .. ")", 2)
+    require("leadnotes.validate").arg_error("init", 1, "dir must be a folder's path, got " .. type(dir))
   end
   return M.open(dir, { adopt = true })
 end

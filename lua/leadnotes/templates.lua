@@ -38,8 +38,8 @@ local function core() return leadnotes().core end
 
 local function check_name(fn, value, what, argn)
   if type(value) ~= "string" or not value:match("^[%w][%w_%-]*$") then
-    error(string.format("%s: bad argument #%d (%s must be a template name like 'one-on-one', got %s)",
-      fn, argn, what, type(value) == "string" and ("'" .. value .. "'") or type(value)), 3)
+    require("leadnotes.validate").arg_error(fn, argn, string.format("%s must be a template name like 'one-on-one', got %s",
+      what, type(value) == "string" and ("'" .. value .. "'") or type(value)), 4)
   end
 end
 
@@ -136,11 +136,12 @@ local function date_context(date_iso)
   }
 end
 
-local function check_date(fn, date)
+local function check_date(fn, date, argn)
   if date == nil then return os.date("%Y-%m-%d") end
   local problem = require("leadnotes.validate").date_problem(date)
   if problem or not parse_iso(date) then
-    error(fn .. ": date must be a day as YYYY-MM-DD: " .. (problem or ("'" .. date .. "' is out of range")), 3)
+    require("leadnotes.validate").arg_error(fn, argn, "date must be a day as YYYY-MM-DD: "
+      .. (problem or ("'" .. date .. "' is out of range")), 4)
   end
   return date
 end
@@ -309,7 +310,7 @@ end
 -- then the built-ins they do not override, sorted by name.
 function M.templates(format)
   if format ~= nil and type(format) ~= "string" then
-    error("templates: bad argument #1 (format must be 'org', 'markdown' or nil, got " .. type(format) .. ")", 2)
+    require("leadnotes.validate").arg_error("templates", 1, "format must be 'org', 'markdown' or nil, got " .. type(format))
   end
   format = format_of({ format = format })
   local ext = "." .. EXTENSIONS[format]
@@ -336,15 +337,15 @@ end
 function M.fields(kind, opts)
   check_name("fields", kind, "kind", 1)
   if opts ~= nil and type(opts) ~= "table" then
-    error("fields: bad argument #2 (opts must be a table or nil, got " .. type(opts) .. ")", 2)
+    require("leadnotes.validate").arg_error("fields", 2, "opts must be a table or nil, got " .. type(opts))
   end
-  require("leadnotes.validate").keys("fields", opts, { "date", "format", "store" })
+  require("leadnotes.validate").keys("fields", opts, { "date", "format", "store" }, 2)
   local format = format_of(opts)
   local top = find(kind, format)
   if not top then
     return nil, string.format("(leadnotes) no %s template '%s'", format, kind), "not found"
   end
-  local base = date_context(check_date("fields", opts and opts.date))
+  local base = date_context(check_date("fields", opts and opts.date, 2))
   local out = {}
   for _, f in ipairs(collect_asks(top, format)) do
     out[#out + 1] = { key = f.key, question = f.question, default = expand_default(f.default, base) }
@@ -370,17 +371,17 @@ end
 function M.render(kind, person, values, opts)
   check_name("render", kind, "kind", 1)
   if type(person) ~= "string" or person:match("^%s*$") then
-    error("render: bad argument #2 (person must be a non-empty string, got " .. type(person) .. ")", 2)
+    require("leadnotes.validate").arg_error("render", 2, "person must be a non-empty string, got " .. type(person))
   end
   if values ~= nil and type(values) ~= "table" then
-    error("render: bad argument #3 (values must be a table or nil, got " .. type(values) .. ")", 2)
+    require("leadnotes.validate").arg_error("render", 3, "values must be a table or nil, got " .. type(values))
   end
   if opts ~= nil and type(opts) ~= "table" then
-    error("render: bad argument #4 (opts must be a table or nil, got " .. type(opts) .. ")", 2)
+    require("leadnotes.validate").arg_error("render", 4, "opts must be a table or nil, got " .. type(opts))
   end
-  opts = require("leadnotes.validate").keys("render", opts or {}, { "date", "format", "manager", "store" })
+  opts = require("leadnotes.validate").keys("render", opts or {}, { "date", "format", "manager", "store" }, 4)
   local format = format_of(opts)
-  local date_iso = check_date("render", opts.date or (values and values.date))
+  local date_iso = check_date("render", opts.date or (values and values.date), 4)
   local top = find(kind, format)
   if not top then
     return nil, string.format("(leadnotes) no %s template '%s' (looked in %s%s)", format, kind,

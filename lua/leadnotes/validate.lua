@@ -45,13 +45,18 @@ function M.date_problem(s)
   return "'" .. s .. "' is not a day of the calendar"
 end
 
+-- Raises a caller's mistake in Lua's own words, as luaL_argerror does:
+-- "bad argument #argn to 'fn' (problem)". level as for error(), default 3
+-- (the caller of the function that checks).
+function M.arg_error(fn, argn, problem, level)
+  error(string.format("bad argument #%d to '%s' (%s)", argn, fn, problem), level or 3)
+end
+
 -- The date argument argn of fn: returned when valid, else a Lua error
 -- naming fn (a caller's mistake). level as for error(), default 3.
 function M.date(fn, value, argn, level)
   local problem = M.date_problem(value)
-  if problem then
-    error(string.format("%s: bad argument #%d (%s)", fn, argn or 1, problem), level or 3)
-  end
+  if problem then M.arg_error(fn, argn or 1, problem, (level or 3) + 1) end
   return value
 end
 
@@ -70,9 +75,10 @@ function M.whole(value, lo, hi)
   return math.floor(n)
 end
 
--- Raises "<fn>: unknown option '<key>' (known: a, b, c)" when opts holds
--- a key that is not in allowed (a list of names). opts may be nil.
-function M.keys(fn, opts, allowed, level)
+-- Raises "bad argument #argn to '<fn>' (unknown option '<key>' (known: a,
+-- b, c))" when opts, argument argn of fn, holds a key that is not in
+-- allowed (a list of names). opts may be nil.
+function M.keys(fn, opts, allowed, argn)
   if type(opts) ~= "table" then return opts end
   local known = {}
   for _, name in ipairs(allowed) do known[name] = true end
@@ -81,8 +87,8 @@ function M.keys(fn, opts, allowed, level)
       local names = {}
       for i, name in ipairs(allowed) do names[i] = name end
       table.sort(names)
-      error(string.format("%s: unknown option '%s' (known: %s)", fn, tostring(key), table.concat(names, ", ")),
-        level or 3)
+      M.arg_error(fn, argn, string.format("unknown option '%s' (known: %s)", tostring(key),
+        table.concat(names, ", ")), 4)
     end
   end
   return opts

@@ -15,7 +15,7 @@ static ln_prompts *load_bank(void)
 	size_t len = 0;
 	char *text = th_read_file("templates/prompts.org", &len);
 
-	if (!text || ln_prompts_new(&bank) < 0 || ln_prompts_parse(bank, text, len, &err) < 0) {
+	if (!text || ln_prompts_new(&bank) < 0 || ln_prompts_add(bank, text, len, &err) < 0) {
 		fprintf(stderr, "cannot load templates/prompts.org: %s\n", text ? err.message : "unreadable");
 		ln_prompts_free(bank);
 		bank = NULL;
@@ -213,14 +213,14 @@ static void test_user_file(void)
 		"* A new one :planning:manage:weekly:\n:PROPERTIES:\n:ID: my-3\n:END:\n";
 
 	CHECK(ln_prompts_new(&bank) == 0, "prompts: a new bank");
-	CHECK(ln_prompts_parse(bank, base, strlen(base), &err) == 0, "prompts: a small file parses");
+	CHECK(ln_prompts_add(bank, base, strlen(base), &err) == 0, "prompts: a small file parses");
 	CHECK(ln_prompts_count(bank) == 2, "prompts: headlines without an id are not prompts");
 	p = ln_prompts_find(bank, "my-2");
 	CHECK(p && strcmp(p->text, "Second prompt text") == 0, "prompts: text has no tags and no CR");
 	CHECK(p && p->duties == LN_DUTY_FIRING && p->kinds == LN_KIND_MANAGE &&
 			p->contexts == LN_CONTEXT_EVALUATION,
 		"prompts: tags after a planning line and a CRLF drawer");
-	CHECK(ln_prompts_parse(bank, user, strlen(user), &err) == 0, "prompts: a user file adds");
+	CHECK(ln_prompts_add(bank, user, strlen(user), &err) == 0, "prompts: a user file adds");
 	CHECK(ln_prompts_count(bank) == 3, "prompts: same id replaces, new id adds");
 	p = ln_prompts_find(bank, "my-1");
 	CHECK(p && strcmp(p->text, "Replaced first prompt") == 0 && p->duties == LN_DUTY_TRAINING,
@@ -242,11 +242,11 @@ static void test_user_file(void)
 		const char *bad = "* a b\n:PROPERTIES:\n:ID: has space\n:END:\n";
 		const char *empty = "* :hiring:\n:PROPERTIES:\n:ID: e\n:END:\n";
 		size_t before = ln_prompts_count(bank);
-		CHECK(ln_prompts_parse(bank, dup, strlen(dup), &err) == LN_EPARSE && err.line == 5,
+		CHECK(ln_prompts_add(bank, dup, strlen(dup), &err) == LN_EPARSE && err.line == 5,
 			"prompts: an id given twice is a parse error with its line");
-		CHECK(ln_prompts_parse(bank, bad, strlen(bad), &err) == LN_EPARSE && err.line == 1,
+		CHECK(ln_prompts_add(bank, bad, strlen(bad), &err) == LN_EPARSE && err.line == 1,
 			"prompts: a malformed id is a parse error");
-		CHECK(ln_prompts_parse(bank, empty, strlen(empty), &err) == LN_EPARSE,
+		CHECK(ln_prompts_add(bank, empty, strlen(empty), &err) == LN_EPARSE,
 			"prompts: a prompt without text is a parse error");
 		CHECK(ln_prompts_count(bank) == before, "prompts: a failed parse leaves the bank unchanged");
 	}
@@ -278,7 +278,7 @@ static void test_hostile_input(void)
 			memcpy(buf + len, piece, plen);
 			len += plen;
 		}
-		if (ln_prompts_parse(bank, buf, len, &err) < 0 && err.code != LN_EPARSE)
+		if (ln_prompts_add(bank, buf, len, &err) < 0 && err.code != LN_EPARSE)
 			ok = 0;
 	}
 	CHECK(ok, "prompts: random input parses or fails with a parse error");

@@ -28,7 +28,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (size)
 		memcpy(copy, data, size);
-	rc = ln_prompts_parse(bank, copy, size, &err);
+	rc = ln_prompts_add(bank, copy, size, &err);
 	if (rc != 0 && rc != LN_EPARSE && rc != LN_ENOMEM)
 		abort();
 	if (rc == LN_EPARSE && (err.line < 1 || ln_prompts_count(bank) != 0))
@@ -43,7 +43,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (rc == 0) {
 		before = n;
-		if (ln_prompts_parse(bank, copy, size, &err) != 0 || ln_prompts_count(bank) != before)
+		if (ln_prompts_add(bank, copy, size, &err) != 0 || ln_prompts_count(bank) != before)
 			abort(); /* the same text again replaces, never adds */
 	}
 	memset(&q, 0, sizeof(q));

@@ -130,7 +130,7 @@ describe("hardening: a saving process killed at random moments", function()
       if type(commit) == "table" then
         for k, v in pairs(commit) do io.write("FIELD ", tostring(k), "=", tostring(v), "\n") end
       end
-      if store.notice then io.write("NOTICE ", tostring(store:notice()), "\n") end
+      io.write("NOTICE ", tostring(store:take_notice()), "\n")
       store:close()
     ]])
     local out, ok = H.run_child(saver, H.quote(notes) .. " " .. H.quote(rel))

@@ -26,7 +26,8 @@ if store.new_note then
     local f = assert(io.open(full, "ab")); f:write("more\n"); f:close()
     assert(store:save(full))
     os.remove(full)
-    local commit, rerr = store:restore("HEAD", full)
+    -- the version before "more": restoring it writes the file and commits
+    local commit, rerr = store:restore("HEAD~1", full)
     io.write(commit and ("RESTORED " .. full) or ("RESTOREFAIL " .. tostring(rerr)), "\n")
   end
 end

@@ -120,10 +120,10 @@ describe("org parser", function()
   end)
 
   it("a wrong argument is an error naming the function", function()
-    assert.has_error(function() core.parse_org() end, "parse_org: bad argument #1 (string expected, got no value)")
-    assert.has_error(function() core.parse_org(42) end, "parse_org: bad argument #1 (string expected, got number)")
+    assert.has_error(function() core.parse_org() end, "bad argument #1 to 'parse_org' (string expected, got no value)")
+    assert.has_error(function() core.parse_org(42) end, "bad argument #1 to 'parse_org' (string expected, got number)")
     assert.has_error(function() core.parse_markdown({}) end,
-      "parse_markdown: bad argument #1 (string expected, got table)")
+      "bad argument #1 to 'parse_markdown' (string expected, got table)")
   end)
 end)
 

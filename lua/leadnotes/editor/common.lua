@@ -92,7 +92,7 @@ function M.store(dir, opts)
   if not store then return nil, msg or "cannot open the notes folder " .. dir, code end
   stores[dir] = store
   -- A notice from opening (a folder others can read, a stale lock cleared).
-  local notice = type(store.notice) == "function" and store:notice()
+  local notice = type(store.take_notice) == "function" and store:take_notice()
   if notice then
     local api = M.api()
     if type(api) == "table" and api.warn then api.warn("(leadnotes) " .. notice)

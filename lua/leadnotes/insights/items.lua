@@ -190,7 +190,7 @@ end
 function M.carry_over(person, date, opts)
   check_person("carry_over", person)
   if type(date) == "table" and opts == nil then opts, date = date, nil end
-  validate.keys("carry_over", opts, { "store" })
+  validate.keys("carry_over", opts, { "store" }, 3)
   local day = check_date("carry_over", date, 2)
   local store, err = open_store(opts)
   if not store then return nil, err end
@@ -385,7 +385,7 @@ function M.items(opts)
   if opts ~= nil and type(opts) ~= "table" then
     error("items: bad argument #1 (table of options expected, got " .. type(opts) .. ")", 2)
   end
-  opts = validate.keys("items", opts or {}, { "date", "mine", "overdue", "owner", "person", "store", "theirs" })
+  opts = validate.keys("items", opts or {}, { "date", "mine", "overdue", "owner", "person", "store", "theirs" }, 1)
   for _, k in ipairs({ "person", "owner" }) do
     if opts[k] ~= nil and (type(opts[k]) ~= "string" or opts[k] == "") then
       error("items: " .. k .. " must be a non-empty string", 2)

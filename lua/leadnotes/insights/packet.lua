@@ -82,7 +82,7 @@ end
 -- folder).
 function M.packet(person, from, to, opts)
   check_person("packet", person)
-  validate.keys("packet", opts, { "level", "link_base", "store" })
+  validate.keys("packet", opts, { "level", "link_base", "store" }, 4)
   local from_day = check_date("packet", from, 2)
   local to_day = check_date("packet", to, 3)
   if from == nil or to == nil then error("packet: from and to dates are required", 2) end

@@ -165,7 +165,7 @@ M._fits = fits
 
 -- A number from a string, the same on every run and machine.
 local function hash(s)
-  return tonumber(core().blob_id(s):sub(1, 7), 16)
+  return tonumber(core().hash_blob(s):sub(1, 7), 16)
 end
 
 -- leadnotes.prompt({context=, person=, date=, store=}) -> {id=, text=,
@@ -179,7 +179,7 @@ function M.prompt(opts)
   if opts ~= nil and type(opts) ~= "table" then
     error("prompt: bad argument #1 (table expected, got " .. type(opts) .. ")", 2)
   end
-  opts = validate.keys("prompt", opts or {}, { "context", "date", "person", "store" })
+  opts = validate.keys("prompt", opts or {}, { "context", "date", "person", "store" }, 1)
   local context = opts.context or "one-on-one"
   if not CONTEXTS[context] then
     error("prompt: unknown context '" .. tostring(context) .. "' (" .. M.CONTEXT_NAMES .. ")", 2)

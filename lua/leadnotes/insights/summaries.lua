@@ -1,5 +1,5 @@
 -- leadnotes.insights.summaries: what one note says, read once. The reading
--- itself is C (ln_note_summary in plugin/team.c); this file keys the
+-- itself is C (ln_note_summary in plugin/note_summary.c); this file keys the
 -- summaries by git blob id (cached_summary), in the process and in
 -- <gitdir>/leadnotes/summaries between processes, and turns item texts
 -- into the keys items are recognised by.
@@ -92,7 +92,7 @@ end
 -- identity: the ID when it has one, else its text's key), prompt ids,
 -- whether it talks of career or training, its feedback and wins, and its
 -- properties. The reading itself is C (ln_note_summarize in
--- plugin/team.c): it runs once per note on a cold team view.
+-- plugin/note_summary.c): it runs once per note on a cold team view.
 local function summarize(text, ext)
   M.stats.parses = M.stats.parses + 1
   local markdown = ext == "md"
@@ -162,7 +162,7 @@ local function schema()
     if f then
       local text = f:read("*a") or ""
       f:close()
-      digest = core().blob_id(text) or digest
+      digest = core().hash_blob(text) or digest
     end
   end
   disk.schema = "lua" .. SCHEMA .. ":" .. digest
@@ -218,7 +218,7 @@ local function cached_summary(dir, file, ext)
   -- A changed file may already be known by its content's blob id (it was
   -- committed, or changed back); it is remembered under that id too, so
   -- committing it later does not make it read again.
-  local blob = key ~= file.blob and core().blob_id(text) or nil
+  local blob = key ~= file.blob and core().hash_blob(text) or nil
   local s = blob and (cache[blob] or disk_get(blob))
   if not s then
     s = summarize(text, ext)

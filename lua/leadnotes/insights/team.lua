@@ -178,7 +178,7 @@ end
 -- notes are not read again.
 function M.team(date, opts)
   if type(date) == "table" and opts == nil then opts, date = date, nil end
-  validate.keys("team", opts, { "store" })
+  validate.keys("team", opts, { "store" }, 2)
   local day = check_date("team", date, 1)
   local store, err = open_store(opts)
   if not store then return nil, err end
@@ -274,7 +274,7 @@ end
 -- the nudges say.
 function M.nudges(date, opts)
   if type(date) == "table" and opts == nil then opts, date = date, nil end
-  validate.keys("nudges", opts, { "person", "store" })
+  validate.keys("nudges", opts, { "person", "store" }, 2)
   local day = check_date("nudges", date, 1)
   local store, err = open_store(opts)
   if not store then return nil, err end
