@@ -116,6 +116,12 @@ void ln_lua_push_strings(lua_State *L, char **items, size_t count)
 	}
 }
 
+void ln_lua_set_strings(lua_State *L, const char *key, char **items, size_t count)
+{
+	ln_lua_push_strings(L, items, count);
+	lua_setfield(L, -2, key);
+}
+
 static int core_libgit2_version(lua_State *L)
 {
 	int major, minor, rev;

@@ -54,6 +54,10 @@ int ln_lua_string_result(lua_State *L, int rc, char *str, const ln_error *err);
 /* Pushes a new sequence of the count strings in items. */
 void ln_lua_push_strings(lua_State *L, char **items, size_t count);
 
+/* Sets field `key` of the table on top to a new sequence of the count
+ * strings in items. */
+void ln_lua_set_strings(lua_State *L, const char *key, char **items, size_t count);
+
 /* Raises Lua's "bad argument #idx to '<fn>' (unknown option 'key' (known:
  * ...))" when the table at idx holds a key that is not in known (a
  * NULL-terminated list). Anything but a table is left to the caller. */

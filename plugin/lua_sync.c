@@ -116,14 +116,11 @@ static int m_sync(lua_State *L)
 	lua_setfield(L, -2, "upstream");
 	lua_pushnumber(L, (lua_Number)res->saved);
 	lua_setfield(L, -2, "saved");
-	ln_lua_push_strings(L, res->conflicts, res->conflict_count);
-	lua_setfield(L, -2, "conflicts");
-	ln_lua_push_strings(L, res->unsynced, res->unsynced_count);
-	lua_setfield(L, -2, "unsynced");
+	ln_lua_set_strings(L, "conflicts", res->conflicts, res->conflict_count);
+	ln_lua_set_strings(L, "unsynced", res->unsynced, res->unsynced_count);
 	lua_pushboolean(L, res->followed);
 	lua_setfield(L, -2, "followed");
-	ln_lua_push_strings(L, res->ignored, res->ignored_count);
-	lua_setfield(L, -2, "ignored");
+	ln_lua_set_strings(L, "ignored", res->ignored, res->ignored_count);
 	ln_sync_result_free(res);
 	return 1;
 }

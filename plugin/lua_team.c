@@ -146,22 +146,15 @@ static int team_note_summary(lua_State *L)
 		lua_rawseti(L, -2, (int)i + 1);
 	}
 	lua_setfield(L, -2, "items");
-	ln_lua_push_strings(L, sum->prompts, sum->prompt_count);
-	lua_setfield(L, -2, "prompts");
+	ln_lua_set_strings(L, "prompts", sum->prompts, sum->prompt_count);
 	lua_pushboolean(L, sum->career);
 	lua_setfield(L, -2, "career");
-	ln_lua_push_strings(L, sum->feedback, sum->feedback_count);
-	lua_setfield(L, -2, "feedback");
-	ln_lua_push_strings(L, sum->wins, sum->win_count);
-	lua_setfield(L, -2, "wins");
-	ln_lua_push_strings(L, sum->received, sum->received_count);
-	lua_setfield(L, -2, "received");
-	ln_lua_push_strings(L, sum->blockers, sum->blocker_count);
-	lua_setfield(L, -2, "blockers");
-	ln_lua_push_strings(L, sum->career_lines, sum->career_count);
-	lua_setfield(L, -2, "career_lines");
-	ln_lua_push_strings(L, sum->concerns, sum->concern_count);
-	lua_setfield(L, -2, "concerns");
+	ln_lua_set_strings(L, "feedback", sum->feedback, sum->feedback_count);
+	ln_lua_set_strings(L, "wins", sum->wins, sum->win_count);
+	ln_lua_set_strings(L, "received", sum->received, sum->received_count);
+	ln_lua_set_strings(L, "blockers", sum->blockers, sum->blocker_count);
+	ln_lua_set_strings(L, "career_lines", sum->career_lines, sum->career_count);
+	ln_lua_set_strings(L, "concerns", sum->concerns, sum->concern_count);
 	lua_createtable(L, (int)sum->property_count, 0);
 	for (i = 0; i < sum->property_count; i++) {
 		lua_createtable(L, 2, 0);

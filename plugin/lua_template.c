@@ -334,17 +334,14 @@ static int render_with(lua_State *L, const ln_template *t, int data_idx, int par
 		data_idx = lua_gettop(L);
 	}
 
-	iface.ud = &d;
-	iface.lookup = data_lookup;
-	iface.kind = data_kind;
-	iface.text = data_text;
-	iface.length = data_length;
-	iface.item = data_item;
-	iface.mark = data_mark;
-	iface.release = data_release;
-	iface.partial = data_partial;
-	iface.max_steps = 0; /* the engine's defaults */
-	iface.max_output = 0;
+	{
+		/* Lua values through callbacks; max_steps and max_output 0: the
+		 * engine's defaults. */
+		const ln_template_data lua_values = { .ud = &d, .lookup = data_lookup, .kind = data_kind,
+			.text = data_text, .length = data_length, .item = data_item, .mark = data_mark,
+			.release = data_release, .partial = data_partial };
+		iface = lua_values;
+	}
 
 	rc = ln_template_render(buf, t, &iface, (ln_template_value)data_idx, flags, &err);
 	if (rc < 0) {

@@ -476,24 +476,23 @@ function commands.prompt(ctx, words)
   for _, line in ipairs(common.prompt_lines(p)) do ctx.out:write(line, "\n") end
 end
 
-function commands.team(ctx, words)
-  no_words("team", words)
-  check_date_arg("--date", ctx.opts.date)
-  local team = feature("team")
-  read_store(ctx)
-  local list = call_api(team, ctx.opts.date)
-  for _, line in ipairs(common.team_lines(list)) do ctx.out:write(line, "\n") end
+-- team and nudges: the list the notes give at --date, a line each (what
+-- to say when it is empty: `empty`, or nothing).
+local function dated_list_command(name, lines_of, empty)
+  return function(ctx, words)
+    no_words(name, words)
+    check_date_arg("--date", ctx.opts.date)
+    local fn = feature(name)
+    read_store(ctx)
+    local list = call_api(fn, ctx.opts.date)
+    if empty and #list == 0 then ctx.out:write(empty, "\n") end
+    for _, line in ipairs(lines_of(list)) do ctx.out:write(line, "\n") end
+  end
 end
 
-function commands.nudges(ctx, words)
-  no_words("nudges", words)
-  check_date_arg("--date", ctx.opts.date)
-  local nudges = feature("nudges")
-  read_store(ctx)
-  local list = call_api(nudges, ctx.opts.date)
-  if #list == 0 then ctx.out:write("nothing needs your attention\n") end
-  for _, line in ipairs(common.nudge_lines(list)) do ctx.out:write(line, "\n") end
-end
+commands.team = dated_list_command("team", function(list) return common.team_lines(list) end)
+commands.nudges = dated_list_command("nudges", function(list) return common.nudge_lines(list) end,
+  "nothing needs your attention")
 
 function commands.items(ctx, words)
   if ctx.opts.mine and ctx.opts.theirs then usage_error("items: --mine or --theirs, not both") end

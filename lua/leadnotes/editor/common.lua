@@ -533,26 +533,32 @@ local function open_note(ed)
   return note
 end
 
--- A revision of the open note: given, or asked with its history's short
--- ids offered. `default` is offered first (diff: HEAD).
-local function revision_then(ed, rev, note, s, default, done)
-  if rev then return done(rev) end
-  if not ed.ask then return done(default) end
+-- The open note, its store and a revision, passed to done(note, store, r):
+-- rev when given, else one asked for (ed.ask, offering the note's last
+-- commits), else default; with none, "which revision? <usage>". refused(),
+-- when given, is asked once the store is open and stops it by returning true.
+local function with_revision(ed, rev, default, usage, done, refused)
+  local note = open_note(ed)
+  local s = note and with_store(ed)
+  if not s then return end
+  if refused and refused() then return end
+  local function go(r)
+    if not r then report(ed, "which revision? " .. usage) return end
+    done(note, s, r)
+  end
+  if rev then return go(rev) end
+  if not ed.ask then return go(default) end
   local commits = M.method(s, "history", note, { limit = 50 }) or {}
   local ids = {}
   for _, c in ipairs(commits) do ids[#ids + 1] = c.short or (c.id or ""):sub(1, 7) end
   ed.ask("Revision", default or ids[1] or "", function(text)
-    if text and text:match("%S") then done(trim(text)) end
+    if text and text:match("%S") then go(trim(text)) end
   end, function() return ids end)
 end
 
 -- The open note as it was at a revision, in a read-only view.
 function M.show_version(ed, rev)
-  local note = open_note(ed)
-  local s = note and with_store(ed)
-  if not s then return end
-  revision_then(ed, rev, note, s, nil, function(r)
-    if not r then report(ed, "which revision? show REV") return end
+  with_revision(ed, rev, nil, "show REV", function(note, s, r)
     local text, err = M.method(s, "show", r, note)
     if not text then report(ed, err) return end
     ed.show((M.relative(note, M.notes_dir()) or note) .. " at " .. r, M.lines(text))
@@ -561,10 +567,7 @@ end
 
 -- What changed in the open note since a revision (HEAD by default).
 function M.diff(ed, rev)
-  local note = open_note(ed)
-  local s = note and with_store(ed)
-  if not s then return end
-  revision_then(ed, rev, note, s, "HEAD", function(r)
+  with_revision(ed, rev, "HEAD", "diff REV", function(note, s, r)
     local text, err = M.method(s, "diff", r, nil, note)
     if not text then report(ed, err) return end
     local lines = M.lines(text)
@@ -577,16 +580,15 @@ end
 -- editor reads it again. Refused while the note has unsaved changes, which
 -- the restore would otherwise throw away.
 function M.restore(ed, rev)
-  local note = open_note(ed)
-  local s = note and with_store(ed)
-  if not s then return end
-  if ed.modified and ed.modified() then report(ed, "save or undo your changes to the note first") return end
-  revision_then(ed, rev, note, s, nil, function(r)
-    if not r then report(ed, "which revision? restore REV") return end
+  with_revision(ed, rev, nil, "restore REV", function(note, s, r)
     local commit, err = M.method(s, "restore", r, note)
     if commit == nil and err then report(ed, err) return end
     if ed.reload then ed.reload() end
     report(ed, "restored " .. (M.relative(note, M.notes_dir()) or note) .. " from " .. r, "info")
+  end, function()
+    if not (ed.modified and ed.modified()) then return false end
+    report(ed, "save or undo your changes to the note first")
+    return true
   end)
 end
 

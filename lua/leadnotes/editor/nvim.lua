@@ -109,13 +109,7 @@ local function set_cursor(win, line, col)
   pcall(api.nvim_win_set_cursor, win, { line, math.max(0, math.min(col, #text)) })
 end
 
-local function read_file(path)
-  local f = io.open(path, "rb")
-  if not f then return nil end
-  local text = f:read("*a")
-  f:close()
-  return text
-end
+local read_file = require("leadnotes.files").read
 
 -- Notes made by :Lead one-on-one / evaluation and not written since, by
 -- buffer: { path =, text = what new_note wrote, folder = the person's
