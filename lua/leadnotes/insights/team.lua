@@ -267,7 +267,8 @@ function M.team(date, opts)
   if type(date) == "table" and opts == nil then opts, date = date, nil end
   validate.keys("team", opts, { "store" })
   local day = check_date("team", date, 1)
-  local store, err = require("leadnotes.insights.reading").open_store(opts)
+  local store, err = opts and opts.store
+  if store == nil then store, err = require("leadnotes.insights.reading").open_store(opts) end
   if not store then return nil, err end
   local list, lerr = people_of(store, day)
   if not list then return nil, lerr end
@@ -369,8 +370,8 @@ function M.nudges(date, opts)
   if type(date) == "table" and opts == nil then opts, date = date, nil end
   validate.keys("nudges", opts, { "person", "store" })
   local day = check_date("nudges", date, 1)
-  local open_store = require("leadnotes.insights.reading").open_store
-  local store, err = open_store(opts)
+  local store, err = opts and opts.store
+  if store == nil then store, err = require("leadnotes.insights.reading").open_store(opts) end
   if not store then return nil, err end
   local by_dir = conflicts_by_dir(store)
   local out = {}
