@@ -2,6 +2,7 @@
  *
  *   core.summary_cache_open(store, schema) -> cache, path | nil, message, code
  *   cache:get(blob_id) -> summary table | nil
+ *   cache:has(key) -> whether the file or a put holds key (marks it in use, decodes nothing)
  *   cache:put(blob_id, summary) -> true | false (a value it cannot keep)
  *   cache:flush([prune]) -> true | nil, message, code
  *   cache:count() -> entries known, records read at open
@@ -245,6 +246,16 @@ static int cache_get(lua_State *L)
 	return 1;
 }
 
+static int cache_has(lua_State *L)
+{
+	ln_summary_cache *cache = check_cache(L, "has");
+	const char *key = luaL_checkstring(L, 2);
+	size_t len = 0;
+
+	lua_pushboolean(L, ln_summary_cache_get(cache, key, &len) != NULL);
+	return 1;
+}
+
 static int cache_put(lua_State *L)
 {
 	ln_summary_cache *cache = check_cache(L, "put");
@@ -383,6 +394,7 @@ static const luaL_Reg cache_methods[] = {
 	{ "count", cache_count },
 	{ "flush", cache_flush },
 	{ "get", cache_get },
+	{ "has", cache_has },
 	{ "put", cache_put },
 	{ NULL, NULL }
 };

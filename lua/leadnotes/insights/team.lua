@@ -184,10 +184,10 @@ function M.clear_cache()
 end
 M.stats = { computed = 0, from_file = 0 }
 
--- A record read back from the file, checked before it is believed.
-local function valid_record(rec, dir)
-  return type(rec) == "table" and type(rec.entry) == "table" and type(rec.nudges) == "table"
-    and rec.entry.dir == dir
+-- A record read back from the file, checked before it is believed: the
+-- entry must name its folder.
+local function valid_entry(entry, dir)
+  return type(entry) == "table" and entry.dir == dir
 end
 
 -- The record of one folder: { entry = the public team entry (without
@@ -201,10 +201,28 @@ local function compute_record(store, dir, day, me)
   return { entry = public_entry(e), nudges = nudges_for(e, day) }
 end
 
+-- The record of a folder from the file: its entry under "e" .. key and its
+-- nudges under "n" .. key, apart so that the team view decodes no nudge
+-- (it marks them in use, so compacting the file keeps them). nil when
+-- the file lacks what is asked, or it does not check out.
+local function stored_record(tf, key, dir, want_nudges)
+  local entry = tf:get("e" .. key)
+  if not valid_entry(entry, dir) then return nil end
+  local nudges
+  if want_nudges then
+    nudges = tf:get("n" .. key)
+    if type(nudges) ~= "table" then return nil end
+  elseif not tf:has("n" .. key) then
+    return nil
+  end
+  return { entry = entry, nudges = nudges }
+end
+
 -- Every person's record on `day`, sorted by folder: from this process's
 -- memo, else the team file, else computed (and then kept, unless the
--- folder is racy).
-local function people_of(store, day)
+-- folder is racy). The records read from the file hold nudges only when
+-- want_nudges.
+local function people_of(store, day, want_nudges)
   local folders, root = core().folder_scan(store, M.racy_seconds)
   if not folders then return nil, root end
   local me = require("leadnotes.insights.names").manager_name(store)
@@ -214,24 +232,29 @@ local function people_of(store, day)
   for _, folder in ipairs(folders) do
     local key = folder.digest .. ":" .. ctx
     local rec = memo[key]
+    if rec and want_nudges and not rec.nudges then
+      -- Kept by a team view: its nudges are still in the file.
+      local nudges = tf and tf:get("n" .. key)
+      if type(nudges) == "table" then rec.nudges = nudges else rec = nil end
+    end
     if not rec and not folder.racy and tf then
-      rec = tf:get(key)
-      if valid_record(rec, folder.dir) then
-        M.stats.from_file = M.stats.from_file + 1
-      else
-        rec = nil
-      end
+      rec = stored_record(tf, key, folder.dir, want_nudges)
+      if rec then M.stats.from_file = M.stats.from_file + 1 end
     end
     if not rec then
       local err
       rec, err = compute_record(store, folder.dir, day, me)
       if not rec then return nil, err end
       computed = computed + 1
-      if not folder.racy and tf then tf:put(key, rec) end
+      if not folder.racy and tf then
+        tf:put("e" .. key, rec.entry)
+        tf:put("n" .. key, rec.nudges)
+      end
     end
-    if not folder.racy and not memo[key] then
+    if not folder.racy and memo[key] ~= rec then
       if memo_size >= 8 * #folders + 64 then memo, memo_size = {}, 0 end
-      memo[key], memo_size = rec, memo_size + 1
+      if not memo[key] then memo_size = memo_size + 1 end
+      memo[key] = rec
     end
     list[#list + 1] = rec
   end
@@ -394,7 +417,7 @@ function M.nudges(date, opts)
     for _, path in ipairs(by_dir[only] or {}) do out[#out + 1] = conflict_nudge(only, path) end
     return out
   end
-  local list, lerr = people_of(store, day)
+  local list, lerr = people_of(store, day, true)
   if not list then return nil, lerr end
   local known = {}
   for _, rec in ipairs(list) do
