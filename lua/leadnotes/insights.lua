@@ -20,37 +20,37 @@
 -- store method store:profile), template_context (for leadnotes.templates).
 local M = {}
 
--- Each function is loaded with its module on first use, so a fresh
--- process that only asks for the team view loads only what that needs.
-local exports = {
-  stats = { "summaries", "stats" },
-  profile = { "people", "profile" },
-  carry_over = { "items", "carry_over" }, items = { "items", "items" }, settle = { "items", "settle" },
-  items_lines = { "items", "lines" },
-  team = { "team", "team" }, nudges = { "team", "nudges" },
-  packet = { "packet", "packet" },
-  bank = { "prompts", "bank" }, prompt = { "prompts", "prompt" },
-  template_context = { "context", "template_context" },
-  capture = { "capture", "capture" },
-  -- For tests.
-  _day_of = { "dates", "day_of" }, _date_of = { "dates", "date_of" },
-  _note_info = { "reading", "note_info" },
-  _item_key = { "summaries", "item_key" }, _summarize = { "summaries", "summarize" },
-}
-setmetatable(M, {
-  __index = function(t, key)
-    local where = exports[key]
-    if not where then return nil end
-    local value = require("leadnotes.insights." .. where[1])[where[2]]
-    rawset(t, key, value)
-    return value
-  end,
-})
+local dates = require("leadnotes.insights.dates")
+local summaries = require("leadnotes.insights.summaries")
+local reading = require("leadnotes.insights.reading")
+local people = require("leadnotes.insights.people")
+local items = require("leadnotes.insights.items")
+local team = require("leadnotes.insights.team")
+local packet = require("leadnotes.insights.packet")
+local prompts = require("leadnotes.insights.prompts")
+local context = require("leadnotes.insights.context")
+local capture = require("leadnotes.insights.capture")
+
+M.stats = summaries.stats
+
+M.profile = people.profile
+M.carry_over, M.items, M.settle = items.carry_over, items.items, items.settle
+M.items_lines = items.lines
+M.team, M.nudges = team.team, team.nudges
+M.packet = packet.packet
+M.bank, M.prompt = prompts.bank, prompts.prompt
+M.template_context = context.template_context
+M.capture = capture.capture
 
 -- Drops every cached summary and entry (tests use it to measure a cold call).
 function M.clear_cache()
-  require("leadnotes.insights.summaries").clear_cache()
-  require("leadnotes.insights.team").clear_cache()
+  summaries.clear_cache()
+  team.clear_cache()
 end
+
+-- For tests.
+M._day_of, M._date_of = dates.day_of, dates.date_of
+M._note_info = reading.note_info
+M._item_key, M._summarize = summaries.item_key, summaries.summarize
 
 return M

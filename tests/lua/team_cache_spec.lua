@@ -13,20 +13,13 @@ local q, ok, write, read = helpers.quote, helpers.ok, helpers.write, helpers.rea
 -- stable order, then how many entries were computed and read from the file.
 -- arg: source dir, notes dir, date, racy seconds.
 local PROBE = [=[
-package.path = arg[1] .. "/lua/?.lua;" .. arg[1] .. "/lua/?/init.lua;" .. package.path
+package.path = arg[1] .. "/lua/?.lua;" .. arg[1] .. "/lua/?/init.lua;" .. arg[1] .. "/tests/lua/?.lua;"
+  .. package.path
 local leadnotes = require("leadnotes")
 local team = require("leadnotes.insights.team")
 team.racy_seconds = tonumber(arg[4])
 local store = assert(require("leadnotes.notes").open(arg[2]))
-local function dump(v)
-  if type(v) ~= "table" then return (math.type and math.type(v) or type(v)) .. ":" .. tostring(v) end
-  local keys = {}
-  for k in pairs(v) do keys[#keys + 1] = k end
-  table.sort(keys, function(a, b) return tostring(a) < tostring(b) end)
-  local parts = {}
-  for _, k in ipairs(keys) do parts[#parts + 1] = tostring(k) .. "=" .. dump(v[k]) end
-  return "{" .. table.concat(parts, ",") .. "}"
-end
+local dump = require("helpers").dump
 local out = {}
 for _, e in ipairs(assert(leadnotes.team(arg[3], { store = store }))) do out[#out + 1] = dump(e) end
 for _, n in ipairs(assert(leadnotes.nudges(arg[3], { store = store }))) do out[#out + 1] = dump(n) end
