@@ -27,7 +27,7 @@ int store_index(ln_store *store, ln_error *err)
 	if (store->index)
 		return 0;
 	if (git_repository_index(&store->index, store->repo) < 0)
-		return store_git_error(err, LN_ERROR, "cannot open the index");
+		return ln__error_from_git(err, GIT_ERROR, "cannot open the index");
 	return 0;
 }
 
@@ -60,7 +60,7 @@ int store_update_index(ln_store *store, store_change *changes, size_t n, ln_erro
 	for (;;) {
 		int rc;
 		if (git_index_read(store->index, 0) < 0)
-			return store_git_error(err, LN_EIO, "cannot read the index");
+			return ln__error_from_git(err, GIT_ERROR, "cannot read the index");
 		dirty = 0;
 		if ((rc = store_journal_repair(store, store->index, &dirty, err)) < 0 ||
 		    (rc = store_apply_index(store->index, changes, n, &dirty, err)) < 0)
@@ -74,7 +74,7 @@ int store_update_index(ln_store *store, store_change *changes, size_t n, ln_erro
 		}
 		if (rc != GIT_ELOCKED) {
 			git_index_read(store->index, 1);
-			return store_git_error(err, LN_EIO, "cannot write the index");
+			return ln__error_from_git(err, GIT_ERROR, "cannot write the index");
 		}
 		/* Our changes are only in memory: drop them and start again from
 		 * what is on disk once the lock is gone. */
@@ -387,9 +387,9 @@ int store_priv_fresh(ln_store *store, ln_error *err)
 		return ln_error_set(err, LN_EIO, "cannot copy the index: %s", strerror(errno));
 	if (!store->priv) {
 		if (git_index_open(&store->priv, store->priv_path) < 0)
-			return store_git_error(err, LN_EIO, "cannot read the index");
+			return ln__error_from_git(err, GIT_ERROR, "cannot read the index");
 	} else if (git_index_read(store->priv, 1) < 0) {
-		return store_git_error(err, LN_EIO, "cannot read the index");
+		return ln__error_from_git(err, GIT_ERROR, "cannot read the index");
 	}
 	store->stamp = st;
 	store->stamp_absent = absent;
@@ -492,11 +492,11 @@ int store_apply_index(git_index *idx, store_change *changes, size_t n, int *dirt
 			    cur->file_size == e.file_size && cur->ino == e.ino)
 				continue;
 			if (git_index_add(idx, &e) < 0)
-				return store_git_error(err, LN_ERROR, "cannot update the index");
+				return ln__error_from_git(err, GIT_ERROR, "cannot update the index");
 			*dirty = 1;
 		} else if (cur) {
 			if (git_index_remove(idx, changes[i].repo_path, 0) < 0)
-				return store_git_error(err, LN_ERROR, "cannot update the index");
+				return ln__error_from_git(err, GIT_ERROR, "cannot update the index");
 			*dirty = 1;
 		}
 	}
@@ -744,11 +744,11 @@ int store_journal_repair(ln_store *store, git_index *idx, int *dirty, ln_error *
 			git_oid_cpy(&ne.id, &e->new_id);
 			ne.path = e->path;
 			if (git_index_add(idx, &ne) < 0) {
-				rc = store_git_error(err, LN_ERROR, "cannot repair the index");
+				rc = ln__error_from_git(err, GIT_ERROR, "cannot repair the index");
 				goto cleanup;
 			}
 		} else if (git_index_remove(idx, e->path, 0) < 0) {
-			rc = store_git_error(err, LN_ERROR, "cannot repair the index");
+			rc = ln__error_from_git(err, GIT_ERROR, "cannot repair the index");
 			goto cleanup;
 		}
 		*dirty = 1;
