@@ -4,14 +4,19 @@
 #include "fsutil.h"
 
 #include <git2.h>
+#include <utf8proc.h>
 
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
+
+#define FS_LOCK_TIMEOUT_MS 5000
 
 char *ln__strdup(const char *s)
 {
@@ -144,6 +149,75 @@ int ln__fs_make_dirs(const char *path, ln_error *err)
 	rc = fs_make_along(copy, 0, 1, err);
 	free(copy);
 	return rc;
+}
+
+size_t ln__utf8_decode(const char *s, size_t n, uint32_t *cp)
+{
+	utf8proc_int32_t c;
+	utf8proc_ssize_t len;
+	if (n == 0)
+		return 0;
+	len = utf8proc_iterate((const utf8proc_uint8_t *)s, n > 4 ? 4 : (utf8proc_ssize_t)n, &c);
+	if (len <= 0)
+		return 0;
+	*cp = (uint32_t)c;
+	return (size_t)len;
+}
+
+long ln__lock_timeout_ms(void)
+{
+	const char *env = getenv("LEADNOTES_LOCK_TIMEOUT_MS");
+	if (env && *env) {
+		long v = strtol(env, NULL, 10);
+		if (v >= 0)
+			return v;
+	}
+	return FS_LOCK_TIMEOUT_MS;
+}
+
+long long ln__now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void ln__backoff(int attempt)
+{
+	long ms = 1L << (attempt < 7 ? (attempt < 0 ? 0 : attempt) : 7);
+	struct timespec ts;
+	if (ms > 100)
+		ms = 100;
+	ts.tv_sec = 0;
+	ts.tv_nsec = ms * 1000000L;
+	nanosleep(&ts, NULL);
+}
+
+int ln__flock_wait(int fd, const char *path, long timeout_ms, ln_error *err)
+{
+	long long deadline = ln__now_ms() + timeout_ms;
+	int attempt = 0;
+	while (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+		if (errno != EWOULDBLOCK && errno != EINTR)
+			return ln_error_set(err, LN_EIO, "cannot lock %s: %s", path, strerror(errno));
+		if (ln__now_ms() >= deadline)
+			return ln_error_set(err, LN_ELOCKED, "repository is locked: another leadnotes is saving or syncing "
+				"(%s); try again", path);
+		ln__backoff(attempt++);
+	}
+	return LN_OK;
+}
+
+int ln__lock_open(const char *path, long timeout_ms, ln_error *err)
+{
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600), rc;
+	if (fd < 0)
+		return ln_error_set(err, LN_EIO, "cannot open %s: %s", path, strerror(errno));
+	if ((rc = ln__flock_wait(fd, path, timeout_ms, err)) < 0) {
+		close(fd);
+		return rc;
+	}
+	return fd;
 }
 
 int ln__error_from_git(ln_error *err, int git_rc, const char *what)

@@ -38,42 +38,11 @@ char *store_concat(const char *a, const char *b)
 	return p;
 }
 
-long store_lock_timeout_ms(void)
-{
-	const char *env = getenv("LEADNOTES_LOCK_TIMEOUT_MS");
-	if (env && *env) {
-		long v = strtol(env, NULL, 10);
-		if (v >= 0)
-			return v;
-	}
-	return 5000;
-}
-
-long long store_now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* Sleeps a little more on each attempt (1, 2, 4 ... 100 ms). */
-void store_backoff(int attempt)
-{
-	long ms = 1L << (attempt < 7 ? attempt : 7);
-	struct timespec ts;
-	if (ms > 100)
-		ms = 100;
-	ts.tv_sec = 0;
-	ts.tv_nsec = ms * 1000000L;
-	nanosleep(&ts, NULL);
-}
-
 /* ----------------------------------------------------------------- locking */
 
 int store_lock(ln_store *store, ln_error *err)
 {
-	long long deadline;
-	int attempt = 0;
+	int rc;
 	if (store->lock_depth > 0) {
 		store->lock_depth++;
 		return 0;
@@ -83,14 +52,8 @@ int store_lock(ln_store *store, ln_error *err)
 		if (store->lock_fd < 0)
 			return ln_error_set(err, LN_EIO, "cannot open %s: %s", store->lockpath, strerror(errno));
 	}
-	deadline = store_now_ms() + store_lock_timeout_ms();
-	while (flock(store->lock_fd, LOCK_EX | LOCK_NB) != 0) {
-		if (errno != EWOULDBLOCK && errno != EINTR)
-			return ln_error_set(err, LN_EIO, "cannot lock %s: %s", store->lockpath, strerror(errno));
-		if (store_now_ms() > deadline)
-			return ln_error_set(err, LN_ELOCKED, "repository is locked: another leadnotes is saving (%s)", store->lockpath);
-		store_backoff(attempt++);
-	}
+	if ((rc = ln__flock_wait(store->lock_fd, store->lockpath, ln__lock_timeout_ms(), err)) < 0)
+		return rc;
 	store->lock_depth = 1;
 	return 0;
 }
@@ -686,34 +649,6 @@ void ln_store_clear_notice(ln_store *store) { store->notice[0] = '\0'; }
 
 /* ------------------------------------------------------------------ names */
 
-/* Decodes one UTF-8 sequence at s (n bytes left) into *cp; returns its
- * length, or 0 when it is not valid UTF-8. */
-static size_t store_utf8(const unsigned char *s, size_t n, uint32_t *cp)
-{
-	size_t len, i;
-	uint32_t c;
-	if (s[0] < 0x80) {
-		*cp = s[0];
-		return 1;
-	}
-	if ((s[0] & 0xE0) == 0xC0) { len = 2; c = s[0] & 0x1F; }
-	else if ((s[0] & 0xF0) == 0xE0) { len = 3; c = s[0] & 0x0F; }
-	else if ((s[0] & 0xF8) == 0xF0) { len = 4; c = s[0] & 0x07; }
-	else return 0;
-	if (len > n)
-		return 0;
-	for (i = 1; i < len; i++) {
-		if ((s[i] & 0xC0) != 0x80)
-			return 0;
-		c = (c << 6) | (s[i] & 0x3F);
-	}
-	if ((len == 2 && c < 0x80) || (len == 3 && c < 0x800) || (len == 4 && c < 0x10000) ||
-	    c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF))
-		return 0;
-	*cp = c;
-	return len;
-}
-
 /* Unicode whitespace folded to '-'; other separators refused. */
 static int store_is_space(uint32_t c)
 {
@@ -745,7 +680,7 @@ int ln_store_person_dir_len(char **out, const char *name, size_t len, ln_error *
 		size_t n;
 		if (name[i] == '\0')
 			return ln_buf_free(&buf), ln_error_set(err, LN_EINVALID, "a person's name cannot contain NUL");
-		n = store_utf8((const unsigned char *)name + i, len - i, &c);
+		n = ln__utf8_decode(name + i, len - i, &c);
 		if (n == 0)
 			return ln_buf_free(&buf), ln_error_set(err, LN_EINVALID, "a person's name must be valid UTF-8");
 		if (store_is_space(c) || c == '\t') {

@@ -367,7 +367,7 @@ int store_commit(ln_store *store, store_change *changes, size_t n, const char *m
 		if ((rc = store_journal_repair(store, store->priv, &index_dirty, err)) < 0)
 			goto cleanup;
 	}
-	deadline = store_now_ms() + store_lock_timeout_ms();
+	deadline = ln__now_ms() + ln__lock_timeout_ms();
 	if (store_signature(&sig, store->repo) < 0) {
 		rc = ln__error_from_git(err, GIT_ERROR, "cannot make a signature");
 		goto cleanup;
@@ -504,11 +504,11 @@ int store_commit(ln_store *store, store_change *changes, size_t n, const char *m
 			int cleared = lockfile ? store_clear_stale_lock(store, lockfile) : 0;
 			free(lock);
 			free(lockfile);
-			if (!cleared && store_now_ms() > deadline) {
+			if (!cleared && ln__now_ms() > deadline) {
 				rc = ln_error_set(err, LN_ELOCKED, "repository is locked: %s is being updated by another process", head.refname);
 				goto cleanup;
 			}
-			store_backoff((int)attempt);
+			ln__backoff((int)attempt);
 		} else if (rc != GIT_EMODIFIED && rc != GIT_EEXISTS) {
 			rc = ln__error_from_git(err, GIT_ERROR, "cannot move HEAD");
 			goto cleanup;

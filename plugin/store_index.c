@@ -54,7 +54,7 @@ static void store_index_entry(git_index_entry *e, const store_change *c)
 int store_update_index(ln_store *store, store_change *changes, size_t n, ln_error *err)
 {
 	int dirty = 0, attempt = 0;
-	long long deadline = store_now_ms() + store_lock_timeout_ms();
+	long long deadline = ln__now_ms() + ln__lock_timeout_ms();
 	if (store_index(store, err) < 0)
 		return err ? err->code : LN_ERROR;
 	for (;;) {
@@ -85,10 +85,10 @@ int store_update_index(ln_store *store, store_change *changes, size_t n, ln_erro
 			free(lock);
 			if (cleared)
 				continue;
-			if (store_now_ms() > deadline)
+			if (ln__now_ms() > deadline)
 				return ln_error_set(err, LN_ELOCKED, "repository is locked: %sindex.lock exists (another git command is running?)", store->gitdir);
 		}
-		store_backoff(attempt++);
+		ln__backoff(attempt++);
 	}
 }
 
@@ -272,7 +272,7 @@ void store_mark_remove(ln_store *store)
  * holder; a dead holder's lock is cleared. */
 int store_index_lock(ln_store *store, ln_error *err)
 {
-	long long deadline = store_now_ms() + store_lock_timeout_ms();
+	long long deadline = ln__now_ms() + ln__lock_timeout_ms();
 	int attempt = 0;
 	for (;;) {
 		int fd;
@@ -305,10 +305,10 @@ int store_index_lock(ln_store *store, ln_error *err)
 			return ln_error_set(err, LN_EIO, "cannot create %s: %s", store->index_lock_path, strerror(errno));
 		if (store_clear_stale_lock(store, store->index_lock_path))
 			continue;
-		if (store_now_ms() > deadline)
+		if (ln__now_ms() > deadline)
 			return ln_error_set(err, LN_ELOCKED, "repository is locked: %s exists (another git command is running?)",
 				store->index_lock_path);
-		store_backoff(attempt++);
+		ln__backoff(attempt++);
 	}
 }
 

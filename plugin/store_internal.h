@@ -108,10 +108,6 @@ typedef struct store_head {
 
 /* a + b in a malloc'd string; NULL when out of memory. */
 char *store_concat(const char *a, const char *b);
-/* LEADNOTES_LOCK_TIMEOUT_MS or 5 s; a monotonic clock; a growing sleep. */
-long store_lock_timeout_ms(void);
-long long store_now_ms(void);
-void store_backoff(int attempt);
 
 /* Takes / releases the leadnotes writer lock (flock on <gitdir>/leadnotes/lock),
  * waiting a bounded time. Nested calls are counted. */

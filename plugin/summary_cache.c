@@ -353,24 +353,14 @@ static int take_lock(const char *path)
 {
 	size_t n = strlen(path) + sizeof(".lock");
 	char *lock = malloc(n);
-	int fd, waited;
+	int fd;
 
 	if (!lock)
 		return -1;
 	snprintf(lock, n, "%s.lock", path);
-	fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	fd = ln__lock_open(lock, LOCK_WAIT_MS, NULL);
 	free(lock);
-	if (fd < 0)
-		return -1;
-	for (waited = 0; flock(fd, LOCK_EX | LOCK_NB) != 0; waited += 10) {
-		struct timespec ts = { 0, 10 * 1000 * 1000 };
-		if ((errno != EWOULDBLOCK && errno != EINTR) || waited >= LOCK_WAIT_MS) {
-			close(fd);
-			return -1;
-		}
-		nanosleep(&ts, NULL);
-	}
-	return fd;
+	return fd < 0 ? -1 : fd;
 }
 
 /* Appends the pending records to the file, which starts with `header`. */

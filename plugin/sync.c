@@ -1267,44 +1267,17 @@ static int sync_tag_specs(sync_list *specs, git_repository *repo, git_remote *re
 }
 
 /* The leadnotes writer lock (flock on <gitdir>/leadnotes/lock, the file the
- * store serialises its saves with), waited for up to about ten seconds.
+ * store serialises its saves with), waited for as the store waits.
  * Returns the open descriptor, or a negative code. */
 static int sync_lock(git_repository *repo, ln_error *err)
 {
-	ln_buf dir = LN_BUF_INIT, file = LN_BUF_INIT;
-	int fd = -1, tries;
-	ln_buf_printf(&dir, "%sleadnotes", git_repository_path(repo));
+	ln_buf file = LN_BUF_INIT;
+	int fd;
 	ln_buf_printf(&file, "%sleadnotes/lock", git_repository_path(repo));
-	if (ln_buf_failed(&dir) || ln_buf_failed(&file)) {
+	if (ln_buf_failed(&file))
 		fd = ln_error_set(err, LN_ENOMEM, "sync: out of memory");
-		goto cleanup;
-	}
-	if (mkdir(dir.ptr, 0700) < 0 && errno != EEXIST) {
-		fd = ln_error_set(err, LN_EIO, "sync: cannot create %s: %s", dir.ptr, strerror(errno));
-		goto cleanup;
-	}
-	if ((fd = open(file.ptr, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) < 0) {
-		fd = ln_error_set(err, LN_EIO, "sync: cannot open %s: %s", file.ptr, strerror(errno));
-		goto cleanup;
-	}
-	for (tries = 0; flock(fd, LOCK_EX | LOCK_NB) < 0; tries++) {
-		struct timespec pause = { 0, 50 * 1000 * 1000 };
-		if (errno != EWOULDBLOCK && errno != EINTR) {
-			close(fd);
-			fd = ln_error_set(err, LN_EIO, "sync: cannot lock %s: %s", file.ptr, strerror(errno));
-			goto cleanup;
-		}
-		if (tries >= 200) {
-			close(fd);
-			fd = ln_error_set(err, LN_ELOCKED, "sync: the notes are busy (another leadnotes is saving or "
-				"syncing); try again");
-			goto cleanup;
-		}
-		nanosleep(&pause, NULL);
-	}
-
-cleanup:
-	ln_buf_free(&dir);
+	else if ((fd = ln__fs_make_parents(git_repository_path(repo), "leadnotes/lock", err)) == LN_OK)
+		fd = ln__lock_open(file.ptr, ln__lock_timeout_ms(), err);
 	ln_buf_free(&file);
 	return fd;
 }

@@ -1,11 +1,13 @@
 /* The private helpers every C component shares (fsutil.c): a string copy,
  * a file replaced atomically or not at all, folders made with mode 0700,
- * and libgit2's last error turned into an ln_error with a code of ours. */
+ * libgit2's last error turned into an ln_error with a code of ours, the
+ * writer lock and its timeout, and UTF-8 decoding. */
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <git2.h>
 
@@ -167,6 +169,60 @@ static void test_error_from_git_maps_codes_and_copies_the_message(void)
 	CHECK(ln__error_from_git(NULL, GIT_ENOTFOUND, "x") == LN_ENOTFOUND, "error_from_git: err may be NULL");
 }
 
+static void test_lock_open_excludes_a_second_holder_until_closed(void)
+{
+	char path[300];
+	ln_error err;
+	int first, second;
+	snprintf(path, sizeof(path), "%s/writer.lock", dir);
+	first = ln__lock_open(path, 0, &err);
+	CHECK(first >= 0 && mode_of(path) == 0600, "lock: a missing lock file is made (0600) and taken");
+	second = ln__lock_open(path, 0, &err);
+	CHECK(second == LN_ELOCKED && err.code == LN_ELOCKED && strstr(err.message, path) != NULL,
+		"lock: a second holder is refused with LN_ELOCKED naming the lock");
+	CHECK(ln__lock_open(path, 30, &err) == LN_ELOCKED, "lock: waiting a while does not take a held lock");
+	if (first >= 0)
+		close(first);
+	second = ln__lock_open(path, 0, &err);
+	CHECK(second >= 0, "lock: once closed, the lock can be taken again");
+	if (second >= 0)
+		close(second);
+	snprintf(path, sizeof(path), "%s/no-such-folder/writer.lock", dir);
+	CHECK(ln__lock_open(path, 0, &err) == LN_EIO, "lock: a lock file that cannot be made is an i/o error");
+}
+
+static void test_lock_timeout_comes_from_the_environment(void)
+{
+	unsetenv("LEADNOTES_LOCK_TIMEOUT_MS");
+	CHECK(ln__lock_timeout_ms() == 5000, "lock timeout: 5 s by default");
+	setenv("LEADNOTES_LOCK_TIMEOUT_MS", "250", 1);
+	CHECK(ln__lock_timeout_ms() == 250, "lock timeout: LEADNOTES_LOCK_TIMEOUT_MS sets it");
+	setenv("LEADNOTES_LOCK_TIMEOUT_MS", "-4", 1);
+	CHECK(ln__lock_timeout_ms() == 5000, "lock timeout: a negative value is ignored");
+	unsetenv("LEADNOTES_LOCK_TIMEOUT_MS");
+}
+
+static int decodes_to(const char *s, size_t n, size_t want_len, uint32_t want_cp)
+{
+	uint32_t cp = 0xDEAD;
+	size_t len = ln__utf8_decode(s, n, &cp);
+	return len == want_len && (len == 0 ? cp == 0xDEAD : cp == want_cp);
+}
+
+static void test_utf8_decode_takes_valid_characters_and_refuses_the_rest(void)
+{
+	CHECK(decodes_to("a", 1, 1, 'a'), "utf8: ASCII is one byte");
+	CHECK(decodes_to("\xc3\xa9t\xc3\xa9", 5, 2, 0xE9), "utf8: é is two bytes");
+	CHECK(decodes_to("\xe2\x82\xac", 3, 3, 0x20AC), "utf8: € is three bytes");
+	CHECK(decodes_to("\xf0\x9f\x99\x82", 4, 4, 0x1F642), "utf8: an emoji is four bytes");
+	CHECK(decodes_to("\xc3\xa9", 1, 0, 0), "utf8: a character cut short by n is refused");
+	CHECK(decodes_to("\x80", 1, 0, 0), "utf8: a stray continuation byte is refused");
+	CHECK(decodes_to("\xc0\xaf", 2, 0, 0), "utf8: an overlong form is refused");
+	CHECK(decodes_to("\xed\xa0\x80", 3, 0, 0), "utf8: a surrogate is refused");
+	CHECK(decodes_to("\xf4\x90\x80\x80", 4, 0, 0), "utf8: beyond U+10FFFF is refused");
+	CHECK(decodes_to("", 0, 0, 0), "utf8: nothing to read is refused");
+}
+
 int main(void)
 {
 	if (th_tmpdir(dir, sizeof(dir), "fsutil") < 0)
@@ -178,6 +234,9 @@ int main(void)
 	test_make_parents_makes_only_the_folders_leading_to_rel();
 	test_make_parents_refuses_a_file_in_the_way();
 	test_error_from_git_maps_codes_and_copies_the_message();
+	test_lock_open_excludes_a_second_holder_until_closed();
+	test_lock_timeout_comes_from_the_environment();
+	test_utf8_decode_takes_valid_characters_and_refuses_the_rest();
 	git_libgit2_shutdown();
 	th_remove_tree(dir);
 	printf("%d passed, %d failed\n", passed, failed);
