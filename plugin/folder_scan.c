@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fsutil.h"
 #include "leadnotes/folder_scan.h"
 
 #define DEPTH_MAX 16 /* as the store's file list: folders below are not read */
@@ -136,7 +137,7 @@ static int scan_folder(ln_folder_state *state, int *listed, int fd, const char *
 				files->items = grown;
 				files->alloc = n;
 			}
-			files->items[files->count].name = strdup(e->d_name);
+			files->items[files->count].name = ln__strdup(e->d_name);
 			if (!files->items[files->count].name) {
 				rc = ln_error_set(err, LN_ENOMEM, "out of memory scanning the notes folder");
 				goto cleanup;
@@ -169,7 +170,7 @@ static int scan_folder(ln_folder_state *state, int *listed, int fd, const char *
 	snprintf(state->digest, sizeof(state->digest), "%016llx%016llx", (unsigned long long)mix(dg.a),
 		(unsigned long long)mix(dg.b));
 	state->files = files->count;
-	state->dir = strdup(name);
+	state->dir = ln__strdup(name);
 	if (!state->dir) {
 		rc = ln_error_set(err, LN_ENOMEM, "out of memory scanning the notes folder");
 		goto cleanup;
@@ -241,7 +242,7 @@ static int list_candidates(char ***names, size_t *count, DIR *root, ln_error *er
 			*names = grown;
 			alloc = n;
 		}
-		if (!((*names)[*count] = strdup(e->d_name)))
+		if (!((*names)[*count] = ln__strdup(e->d_name)))
 			return ln_error_set(err, LN_ENOMEM, "out of memory scanning the notes folder");
 		(*count)++;
 	}

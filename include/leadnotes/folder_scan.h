@@ -40,9 +40,9 @@ typedef struct ln_folder_states {
  * seconds since the epoch (see racy above). Returns 0, LN_EINVALID (dir
  * NULL or empty), LN_EIO (dir cannot be listed: err names it) or
  * LN_ENOMEM. A folder or file that vanishes during the scan is skipped. */
-int ln_folder_scan(ln_folder_states *out, const char *dir, long long racy_after, ln_error *err);
+LN_API int ln_folder_scan(ln_folder_states *out, const char *dir, long long racy_after, ln_error *err);
 
 /* Releases the list (not the struct itself); states may be NULL. */
-void ln_folder_states_free(ln_folder_states *states);
+LN_API void ln_folder_states_free(ln_folder_states *states);
 
 #endif
