@@ -7,7 +7,6 @@
  * working file may differ from it, and its stat signature; and the
  * absolute notes folder. Reads no content.
  *
- *   core.team_folders(store) -> { {dir=, digest=, files=}, ... }, dir
  *   core.write_note(store, path, text) -> true | nil, message, code
  *   core.note_summary(text [, markdown]), core.hash_blob(text),
  *   core.identity(store), core.nfc(name), core.name_key(name)
@@ -50,35 +49,6 @@ static int team_files(lua_State *L)
 		lua_rawseti(L, -2, (int)i + 1);
 	}
 	ln_store_files_free(&files);
-	lua_pushstring(L, ln_store_dir(store));
-	return 2;
-}
-
-/* core.team_folders(store) -> { {dir=, digest=, files=}, ... }, notes_dir
- * One entry per top-level folder (a person) with a digest of its files
- * (ln_store_folders_list): equal digests mean nothing in that folder
- * changed. Cheaper for Lua than team_files on the whole folder. */
-static int team_folders(lua_State *L)
-{
-	struct ln_store *store = ln_lua_check_store(L, 1);
-	ln_store_folders folders;
-	ln_error err;
-	size_t i;
-
-	if (ln_store_folders_list(&folders, store, &err) < 0)
-		return ln_lua_result(L, LN_ERROR, &err);
-	lua_createtable(L, (int)folders.count, 0);
-	for (i = 0; i < folders.count; i++) {
-		lua_createtable(L, 0, 3);
-		lua_pushstring(L, folders.items[i].dir);
-		lua_setfield(L, -2, "dir");
-		lua_pushstring(L, folders.items[i].digest);
-		lua_setfield(L, -2, "digest");
-		lua_pushinteger(L, (lua_Integer)folders.items[i].files);
-		lua_setfield(L, -2, "files");
-		lua_rawseti(L, -2, (int)i + 1);
-	}
-	ln_store_folders_free(&folders);
 	lua_pushstring(L, ln_store_dir(store));
 	return 2;
 }
@@ -254,7 +224,6 @@ static const luaL_Reg team_functions[] = {
 	{ "nfc", team_nfc },
 	{ "note_summary", team_note_summary },
 	{ "team_files", team_files },
-	{ "team_folders", team_folders },
 	{ "write_note", team_write_note },
 	{ NULL, NULL }
 };

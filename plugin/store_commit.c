@@ -185,19 +185,19 @@ static int store_blob_from_buffer(git_oid *out, ln_store *store, const char *rep
 	git_buf cleaned = GIT_BUF_INIT;
 	int rc = 0;
 	if (git_filter_list_load(&filters, store->repo, NULL, repo_path, GIT_FILTER_TO_ODB, GIT_FILTER_DEFAULT) < 0) {
-		rc = store_git_error(err, LN_EIO, "cannot read the note's attributes");
+		rc = ln__error_from_git(err, GIT_ERROR, "cannot read the note's attributes");
 		goto cleanup;
 	}
 	if (filters) {
 		if (git_filter_list_apply_to_buffer(&cleaned, filters, data, len) < 0) {
-			rc = store_git_error(err, LN_EIO, "cannot read the note");
+			rc = ln__error_from_git(err, GIT_ERROR, "cannot read the note");
 			goto cleanup;
 		}
 		data = cleaned.ptr;
 		len = cleaned.size;
 	}
 	if (git_blob_create_from_buffer(out, store->repo, data, len) < 0)
-		rc = store_git_error(err, LN_EIO, "cannot store the note");
+		rc = ln__error_from_git(err, GIT_ERROR, "cannot store the note");
 cleanup:
 	git_buf_dispose(&cleaned);
 	git_filter_list_free(filters);
@@ -247,7 +247,7 @@ again:
 		if (git_blob_create_from_workdir(&c->blob, store->repo, c->repo_path) < 0) {
 			if (++attempts < 3 && store_file_replaced(abs, &c->st))
 				goto again;
-			rc = store_git_error(err, LN_EIO, "cannot read the note");
+			rc = ln__error_from_git(err, GIT_ERROR, "cannot read the note");
 		}
 		goto cleanup;
 	}
@@ -367,9 +367,9 @@ int store_commit(ln_store *store, store_change *changes, size_t n, const char *m
 		if ((rc = store_journal_repair(store, store->priv, &index_dirty, err)) < 0)
 			goto cleanup;
 	}
-	deadline = store_now_ms() + store_lock_timeout_ms();
+	deadline = ln__now_ms() + ln__lock_timeout_ms();
 	if (store_signature(&sig, store->repo) < 0) {
-		rc = store_git_error(err, LN_ERROR, "cannot make a signature");
+		rc = ln__error_from_git(err, GIT_ERROR, "cannot make a signature");
 		goto cleanup;
 	}
 	changed_paths = calloc(n ? n : 1, sizeof(char *));
@@ -387,7 +387,7 @@ int store_commit(ln_store *store, store_change *changes, size_t n, const char *m
 		if ((rc = store_read_head(&head, store, err)) < 0)
 			goto cleanup;
 		if (head.commit && git_commit_tree(&base, head.commit) < 0) {
-			rc = store_git_error(err, LN_ERROR, "cannot read HEAD's tree");
+			rc = ln__error_from_git(err, GIT_ERROR, "cannot read HEAD's tree");
 			goto cleanup;
 		}
 		/* Apply each change on the tree of the previous one. */
@@ -411,13 +411,13 @@ int store_commit(ln_store *store, store_change *changes, size_t n, const char *m
 				continue;
 			if (store_tree_with(&tree_id, &empty, store->repo, from, changes[i].repo_path,
 			                    changes[i].exists ? &changes[i].blob : NULL, changes[i].mode) < 0) {
-				rc = store_git_error(err, LN_ERROR, "cannot build the tree");
+				rc = ln__error_from_git(err, GIT_ERROR, "cannot build the tree");
 				goto cleanup;
 			}
 			git_tree_free(tree);
 			tree = NULL;
 			if (git_tree_lookup(&tree, store->repo, &tree_id) < 0) {
-				rc = store_git_error(err, LN_ERROR, "cannot read the new tree");
+				rc = ln__error_from_git(err, GIT_ERROR, "cannot read the new tree");
 				goto cleanup;
 			}
 			changed_paths[changed_count++] = changes[i].rel;
@@ -504,13 +504,13 @@ int store_commit(ln_store *store, store_change *changes, size_t n, const char *m
 			int cleared = lockfile ? store_clear_stale_lock(store, lockfile) : 0;
 			free(lock);
 			free(lockfile);
-			if (!cleared && store_now_ms() > deadline) {
+			if (!cleared && ln__now_ms() > deadline) {
 				rc = ln_error_set(err, LN_ELOCKED, "repository is locked: %s is being updated by another process", head.refname);
 				goto cleanup;
 			}
-			store_backoff((int)attempt);
+			ln__backoff((int)attempt);
 		} else if (rc != GIT_EMODIFIED && rc != GIT_EEXISTS) {
-			rc = store_git_error(err, LN_ERROR, "cannot move HEAD");
+			rc = ln__error_from_git(err, GIT_ERROR, "cannot move HEAD");
 			goto cleanup;
 		}
 		if (++attempt > STORE_MAX_RETRIES) {
@@ -626,7 +626,7 @@ int ln_store_save_all(ln_commits *out, ln_store *store, ln_error *err)
 			break;
 		}
 		for (k = 0; k < count; k++) {
-			changes[k].rel = store_strdup(status.entries[i + k].path);
+			changes[k].rel = ln__strdup(status.entries[i + k].path);
 			if (!changes[k].rel)
 				rc = ln_error_set(err, LN_ENOMEM, "out of memory");
 		}

@@ -75,7 +75,7 @@ static int store_blob_at(git_blob **out, git_filemode_t *mode, ln_store *store, 
 		goto cleanup;
 	}
 	if (git_commit_tree(&tree, commit) < 0) {
-		rc = store_git_error(err, LN_ERROR, "cannot read the tree");
+		rc = ln__error_from_git(err, GIT_ERROR, "cannot read the tree");
 		goto cleanup;
 	}
 	repo_path = store_repo_path(store, rel);
@@ -92,7 +92,7 @@ static int store_blob_at(git_blob **out, git_filemode_t *mode, ln_store *store, 
 	if (mode)
 		*mode = git_tree_entry_filemode(entry);
 	if (git_blob_lookup(out, store->repo, git_tree_entry_id(entry)) < 0)
-		rc = store_git_error(err, LN_ERROR, "cannot read the note");
+		rc = ln__error_from_git(err, GIT_ERROR, "cannot read the note");
 cleanup:
 	free(repo_path);
 	git_tree_entry_free(entry);
@@ -182,7 +182,7 @@ int ln_store_diff(char **out, ln_store *store, const char *rev_a, const char *re
 			}
 			if (git_filter_list_load(&filters, store->repo, NULL, repo_path, GIT_FILTER_TO_ODB, 0) < 0 ||
 			    git_filter_list_apply_to_file(&work, filters, store->repo, repo_path) < 0) {
-				rc = store_git_error(err, LN_EIO, "cannot read the working file");
+				rc = ln__error_from_git(err, GIT_ERROR, "cannot read the working file");
 				goto cleanup;
 			}
 			have_work = 1;
@@ -199,12 +199,12 @@ int ln_store_diff(char **out, ln_store *store, const char *rev_a, const char *re
 		rc = git_patch_from_blob_and_buffer(&patch, a, a ? repo_path : NULL,
 			have_work ? work.ptr : NULL, have_work ? work.size : 0, have_work ? repo_path : NULL, &opts);
 	if (rc < 0) {
-		rc = store_git_error(err, LN_ERROR, "cannot compute the diff");
+		rc = ln__error_from_git(err, GIT_ERROR, "cannot compute the diff");
 		goto cleanup;
 	}
 	if (git_patch_num_hunks(patch) > 0 || git_patch_get_delta(patch)->flags & GIT_DIFF_FLAG_BINARY) {
 		if (git_patch_print(patch, store_patch_print, &text) < 0) {
-			rc = store_git_error(err, LN_ERROR, "cannot print the diff");
+			rc = ln__error_from_git(err, GIT_ERROR, "cannot print the diff");
 			goto cleanup;
 		}
 	}
@@ -212,7 +212,7 @@ int ln_store_diff(char **out, ln_store *store, const char *rev_a, const char *re
 		rc = ln_error_set(err, LN_ENOMEM, "out of memory");
 		goto cleanup;
 	}
-	*out = text.ptr ? ln_buf_detach(&text) : store_strdup("");
+	*out = text.ptr ? ln_buf_detach(&text) : ln__strdup("");
 	rc = *out ? 0 : ln_error_set(err, LN_ENOMEM, "out of memory");
 cleanup:
 	ln_buf_free(&text);
@@ -291,44 +291,6 @@ cleanup:
 	return rc;
 }
 
-/* Replaces the working file atomically with data (mode 0600). */
-static int store_write_file(const char *abs, const char *data, size_t len, ln_error *err)
-{
-	size_t n = strlen(abs);
-	char *tmp = malloc(n + 32);
-	int fd, rc = 0;
-	if (!tmp)
-		return ln_error_set(err, LN_ENOMEM, "out of memory");
-	snprintf(tmp, n + 32, "%s.leadnotes-%ld", abs, (long)getpid());
-	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd < 0) {
-		rc = ln_error_set(err, LN_EIO, "cannot write next to %s: %s", abs, strerror(errno));
-		goto cleanup;
-	}
-	while (len > 0) {
-		ssize_t w = write(fd, data, len);
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			rc = ln_error_set(err, LN_EIO, "cannot write %s: %s", abs, strerror(errno));
-			break;
-		}
-		data += w;
-		len -= (size_t)w;
-	}
-	if (rc == 0 && fsync(fd) != 0)
-		rc = ln_error_set(err, LN_EIO, "cannot write %s: %s", abs, strerror(errno));
-	if (close(fd) != 0 && rc == 0)
-		rc = ln_error_set(err, LN_EIO, "cannot write %s: %s", abs, strerror(errno));
-	if (rc == 0 && rename(tmp, abs) != 0)
-		rc = ln_error_set(err, LN_EIO, "cannot replace %s: %s", abs, strerror(errno));
-	if (rc != 0)
-		unlink(tmp);
-cleanup:
-	free(tmp);
-	return rc;
-}
-
 int ln_store_restore(ln_store *store, const char *rev, const char *path, ln_commit_info *out, ln_error *err)
 {
 	store_change c;
@@ -362,19 +324,13 @@ int ln_store_restore(ln_store *store, const char *rev, const char *path, ln_comm
 	}
 	fopts.flags = 0; /* smudge text and binary alike, as checkout does */
 	if (git_blob_filter(&data, blob, repo_path, &fopts) < 0) {
-		rc = store_git_error(err, LN_ERROR, "cannot prepare the old version");
+		rc = ln__error_from_git(err, GIT_ERROR, "cannot prepare the old version");
 		goto cleanup;
 	}
-	{
-		/* Make the folders (0700) the file lives in, if it was deleted. */
-		char *slash = strrchr(abs, '/');
-		*slash = '\0';
-		rc = store_mkdirs(abs, err);
-		*slash = '/';
-		if (rc < 0)
-			goto cleanup;
-	}
-	if ((rc = store_write_file(abs, data.ptr, data.size, err)) < 0)
+	/* The folders (0700) the file lives in, if it was deleted. */
+	if ((rc = ln__fs_make_parents(store->dir, c.rel, err)) < 0)
+		goto cleanup;
+	if ((rc = ln__fs_write_atomic(abs, data.ptr, data.size, 0600, err)) < 0)
 		goto cleanup;
 	{
 		char id[GIT_OID_HEXSZ + 1];
@@ -422,7 +378,7 @@ int ln_store_status(ln_status *out, ln_store *store, ln_error *err)
 	git_status_options_init(&opts, GIT_STATUS_OPTIONS_VERSION);
 	out->entries = NULL;
 	out->count = 0;
-	spec = plen ? store_strdup(store->prefix) : NULL;
+	spec = plen ? ln__strdup(store->prefix) : NULL;
 	if (plen && !spec)
 		return ln_error_set(err, LN_ENOMEM, "out of memory");
 	if (spec)
@@ -436,7 +392,7 @@ int ln_store_status(ln_status *out, ln_store *store, ln_error *err)
 	}
 	store_flush_wait(store);
 	if (git_status_list_new(&list, store->repo, &opts) < 0) {
-		rc = store_git_error(err, LN_ERROR, "cannot list changes");
+		rc = ln__error_from_git(err, GIT_ERROR, "cannot list changes");
 		goto cleanup;
 	}
 	n = git_status_list_entrycount(list);
@@ -463,7 +419,7 @@ int ln_store_status(ln_status *out, ln_store *store, ln_error *err)
 		} else if (e->status & (GIT_STATUS_WT_NEW | GIT_STATUS_INDEX_NEW)) {
 			state = 'A';
 		}
-		out->entries[out->count].path = store_strdup(p + plen);
+		out->entries[out->count].path = ln__strdup(p + plen);
 		if (!out->entries[out->count].path) {
 			rc = ln_error_set(err, LN_ENOMEM, "out of memory");
 			goto cleanup;

@@ -1,47 +1,17 @@
-/* The store's writes that are not commits, and the digest readers use to
- * see what changed: a new note that never overwrites another
- * (ln_store_create_note), a note written in place through a temporary file
- * (ln_store_write_note), and one digest per person's folder
- * (ln_store_folders_list). None of them commits: saving is store_commit.c. */
+/* The store's writes that are not commits: a new note that never
+ * overwrites another (ln_store_create_note) and a note written in place
+ * through a temporary file (ln_store_write_note). Neither commits: saving
+ * is store_commit.c. */
 #include <errno.h>
 #include <fcntl.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fsutil.h"
 #include "leadnotes/store.h"
-
-/* ---- file helpers (until plugin/fsutil.h lands on main) ---- */
-
-/* Creates the missing parent folders of rel below dir, each with mode 0700. */
-static int store_fs_make_parents(const char *dir, const char *rel, ln_error *err)
-{
-	size_t dlen = strlen(dir), rlen = strlen(rel), i;
-	char *path = malloc(dlen + rlen + 2);
-	int rc = LN_OK;
-
-	if (!path)
-		return ln_error_set(err, LN_ENOMEM, "out of memory");
-	memcpy(path, dir, dlen);
-	path[dlen] = '/';
-	memcpy(path + dlen + 1, rel, rlen + 1);
-	for (i = dlen + 1; path[i]; i++) {
-		if (path[i] != '/')
-			continue;
-		path[i] = '\0';
-		if (mkdir(path, 0700) < 0 && errno != EEXIST) {
-			rc = ln_error_set(err, LN_EIO, "cannot create a folder for %s: %s", rel, strerror(errno));
-			goto cleanup;
-		}
-		path[i] = '/';
-	}
-cleanup:
-	free(path);
-	return rc;
-}
 
 /* Writes all of data to fd; 0 or -1 with errno set. */
 static int write_all(int fd, const char *data, size_t len)
@@ -56,40 +26,6 @@ static int write_all(int fd, const char *data, size_t len)
 		len -= (size_t)n;
 	}
 	return 0;
-}
-
-/* Writes data to a temporary file beside path, fsyncs it and renames it
- * over path (mode); on failure path is untouched and the temporary gone. */
-static int store_fs_write_atomic(const char *path, const void *data, size_t len, unsigned mode, ln_error *err)
-{
-	size_t plen = strlen(path);
-	char *tmp = malloc(plen + 16);
-	const char *slash = strrchr(path, '/');
-	size_t head = slash ? (size_t)(slash - path) + 1 : 0;
-	int fd = -1, rc = LN_OK;
-
-	if (!tmp)
-		return ln_error_set(err, LN_ENOMEM, "out of memory");
-	/* A hidden temporary beside the file: "<dir>/.<name>.tmp-XXXXXX". */
-	snprintf(tmp, plen + 16, "%.*s.%s.tmp-XXXXXX", (int)head, path, path + head);
-	fd = mkstemp(tmp);
-	if (fd < 0) {
-		rc = ln_error_set(err, LN_EIO, "cannot write %s: %s", path, strerror(errno));
-		free(tmp);
-		return rc;
-	}
-	if (fchmod(fd, (mode_t)mode) < 0 || write_all(fd, data, len) < 0 || fsync(fd) < 0) {
-		rc = ln_error_set(err, LN_EIO, "cannot write %s: %s", path, strerror(errno));
-		close(fd);
-		goto cleanup;
-	}
-	if (close(fd) < 0 || rename(tmp, path) < 0)
-		rc = ln_error_set(err, LN_EIO, "cannot write %s: %s", path, strerror(errno));
-cleanup:
-	if (rc < 0)
-		unlink(tmp);
-	free(tmp);
-	return rc;
 }
 
 /* ---- notes ---- */
@@ -111,13 +47,13 @@ int ln_store_write_note(ln_store *store, const char *path, const char *text, siz
 
 	if ((rc = ln_store_relpath(&rel, store, path, err)) < 0)
 		return rc;
-	if ((rc = store_fs_make_parents(ln_store_dir(store), rel, err)) < 0)
+	if ((rc = ln__fs_make_parents(ln_store_dir(store), rel, err)) < 0)
 		goto cleanup;
 	if (!(abs = join_path(ln_store_dir(store), rel))) {
 		rc = ln_error_set(err, LN_ENOMEM, "out of memory");
 		goto cleanup;
 	}
-	rc = store_fs_write_atomic(abs, text, len, 0600, err);
+	rc = ln__fs_write_atomic(abs, text, len, 0600, err);
 cleanup:
 	free(rel);
 	free(abs);
@@ -195,88 +131,4 @@ cleanup:
 	free(dir);
 	free(file);
 	return rc;
-}
-
-/* ---- the folder digest ---- */
-
-/* FNV-1a over n bytes of s, then a separator byte, so that ("ab","c") and
- * ("a","bc") differ. */
-static uint64_t digest_add(uint64_t h, const char *s, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		h ^= (unsigned char)s[i];
-		h *= 1099511628211ull;
-	}
-	h ^= 0xff;
-	h *= 1099511628211ull;
-	return h;
-}
-
-int ln_store_folders_list(ln_store_folders *out, ln_store *store, ln_error *err)
-{
-	ln_store_files files;
-	size_t i = 0;
-	int rc;
-
-	out->items = NULL;
-	out->count = 0;
-	if ((rc = ln_store_files_list(&files, store, NULL, err)) < 0)
-		return rc;
-	/* at most one folder per file */
-	if (files.count && !(out->items = calloc(files.count, sizeof(*out->items)))) {
-		rc = ln_error_set(err, LN_ENOMEM, "out of memory");
-		goto cleanup;
-	}
-	while (i < files.count) {
-		const char *path = files.items[i].path, *slash = strchr(path, '/');
-		ln_store_folder *folder;
-		uint64_t h = 14695981039346656037ull;
-		size_t dlen;
-
-		if (!slash) {
-			i++;
-			continue; /* a file at the top: nobody's */
-		}
-		dlen = (size_t)(slash - path);
-		folder = &out->items[out->count];
-		if (!(folder->dir = malloc(dlen + 1))) {
-			rc = ln_error_set(err, LN_ENOMEM, "out of memory");
-			goto cleanup;
-		}
-		memcpy(folder->dir, path, dlen);
-		folder->dir[dlen] = '\0';
-		out->count++;
-		/* files are sorted by path, so a folder's files are together */
-		while (i < files.count && strncmp(files.items[i].path, folder->dir, dlen) == 0 &&
-			files.items[i].path[dlen] == '/') {
-			const ln_store_file *f = &files.items[i];
-			h = digest_add(h, f->path, strlen(f->path));
-			h = digest_add(h, f->blob, strlen(f->blob));
-			h = digest_add(h, f->dirty ? "d" : "c", 1);
-			h = digest_add(h, f->stat, strlen(f->stat));
-			folder->files++;
-			i++;
-		}
-		snprintf(folder->digest, sizeof(folder->digest), "%016llx", (unsigned long long)h);
-	}
-cleanup:
-	ln_store_files_free(&files);
-	if (rc < 0)
-		ln_store_folders_free(out);
-	return rc;
-}
-
-void ln_store_folders_free(ln_store_folders *folders)
-{
-	size_t i;
-
-	if (!folders)
-		return;
-	for (i = 0; i < folders->count; i++)
-		free(folders->items[i].dir);
-	free(folders->items);
-	folders->items = NULL;
-	folders->count = 0;
 }

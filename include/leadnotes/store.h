@@ -78,73 +78,73 @@ typedef struct ln_status {
  * part of it (SHARED; without it LN_EINVALID naming that repository); an
  * existing folder with files that is in no repository is made one (ADOPT;
  * without it LN_EINVALID). */
-int ln_store_open_ext(ln_store **out, const char *dir, unsigned flags, ln_error *err);
+LN_API int ln_store_open_ext(ln_store **out, const char *dir, unsigned flags, ln_error *err);
 
 /* ln_store_open_ext with LN_STORE_OPEN_CREATE. */
-int ln_store_open(ln_store **out, const char *dir, ln_error *err);
+LN_API int ln_store_open(ln_store **out, const char *dir, ln_error *err);
 
 /* The git hooks of the notes repository that a git commit or push would
  * run and leadnotes does not (pre-commit, prepare-commit-msg, commit-msg,
  * post-commit, pre-merge-commit, post-merge, pre-push): those present and
  * executable in core.hooksPath or <gitdir>/hooks, into *out (free with
  * ln_store_strings_free). */
-int ln_store_skipped_hooks(ln_strings *out, ln_store *store, ln_error *err);
+LN_API int ln_store_skipped_hooks(ln_strings *out, ln_store *store, ln_error *err);
 
 /* 1 when rel (relative to the notes folder) names a note: a file inside a
  * person's folder, ending in .org or .md, no part of it starting with '.'.
  * save_all and sync add only notes. */
-int ln_store_is_note(const char *rel);
+LN_API int ln_store_is_note(const char *rel);
 
 /* 1 when the store's folder is part of a repository whose working tree is
  * larger than the folder (the notes share it), else 0. */
-int ln_store_is_shared(const ln_store *store);
+LN_API int ln_store_is_shared(const ln_store *store);
 
 /* Closes the store; store may be NULL. */
-void ln_store_free(ln_store *store);
+LN_API void ln_store_free(ln_store *store);
 
 /* Borrowed, valid as long as the store. Waits for a pending index write
  * first (see ln_store_flush), so callers may write the index themselves. */
-git_repository *ln_store_repository(ln_store *store);
+LN_API git_repository *ln_store_repository(ln_store *store);
 /* On large repositories (an index over 64 KB, LEADNOTES_DEFER_INDEX_BYTES)
  * save writes the git index in a background thread while holding
  * .git/index.lock; this waits until it has landed (git status clean).
  * Closing the store, status and blob_id wait too. */
-void ln_store_flush(ln_store *store);
+LN_API void ln_store_flush(ln_store *store);
 /* The notes folder, absolute, without a trailing slash. */
-const char *ln_store_dir(const ln_store *store);
+LN_API const char *ln_store_dir(const ln_store *store);
 /* The notes folder relative to the repository's workdir: "" for the root,
  * else "sub/dir/". */
-const char *ln_store_prefix(const ln_store *store);
+LN_API const char *ln_store_prefix(const ln_store *store);
 
 /* The last notice worth telling the user ("removed a stale lock ..."), or
  * "" when there is none; borrowed. ln_store_clear_notice forgets it. */
-const char *ln_store_notice(const ln_store *store);
-void ln_store_clear_notice(ln_store *store);
+LN_API const char *ln_store_notice(const ln_store *store);
+LN_API void ln_store_clear_notice(ln_store *store);
 
 /* Maps a person's display name to a folder name into *out (caller frees):
  * Unicode letters kept, whitespace runs folded to '-'. Refuses (LN_EINVALID)
  * empty names, ".", "..", '/', '\\', NUL or control characters, a leading
  * '.', ".git" in any case, invalid UTF-8, more than LN_STORE_NAME_MAX bytes.
  * Pure function. `len` is the byte length of name (names may hold NUL). */
-int ln_store_person_dir(char **out, const char *display_name, ln_error *err);
-int ln_store_person_dir_len(char **out, const char *name, size_t len, ln_error *err);
+LN_API int ln_store_person_dir(char **out, const char *display_name, ln_error *err);
+LN_API int ln_store_person_dir_len(char **out, const char *name, size_t len, ln_error *err);
 
 /* Turns a path given by a caller (absolute, or relative to the notes folder)
  * into the path relative to the folder, normalised, into *out (caller
  * frees). LN_EINVALID for anything outside the folder, under .git, or
  * reached through a symlink that leaves the folder. */
-int ln_store_relpath(char **out, ln_store *store, const char *path, ln_error *err);
+LN_API int ln_store_relpath(char **out, ln_store *store, const char *path, ln_error *err);
 
 /* Top-level folders of the notes folder (the people), sorted, into *out. */
-int ln_store_people(ln_strings *out, ln_store *store, ln_error *err);
-void ln_store_strings_free(ln_strings *list);
+LN_API int ln_store_people(ln_strings *out, ln_store *store, ln_error *err);
+LN_API void ln_store_strings_free(ln_strings *list);
 
 /* Commits the current content of `path` (or its deletion) as one commit that
  * touches only that path, updating that one index entry. message NULL means
  * the default ("<person>: <kind> <date>"). Returns 0 with *out filled (out may
  * be NULL), LN_STORE_UNCHANGED when HEAD already holds that content, or a
  * negative code (LN_ELOCKED after bounded retries). Never writes the file. */
-int ln_store_save(ln_store *store, const char *path, const char *message, ln_commit_info *out, ln_error *err);
+LN_API int ln_store_save(ln_store *store, const char *path, const char *message, ln_commit_info *out, ln_error *err);
 
 /* Commits every uncommitted change under the folder, one commit per person
  * (top-level folder; files at the top level make one more). The commits
@@ -153,45 +153,45 @@ typedef struct ln_commits {
 	ln_commit_info *items;
 	size_t count;
 } ln_commits;
-int ln_store_save_all(ln_commits *out, ln_store *store, ln_error *err);
-void ln_store_commits_free(ln_commits *list);
+LN_API int ln_store_save_all(ln_commits *out, ln_store *store, ln_error *err);
+LN_API void ln_store_commits_free(ln_commits *list);
 
 /* The blob id of `path` at HEAD into *out, and in *dirty whether the working
  * file differs from it (1) or not (0); dirty may be NULL. LN_ENOTFOUND when
  * HEAD has no such file. */
-int ln_store_blob_id(git_oid *out, int *dirty, ln_store *store, const char *path, ln_error *err);
+LN_API int ln_store_blob_id(git_oid *out, int *dirty, ln_store *store, const char *path, ln_error *err);
 
 /* The content of `path` at revision `rev` (anything git rev-parse takes)
  * into *out and *out_len (caller frees *out; NUL-terminated). Raw blob, as
  * `git show rev:path`. LN_ENOTFOUND for an unknown revision or path. */
-int ln_store_show(char **out, size_t *out_len, ln_store *store, const char *rev, const char *path, ln_error *err);
+LN_API int ln_store_show(char **out, size_t *out_len, ln_store *store, const char *rev, const char *path, ln_error *err);
 
 /* Unified diff of `path` between rev_a and rev_b (NULL: the working file),
  * as `git diff rev_a rev_b -- path` prints it, into *out (caller frees; ""
  * when equal). */
-int ln_store_diff(char **out, ln_store *store, const char *rev_a, const char *rev_b, const char *path, ln_error *err);
+LN_API int ln_store_diff(char **out, ln_store *store, const char *rev_a, const char *rev_b, const char *path, ln_error *err);
 
 /* Writes the version of `path` at `rev` back to the working file (0600) and
  * commits it with a message saying so. Returns as ln_store_save. */
-int ln_store_restore(ln_store *store, const char *rev, const char *path, ln_commit_info *out, ln_error *err);
+LN_API int ln_store_restore(ln_store *store, const char *rev, const char *path, ln_commit_info *out, ln_error *err);
 
 /* Commits touching `path` (a file or a folder, relative to the notes
  * folder, or absolute) reachable from HEAD, newest first, as
  * `git log -- <path>` lists them (default history simplification). opts may
  * be NULL. Free with ln_store_history_free. Uses and extends the history
  * index in <gitdir>/leadnotes/. */
-int ln_store_history(ln_history *out, ln_store *store, const char *path, const ln_history_opts *opts, ln_error *err);
-void ln_store_history_free(ln_history *history);
+LN_API int ln_store_history(ln_history *out, ln_store *store, const char *path, const ln_history_opts *opts, ln_error *err);
+LN_API void ln_store_history_free(ln_history *history);
 
 /* Uncommitted changes under the folder, sorted by path. */
-int ln_store_status(ln_status *out, ln_store *store, ln_error *err);
-void ln_store_status_free(ln_status *status);
+LN_API int ln_store_status(ln_status *out, ln_store *store, ln_error *err);
+LN_API void ln_store_status_free(ln_status *status);
 
 /* Packs loose objects when more than `threshold` have piled up (0: the
  * default, 1000). Sets *packed (may be NULL) to the number packed. Takes
  * seconds on a large team, so never done inside a save: ln_store_free does
  * it after 100 saves or more in a session; editors may call it when idle. */
-int ln_store_maintain(ln_store *store, size_t threshold, size_t *packed, ln_error *err);
+LN_API int ln_store_maintain(ln_store *store, size_t threshold, size_t *packed, ln_error *err);
 
 /* One file under the notes folder. */
 typedef struct ln_store_file {
@@ -214,10 +214,10 @@ typedef struct ln_store_files {
  * still match the file (mtime to the nanosecond, size; not racy). Reads no
  * file content. Returns 0, LN_EINVALID for an `under` that leaves the
  * folder, or another negative code. */
-int ln_store_files_list(ln_store_files *out, ln_store *store, const char *under, ln_error *err);
+LN_API int ln_store_files_list(ln_store_files *out, ln_store *store, const char *under, ln_error *err);
 
 /* Releases the list; files may be NULL. */
-void ln_store_files_free(ln_store_files *files);
+LN_API void ln_store_files_free(ln_store_files *files);
 
 /* What a caller's word for a place in the notes means, into *out (caller
  * frees), relative to the notes folder: "" or NULL stays "" (the whole
@@ -225,7 +225,7 @@ void ln_store_files_free(ln_store_files *files);
  * a symlink is not followed), is a path (ln_store_relpath); any other word is
  * a person's display name, mapped to a folder (ln_store_person_dir).
  * LN_EINVALID when it is neither (a path outside the folder). */
-int ln_store_resolve(char **out, ln_store *store, const char *what, ln_error *err);
+LN_API int ln_store_resolve(char **out, ln_store *store, const char *what, ln_error *err);
 
 /* Creates a new note <person_dir>/<stem>.<ext> holding text (len bytes),
  * mode 0600, creating the person's folder (0700) when missing. Never
@@ -236,35 +236,13 @@ int ln_store_resolve(char **out, ln_store *store, const char *what, ln_error *er
  * or ext, one holding '/', a stem starting with '.', or a person_dir that is
  * outside the folder or not a top-level folder; LN_EIO when the file system
  * fails (no partial file is left). Does not commit. In store_write.c. */
-int ln_store_create_note(char **out, ln_store *store, const char *person_dir, const char *stem, const char *ext,
+LN_API int ln_store_create_note(char **out, ln_store *store, const char *person_dir, const char *stem, const char *ext,
 	const char *text, size_t len, ln_error *err);
 
 /* Writes text (len bytes) to path (absolute or relative to the notes
  * folder) through a temporary file renamed over it, mode 0600, creating the
  * missing folders (0700). On failure the old file is untouched. LN_EINVALID
  * for a path outside the folder; LN_EIO, LN_ENOMEM. Does not commit. */
-int ln_store_write_note(ln_store *store, const char *path, const char *text, size_t len, ln_error *err);
-
-/* One top-level folder of the notes folder (a person's) and a digest of
- * its files: equal digests mean nothing in the folder changed. */
-typedef struct ln_store_folder {
-	char *dir;         /* the folder's name */
-	char digest[17];   /* 16 hex digits over its files' paths, blob ids, dirty flags and stat data */
-	size_t files;      /* how many files it holds (names starting with '.' not counted) */
-} ln_store_folder;
-
-typedef struct ln_store_folders {
-	ln_store_folder *items;
-	size_t count;
-} ln_store_folders;
-
-/* Lists into *out (free with ln_store_folders_free) every top-level folder
- * holding files, sorted by name, with its digest (from ln_store_files_list,
- * so it reads no file content). Files at the top level belong to no folder
- * and are left out. On failure *out is empty. */
-int ln_store_folders_list(ln_store_folders *out, ln_store *store, ln_error *err);
-
-/* Releases the list; folders may be NULL. */
-void ln_store_folders_free(ln_store_folders *folders);
+LN_API int ln_store_write_note(ln_store *store, const char *path, const char *text, size_t len, ln_error *err);
 
 #endif

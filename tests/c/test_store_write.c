@@ -1,5 +1,5 @@
 /* What moved from the Lua binding into the C core (issue 15 item 1): note
- * creation, atomic note writes, the per-person folder digest, the lookup of
+ * creation, atomic note writes, the lookup of
  * a caller's word for a place, the saves before a sync and the LN_EDIRTY
  * code that replaces matching a message's text. Each result is checked with
  * the git tool as well. */
@@ -124,40 +124,6 @@ static void test_write_note_replaces_atomically(void)
 	rc = ln_store_save(s, "bo/deep/profile.org", NULL, NULL, &err);
 	CHECK(rc == LN_OK, "write_note: what it wrote can be saved");
 	CHECK(th_status_clean(dir), "write_note: after the save git status is clean");
-	ln_store_free(s);
-}
-
-static void test_folders_list_digest_changes_with_a_file(void)
-{
-	char dir[600];
-	ln_store *s = fresh_store("folders", dir, sizeof(dir));
-	ln_store_folders a, b;
-	ln_error err;
-	char first[17];
-
-	if (!s)
-		return;
-	ln_store_write_note(s, "ana/2026-01-01-one-on-one.org", "* a\n", 4, &err);
-	ln_store_write_note(s, "bo/2026-01-01-one-on-one.org", "* b\n", 4, &err);
-	ln_store_write_note(s, "bo/2026-01-08-one-on-one.org", "* b2\n", 5, &err);
-	ln_store_write_note(s, "top.org", "* top\n", 6, &err);
-	CHECK(ln_store_folders_list(&a, s, &err) == LN_OK && a.count == 2, "folders: one entry per person's folder");
-	if (a.count == 2) {
-		CHECK(strcmp(a.items[0].dir, "ana") == 0 && a.items[0].files == 1 && strcmp(a.items[1].dir, "bo") == 0 &&
-			a.items[1].files == 2, "folders: sorted by name, with their file counts");
-		CHECK(strlen(a.items[0].digest) == 16, "folders: a digest is 16 hex digits");
-		memcpy(first, a.items[0].digest, sizeof(first));
-		ln_store_write_note(s, "bo/2026-01-15-one-on-one.org", "* b3\n", 5, &err);
-		CHECK(ln_store_folders_list(&b, s, &err) == LN_OK && b.count == 2, "folders: listed again");
-		if (b.count == 2) {
-			CHECK(strcmp(b.items[0].digest, first) == 0, "folders: an untouched folder keeps its digest");
-			CHECK(strcmp(b.items[1].digest, a.items[1].digest) != 0 && b.items[1].files == 3,
-				"folders: a new file changes its folder's digest");
-		}
-		ln_store_folders_free(&b);
-	}
-	ln_store_folders_free(&a);
-	ln_store_folders_free(NULL);
 	ln_store_free(s);
 }
 
@@ -324,7 +290,6 @@ int main(void)
 		return 1;
 	test_create_note_never_overwrites();
 	test_write_note_replaces_atomically();
-	test_folders_list_digest_changes_with_a_file();
 	test_resolve_reads_a_word_as_a_path_or_a_person();
 	test_sync_store_saves_first_or_refuses_with_edirty();
 	test_sync_store_retries_a_bounded_number_of_times();

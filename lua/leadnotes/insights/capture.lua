@@ -65,12 +65,12 @@ function M.capture(person, kind, text, opts)
   reading.check_person("capture", person)
   local k = M.kind_of(kind)
   if not k then
-    error("capture: bad argument #2 (kind must be one of " .. M.KIND_NAMES .. ", got " .. tostring(kind) .. ")", 2)
+    require("leadnotes.validate").arg_error("capture", 2, "kind must be one of " .. M.KIND_NAMES .. ", got " .. tostring(kind))
   end
   if type(text) ~= "string" or text:match("^%s*$") then
-    error("capture: bad argument #3 (the text to note is a non-empty string)", 2)
+    require("leadnotes.validate").arg_error("capture", 3, "the text to note is a non-empty string")
   end
-  if opts ~= nil and type(opts) ~= "table" then error("capture: bad argument #4 (table expected)", 2) end
+  if opts ~= nil and type(opts) ~= "table" then require("leadnotes.validate").arg_error("capture", 4, "table expected") end
   opts = opts or {}
   local day = dates.check_date("capture", opts.date, 4)
   local store, err = reading.open_store(opts)

@@ -14,7 +14,6 @@
 -- every version.
 local M = {}
 
-local config = require("leadnotes.config")
 local validate = require("leadnotes.validate")
 local dates = require("leadnotes.insights.dates")
 local summaries = require("leadnotes.insights.summaries")
@@ -121,11 +120,13 @@ local function first_seen(store, dirname, wanted)
   return found
 end
 
--- The day an identity was first seen: the earliest of its FIRST_SEEN and
--- the day git first saw it (by ID or text); the date of its first note
--- when neither is known (never committed).
+-- The day an identity was first seen: the earliest of its first note's
+-- date, its FIRST_SEEN and the day git first saw it (by ID or text). The
+-- note's date counts because notes are often committed days after the
+-- meeting (or all at once, when a folder is adopted): the team view and the
+-- nudges date items the same way.
 local function first_day(st, seen)
-  local best
+  local best = st.first_day
   for _, c in ipairs(st.copies) do
     local d = day_of(c.item.first_seen)
     if d and (not best or d < best) then best = d end
@@ -134,7 +135,7 @@ local function first_day(st, seen)
     local d = seen and seen[key]
     if d and (not best or d < best) then best = d end
   end
-  return best or st.first_note.day
+  return best
 end
 
 -- A fresh identity in org-id's form (a random UUID).
@@ -360,14 +361,7 @@ end
 ---------------------------------------------------------------------------
 -- Listing.
 
--- The manager's name: config.manager, else git user.name, else "me".
-local function manager_name(store)
-  if type(config.options.manager) == "string" and config.options.manager ~= "" then
-    return config.options.manager
-  end
-  local who = store and core().identity and core().identity(store)
-  return who and who.name or "me"
-end
+local manager_name = require("leadnotes.insights.names").manager_name
 M.manager_name = manager_name
 
 local function same_person(a, b)
@@ -383,7 +377,7 @@ end
 -- today), store=. An item without OWNER is the manager's.
 function M.items(opts)
   if opts ~= nil and type(opts) ~= "table" then
-    error("items: bad argument #1 (table of options expected, got " .. type(opts) .. ")", 2)
+    require("leadnotes.validate").arg_error("items", 1, "table of options expected, got " .. type(opts))
   end
   opts = validate.keys("items", opts or {}, { "date", "mine", "overdue", "owner", "person", "store", "theirs" }, 1)
   for _, k in ipairs({ "person", "owner" }) do

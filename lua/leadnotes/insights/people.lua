@@ -146,27 +146,27 @@ end
 -- those (others kept), commits the file, and returns the profile read back.
 function M.profile(store, person, fields)
   if type(person) ~= "string" or person == "" then
-    error("profile: bad argument #1 (person name expected)", 2)
+    require("leadnotes.validate").arg_error("profile", 1, "person name expected")
   end
   if fields ~= nil and type(fields) ~= "table" then
-    error("profile: bad argument #2 (table of fields expected)", 2)
+    require("leadnotes.validate").arg_error("profile", 2, "table of fields expected")
   end
   if fields then
     local given = fields
     fields = {}
     for key, value in pairs(given) do
-      if not PROFILE_KEYS[key] then error("profile: unknown field '" .. tostring(key) .. "'", 2) end
+      if not PROFILE_KEYS[key] then validate.arg_error("profile", 2, "unknown field '" .. tostring(key) .. "'") end
       if (key == "start_date" or key == "next_review") and not validate.is_date(value) then
-        error("profile: " .. key .. " must be YYYY-MM-DD: " .. validate.date_problem(value), 2)
+        validate.arg_error("profile", 2, key .. " must be YYYY-MM-DD: " .. validate.date_problem(value))
       end
       if key == "cadence_days" or key == "review_cadence_days" then
         local days, why = validate.whole(value, 1, key == "cadence_days" and 365 or 3650)
-        if not days then error("profile: " .. key .. " (days) " .. why, 2) end
+        if not days then validate.arg_error("profile", 2, key .. " (days) " .. why) end
         value = string.format("%d", days)
       end
-      if tostring(value):find("%c") then error("profile: " .. key .. " must be one line of text", 2) end
+      if tostring(value):find("%c") then validate.arg_error("profile", 2, key .. " must be one line of text") end
       if key == "status" and not status_of(tostring(value)) then
-        error("profile: status must be onboarding, improvement plan, promotion case or leaving", 2)
+        validate.arg_error("profile", 2, "status must be onboarding, improvement plan, promotion case or leaving")
       end
       fields[key] = value
     end

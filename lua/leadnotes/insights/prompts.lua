@@ -177,7 +177,7 @@ end
 -- comes back within 30 days while the team's situation stays the same.
 function M.prompt(opts)
   if opts ~= nil and type(opts) ~= "table" then
-    error("prompt: bad argument #1 (table expected, got " .. type(opts) .. ")", 2)
+    require("leadnotes.validate").arg_error("prompt", 1, "table expected, got " .. type(opts))
   end
   opts = validate.keys("prompt", opts or {}, { "context", "date", "person", "store" }, 1)
   local context = opts.context or "one-on-one"

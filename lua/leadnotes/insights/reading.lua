@@ -150,7 +150,7 @@ end
 
 local function check_person(fn, person)
   if type(person) ~= "string" or person == "" then
-    error(fn .. ": bad argument #1 (person name expected, got " .. type(person) .. ")", 3)
+    require("leadnotes.validate").arg_error(fn, 1, "person name expected, got " .. type(person), 4)
   end
 end
 
