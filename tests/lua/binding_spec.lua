@@ -114,6 +114,21 @@ describe("the binding", function()
     assert.are.equal("", helpers.trim(grep))
   end)
 
+  it("has one date checker: templates, notes and insights all refuse 2026-02-30", function()
+    local templates = require("leadnotes.templates")
+    raises("'2026%-02%-30' is not a day of the calendar",
+      function() return templates.render("one-on-one", "Ann", {}, { date = "2026-02-30", store = store }) end)
+    raises("'2026%-02%-30' is not a day of the calendar",
+      function() return templates.fields("one-on-one", { date = "2026-02-30" }) end)
+    raises("'2026%-02%-30' is not a day of the calendar",
+      function() return store:new_note("one-on-one", "Ann", { date = "2026-02-30" }) end)
+    raises("'2026%-02%-30' is not a day of the calendar",
+      function() return ln.carry_over("Ann", "2026-02-30", { store = store }) end)
+    raises("not a day of the calendar",
+      function() return store:profile("Ann", { start_date = "2026-02-30" }) end)
+    assert.are.equal("", helpers.status(notes))
+  end)
+
   it("a closed handle raises, naming the method", function()
     store:close()
     raises("calling 'people' on bad self %(attempt to use a closed notes store%)", function() return store:people() end)
