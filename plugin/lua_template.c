@@ -275,8 +275,9 @@ static int data_partial(void *ud, const char *name, size_t len, const ln_templat
 	}
 	if (lua_type(L, -1) != LUA_TSTRING) {
 		lua_pushlstring(L, name, len);
-		return luaL_error(L, "partial \"%s\" is a %s, expected a string", lua_tostring(L, -1),
-			luaL_typename(L, -2));
+		/* a caller's mistake in the partials argument */
+		return luaL_argerror(L, d->partials, lua_pushfstring(L, "partial \"%s\" is a %s, expected a string",
+			lua_tostring(L, -1), luaL_typename(L, -2)));
 	}
 	c = compile_at(L, top + 1, name, len);
 	lua_pushlstring(L, name, len);
