@@ -27,8 +27,7 @@ struct ln_store *ln_lua_check_store(lua_State *L, int idx)
 	return ln_lua_check_handle(L, idx, LN_LUA_STORE_META, "notes store");
 }
 
-/* Pushes nil, message, the code's name; returns 3. */
-static int push_failure(lua_State *L, const ln_error *err)
+int ln_lua_failure(lua_State *L, const ln_error *err)
 {
 	lua_pushnil(L);
 	lua_pushstring(L, err->message[0] ? err->message : ln_error_name(err->code));
@@ -39,7 +38,7 @@ static int push_failure(lua_State *L, const ln_error *err)
 int ln_lua_result(lua_State *L, int rc, const ln_error *err)
 {
 	if (rc < 0)
-		return push_failure(L, err);
+		return ln_lua_failure(L, err);
 	lua_pushboolean(L, 1);
 	return 1;
 }
@@ -48,7 +47,7 @@ int ln_lua_string_result(lua_State *L, int rc, char *str, const ln_error *err)
 {
 	if (rc < 0) {
 		free(str);
-		return push_failure(L, err);
+		return ln_lua_failure(L, err);
 	}
 	/* Only memory exhaustion raises here (then str leaks). */
 	lua_pushstring(L, str);

@@ -47,6 +47,10 @@ struct ln_store *ln_lua_check_store(lua_State *L, int idx);
  * returns 1. A failure of the world is never raised. */
 int ln_lua_result(lua_State *L, int rc, const ln_error *err);
 
+/* The failure half of ln_lua_result, for a call whose success pushes
+ * other values: pushes nil, err->message, the name of err->code; returns 3. */
+int ln_lua_failure(lua_State *L, const ln_error *err);
+
 /* As ln_lua_result, but a success pushes str instead of true. Takes str
  * (malloc'd or NULL) and frees it in both cases. */
 int ln_lua_string_result(lua_State *L, int rc, char *str, const ln_error *err);

@@ -106,7 +106,7 @@ static int parse_with(lua_State *L, int (*parse)(ln_org_doc **, const char *, si
 	*box = NULL;
 	luaL_setmetatable(L, ORG_BOX_META);
 	if (parse(box, text, len, &err) < 0)
-		return ln_lua_result(L, LN_ERROR, &err);
+		return ln_lua_failure(L, &err);
 
 	lua_createtable(L, 0, 4);
 	push_keywords(L, *box, 0);

@@ -1,6 +1,8 @@
 /* leadnotes.core: the notes store handle. core.open(dir) returns a userdata
- * with the metatable LN_LUA_STORE_META; other components add methods to its
- * __index table. */
+ * with the metatable LN_LUA_STORE_META; other binding files add methods to
+ * its __index table, exported as core.store_methods, where the Lua layer
+ * adds the methods written in Lua. Each method is check, call, result
+ * (doc/binding.md). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -194,7 +196,7 @@ static int m_path(lua_State *L)
 	char *rel = NULL;
 	ln_error err;
 	if (ln_store_relpath(&rel, s, path, &err) < 0)
-		return ln_lua_result(L, LN_EINVALID, &err);
+		return ln_lua_failure(L, &err);
 	lua_pushstring(L, rel);
 	lua_pushfstring(L, "%s/%s", ln_store_dir(s), rel);
 	free(rel);
@@ -259,7 +261,7 @@ static int m_status(lua_State *L)
 	ln_error err;
 	size_t i;
 	if (ln_store_status(&status, s, &err) < 0)
-		return ln_lua_result(L, LN_ERROR, &err);
+		return ln_lua_failure(L, &err);
 	lua_createtable(L, (int)status.count, 0);
 	for (i = 0; i < status.count; i++) {
 		const char *state = status.entries[i].state == 'A' ? "new"
@@ -284,7 +286,7 @@ static int m_show(lua_State *L)
 	size_t len = 0;
 	ln_error err;
 	if (ln_store_show(&text, &len, s, rev, path, &err) < 0)
-		return ln_lua_result(L, LN_ERROR, &err);
+		return ln_lua_failure(L, &err);
 	lua_pushlstring(L, text, len);
 	free(text);
 	return 1;
@@ -416,7 +418,7 @@ static int m_maintain(lua_State *L)
 	if (threshold < 0)
 		return luaL_argerror(L, 2, "threshold must be >= 0");
 	if (ln_store_maintain(s, (size_t)threshold, &packed, &err) < 0)
-		return ln_lua_result(L, LN_ERROR, &err);
+		return ln_lua_failure(L, &err);
 	lua_pushinteger(L, (lua_Integer)packed);
 	return 1;
 }

@@ -359,7 +359,7 @@ static int folder_scan(lua_State *L)
 	size_t i;
 
 	if (ln_folder_scan(&states, ln_store_dir(store), racy_after, &err) < 0)
-		return ln_lua_result(L, LN_ERROR, &err);
+		return ln_lua_failure(L, &err);
 	/* Only memory exhaustion raises below (then the list leaks, as the rest
 	 * of the binding accepts). */
 	lua_createtable(L, (int)states.count, 0);

@@ -193,7 +193,7 @@ static int m_conflicts(lua_State *L)
 	size_t count = 0;
 	ln_error err;
 	if (ln_sync_conflicts(&list, &count, ln_store_repository(s), ln_store_prefix(s), &err) < 0)
-		return ln_lua_result(L, LN_ERROR, &err);
+		return ln_lua_failure(L, &err);
 	ln_lua_push_strings(L, list, count);
 	ln_sync_strings_free(list);
 	return 1;

@@ -30,7 +30,7 @@ static int team_files(lua_State *L)
 	size_t i;
 
 	if (ln_store_files_list(&files, store, under, &err) < 0)
-		return ln_lua_result(L, LN_ERROR, &err);
+		return ln_lua_failure(L, &err);
 	/* No Lua call below can raise except on memory exhaustion; the list is
 	 * copied into Lua first and freed before returning. */
 	lua_createtable(L, (int)files.count, 0);
@@ -92,7 +92,7 @@ static int team_note_summary(lua_State *L)
 	/* Tables first would leave the summary unfreed on an out-of-memory
 	 * raise; the summary is small and Lua raising there is already fatal. */
 	if (ln_note_summarize(&sum, text, len, markdown, &err) < 0)
-		return ln_lua_result(L, LN_ERROR, &err);
+		return ln_lua_failure(L, &err);
 	lua_createtable(L, 0, 10);
 	lua_createtable(L, (int)sum->item_count, 0);
 	for (i = 0; i < sum->item_count; i++) {

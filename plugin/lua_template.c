@@ -417,7 +417,7 @@ static int core_template_files(lua_State *L)
 
 	if (ln_template_list_dir(buf, dir, &err) < 0) {
 		ln_buf_free(buf);
-		return ln_lua_result(L, LN_ERROR, &err);
+		return ln_lua_failure(L, &err);
 	}
 	lua_newtable(L);
 	for (i = 0; i < buf->size; i++) {
