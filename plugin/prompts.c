@@ -308,7 +308,6 @@ int ln_prompts_parse(ln_prompts *bank, const char *text, size_t len, ln_error *e
 	int lineno = 0, rc = LN_OK;
 	line_t line;
 
-	ln_error_clear(err);
 	while (next_line(text, len, &pos, &line)) {
 		size_t level = 0, title_len, text_len, tags_len, id_len;
 		const char *title, *tags, *id;
@@ -496,7 +495,6 @@ int ln_prompts_select(const ln_prompt **out, const ln_prompts *bank, const ln_pr
 	int rc = LN_OK;
 
 	*out = NULL;
-	ln_error_clear(err);
 	if (!valid_date(q->date)) {
 		rc = ln_error_set(err, LN_EINVALID, "date must be YYYY-MM-DD");
 		goto cleanup;

@@ -291,7 +291,7 @@ cleanup:
 	return rc;
 }
 
-int ln_store_restore(ln_store *store, const char *rev, const char *path, ln_commit_info *out, ln_error *err)
+int ln_store_restore(ln_commit_info *out, ln_store *store, const char *rev, const char *path, ln_error *err)
 {
 	store_change c;
 	git_blob *blob = NULL;

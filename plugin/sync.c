@@ -1462,7 +1462,6 @@ int ln_sync_run(ln_sync_result **out, git_repository *repo, const char *prefix, 
 	git_fetch_options_init(&fo, GIT_FETCH_OPTIONS_VERSION);
 	git_push_options_init(&po, GIT_PUSH_OPTIONS_VERSION);
 	*out = NULL;
-	ln_error_clear(err);
 	if (!prefix)
 		prefix = "";
 	if (git_repository_is_bare(repo))

@@ -194,9 +194,9 @@ int main(void)
 	write_file("alice/2026-01-05-one-on-one.org", "* TODO one\n");
 	write_file("alice/profile.org", "* Profile\n");
 	write_file("bob/2026-01-06-one-on-one.org", "- [ ] two\n");
-	CHECK(ln_store_save(store, "alice/2026-01-05-one-on-one.org", NULL, NULL, &err) == 0, "team: save");
-	CHECK(ln_store_save(store, "alice/profile.org", NULL, NULL, &err) == 0, "team: save");
-	CHECK(ln_store_save(store, "bob/2026-01-06-one-on-one.org", NULL, NULL, &err) == 0, "team: save");
+	CHECK(ln_store_save(NULL, store, "alice/2026-01-05-one-on-one.org", NULL, &err) == 0, "team: save");
+	CHECK(ln_store_save(NULL, store, "alice/profile.org", NULL, &err) == 0, "team: save");
+	CHECK(ln_store_save(NULL, store, "bob/2026-01-06-one-on-one.org", NULL, &err) == 0, "team: save");
 	run_line(expect, sizeof(expect), "git status --porcelain");
 	CHECK(expect[0] == '\0', "team: git status is clean after the saves");
 
