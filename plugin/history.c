@@ -80,17 +80,6 @@ static int hist_grow(void **ptr, size_t *alloc, size_t need, size_t size)
 	return 0;
 }
 
-static uint32_t hist_hash_str(const char *s, size_t n)
-{
-	uint32_t h = 2166136261u;
-	size_t i;
-	for (i = 0; i < n; i++) {
-		h ^= (unsigned char)s[i];
-		h *= 16777619u;
-	}
-	return h;
-}
-
 static uint32_t hist_hash_oid(const git_oid *id)
 {
 	uint32_t h;
@@ -161,7 +150,7 @@ static int hist_rehash_paths(struct ln_history_graph *g, size_t size)
 	if (!table)
 		return -1;
 	for (i = 0; i < g->npaths; i++) {
-		size_t slot = hist_hash_str(g->paths[i], strlen(g->paths[i])) & (size - 1);
+		size_t slot = ln__fnv1a32(LN__FNV32_START, g->paths[i], strlen(g->paths[i])) & (size - 1);
 		while (table[slot])
 			slot = (slot + 1) & (size - 1);
 		table[slot] = (uint32_t)i + 1;
@@ -180,7 +169,7 @@ static long hist_intern(struct ln_history_graph *g, const char *path, size_t n)
 	if ((g->npaths + 1) * 2 > g->path_table_size &&
 	    hist_rehash_paths(g, g->path_table_size ? g->path_table_size * 2 : 1024) < 0)
 		return -1;
-	slot = hist_hash_str(path, n) & (g->path_table_size - 1);
+	slot = ln__fnv1a32(LN__FNV32_START, path, n) & (g->path_table_size - 1);
 	while (g->path_table[slot]) {
 		uint32_t id = g->path_table[slot] - 1;
 		if (strncmp(g->paths[id], path, n) == 0 && g->paths[id][n] == '\0')
@@ -578,7 +567,7 @@ static int hist_load(ln_store *store, ln_error *err)
 	if (!store->graph)
 		return ln_error_set(err, LN_ENOMEM, "out of memory");
 	if (*store->prefix)
-		snprintf(name, sizeof(name), "history-index-%08x", hist_hash_str(store->prefix, strlen(store->prefix)));
+		snprintf(name, sizeof(name), "history-index-%08x", ln__fnv1a32(LN__FNV32_START, store->prefix, strlen(store->prefix)));
 	else
 		snprintf(name, sizeof(name), "history-index");
 	ln_buf_printf(&path, "%sleadnotes/%s", store->gitdir, name);

@@ -39,6 +39,24 @@ static void signing_config_string(ln_buf *out, git_config *cfg, const char *key)
 	git_buf_dispose(&value);
 }
 
+/* The signing program into *out, as git chooses it: for ssh (gpg.format =
+ * ssh) gpg.ssh.program, else ssh-keygen; for OpenPGP gpg.openpgp.program,
+ * else gpg.program, else gpg. */
+static void signing_program(ln_buf *out, git_config *cfg, int ssh)
+{
+	if (ssh) {
+		signing_config_string(out, cfg, "gpg.ssh.program");
+		if (!out->size)
+			ln_buf_puts(out, "ssh-keygen");
+		return;
+	}
+	signing_config_string(out, cfg, "gpg.openpgp.program");
+	if (!out->size)
+		signing_config_string(out, cfg, "gpg.program");
+	if (!out->size)
+		ln_buf_puts(out, "gpg");
+}
+
 int ln_signing_wanted(git_repository *repo, const char *kind)
 {
 	git_config *cfg = NULL;
@@ -206,11 +224,7 @@ static int signing_sign(ln_buf *sig_out, git_repository *repo, const char *paylo
 	}
 	if (!format.size || strcmp(format.ptr, "openpgp") == 0) {
 		char *argv[6];
-		signing_config_string(&program, cfg, "gpg.openpgp.program");
-		if (!program.size)
-			signing_config_string(&program, cfg, "gpg.program");
-		if (!program.size)
-			ln_buf_puts(&program, "gpg");
+		signing_program(&program, cfg, 0);
 		if (!key.size)
 			ln_buf_printf(&key, "%s <%s>", committer->name, committer->email);
 		if (ln_buf_failed(&program) || ln_buf_failed(&key)) {
@@ -234,9 +248,7 @@ static int signing_sign(ln_buf *sig_out, git_repository *repo, const char *paylo
 	} else if (strcmp(format.ptr, "ssh") == 0) {
 		char *argv[10];
 		int n = 0, literal = 0;
-		signing_config_string(&program, cfg, "gpg.ssh.program");
-		if (!program.size)
-			ln_buf_puts(&program, "ssh-keygen");
+		signing_program(&program, cfg, 1);
 		if (!key.size) {
 			rc = ln_error_set(err, LN_EINVALID, "gpg.format is ssh but user.signingkey is not set: git would not "
 				"sign either; set it to your key (git config user.signingkey ~/.ssh/id_ed25519.pub); "
@@ -405,11 +417,7 @@ static int signing_check(ln_signature_state *state, char **detail, git_repositor
 	}
 	if (!ssh) {
 		char *argv[6];
-		signing_config_string(&program, cfg, "gpg.openpgp.program");
-		if (!program.size)
-			signing_config_string(&program, cfg, "gpg.program");
-		if (!program.size)
-			ln_buf_puts(&program, "gpg");
+		signing_program(&program, cfg, 0);
 		argv[0] = program.ptr;
 		argv[1] = "--status-fd=1";
 		argv[2] = "--verify";
@@ -439,9 +447,7 @@ static int signing_check(ln_signature_state *state, char **detail, git_repositor
 		}
 	} else {
 		char *argv[14];
-		signing_config_string(&program, cfg, "gpg.ssh.program");
-		if (!program.size)
-			ln_buf_puts(&program, "ssh-keygen");
+		signing_program(&program, cfg, 1);
 		signing_config_string(&allowed, cfg, "gpg.ssh.allowedSignersFile");
 		signing_expand_home(&allowed);
 		if (allowed.size) {
