@@ -57,24 +57,13 @@ void *ln__array_grow(void *items, size_t *alloc, size_t count, size_t size, size
 	return grown;
 }
 
-uint64_t ln__fnv1a64(uint64_t h, const void *data, size_t n)
+uint64_t ln__fnv1a(uint64_t h, const void *data, size_t n, int bits)
 {
 	const unsigned char *p = data;
 	size_t i;
 	for (i = 0; i < n; i++) {
 		h ^= p[i];
-		h *= 1099511628211ull;
-	}
-	return h;
-}
-
-uint32_t ln__fnv1a32(uint32_t h, const void *data, size_t n)
-{
-	const unsigned char *p = data;
-	size_t i;
-	for (i = 0; i < n; i++) {
-		h ^= p[i];
-		h *= 16777619u;
+		h = bits == 32 ? (uint32_t)(h * 16777619u) : h * 1099511628211ull;
 	}
 	return h;
 }

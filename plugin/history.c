@@ -80,6 +80,13 @@ static int hist_grow(void **ptr, size_t *alloc, size_t need, size_t size)
 	return 0;
 }
 
+/* FNV-1a, 32 bits: the path tables, and the name of the index file (so it
+ * must not change). */
+static uint32_t hist_hash_str(const char *s, size_t n)
+{
+	return (uint32_t)ln__fnv1a(LN__FNV32_START, s, n, 32);
+}
+
 static uint32_t hist_hash_oid(const git_oid *id)
 {
 	uint32_t h;
@@ -150,7 +157,7 @@ static int hist_rehash_paths(struct ln_history_graph *g, size_t size)
 	if (!table)
 		return -1;
 	for (i = 0; i < g->npaths; i++) {
-		size_t slot = ln__fnv1a32(LN__FNV32_START, g->paths[i], strlen(g->paths[i])) & (size - 1);
+		size_t slot = hist_hash_str(g->paths[i], strlen(g->paths[i])) & (size - 1);
 		while (table[slot])
 			slot = (slot + 1) & (size - 1);
 		table[slot] = (uint32_t)i + 1;
@@ -169,7 +176,7 @@ static long hist_intern(struct ln_history_graph *g, const char *path, size_t n)
 	if ((g->npaths + 1) * 2 > g->path_table_size &&
 	    hist_rehash_paths(g, g->path_table_size ? g->path_table_size * 2 : 1024) < 0)
 		return -1;
-	slot = ln__fnv1a32(LN__FNV32_START, path, n) & (g->path_table_size - 1);
+	slot = hist_hash_str(path, n) & (g->path_table_size - 1);
 	while (g->path_table[slot]) {
 		uint32_t id = g->path_table[slot] - 1;
 		if (strncmp(g->paths[id], path, n) == 0 && g->paths[id][n] == '\0')
@@ -567,7 +574,7 @@ static int hist_load(ln_store *store, ln_error *err)
 	if (!store->graph)
 		return ln_error_set(err, LN_ENOMEM, "out of memory");
 	if (*store->prefix)
-		snprintf(name, sizeof(name), "history-index-%08x", ln__fnv1a32(LN__FNV32_START, store->prefix, strlen(store->prefix)));
+		snprintf(name, sizeof(name), "history-index-%08x", hist_hash_str(store->prefix, strlen(store->prefix)));
 	else
 		snprintf(name, sizeof(name), "history-index");
 	ln_buf_printf(&path, "%sleadnotes/%s", store->gitdir, name);

@@ -427,7 +427,7 @@ static int valid_date(const char *d)
  * from "a"+"bc". */
 static uint64_t hash_field(uint64_t h, const char *s)
 {
-	return ln__fnv1a64(ln__fnv1a64(h, s, strlen(s)), "\xff", 1);
+	return ln__fnv1a(ln__fnv1a(h, s, strlen(s), 64), "\xff", 1, 64);
 }
 
 static uint64_t mix(uint64_t z)

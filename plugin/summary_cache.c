@@ -74,7 +74,7 @@ static uint32_t crc(uint32_t c, const void *p, size_t n)
 
 static size_t hash_key(const char *key, size_t len)
 {
-	uint64_t h = ln__fnv1a64(LN__FNV64_START, key, len);
+	uint64_t h = ln__fnv1a(LN__FNV64_START, key, len, 64);
 	return (size_t)(h ^ (h >> 29));
 }
 
