@@ -1606,6 +1606,20 @@ static int parse_start(ln_org_doc **out, ln_org_doc **doc, org_line **lines, siz
 	return LN_OK;
 }
 
+/* The end both parsers share: with rc 0 and no allocation failed along the
+ * way, hands doc to *out; else frees it and says so in err. Frees lines.
+ * Returns 0 or LN_ENOMEM. */
+static int parse_finish(ln_org_doc **out, ln_org_doc *doc, org_line *lines, int rc, const char *fn, ln_error *err)
+{
+	free(lines);
+	if (rc == 0 && !doc->failed) {
+		*out = doc;
+		return LN_OK;
+	}
+	ln_org_free(doc);
+	return ln_error_set(err, LN_ENOMEM, "%s: out of memory", fn);
+}
+
 int ln_org_parse(ln_org_doc **out, const char *text, size_t len, ln_error *err)
 {
 	ln_org_doc *doc = NULL;
@@ -1660,17 +1674,10 @@ int ln_org_parse(ln_org_doc **out, const char *text, size_t len, ln_error *err)
 	for (i = 0; i < nheads; i++)
 		if (add_headline(doc, &set, odd, lines, nlines, heads[i]) < 0)
 			goto cleanup;
-	if (doc->failed)
-		goto cleanup;
-	*out = doc;
-	doc = NULL;
 	rc = 0;
 
 cleanup:
-	if (rc < 0)
-		ln_error_set(err, rc, "ln_org_parse: out of memory");
-	ln_org_free(doc);
-	free(lines);
+	rc = parse_finish(out, doc, lines, rc, "ln_org_parse", err);
 	free(heads);
 	free(sc.ends.blocks);
 	free(sc.ends.latex);
@@ -1829,18 +1836,12 @@ int ln_org_parse_markdown(ln_org_doc **out, const char *text, size_t len, ln_err
 	}
 	doc->todo_kw = malloc(sizeof(char *));
 	doc->done_kw = malloc(sizeof(char *));
-	if (!doc->todo_kw || !doc->done_kw || doc->failed)
+	if (!doc->todo_kw || !doc->done_kw)
 		goto cleanup;
 	doc->todo_kw[doc->todo_count++] = "TODO";
 	doc->done_kw[doc->done_count++] = "DONE";
-	*out = doc;
-	doc = NULL;
 	rc = 0;
 
 cleanup:
-	if (rc < 0)
-		ln_error_set(err, rc, "ln_org_parse_markdown: out of memory");
-	ln_org_free(doc);
-	free(lines);
-	return rc;
+	return parse_finish(out, doc, lines, rc, "ln_org_parse_markdown", err);
 }
