@@ -360,14 +360,48 @@ enum { PER_CHILD = 60 };
 
 /* Two processes saving different files at once: every commit lands, and git
  * finds the repository sound and clean. */
+/* A child process: opens the store at notes and saves per notes of its
+ * own under p<child>/; exits 0 when every save succeeded. */
+static void save_notes_in_a_child(const char *notes, int child, int per)
+{
+	ln_store *mine = NULL;
+	ln_error err;
+	int bad = 0, i;
+	if (ln_store_open(&mine, notes, &err) < 0)
+		_exit(2);
+	for (i = 0; i < per; i++) {
+		char rel[64], text[64], path[600];
+		ln_commit_info info;
+		snprintf(rel, sizeof(rel), "p%d/note-%d.org", child, i);
+		snprintf(path, sizeof(path), "%s/%s", notes, rel);
+		snprintf(text, sizeof(text), "child %d note %d\n", child, i);
+		th_write_file(path, text, strlen(text));
+		if (ln_store_save(&info, mine, rel, NULL, &err) != 0) {
+			fprintf(stderr, "child %d save %d: %s\n", child, i, err.message);
+			bad = 1;
+		}
+	}
+	ln_store_free(mine);
+	_exit(bad);
+}
+
+/* The number of lines of text. */
+static int line_count(const char *text)
+{
+	int lines = 0;
+	for (; *text; text++)
+		lines += *text == '\n';
+	return lines;
+}
+
 static void test_two_processes_saving_at_once_lose_no_commit(void)
 {
 	const char *notes = shared_notes;
-	char path[600];
+	char path[600], lockpath[600], *files;
 	ln_store *s = NULL;
 	ln_error err;
 	long before;
-	int child, i, per = PER_CHILD;
+	int child, per = PER_CHILD;
 	pid_t pids[2];
 	/* Every index write goes through the background flusher here, as on a
 	 * large team (children inherit it). */
@@ -382,49 +416,20 @@ static void test_two_processes_saving_at_once_lose_no_commit(void)
 	}
 	ln_store_free(s);
 	before = commit_count(notes);
-	for (child = 0; child < 2; child++) {
-		pids[child] = fork();
-		if (pids[child] == 0) {
-			ln_store *mine = NULL;
-			int bad = 0;
-			if (ln_store_open(&mine, notes, &err) < 0)
-				_exit(2);
-			for (i = 0; i < per; i++) {
-				char rel[64], text[64];
-				ln_commit_info info;
-				snprintf(rel, sizeof(rel), "p%d/note-%d.org", child, i);
-				snprintf(path, sizeof(path), "%s/%s", notes, rel);
-				snprintf(text, sizeof(text), "child %d note %d\n", child, i);
-				th_write_file(path, text, strlen(text));
-				if (ln_store_save(&info, mine, rel, NULL, &err) != 0) {
-					fprintf(stderr, "child %d save %d: %s\n", child, i, err.message);
-					bad = 1;
-				}
-			}
-			ln_store_free(mine);
-			_exit(bad);
-		}
-	}
+	for (child = 0; child < 2; child++)
+		if ((pids[child] = fork()) == 0)
+			save_notes_in_a_child(notes, child, per);
 	for (child = 0; child < 2; child++) {
 		int st = 0;
 		waitpid(pids[child], &st, 0);
 		CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0, "child saved everything");
 	}
 	CHECK(commit_count(notes) == before + 2 * per, "every commit landed");
-	{
-		char lockpath[600];
-		snprintf(lockpath, sizeof(lockpath), "%s/.git/index.lock", notes);
-		CHECK(access(lockpath, F_OK) != 0, "no index.lock left after the children closed their stores");
-	}
-	{
-		char *files = git(notes, "ls-tree -r --name-only HEAD");
-		int lines = 0;
-		char *p;
-		for (p = files; *p; p++)
-			lines += *p == '\n';
-		CHECK(lines == 2 * per, "every file in HEAD");
-		free(files);
-	}
+	snprintf(lockpath, sizeof(lockpath), "%s/.git/index.lock", notes);
+	CHECK(access(lockpath, F_OK) != 0, "no index.lock left after the children closed their stores");
+	files = git(notes, "ls-tree -r --name-only HEAD");
+	CHECK(line_count(files) == 2 * per, "every file in HEAD");
+	free(files);
 	CHECK(th_status_clean(notes), "status clean after concurrent saves");
 	CHECK(th_fsck_ok(notes), "fsck clean after concurrent saves");
 }
