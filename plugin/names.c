@@ -12,7 +12,6 @@ static int names_map(char **out, const char *name, size_t len, utf8proc_option_t
 	utf8proc_ssize_t n;
 
 	*out = NULL;
-	ln_error_clear(err);
 	if (len > (size_t)0x7fffffff)
 		return ln_error_set(err, LN_EINVALID, "name too long");
 	/* the result is NUL-ended: a NUL inside would silently cut the name */

@@ -557,7 +557,7 @@ cleanup:
 	return rc;
 }
 
-int ln_store_save(ln_store *store, const char *path, const char *message, ln_commit_info *out, ln_error *err)
+int ln_store_save(ln_commit_info *out, ln_store *store, const char *path, const char *message, ln_error *err)
 {
 	store_change c;
 	int rc;

@@ -121,7 +121,7 @@ static void test_write_note_replaces_atomically(void)
 	CHECK(rc == LN_EINVALID && contains(err.message, "escape.org"),
 		"write_note: a path outside the folder is invalid, named in the message");
 	CHECK(!contains(err.message, "x\n"), "write_note: the message holds no content");
-	rc = ln_store_save(s, "bo/deep/profile.org", NULL, NULL, &err);
+	rc = ln_store_save(NULL, s, "bo/deep/profile.org", NULL, &err);
 	CHECK(rc == LN_OK, "write_note: what it wrote can be saved");
 	CHECK(th_status_clean(dir), "write_note: after the save git status is clean");
 	ln_store_free(s);
@@ -179,7 +179,7 @@ static void test_sync_store_saves_first_or_refuses_with_edirty(void)
 	if (!s)
 		return;
 	ln_store_write_note(s, "ana/2026-02-02-one-on-one.org", "* saved by sync\n", 16, &err);
-	ln_store_save(s, "ana/2026-02-02-one-on-one.org", NULL, NULL, &err);
+	ln_store_save(NULL, s, "ana/2026-02-02-one-on-one.org", NULL, &err);
 	ln_store_write_note(s, "ana/2026-02-02-one-on-one.org", "* edited\n", 9, &err);
 	rc = ln_sync_store(&res, s, NULL, 0, &err);
 	CHECK(rc == LN_EDIRTY && res == NULL && contains(err.message, "ana/2026-02-02-one-on-one.org"),

@@ -128,9 +128,8 @@ function M.assert_clean(dir)
 end
 
 -- The file's contents, or nil when it cannot be read (one value, so that a
--- read can stand last in an assertion's arguments): the product's own
--- leadnotes.files.read, loaded by path so no package.path is needed.
-M.read = dofile(M.source_dir .. "/lua/leadnotes/files.lua").read
+-- read can stand last in an assertion's arguments): the Lua layer's own.
+M.read = require("leadnotes.files").read
 
 -- The file's contents; raises naming the file when it cannot be read.
 function M.must_read(path)
