@@ -1,7 +1,9 @@
 /* The notes store, committing: loads the saved files into the object
  * database (clean filters applied, as git add), builds the new tree along
  * the saved paths only, writes the commit and moves the ref by
- * compare-and-swap; ln_store_save and ln_store_save_all. */
+ * compare-and-swap; ln_store_save, ln_store_save_all and ln_store_restore
+ * (an old version written back and committed). Reads through store_read.c
+ * (status, old blobs), never the other way. */
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -665,3 +667,106 @@ int ln_store_save_all(ln_commits *out, ln_store *store, ln_error *err)
 	return rc < 0 ? rc : 0;
 }
 
+/* ---------------------------------------------------------------- restore */
+
+/* Replaces the working file atomically with data (mode 0600). */
+static int store_write_file(const char *abs, const char *data, size_t len, ln_error *err)
+{
+	size_t n = strlen(abs);
+	char *tmp = malloc(n + 32);
+	int fd, rc = 0;
+	if (!tmp)
+		return ln_error_set(err, LN_ENOMEM, "out of memory");
+	snprintf(tmp, n + 32, "%s.leadnotes-%ld", abs, (long)getpid());
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		rc = ln_error_set(err, LN_EIO, "cannot write next to %s: %s", abs, strerror(errno));
+		goto cleanup;
+	}
+	while (len > 0) {
+		ssize_t w = write(fd, data, len);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			rc = ln_error_set(err, LN_EIO, "cannot write %s: %s", abs, strerror(errno));
+			break;
+		}
+		data += w;
+		len -= (size_t)w;
+	}
+	if (rc == 0 && fsync(fd) != 0)
+		rc = ln_error_set(err, LN_EIO, "cannot write %s: %s", abs, strerror(errno));
+	if (close(fd) != 0 && rc == 0)
+		rc = ln_error_set(err, LN_EIO, "cannot write %s: %s", abs, strerror(errno));
+	if (rc == 0 && rename(tmp, abs) != 0)
+		rc = ln_error_set(err, LN_EIO, "cannot replace %s: %s", abs, strerror(errno));
+	if (rc != 0)
+		unlink(tmp);
+cleanup:
+	free(tmp);
+	return rc;
+}
+
+int ln_store_restore(ln_store *store, const char *rev, const char *path, ln_commit_info *out, ln_error *err)
+{
+	store_change c;
+	git_blob *blob = NULL;
+	git_buf data = GIT_BUF_INIT;
+	git_blob_filter_options fopts;
+	char *abs = NULL, *repo_path = NULL;
+	ln_buf msg = LN_BUF_INIT;
+	git_filemode_t mode = GIT_FILEMODE_BLOB;
+	int rc;
+	git_blob_filter_options_init(&fopts, GIT_BLOB_FILTER_OPTIONS_VERSION);
+	memset(&c, 0, sizeof(c));
+	if ((rc = ln_store_relpath(&c.rel, store, path, err)) < 0)
+		return rc;
+	if ((rc = store_blob_at(&blob, &mode, store, rev, c.rel, err)) < 0)
+		goto cleanup;
+	if (!blob) {
+		rc = ln_error_set(err, LN_ENOTFOUND, "%s does not exist at %s", c.rel, rev);
+		goto cleanup;
+	}
+	if (mode == GIT_FILEMODE_LINK) {
+		/* Written as a file it would hold the link's target as its text. */
+		rc = ln_error_set(err, LN_EINVALID, "%s is a symbolic link at %s, not a note: not restored", c.rel, rev);
+		goto cleanup;
+	}
+	abs = store_abs_path(store, c.rel);
+	repo_path = store_repo_path(store, c.rel);
+	if (!abs || !repo_path) {
+		rc = ln_error_set(err, LN_ENOMEM, "out of memory");
+		goto cleanup;
+	}
+	fopts.flags = 0; /* smudge text and binary alike, as checkout does */
+	if (git_blob_filter(&data, blob, repo_path, &fopts) < 0) {
+		rc = store_git_error(err, LN_ERROR, "cannot prepare the old version");
+		goto cleanup;
+	}
+	{
+		/* Make the folders (0700) the file lives in, if it was deleted. */
+		char *slash = strrchr(abs, '/');
+		*slash = '\0';
+		rc = store_mkdirs(abs, err);
+		*slash = '/';
+		if (rc < 0)
+			goto cleanup;
+	}
+	if ((rc = store_write_file(abs, data.ptr, data.size, err)) < 0)
+		goto cleanup;
+	{
+		char id[GIT_OID_HEXSZ + 1];
+		git_oid_tostr(id, sizeof(id), git_blob_id(blob));
+		ln_buf_printf(&msg, "Restore %s as it was at %s\n", c.rel, rev);
+		(void)id;
+	}
+	rc = store_commit(store, &c, 1, msg.ptr, NULL, out, err);
+cleanup:
+	ln_buf_free(&msg);
+	git_buf_dispose(&data);
+	git_blob_free(blob);
+	free(abs);
+	free(repo_path);
+	store_change_clear(&c);
+	return rc;
+}

@@ -1,12 +1,17 @@
-/* Shared by the units of the store (store.c, store_commit.c, store_index.c,
- * store_read.c, store_files.c) and by history.c, which is built on the
- * store; not part of the public API.
+/* Shared by the units of the store and by history.c, which is built on
+ * the store; not part of the public API. The units, lowest first; each
+ * calls only the units above it in this list, so every dependency between
+ * them runs one way:
  *
- *   store.c         open, close, locks, paths, names, people, HEAD, packing
- *   store_commit.c  loading a change, building trees, the commit, save
- *   store_index.c   the git index and the thread that writes it
- *   store_read.c    show, diff, blob_id, restore, status
+ *   store_base.c    helpers, clocks, the writer lock, stale git locks, HEAD
+ *   odb_guard.c     the guard before libgit2 reads a loose object
+ *   store_index.c   the git index, its journal and the thread that writes it
+ *   store.c         open, close, paths, names, people, packing
  *   store_files.c   the listing of files with their blob ids
+ *   store_read.c    show, diff, blob_id, status
+ *   store_commit.c  loading a change, building trees, the commit, save,
+ *                   save_all, restore
+ *   history.c       the history index, fed by a commit hook
  *
  * The store never calls history: history registers a commit hook
  * (store_hooks) the first time it is used in a process. */
@@ -103,7 +108,7 @@ typedef struct store_head {
 	int unborn;
 } store_head;
 
-/* ---- store.c: helpers, locks, paths, HEAD */
+/* ---- store_base.c */
 
 /* Copies git's last error into err with code, prefixed by what failed. */
 int store_git_error(ln_error *err, int code, const char *what);
@@ -124,6 +129,13 @@ void store_unlock(ln_store *store);
 /* Removes a git lock file a dead process left; 1 when it did (with a notice). */
 int store_clear_stale_lock(ln_store *store, const char *lockfile);
 
+/* Reads HEAD into *out (out->commit owned by the caller). */
+int store_read_head(store_head *out, ln_store *store, ln_error *err);
+/* The commit HEAD points at into *out (NULL when unborn). */
+int store_head_commit(git_commit **out, ln_store *store, ln_error *err);
+
+/* ---- store.c */
+
 /* The author and committer: git config, else a fallback. */
 int store_signature(git_signature **out, git_repository *repo);
 
@@ -134,11 +146,6 @@ char *store_abs_path(ln_store *store, const char *rel);
 /* LN_EINVALID when a component of rel is a symlink leaving the folder. */
 int store_check_links(ln_store *store, const char *rel, ln_error *err);
 
-/* Reads HEAD into *out (out->commit owned by the caller). */
-int store_read_head(store_head *out, ln_store *store, ln_error *err);
-/* The commit HEAD points at into *out (NULL when unborn). */
-int store_head_commit(git_commit **out, ln_store *store, ln_error *err);
-
 /* ---- store_commit.c */
 
 /* Commits `changes` (rel set) as one commit on HEAD: loads each working
@@ -148,6 +155,15 @@ int store_head_commit(git_commit **out, ln_store *store, ln_error *err);
 int store_commit(ln_store *store, store_change *changes, size_t n, const char *message,
 	const char *verb, ln_commit_info *out, ln_error *err);
 void store_change_clear(store_change *c);
+
+/* ---- store_read.c */
+
+/* The blob of rel (folder-relative) at revision rev into *out, its mode
+ * into *mode when mode is not NULL; *out NULL when the path is not in that
+ * revision (not an error). LN_EINVALID for a refused revision or a folder,
+ * LN_ENOTFOUND for an unknown revision. The caller frees *out. */
+int store_blob_at(git_blob **out, git_filemode_t *mode, ln_store *store, const char *rev, const char *rel,
+	ln_error *err);
 
 /* ---- store_index.c */
 
@@ -160,7 +176,7 @@ int store_index_ours(ln_store *store);
 int store_check_index(ln_store *store, ln_error *err);
 /* The error for an index that cannot be read, naming the real cause (a
  * split index, too many open files) and never suggesting a command that
- * throws away what is staged. why: libgit2's message. In store.c. */
+ * throws away what is staged. why: libgit2's message. */
 int store_index_error(ln_store *store, const char *why, ln_error *err);
 /* Synchronous mode: brings the changes' entries up to date and writes the
  * index before the ref moves. */
