@@ -358,6 +358,8 @@ int ln_store_open_ext(ln_store **out, const char *dir, unsigned flags, ln_error 
 	}
 	if ((rc = ln_odb_guard_install(store->repo, err)) < 0)
 		goto fail;
+	if ((rc = store_pack_install(store, err)) < 0)
+		goto fail;
 	wd = git_repository_workdir(store->repo);
 	if (!wd) {
 		rc = ln_error_set(err, LN_EINVALID, "%s is inside a bare repository", store->dir);
@@ -453,6 +455,11 @@ void ln_store_free(ln_store *store)
 	if (store->saves >= STORE_MAINTAIN_EVERY) {
 		ln_error ignored;
 		ln_store_maintain(store, 0, NULL, &ignored);
+	}
+	if (store->packs_written > 0) {
+		/* This store's commit packs join the other small ones. */
+		ln_error ignored;
+		store_pack_merge_small(store, 2, NULL, &ignored);
 	}
 	if (store->hooks.closing)
 		store->hooks.closing(store);
@@ -893,7 +900,7 @@ int ln_store_maintain(ln_store *store, size_t threshold, size_t *packed, ln_erro
 		goto cleanup;
 	}
 	if (loose.count < threshold)
-		goto cleanup;
+		goto merge;
 	if (git_packbuilder_new(&pb, store->repo) < 0) {
 		rc = store_git_error(err, LN_ERROR, "cannot start packing");
 		goto cleanup;
@@ -924,6 +931,14 @@ int ln_store_maintain(ln_store *store, size_t threshold, size_t *packed, ln_erro
 	}
 	if (packed)
 		*packed = loose.count;
+merge:
+	{
+		/* The commits' own packs (store_pack.c) and any other small ones. */
+		size_t merged = 0;
+		rc = store_pack_merge_small(store, 2, &merged, err);
+		if (packed)
+			*packed += merged;
+	}
 cleanup:
 	git_packbuilder_free(pb);
 	free(loose.ids);

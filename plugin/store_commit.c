@@ -331,6 +331,19 @@ static void store_fill_info(ln_commit_info *out, const git_oid *id, const char *
 static void store_maybe_maintain(ln_store *store)
 {
 	store->saves++;
+	if (store->packs_written >= STORE_MERGE_EVERY) {
+		ln_error ignored;
+		store_pack_merge_small(store, 2, NULL, &ignored);
+	}
+}
+
+/* Brings the index's entries of the changes up to date: in priv, written
+ * later by the flusher (deferred), or in .git/index now. */
+static int store_index_follow(ln_store *store, store_change *changes, size_t n, int *index_dirty, ln_error *err)
+{
+	if (store->deferred)
+		return store_apply_index(store->priv, changes, n, index_dirty, err);
+	return store_update_index(store, changes, n, err);
 }
 
 /* Commits `changes` (relative paths set) as one commit on HEAD. The heart
@@ -355,6 +368,7 @@ int store_commit(ln_store *store, store_change *changes, size_t n, const char *m
 	/* The notes are read under the writer lock: read before it, a save
 	 * that waited for another editor's could commit an older version over
 	 * the newer one that editor had just committed. */
+	store_pack_begin(store); /* the objects below are written as one pack (store_pack.c) */
 	for (i = 0; i < n; i++)
 		if ((rc = store_change_load(store, &changes[i], err)) < 0)
 			goto cleanup;
@@ -425,14 +439,11 @@ int store_commit(ln_store *store, store_change *changes, size_t n, const char *m
 			changed_paths[changed_count++] = changes[i].rel;
 			any = 1;
 		}
-		/* The index follows the working file even when HEAD already has it. */
-		if (store->deferred)
-			rc = store_apply_index(store->priv, changes, n, &index_dirty, err);
-		else
-			rc = store_update_index(store, changes, n, err);
-		if (rc < 0)
-			goto cleanup;
 		if (!any) {
+			/* The index follows the working file even when HEAD already
+			 * has it (its blob is on disk: it is HEAD's). */
+			if ((rc = store_index_follow(store, changes, n, &index_dirty, err)) < 0)
+				goto cleanup;
 			size_t missing = 0;
 			for (i = 0; i < n; i++)
 				missing += !changes[i].exists;
@@ -480,6 +491,12 @@ int store_commit(ln_store *store, store_change *changes, size_t n, const char *m
 			                                   head.commit ? 1 : 0, parents, err)) < 0)
 				goto cleanup;
 		}
+		/* The blob, trees and commit reach the disk as one pack before the
+		 * index names the blob and before the ref names the commit. */
+		if ((rc = store_pack_write(store, err)) < 0)
+			goto cleanup;
+		if ((rc = store_index_follow(store, changes, n, &index_dirty, err)) < 0)
+			goto cleanup;
 		/* The index lands after the ref moves: say what it must hold,
 		 * so a kill in between can be repaired (store_index.c). */
 		if (store->deferred)
@@ -537,6 +554,7 @@ int store_commit(ln_store *store, store_change *changes, size_t n, const char *m
 		}
 	}
 cleanup:
+	store_pack_end(store); /* what no pack holds, nothing names */
 	if (store->index_lock_fd >= 0) {
 		/* The ref has moved (or nothing will): the index lands now, off
 		 * the editing path, and the lock goes with it. */

@@ -4,6 +4,7 @@
  * them runs one way:
  *
  *   store_base.c    helpers, clocks, the writer lock, stale git locks, HEAD
+ *   store_pack.c    a commit's objects written as one pack; small packs merged
  *   odb_guard.c     the guard before libgit2 reads a loose object
  *   store_index.c   the git index, its journal and the thread that writes it
  *   store.c         open, close, paths, names, people, packing
@@ -29,8 +30,11 @@
 #define STORE_MAINTAIN_EVERY 100     /* saves in a session before closing checks for loose objects */
 #define STORE_LOOSE_THRESHOLD 1000
 #define STORE_LOCK_MARK "leadnotes " /* + pid: what the store writes into its index.lock */
+#define STORE_SMALL_PACK_OBJECTS 4096 /* a pack with fewer objects is merged with the others */
+#define STORE_MERGE_EVERY 16          /* packs a store writes before it merges the small ones */
 
 struct ln_history_graph;
+struct store_capture;
 
 /* A commit the store has just made, as its commit hook hears of it. */
 typedef struct store_commit_event {
@@ -63,6 +67,8 @@ struct ln_store {
 	unsigned saves; /* since open: packs loose objects every so often */
 	char notice[256]; /* last thing worth telling the user, or "" */
 	struct ln_history_graph *graph; /* history.c's, loaded on first history call */
+	struct store_capture *capture; /* store_pack.c's backend in the odb (the odb owns it), or NULL */
+	unsigned packs_written;        /* commit packs since the small packs were last merged */
 	store_hooks hooks;
 
 	/* The index refresh off the editing path (see store_index.c): save
@@ -133,6 +139,26 @@ int store_clear_stale_lock(ln_store *store, const char *lockfile);
 int store_read_head(store_head *out, ln_store *store, ln_error *err);
 /* The commit HEAD points at into *out (NULL when unborn). */
 int store_head_commit(git_commit **out, ln_store *store, ln_error *err);
+
+/* ---- store_pack.c */
+
+/* Adds to the repository's object database the backend that keeps a
+ * commit's objects in memory (store->capture); on open. */
+int store_pack_install(ln_store *store, ln_error *err);
+/* From begin to end, every object written through store->repo is kept in
+ * memory (and read from there) instead of written loose; end forgets what
+ * store_pack_write has not written. */
+void store_pack_begin(ln_store *store);
+void store_pack_end(ln_store *store);
+/* Writes the objects kept so far as one pack in objects/pack and forgets
+ * them (nothing to do when none were written). Called before anything on
+ * disk names them. LN_EIO when the pack cannot be written. */
+int store_pack_write(ln_store *store, ln_error *err);
+/* Under the writer lock, merges the packs with fewer than
+ * STORE_SMALL_PACK_OBJECTS objects into one when there are at least min
+ * (>= 2) of them, then removes them; *merged (may be NULL) is the number
+ * of objects they held (0 when nothing was merged). */
+int store_pack_merge_small(ln_store *store, size_t min, size_t *merged, ln_error *err);
 
 /* ---- store.c */
 

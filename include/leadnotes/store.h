@@ -188,9 +188,12 @@ int ln_store_status(ln_status *out, ln_store *store, ln_error *err);
 void ln_store_status_free(ln_status *status);
 
 /* Packs loose objects when more than `threshold` have piled up (0: the
- * default, 1000). Sets *packed (may be NULL) to the number packed. Takes
- * seconds on a large team, so never done inside a save: ln_store_free does
- * it after 100 saves or more in a session; editors may call it when idle. */
+ * default, 1000), and merges the small packs (each save writes its commit
+ * as one) into one. Sets *packed (may be NULL) to the number of objects
+ * packed or merged. Takes seconds on a large team, so never done inside a
+ * save: ln_store_free packs loose objects after 100 saves or more in a
+ * session and merges the small packs when the session wrote any; editors
+ * may call it when idle. */
 int ln_store_maintain(ln_store *store, size_t threshold, size_t *packed, ln_error *err);
 
 /* One file under the notes folder. */
