@@ -31,7 +31,7 @@
 #define STORE_LOOSE_THRESHOLD 1000
 #define STORE_LOCK_MARK "leadnotes " /* + pid: what the store writes into its index.lock */
 #define STORE_SMALL_PACK_OBJECTS 4096 /* a pack with fewer objects is merged with the others */
-#define STORE_MERGE_EVERY 16          /* packs a store writes before it merges the small ones */
+#define STORE_MERGE_EVERY 40          /* commit packs a store writes before it merges the small ones (git gc --auto repacks everything at 50) */
 
 struct ln_history_graph;
 struct store_capture;
@@ -154,10 +154,12 @@ void store_pack_end(ln_store *store);
  * them (nothing to do when none were written). Called before anything on
  * disk names them. LN_EIO when the pack cannot be written. */
 int store_pack_write(ln_store *store, ln_error *err);
-/* Under the writer lock, merges the packs with fewer than
- * STORE_SMALL_PACK_OBJECTS objects into one when there are at least min
- * (>= 2) of them, then removes them; *merged (may be NULL) is the number
- * of objects they held (0 when nothing was merged). */
+/* Under the writer lock, merges packs with fewer than
+ * STORE_SMALL_PACK_OBJECTS objects into one, then removes them: from the
+ * smallest up, as long as each holds at most twice the objects of those
+ * before it (git's geometric repack), and only when that makes at least
+ * min (>= 2) packs. *merged (may be NULL) is the number of objects they
+ * held (0 when nothing was merged). */
 int store_pack_merge_small(ln_store *store, size_t min, size_t *merged, ln_error *err);
 
 /* ---- store.c */

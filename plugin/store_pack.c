@@ -17,10 +17,13 @@
  *
  * Reads stay fast only while the packs are few, and git's own `gc --auto`
  * repacks everything once a repository has 50 packs. So the packs with
- * fewer than STORE_SMALL_PACK_OBJECTS objects are merged into one every
- * STORE_MERGE_EVERY packs a store writes, and when the store is closed.
- * A merge writes the new pack before it removes the ones it replaces, so
- * every object is on disk throughout, and it runs under the writer lock. */
+ * fewer than STORE_SMALL_PACK_OBJECTS objects are merged when the store is
+ * closed, by ln_store_maintain, and every STORE_MERGE_EVERY packs a store
+ * writes in one session; which of them are merged follows git's geometric
+ * repack (store_small_packs_choose), so that a merge costs in proportion
+ * to what it merges. A merge writes the new pack before it removes the
+ * ones it replaces, so every object is on disk throughout, and it runs
+ * under the writer lock. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -296,11 +299,16 @@ cleanup:
 
 /* ------------------------------------------------------------ merging */
 
+typedef struct store_small_pack {
+	char *name;   /* "pack-<hash>" */
+	git_oid *ids; /* its objects */
+	size_t count;
+	int chosen;   /* merged this time */
+} store_small_pack;
+
 typedef struct store_small_packs {
-	char **names;  /* "pack-<hash>" */
+	store_small_pack *packs;
 	size_t count, alloc;
-	git_oid *ids;  /* every object of those packs */
-	size_t id_count, id_alloc;
 } store_small_packs;
 
 static uint32_t store_be32(const unsigned char *p)
@@ -314,7 +322,8 @@ static uint32_t store_be32(const unsigned char *p)
 static int store_small_pack_add(store_small_packs *out, const char *idx_path, const char *name)
 {
 	unsigned char head[8 + 256 * 4];
-	unsigned char *ids = NULL;
+	unsigned char *raw = NULL;
+	store_small_pack *p;
 	uint32_t count, i;
 	int fd, rc = 0;
 	fd = open(idx_path, O_RDONLY | O_CLOEXEC);
@@ -326,46 +335,70 @@ static int store_small_pack_add(store_small_packs *out, const char *idx_path, co
 	count = store_be32(head + 8 + 255 * 4);
 	if (count == 0 || count >= STORE_SMALL_PACK_OBJECTS)
 		goto cleanup;
-	ids = malloc((size_t)count * GIT_OID_RAWSZ);
-	if (!ids) {
+	raw = malloc((size_t)count * GIT_OID_RAWSZ);
+	if (!raw) {
 		rc = -1;
 		goto cleanup;
 	}
-	if (read(fd, ids, (size_t)count * GIT_OID_RAWSZ) != (ssize_t)((size_t)count * GIT_OID_RAWSZ))
+	if (read(fd, raw, (size_t)count * GIT_OID_RAWSZ) != (ssize_t)((size_t)count * GIT_OID_RAWSZ))
 		goto cleanup;
-	if (out->id_count + count > out->id_alloc) {
-		size_t na = (out->id_alloc ? out->id_alloc * 2 : 256) + count;
-		git_oid *grown = realloc(out->ids, na * sizeof(*grown));
-		if (!grown) {
-			rc = -1;
-			goto cleanup;
-		}
-		out->ids = grown;
-		out->id_alloc = na;
-	}
 	if (out->count == out->alloc) {
 		size_t na = out->alloc ? out->alloc * 2 : 16;
-		char **grown = realloc(out->names, na * sizeof(*grown));
+		store_small_pack *grown = realloc(out->packs, na * sizeof(*grown));
 		if (!grown) {
 			rc = -1;
 			goto cleanup;
 		}
-		out->names = grown;
+		out->packs = grown;
 		out->alloc = na;
 	}
-	out->names[out->count] = store_strdup(name);
-	if (!out->names[out->count]) {
+	p = &out->packs[out->count];
+	memset(p, 0, sizeof(*p));
+	p->name = store_strdup(name);
+	p->ids = malloc((size_t)count * sizeof(*p->ids));
+	if (!p->name || !p->ids) {
+		free(p->name);
+		free(p->ids);
 		rc = -1;
 		goto cleanup;
 	}
-	out->count++;
 	for (i = 0; i < count; i++)
-		git_oid_fromraw(&out->ids[out->id_count++], ids + (size_t)i * GIT_OID_RAWSZ);
+		git_oid_fromraw(&p->ids[i], raw + (size_t)i * GIT_OID_RAWSZ);
+	p->count = count;
+	out->count++;
 	rc = 1;
 cleanup:
-	free(ids);
+	free(raw);
 	close(fd);
 	return rc;
+}
+
+static int store_small_pack_cmp(const void *a, const void *b)
+{
+	const store_small_pack *x = a, *y = b;
+	return x->count < y->count ? -1 : x->count > y->count;
+}
+
+/* Chooses the packs to merge, as git's geometric repack does: from the
+ * smallest up, each next pack joins while it holds at most twice the
+ * objects of those already chosen. So a merge rewrites objects in
+ * proportion to what it merges, the packs stay few (about log2 of the
+ * objects), and a pack that grew large is left alone until the small ones
+ * add up to half of it. Returns how many were chosen. */
+static size_t store_small_packs_choose(store_small_packs *s)
+{
+	size_t i, sum, chosen = 0;
+	if (s->count < 2)
+		return 0;
+	qsort(s->packs, s->count, sizeof(*s->packs), store_small_pack_cmp);
+	sum = s->packs[0].count;
+	for (i = 1; i < s->count && s->packs[i].count <= 2 * sum; i++)
+		sum += s->packs[i].count;
+	if (i >= 2) {
+		for (chosen = 0; chosen < i; chosen++)
+			s->packs[chosen].chosen = 1;
+	}
+	return chosen;
 }
 
 /* 1 when the pack `name` has a file beside it that says it is more than a
@@ -387,10 +420,11 @@ static int store_pack_has_extra(ln_buf *path, const char *dir, const char *name)
 static void store_small_packs_free(store_small_packs *s)
 {
 	size_t i;
-	for (i = 0; i < s->count; i++)
-		free(s->names[i]);
-	free(s->names);
-	free(s->ids);
+	for (i = 0; i < s->count; i++) {
+		free(s->packs[i].name);
+		free(s->packs[i].ids);
+	}
+	free(s->packs);
 }
 
 int store_pack_merge_small(ln_store *store, size_t min, size_t *merged, ln_error *err)
@@ -401,7 +435,7 @@ int store_pack_merge_small(ln_store *store, size_t min, size_t *merged, ln_error
 	DIR *d = NULL;
 	struct dirent *de;
 	const char *written;
-	size_t i;
+	size_t i, merged_objects = 0;
 	int rc;
 	memset(&small, 0, sizeof(small));
 	if (merged)
@@ -444,7 +478,7 @@ int store_pack_merge_small(ln_store *store, size_t min, size_t *merged, ln_error
 			goto cleanup;
 		}
 	}
-	if (small.count < min)
+	if (store_small_packs_choose(&small) < min)
 		goto cleanup;
 	store_pack_refresh(store);
 	if (git_packbuilder_new(&pb, store->repo) < 0) {
@@ -452,11 +486,15 @@ int store_pack_merge_small(ln_store *store, size_t min, size_t *merged, ln_error
 		goto cleanup;
 	}
 	git_packbuilder_set_threads(pb, 1);
-	for (i = 0; i < small.id_count; i++) {
-		if (git_packbuilder_insert(pb, &small.ids[i], NULL) < 0) {
-			rc = store_git_error(err, LN_ERROR, "cannot merge packs");
-			goto cleanup;
+	for (i = 0; i < small.count && small.packs[i].chosen; i++) {
+		size_t k;
+		for (k = 0; k < small.packs[i].count; k++) {
+			if (git_packbuilder_insert(pb, &small.packs[i].ids[k], NULL) < 0) {
+				rc = store_git_error(err, LN_ERROR, "cannot merge packs");
+				goto cleanup;
+			}
 		}
+		merged_objects += small.packs[i].count;
 	}
 	if (git_packbuilder_write(pb, NULL, 0, NULL, NULL) < 0) {
 		rc = store_git_error(err, LN_EIO, "cannot write the merged pack");
@@ -465,25 +503,25 @@ int store_pack_merge_small(ln_store *store, size_t min, size_t *merged, ln_error
 	/* Every object of the small packs is now in the new one: they can go,
 	 * the index first so that no reader finds a pack without its data. */
 	written = git_packbuilder_name(pb);
-	for (i = 0; i < small.count; i++) {
-		if (written && strcmp(small.names[i] + 5, written) == 0)
+	for (i = 0; i < small.count && small.packs[i].chosen; i++) {
+		if (written && strcmp(small.packs[i].name + 5, written) == 0)
 			continue; /* the same objects: the new pack is this one */
 		ln_buf_clear(&path);
-		ln_buf_printf(&path, "%s%s.idx", dir.ptr, small.names[i]);
+		ln_buf_printf(&path, "%s%s.idx", dir.ptr, small.packs[i].name);
 		if (ln_buf_failed(&path) || unlink(path.ptr) != 0)
 			continue;
 		ln_buf_clear(&path);
-		ln_buf_printf(&path, "%s%s.pack", dir.ptr, small.names[i]);
+		ln_buf_printf(&path, "%s%s.pack", dir.ptr, small.packs[i].name);
 		if (!ln_buf_failed(&path))
 			unlink(path.ptr);
 		ln_buf_clear(&path);
-		ln_buf_printf(&path, "%s%s.rev", dir.ptr, small.names[i]);
+		ln_buf_printf(&path, "%s%s.rev", dir.ptr, small.packs[i].name);
 		if (!ln_buf_failed(&path))
 			unlink(path.ptr);
 	}
 	store_pack_refresh(store);
 	if (merged)
-		*merged = small.id_count;
+		*merged = merged_objects;
 	store->packs_written = 0;
 cleanup:
 	if (d)

