@@ -5,6 +5,7 @@
  * checking out) rely on it. */
 #include "leadnotes/filter.h"
 #include "leadnotes/buf.h"
+#include "fsutil.h"
 
 #include <git2.h>
 #include <git2/sys/filter.h>
@@ -22,21 +23,6 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-
-static int filter_git_error(ln_error *err, int code, const char *what)
-{
-	const git_error *e = git_error_last();
-	return ln_error_set(err, code, "%s: %s", what, e && e->message ? e->message : "libgit2 failed");
-}
-
-static char *filter_strdup(const char *s)
-{
-	size_t n = strlen(s);
-	char *p = malloc(n + 1);
-	if (p)
-		memcpy(p, s, n + 1);
-	return p;
-}
 
 /* filter drivers: filter.<driver>.clean / .smudge, run with /bin/sh in the
  * working directory with the note on stdin, as git runs them */
@@ -200,7 +186,7 @@ static char *filter_command(git_repository *repo, const char *driver, int to_odb
 	ln_buf_printf(&key, "filter.%s.%s", driver, to_odb ? "clean" : "smudge");
 	if (!ln_buf_failed(&key) && git_repository_config_snapshot(&cfg, repo) == 0 &&
 		git_config_get_string_buf(&value, cfg, key.ptr) == 0 && value.size)
-		command = filter_strdup(value.ptr);
+		command = ln__strdup(value.ptr);
 	git_buf_dispose(&value);
 	git_config_free(cfg);
 	ln_buf_free(&key);
@@ -318,7 +304,7 @@ int ln_filter_register(ln_error *err)
 	filter_driver_filter.cleanup = filter_cleanup_cb;
 	rc = git_filter_register(FILTER_NAME, &filter_driver_filter, GIT_FILTER_DRIVER_PRIORITY);
 	if (rc < 0 && rc != GIT_EEXISTS)
-		return filter_git_error(err, LN_ERROR, "cannot register the filter driver");
+		return ln__error_from_git(err, GIT_ERROR, "cannot register the filter driver");
 	filter_driver_registered = 1;
 	return LN_OK;
 }
@@ -328,7 +314,7 @@ int ln_filter_check(git_repository *repo, const char *repo_path, ln_error *err)
 	const char *value = NULL;
 	char *command;
 	if (git_attr_get(&value, repo, GIT_ATTR_CHECK_FILE_THEN_INDEX, repo_path, "filter") < 0)
-		return filter_git_error(err, LN_ERROR, "cannot read .gitattributes");
+		return ln__error_from_git(err, GIT_ERROR, "cannot read .gitattributes");
 	if (!GIT_ATTR_HAS_VALUE(value))
 		return LN_OK;
 	command = filter_command(repo, value, 1);

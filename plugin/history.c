@@ -970,7 +970,7 @@ static int hist_catch_up(ln_store *store, const git_oid *head, ln_error *err)
 	 * asking the object database for each was a tenth of indexing. */
 	shallow = git_repository_is_shallow(store->repo) != 0;
 	if (git_repository_odb(&odb, store->repo) < 0)
-		return store_git_error(err, LN_ERROR, "cannot open the object database");
+		return ln__error_from_git(err, GIT_ERROR, "cannot open the object database");
 	if (hist_grow((void **)&stack, &astack, 1, sizeof(git_oid)) < 0)
 		return ln_error_set(err, LN_ENOMEM, "out of memory");
 	stack[nstack++] = *head;
@@ -992,7 +992,7 @@ static int hist_catch_up(ln_store *store, const git_oid *head, ln_error *err)
 			git_odb_object_free(raw);
 			if (!git_error_last())
 				git_error_set_str(GIT_ERROR_ODB, "not a commit");
-			rc = store_git_error(err, LN_ERROR, "cannot read a commit of the history");
+			rc = ln__error_from_git(err, GIT_ERROR, "cannot read a commit of the history");
 			goto cleanup;
 		}
 		git_odb_object_free(raw);
@@ -1007,7 +1007,7 @@ static int hist_catch_up(ln_store *store, const git_oid *head, ln_error *err)
 			goto cleanup;
 		}
 		if (hist_folder_tree_of(&ftrees[idx - (long)from], store, &root) < 0) {
-			rc = store_git_error(err, LN_ERROR, "cannot read a tree of the history");
+			rc = ln__error_from_git(err, GIT_ERROR, "cannot read a tree of the history");
 			goto cleanup;
 		}
 		for (k = 0; k < parents.n; k++) {
@@ -1044,7 +1044,7 @@ static int hist_catch_up(ln_store *store, const git_oid *head, ln_error *err)
 				if (git_commit_lookup(&p, store->repo, &l->parent) < 0 ||
 				    hist_folder_tree(&ptree, store, p) < 0) {
 					git_commit_free(p);
-					rc = store_git_error(err, LN_ERROR, "cannot read a tree of the history");
+					rc = ln__error_from_git(err, GIT_ERROR, "cannot read a tree of the history");
 					goto cleanup;
 				}
 				git_commit_free(p);
@@ -1053,7 +1053,7 @@ static int hist_catch_up(ln_store *store, const git_oid *head, ln_error *err)
 			l->chg_count = 0;
 			if (!git_oid_equal(&ptree, ctree) &&
 			    hist_top_changes(g, c->link_start + k, odb, &trees, &ptree, ctree) < 0) {
-				rc = store_git_error(err, LN_ERROR, "cannot compare trees of the history");
+				rc = ln__error_from_git(err, GIT_ERROR, "cannot compare trees of the history");
 				goto cleanup;
 			}
 		}
@@ -1296,15 +1296,6 @@ static int hist_link_touches(hist_query *q, uint32_t idx, unsigned k)
 	}
 }
 
-static char *hist_strdup(const char *s)
-{
-	size_t n = strlen(s);
-	char *p = malloc(n + 1);
-	if (p)
-		memcpy(p, s, n + 1);
-	return p;
-}
-
 /* The changed paths of a shown commit against its first parent: the
  * versions of the people it changed are compared now (only for the
  * commits returned). */
@@ -1352,7 +1343,7 @@ static int hist_paths(ln_history_entry *e, ln_store *store, const struct ln_hist
 	if (!e->paths)
 		goto cleanup;
 	for (k = 0; k < scratch->nchg; k++) {
-		e->paths[k] = hist_strdup(scratch->paths[scratch->chg[k].path]);
+		e->paths[k] = ln__strdup(scratch->paths[scratch->chg[k].path]);
 		if (!e->paths[k])
 			goto cleanup;
 		e->path_count++;
@@ -1382,12 +1373,12 @@ static int hist_emit(ln_history *out, size_t *alloc, ln_store *store, const stru
 	if (git_commit_lookup(&commit, store->repo, &c->id) == 0) {
 		author = git_commit_author(commit);
 		summary = git_commit_summary(commit);
-		e->author = hist_strdup(author && author->name ? author->name : "");
-		e->summary = hist_strdup(summary ? summary : "");
+		e->author = ln__strdup(author && author->name ? author->name : "");
+		e->summary = ln__strdup(summary ? summary : "");
 		git_commit_free(commit);
 	} else {
-		e->author = hist_strdup("");
-		e->summary = hist_strdup("");
+		e->author = ln__strdup("");
+		e->summary = ln__strdup("");
 	}
 	out->count++;
 	if (!e->author || !e->summary)
@@ -1432,7 +1423,7 @@ int ln_store_history(ln_history *out, ln_store *store, const char *path, const l
 		if ((rc = ln_store_relpath(&rel, store, path, err)) < 0)
 			return rc;
 	} else {
-		rel = hist_strdup("");
+		rel = ln__strdup("");
 		if (!rel)
 			return ln_error_set(err, LN_ENOMEM, "out of memory");
 	}
@@ -1491,7 +1482,7 @@ int ln_store_history(ln_history *out, ln_store *store, const char *path, const l
 			}
 		}
 		if (show < 0) {
-			rc = store_git_error(err, LN_ERROR, "cannot read the history");
+			rc = ln__error_from_git(err, GIT_ERROR, "cannot read the history");
 			goto cleanup;
 		}
 		for (k = 0; k < c->nparents; k++) {

@@ -76,10 +76,7 @@ static const luaL_Reg core_functions[] = {
 	{ NULL, NULL }
 };
 
-#if defined(__GNUC__)
-__attribute__((visibility("default")))
-#endif
-int luaopen_leadnotes_core(lua_State *L);
+LN_API int luaopen_leadnotes_core(lua_State *L);
 
 int luaopen_leadnotes_core(lua_State *L)
 {

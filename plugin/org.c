@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "leadnotes/org.h"
+#include "fsutil.h"
 
 /* ---- memory: an arena of chunks that never move --------------------- */
 
@@ -993,36 +994,17 @@ static int startup_odd(const scan *sc)
 
 /* ---- org: headlines -------------------------------------------------- */
 
-/* Bytes of the UTF-8 character at s[i] (1 for anything malformed). */
-static size_t utf8_len(const char *s, size_t n, size_t i)
-{
-	unsigned char c = (unsigned char)s[i];
-	size_t len, k;
-	if (c < 0xC2)
-		return 1;
-	len = c < 0xE0 ? 2 : c < 0xF0 ? 3 : c < 0xF5 ? 4 : 1;
-	if (i + len > n)
-		return 1;
-	for (k = 1; k < len; k++)
-		if (((unsigned char)s[i + k] & 0xC0) != 0x80)
-			return 1;
-	return len;
-}
-
 /* The code point of the UTF-8 character at s[i] (bounded by n) and its
  * length; a malformed byte is one character that is no letter. */
 static size_t utf8_decode(const char *s, size_t n, size_t i, unsigned int *cp)
 {
-	size_t len = utf8_len(s, n, i), k;
-	unsigned char c = (unsigned char)s[i];
-
-	if (len == 1) {
-		*cp = c < 0x80 ? c : 0xFFFFFFFFu;
+	uint32_t c;
+	size_t len = ln__utf8_decode(s + i, n - i, &c);
+	if (len == 0) {
+		*cp = (unsigned char)s[i] < 0x80 ? (unsigned char)s[i] : 0xFFFFFFFFu;
 		return 1;
 	}
-	*cp = c & (len == 2 ? 0x1F : len == 3 ? 0x0F : 0x07);
-	for (k = 1; k < len; k++)
-		*cp = (*cp << 6) | ((unsigned char)s[i + k] & 0x3F);
+	*cp = c;
 	return len;
 }
 
@@ -1514,7 +1496,8 @@ static int add_headline(ln_org_doc *doc, const kwset *set, int odd, const org_li
 	}
 	/* [#X] */
 	if (p + 1 < n && s[p] == '[' && s[p + 1] == '#' && p + 2 < n) {
-		size_t cl = utf8_len(s, n, p + 2);
+		unsigned int cp;
+		size_t cl = utf8_decode(s, n, p + 2, &cp);
 		if (p + 2 + cl < n && s[p + 2 + cl] == ']') {
 			h->priority = arena_strndup(doc, s + p + 2, cl);
 			has_priority = 1;

@@ -5,6 +5,7 @@
 #include "leadnotes/sync.h"
 #include "leadnotes/buf.h"
 #include "leadnotes/signing.h"
+#include "fsutil.h"
 
 #include <git2.h>
 
@@ -21,12 +22,6 @@
 #define SEAL_MAX_WALK 1000000
 #define SEAL_RECORDS "leadnotes/seals"
 #define SEAL_REMOTE_RECORDS "leadnotes/remote-seals"
-
-static int seal_git_error(ln_error *err, int code, const char *what)
-{
-	const git_error *e = git_error_last();
-	return ln_error_set(err, code, "%s: %s", what, e && e->message ? e->message : "libgit2 failed");
-}
 
 /* A note path must be relative, inside the notes folder, and start with a
  * person's folder. */
@@ -118,19 +113,16 @@ static int seal_records_path(ln_buf *out, git_repository *repo, const char *whic
 /* Appends a line to a records file (0600), synced to disk. */
 static int seal_append(git_repository *repo, const char *which, const char *line, ln_error *err)
 {
-	ln_buf path = LN_BUF_INIT, dir = LN_BUF_INIT;
+	ln_buf path = LN_BUF_INIT;
 	int fd = -1, rc = LN_OK;
 	size_t len = strlen(line);
 	seal_records_path(&path, repo, which);
-	ln_buf_printf(&dir, "%sleadnotes", git_repository_path(repo));
-	if (ln_buf_failed(&path) || ln_buf_failed(&dir)) {
+	if (ln_buf_failed(&path)) {
 		rc = ln_error_set(err, LN_ENOMEM, "seal: out of memory");
 		goto cleanup;
 	}
-	if (mkdir(dir.ptr, 0700) < 0 && errno != EEXIST) {
-		rc = ln_error_set(err, LN_EIO, "seal: cannot create %s: %s", dir.ptr, strerror(errno));
+	if ((rc = ln__fs_make_parents(git_repository_path(repo), which, err)) < 0)
 		goto cleanup;
-	}
 	fd = open(path.ptr, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
 	if (fd < 0 || write(fd, line, len) != (ssize_t)len || fsync(fd) < 0)
 		rc = ln_error_set(err, LN_EIO, "seal: cannot record the seal in %s: %s", path.ptr, strerror(errno));
@@ -138,7 +130,6 @@ cleanup:
 	if (fd >= 0)
 		close(fd);
 	ln_buf_free(&path);
-	ln_buf_free(&dir);
 	return rc;
 }
 
@@ -177,9 +168,7 @@ static int seal_recorded(char **out_name, git_oid *id, git_repository *repo, con
 		git_oid_cpy(id, &oid);
 		if (out_name) {
 			free(*out_name);
-			*out_name = malloc(strlen(t1) + 1);
-			if (*out_name)
-				strcpy(*out_name, t1);
+			*out_name = ln__strdup(t1);
 		}
 		found = 1;
 	}
@@ -189,10 +178,10 @@ static int seal_recorded(char **out_name, git_oid *id, git_repository *repo, con
 
 int ln_seal_record_remote(git_repository *repo, const git_remote_head **heads, size_t count, ln_error *err)
 {
-	ln_buf text = LN_BUF_INIT, path = LN_BUF_INIT, tmp = LN_BUF_INIT;
+	ln_buf text = LN_BUF_INIT, path = LN_BUF_INIT;
 	char hex[GIT_OID_HEXSZ + 1];
 	size_t i;
-	int fd = -1, rc = LN_OK;
+	int rc = LN_OK;
 	for (i = 0; i < count; i++) {
 		const char *name = heads[i]->name;
 		size_t n = strlen(name);
@@ -202,23 +191,12 @@ int ln_seal_record_remote(git_repository *repo, const git_remote_head **heads, s
 		ln_buf_printf(&text, "%s\t%s\n", hex, name + 10);
 	}
 	seal_records_path(&path, repo, SEAL_REMOTE_RECORDS);
-	ln_buf_printf(&tmp, "%s.tmp", path.ptr ? path.ptr : "");
-	if (ln_buf_failed(&text) || ln_buf_failed(&path) || ln_buf_failed(&tmp)) {
+	if (ln_buf_failed(&text) || ln_buf_failed(&path))
 		rc = ln_error_set(err, LN_ENOMEM, "sync: out of memory");
-		goto cleanup;
-	}
-	fd = open(tmp.ptr, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0 || (text.size && write(fd, text.ptr, text.size) != (ssize_t)text.size) || close(fd) < 0 ||
-		rename(tmp.ptr, path.ptr) < 0)
-		rc = ln_error_set(err, LN_EIO, "sync: cannot record the remote's seals in %s: %s", path.ptr,
-			strerror(errno));
-	fd = -1;
-cleanup:
-	if (fd >= 0)
-		close(fd);
+	else if ((rc = ln__fs_make_parents(git_repository_path(repo), SEAL_REMOTE_RECORDS, err)) == LN_OK)
+		rc = ln__fs_write_atomic(path.ptr, text.ptr ? text.ptr : "", text.size, 0600, err);
 	ln_buf_free(&text);
 	ln_buf_free(&path);
-	ln_buf_free(&tmp);
 	return rc;
 }
 
@@ -297,7 +275,7 @@ static int seal_find(git_tag **latest, char **latest_name, unsigned long *highes
 	if (ln_buf_failed(&pattern))
 		return ln_error_set(err, LN_ENOMEM, "seal: out of memory");
 	if (git_tag_list_match(&names, pattern.ptr, repo) < 0) {
-		rc = seal_git_error(err, LN_ERROR, "seal: cannot list tags");
+		rc = ln__error_from_git(err, GIT_ERROR, "seal: cannot list tags");
 		goto cleanup;
 	}
 	for (i = 0; i < names.count; i++) {
@@ -426,7 +404,7 @@ int ln_seal_create(char **out_tag, git_repository *repo, const char *prefix, con
 		goto cleanup;
 	}
 	if (git_signature_default(&sig, repo) < 0 && git_signature_now(&sig, "leadnotes", "leadnotes@localhost") < 0) {
-		rc = seal_git_error(err, LN_ERROR, "seal: no signature");
+		rc = ln__error_from_git(err, GIT_ERROR, "seal: no signature");
 		goto cleanup;
 	}
 	/* signed when tag.gpgsign asks for it (signing.c) */
@@ -623,12 +601,12 @@ int ln_seal_verify(ln_seal_status **out, git_repository *repo, const char *prefi
 	if (git_tag_target_type(latest) != GIT_OBJECT_COMMIT ||
 		git_commit_lookup(&sealed, repo, git_tag_target_id(latest)) < 0 ||
 		seal_blob_in(&blob_id, sealed, repo_path.ptr) < 0 || git_blob_lookup(&blob, repo, &blob_id) < 0) {
-		rc = seal_git_error(err, LN_ERROR, "verify: cannot read the sealed version");
+		rc = ln__error_from_git(err, GIT_ERROR, "verify: cannot read the sealed version");
 		goto cleanup;
 	}
 	git_blob_filter_options_init(&fo, GIT_BLOB_FILTER_OPTIONS_VERSION);
 	if (git_blob_filter(&smudged, blob, repo_path.ptr, &fo) < 0) {
-		rc = seal_git_error(err, LN_ERROR, "verify: the smudge filter failed on the sealed version");
+		rc = ln__error_from_git(err, GIT_ERROR, "verify: the smudge filter failed on the sealed version");
 		goto cleanup;
 	}
 	if (seal_read_file(&current, file.ptr) < 0) {
@@ -644,7 +622,7 @@ int ln_seal_verify(ln_seal_status **out, git_repository *repo, const char *prefi
 		if (ln_buf_failed(&a) || ln_buf_failed(&b) ||
 			git_patch_from_buffers(&patch, smudged.ptr, smudged.size, a.ptr, current.ptr ? current.ptr : "",
 				current.size, b.ptr, &dopts) < 0 || git_patch_to_buf(&text, patch) < 0) {
-			rc = seal_git_error(err, LN_ERROR, "verify: cannot compute the difference");
+			rc = ln__error_from_git(err, GIT_ERROR, "verify: cannot compute the difference");
 			goto cleanup;
 		}
 		if (!(status->diff = malloc(text.size + 1))) {

@@ -5,6 +5,7 @@
  * private folder under <gitdir>/leadnotes/ and are removed afterwards. */
 #include "leadnotes/signing.h"
 #include "leadnotes/buf.h"
+#include "fsutil.h"
 
 #include <git2.h>
 #include <git2/sys/commit.h>
@@ -27,12 +28,6 @@ typedef struct signing_dir {
 	ln_buf dir;
 	ln_buf payload, sig, out, errs, key;
 } signing_dir;
-
-static int signing_git_error(ln_error *err, const char *what)
-{
-	const git_error *e = git_error_last();
-	return ln_error_set(err, LN_ERROR, "%s: %s", what, e && e->message ? e->message : "libgit2 failed");
-}
 
 /* A string from the configuration into *out (empty when unset). */
 static void signing_config_string(ln_buf *out, git_config *cfg, const char *key)
@@ -200,7 +195,7 @@ static int signing_sign(ln_buf *sig_out, git_repository *repo, const char *paylo
 
 	memset(&d, 0, sizeof(d));
 	if (git_repository_config_snapshot(&cfg, repo) < 0)
-		return signing_git_error(err, "cannot read the git configuration");
+		return ln__error_from_git(err, GIT_ERROR, "cannot read the git configuration");
 	signing_config_string(&format, cfg, "gpg.format");
 	signing_config_string(&key, cfg, "user.signingkey");
 	if ((rc = signing_dir_open(&d, repo, err)) < 0)
@@ -307,17 +302,17 @@ int ln_signing_commit_create(git_oid *out, git_repository *repo, const git_signa
 
 	if (!ln_signing_wanted(repo, "commit")) {
 		if (git_commit_create(out, repo, NULL, author, committer, NULL, message, tree, parent_count, parents) < 0)
-			return signing_git_error(err, "cannot write the commit");
+			return ln__error_from_git(err, GIT_ERROR, "cannot write the commit");
 		return LN_OK;
 	}
 	if (git_commit_create_buffer(&content, repo, author, committer, NULL, message, tree, parent_count, parents) < 0) {
-		rc = signing_git_error(err, "cannot write the commit");
+		rc = ln__error_from_git(err, GIT_ERROR, "cannot write the commit");
 		goto cleanup;
 	}
 	if ((rc = signing_sign(&sig, repo, content.ptr, content.size, committer, err)) < 0)
 		goto cleanup;
 	if (git_commit_create_with_signature(out, repo, content.ptr, sig.ptr, NULL) < 0)
-		rc = signing_git_error(err, "cannot write the signed commit");
+		rc = ln__error_from_git(err, GIT_ERROR, "cannot write the signed commit");
 
 cleanup:
 	git_buf_dispose(&content);
@@ -336,7 +331,7 @@ int ln_signing_tag_create(git_oid *out, git_repository *repo, const char *name, 
 
 	if (!ln_signing_wanted(repo, "tag")) {
 		if (git_tag_create(out, repo, name, target, tagger, message, 0) < 0)
-			return signing_git_error(err, "cannot create the tag");
+			return ln__error_from_git(err, GIT_ERROR, "cannot create the tag");
 		return LN_OK;
 	}
 	git_oid_tostr(hex, sizeof(hex), git_object_id(target));
@@ -360,7 +355,7 @@ int ln_signing_tag_create(git_oid *out, git_repository *repo, const char *name, 
 	}
 	if (git_repository_odb(&odb, repo) < 0 || git_odb_write(out, odb, content.ptr, content.size, GIT_OBJECT_TAG) < 0 ||
 		git_reference_create(&ref, repo, refname.ptr, out, 0, "leadnotes seal (signed)") < 0)
-		rc = signing_git_error(err, "cannot create the signed tag");
+		rc = ln__error_from_git(err, GIT_ERROR, "cannot create the signed tag");
 
 cleanup:
 	git_reference_free(ref);
@@ -401,7 +396,7 @@ static int signing_check(ln_signature_state *state, char **detail, git_repositor
 	memset(&d, 0, sizeof(d));
 	*state = LN_SIGNATURE_UNCHECKED;
 	if (git_repository_config_snapshot(&cfg, repo) < 0)
-		return signing_git_error(err, "cannot read the git configuration");
+		return ln__error_from_git(err, GIT_ERROR, "cannot read the git configuration");
 	if ((rc = signing_dir_open(&d, repo, err)) < 0)
 		goto cleanup;
 	if (signing_write_file(d.payload.ptr, payload, payload_len) < 0 || signing_write_file(d.sig.ptr, sig, sig_len) < 0) {
@@ -426,7 +421,7 @@ static int signing_check(ln_signature_state *state, char **detail, git_repositor
 		if (said.ptr && strstr(said.ptr, "[GNUPG:] BADSIG ")) {
 			*state = LN_SIGNATURE_BAD;
 			if (detail)
-				*detail = strdup("the OpenPGP signature does not match");
+				*detail = ln__strdup("the OpenPGP signature does not match");
 		} else if (status == 0 && said.ptr && strstr(said.ptr, "[GNUPG:] GOODSIG ")) {
 			const char *who = strstr(said.ptr, "[GNUPG:] GOODSIG ") + 17;
 			const char *nl = strchr(who, '\n');
@@ -494,7 +489,7 @@ static int signing_check(ln_signature_state *state, char **detail, git_repositor
 		status = signing_run(argv, d.payload.ptr, d.out.ptr, d.errs.ptr);
 		*state = status == 0 ? LN_SIGNATURE_UNCHECKED : LN_SIGNATURE_BAD;
 		if (detail)
-			*detail = strdup(status == 0 ? "the SSH signature matches; its signer is not checked (no "
+			*detail = ln__strdup(status == 0 ? "the SSH signature matches; its signer is not checked (no "
 				"gpg.ssh.allowedSignersFile lists it)" : "the SSH signature does not match");
 	}
 
@@ -520,7 +515,7 @@ int ln_signing_verify(ln_signature_state *state, char **detail, git_repository *
 	if (detail)
 		*detail = NULL;
 	if (git_repository_odb(&odb, repo) < 0 || git_odb_read(&obj, odb, id) < 0) {
-		rc = signing_git_error(err, "cannot read the object to verify");
+		rc = ln__error_from_git(err, GIT_ERROR, "cannot read the object to verify");
 		goto cleanup;
 	}
 	if (git_odb_object_type(obj) == GIT_OBJECT_COMMIT) {
@@ -528,7 +523,7 @@ int ln_signing_verify(ln_signature_state *state, char **detail, git_repository *
 		if (found == GIT_ENOTFOUND)
 			goto cleanup;
 		if (found < 0) {
-			rc = signing_git_error(err, "cannot read the commit's signature");
+			rc = ln__error_from_git(err, GIT_ERROR, "cannot read the commit's signature");
 			goto cleanup;
 		}
 		rc = signing_check(state, detail, repo, data.ptr, data.size, sig.ptr, sig.size, err);

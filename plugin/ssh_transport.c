@@ -4,6 +4,7 @@
  * SIGPIPE in the editor), its stderr a pipe whose text explains a failure. */
 #include "leadnotes/ssh.h"
 #include "leadnotes/buf.h"
+#include "fsutil.h"
 
 #include <git2/sys/transport.h>
 
@@ -55,15 +56,6 @@ typedef struct ssh_params {
 	int shell;
 } ssh_params;
 
-static char *ssh_strdup(const char *s)
-{
-	size_t n = strlen(s) + 1;
-	char *copy = malloc(n);
-	if (copy)
-		memcpy(copy, s, n);
-	return copy;
-}
-
 static const char *ssh_scheme_end(const char *url)
 {
 	size_t i;
@@ -98,11 +90,11 @@ int ln_ssh_command(char **out, int *shell, git_repository *repo)
 	*out = NULL;
 	*shell = 1;
 	if (env && *env)
-		return (*out = ssh_strdup(env)) ? 0 : -1;
+		return (*out = ln__strdup(env)) ? 0 : -1;
 	if (repo) {
 		if (git_repository_config_snapshot(&cfg, repo) == 0 &&
 			git_config_get_string_buf(&value, cfg, "core.sshCommand") == 0 && value.size) {
-			*out = ssh_strdup(value.ptr);
+			*out = ln__strdup(value.ptr);
 			git_buf_dispose(&value);
 			git_config_free(cfg);
 			return *out ? 0 : -1;
@@ -113,7 +105,7 @@ int ln_ssh_command(char **out, int *shell, git_repository *repo)
 	}
 	*shell = 0;
 	env = getenv("GIT_SSH");
-	return (*out = ssh_strdup(env && *env ? env : "ssh")) ? 0 : -1;
+	return (*out = ln__strdup(env && *env ? env : "ssh")) ? 0 : -1;
 }
 
 /* Splits url into [user@]host, port and the path git-upload-pack gets:
@@ -586,7 +578,7 @@ static int ssh_subtransport_new(git_smart_subtransport **out, git_transport *own
 	ssh_subtransport *t = calloc(1, sizeof(*t));
 	(void)owner;
 	*out = NULL;
-	if (!t || !(t->command = ssh_strdup(p->command))) {
+	if (!t || !(t->command = ln__strdup(p->command))) {
 		free(t);
 		git_error_set_oom();
 		return -1;

@@ -61,7 +61,7 @@ static int store_first_commit(git_repository *repo, ln_error *err)
 	git_reference *head = NULL;
 	if (git_treebuilder_new(&bld, repo, NULL) < 0 || git_treebuilder_write(&tree_id, bld) < 0 ||
 	    git_tree_lookup(&tree, repo, &tree_id) < 0 || store_signature(&sig, repo) < 0) {
-		store_git_error(err, LN_ERROR, "cannot make the first commit");
+		ln__error_from_git(err, GIT_ERROR, "cannot make the first commit");
 		goto cleanup;
 	}
 	if ((rc = ln_signing_commit_create(&commit_id, repo, sig, sig, "Start the leadnotes notes folder\n", tree, 0,
@@ -75,7 +75,7 @@ static int store_first_commit(git_repository *repo, ln_error *err)
 		    git_reference_create(&born, repo, git_reference_symbolic_target(head), &commit_id, 0,
 		                         "commit (initial): Start the leadnotes notes folder") < 0) {
 			git_reference_free(head);
-			store_git_error(err, LN_ERROR, "cannot make the first commit");
+			ln__error_from_git(err, GIT_ERROR, "cannot make the first commit");
 			goto cleanup;
 		}
 		git_reference_free(born);
@@ -222,7 +222,7 @@ int ln_store_open_ext(ln_store **out, const char *dir, unsigned flags, ln_error 
 	if (!dir || !*dir)
 		return ln_error_set(err, LN_EINVALID, "the notes folder is empty");
 	if (store_init_libgit2() < 0)
-		return store_git_error(err, LN_ERROR, "cannot start libgit2");
+		return ln__error_from_git(err, GIT_ERROR, "cannot start libgit2");
 	store = calloc(1, sizeof(*store));
 	if (!store) {
 		git_libgit2_shutdown();
@@ -235,7 +235,7 @@ int ln_store_open_ext(ln_store **out, const char *dir, unsigned flags, ln_error 
 	store->deferred = !(getenv("LEADNOTES_SYNC_INDEX") && strcmp(getenv("LEADNOTES_SYNC_INDEX"), "1") == 0);
 
 	if (dir[0] == '/') {
-		absdir = store_strdup(dir);
+		absdir = ln__strdup(dir);
 	} else {
 		char cwd[PATH_MAX];
 		if (!getcwd(cwd, sizeof(cwd))) {
@@ -267,7 +267,7 @@ int ln_store_open_ext(ln_store **out, const char *dir, unsigned flags, ln_error 
 		 * own unless the user asked to share that repository. */
 		if (!(flags & LN_STORE_OPEN_SHARED))
 			own_repo = 1;
-		if ((rc = store_mkdirs(absdir, err)) < 0)
+		if ((rc = ln__fs_make_dirs(absdir, err)) < 0)
 			goto fail;
 		created = 1;
 	} else if (!S_ISDIR(st.st_mode)) {
@@ -278,7 +278,7 @@ int ln_store_open_ext(ln_store **out, const char *dir, unsigned flags, ln_error 
 		rc = ln_error_set(err, LN_EIO, "cannot resolve %s: %s", absdir, strerror(errno));
 		goto fail;
 	}
-	store->dir = store_strdup(real);
+	store->dir = ln__strdup(real);
 	if (!store->dir) {
 		rc = ln_error_set(err, LN_ENOMEM, "out of memory");
 		goto fail;
@@ -346,14 +346,14 @@ int ln_store_open_ext(ln_store **out, const char *dir, unsigned flags, ln_error 
 		git_repository_init_options_init(&opts, GIT_REPOSITORY_INIT_OPTIONS_VERSION);
 		opts.flags = GIT_REPOSITORY_INIT_MKPATH;
 		if (git_repository_init_ext(&store->repo, store->dir, &opts) < 0) {
-			rc = store_git_error(err, LN_ERROR, "cannot create a repository");
+			rc = ln__error_from_git(err, GIT_ERROR, "cannot create a repository");
 			goto fail;
 		}
 		if ((rc = store_first_commit(store->repo, err)) < 0)
 			goto fail;
 		(void)created;
 	} else if (rc < 0) {
-		rc = store_git_error(err, LN_ERROR, "cannot open the repository");
+		rc = ln__error_from_git(err, rc, "cannot open the repository");
 		goto fail;
 	}
 	if ((rc = ln_odb_guard_install(store->repo, err)) < 0)
@@ -373,7 +373,7 @@ int ln_store_open_ext(ln_store **out, const char *dir, unsigned flags, ln_error 
 		}
 		store->workdir = store_concat(realwd, strcmp(realwd, "/") == 0 ? "" : "/");
 	}
-	store->gitdir = store_strdup(git_repository_path(store->repo));
+	store->gitdir = ln__strdup(git_repository_path(store->repo));
 	if (!store->workdir || !store->gitdir) {
 		rc = ln_error_set(err, LN_ENOMEM, "out of memory");
 		goto fail;
@@ -381,7 +381,7 @@ int ln_store_open_ext(ln_store **out, const char *dir, unsigned flags, ln_error 
 	nwd = strlen(store->workdir);
 	nreal = strlen(store->dir);
 	if (nreal + 1 == nwd && strncmp(store->dir, store->workdir, nreal) == 0) {
-		store->prefix = store_strdup("");
+		store->prefix = ln__strdup("");
 	} else if (nreal > nwd && strncmp(store->dir, store->workdir, nwd) == 0) {
 		store->prefix = store_concat(store->dir + nwd, "/");
 	} else {
@@ -503,34 +503,6 @@ void ln_store_clear_notice(ln_store *store) { store->notice[0] = '\0'; }
 
 /* ------------------------------------------------------------------ names */
 
-/* Decodes one UTF-8 sequence at s (n bytes left) into *cp; returns its
- * length, or 0 when it is not valid UTF-8. */
-static size_t store_utf8(const unsigned char *s, size_t n, uint32_t *cp)
-{
-	size_t len, i;
-	uint32_t c;
-	if (s[0] < 0x80) {
-		*cp = s[0];
-		return 1;
-	}
-	if ((s[0] & 0xE0) == 0xC0) { len = 2; c = s[0] & 0x1F; }
-	else if ((s[0] & 0xF0) == 0xE0) { len = 3; c = s[0] & 0x0F; }
-	else if ((s[0] & 0xF8) == 0xF0) { len = 4; c = s[0] & 0x07; }
-	else return 0;
-	if (len > n)
-		return 0;
-	for (i = 1; i < len; i++) {
-		if ((s[i] & 0xC0) != 0x80)
-			return 0;
-		c = (c << 6) | (s[i] & 0x3F);
-	}
-	if ((len == 2 && c < 0x80) || (len == 3 && c < 0x800) || (len == 4 && c < 0x10000) ||
-	    c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF))
-		return 0;
-	*cp = c;
-	return len;
-}
-
 /* Unicode whitespace folded to '-'; other separators refused. */
 static int store_is_space(uint32_t c)
 {
@@ -562,7 +534,7 @@ int ln_store_person_dir_len(char **out, const char *name, size_t len, ln_error *
 		size_t n;
 		if (name[i] == '\0')
 			return ln_buf_free(&buf), ln_error_set(err, LN_EINVALID, "a person's name cannot contain NUL");
-		n = store_utf8((const unsigned char *)name + i, len - i, &c);
+		n = ln__utf8_decode(name + i, len - i, &c);
 		if (n == 0)
 			return ln_buf_free(&buf), ln_error_set(err, LN_EINVALID, "a person's name must be valid UTF-8");
 		if (store_is_space(c) || c == '\t') {
@@ -662,7 +634,7 @@ static int store_normalise(char **out, const char *path, ln_error *err)
 		ln_buf_free(&buf);
 		return ln_error_set(err, LN_ENOMEM, "out of memory");
 	}
-	*out = buf.ptr ? ln_buf_detach(&buf) : store_strdup("");
+	*out = buf.ptr ? ln_buf_detach(&buf) : ln__strdup("");
 	return *out ? 0 : ln_error_set(err, LN_ENOMEM, "out of memory");
 }
 
@@ -718,7 +690,7 @@ int ln_store_relpath(char **out, ln_store *store, const char *path, ln_error *er
 		/* abs_norm is the absolute path without its leading '/'. */
 		if (strncmp(abs_norm, store->dir + 1, nd - 1) == 0 &&
 		    (abs_norm[nd - 1] == '/' || abs_norm[nd - 1] == '\0')) {
-			norm = store_strdup(abs_norm + nd - 1 + (abs_norm[nd - 1] == '/'));
+			norm = ln__strdup(abs_norm + nd - 1 + (abs_norm[nd - 1] == '/'));
 		} else {
 			/* The caller may spell the folder through a symlink: resolve the
 			 * folder that holds the path and compare again. */
@@ -791,7 +763,7 @@ static int strings_push(ln_strings *list, const char *s)
 	if (!items)
 		return -1;
 	list->items = items;
-	items[list->count] = store_strdup(s);
+	items[list->count] = ln__strdup(s);
 	if (!items[list->count])
 		return -1;
 	list->count++;
@@ -902,17 +874,17 @@ int ln_store_maintain(ln_store *store, size_t threshold, size_t *packed, ln_erro
 	if (loose.count < threshold)
 		goto merge;
 	if (git_packbuilder_new(&pb, store->repo) < 0) {
-		rc = store_git_error(err, LN_ERROR, "cannot start packing");
+		rc = ln__error_from_git(err, GIT_ERROR, "cannot start packing");
 		goto cleanup;
 	}
 	for (i = 0; i < loose.count; i++) {
 		if (git_packbuilder_insert(pb, &loose.ids[i], NULL) < 0) {
-			rc = store_git_error(err, LN_ERROR, "cannot pack an object");
+			rc = ln__error_from_git(err, GIT_ERROR, "cannot pack an object");
 			goto cleanup;
 		}
 	}
 	if (git_packbuilder_write(pb, NULL, 0, NULL, NULL) < 0) {
-		rc = store_git_error(err, LN_EIO, "cannot write the pack");
+		rc = ln__error_from_git(err, GIT_ERROR, "cannot write the pack");
 		goto cleanup;
 	}
 	/* The pack and its index are written: the loose copies can go. */

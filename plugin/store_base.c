@@ -1,7 +1,7 @@
 /* The lowest layer of the store, which every other unit of it builds on:
- * error and string helpers, clocks and back-off, the leadnotes writer lock,
- * clearing git lock files that dead processes left, and reading HEAD. It
- * calls no other unit of the store (see store_internal.h). */
+ * a string helper, the leadnotes writer lock, clearing git lock files that
+ * dead processes left, and reading HEAD. It calls no other unit of the
+ * store (see store_internal.h). */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -20,21 +20,6 @@
 
 /* ---------------------------------------------------------------- helpers */
 
-int store_git_error(ln_error *err, int code, const char *what)
-{
-	const git_error *e = git_error_last();
-	return ln_error_set(err, code, "%s: %s", what, e && e->message ? e->message : "unknown libgit2 error");
-}
-
-char *store_strdup(const char *s)
-{
-	size_t n = strlen(s);
-	char *p = malloc(n + 1);
-	if (p)
-		memcpy(p, s, n + 1);
-	return p;
-}
-
 char *store_concat(const char *a, const char *b)
 {
 	size_t na = strlen(a), nb = strlen(b);
@@ -46,67 +31,11 @@ char *store_concat(const char *a, const char *b)
 	return p;
 }
 
-long store_lock_timeout_ms(void)
-{
-	const char *env = getenv("LEADNOTES_LOCK_TIMEOUT_MS");
-	if (env && *env) {
-		long v = strtol(env, NULL, 10);
-		if (v >= 0)
-			return v;
-	}
-	return 5000;
-}
-
-long long store_now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* Sleeps a little more on each attempt (1, 2, 4 ... 100 ms). */
-void store_backoff(int attempt)
-{
-	long ms = 1L << (attempt < 7 ? attempt : 7);
-	struct timespec ts;
-	if (ms > 100)
-		ms = 100;
-	ts.tv_sec = 0;
-	ts.tv_nsec = ms * 1000000L;
-	nanosleep(&ts, NULL);
-}
-
-/* mkdir -p with mode 0700 for the folders it creates. */
-int store_mkdirs(const char *path, ln_error *err)
-{
-	char *copy = store_strdup(path);
-	char *p;
-	int rc = 0;
-	if (!copy)
-		return ln_error_set(err, LN_ENOMEM, "out of memory");
-	for (p = copy + 1; ; p++) {
-		if (*p == '/' || *p == '\0') {
-			char saved = *p;
-			*p = '\0';
-			if (mkdir(copy, 0700) != 0 && errno != EEXIST) {
-				rc = ln_error_set(err, LN_EIO, "cannot create folder %s: %s", copy, strerror(errno));
-				break;
-			}
-			*p = saved;
-			if (saved == '\0')
-				break;
-		}
-	}
-	free(copy);
-	return rc;
-}
-
 /* ----------------------------------------------------------------- locking */
 
 int store_lock(ln_store *store, ln_error *err)
 {
-	long long deadline;
-	int attempt = 0;
+	int rc;
 	if (store->lock_depth > 0) {
 		store->lock_depth++;
 		return 0;
@@ -116,14 +45,8 @@ int store_lock(ln_store *store, ln_error *err)
 		if (store->lock_fd < 0)
 			return ln_error_set(err, LN_EIO, "cannot open %s: %s", store->lockpath, strerror(errno));
 	}
-	deadline = store_now_ms() + store_lock_timeout_ms();
-	while (flock(store->lock_fd, LOCK_EX | LOCK_NB) != 0) {
-		if (errno != EWOULDBLOCK && errno != EINTR)
-			return ln_error_set(err, LN_EIO, "cannot lock %s: %s", store->lockpath, strerror(errno));
-		if (store_now_ms() > deadline)
-			return ln_error_set(err, LN_ELOCKED, "repository is locked: another leadnotes is saving (%s)", store->lockpath);
-		store_backoff(attempt++);
-	}
+	if ((rc = ln__flock_wait(store->lock_fd, store->lockpath, ln__lock_timeout_ms(), err)) < 0)
+		return rc;
 	store->lock_depth = 1;
 	return 0;
 }
@@ -230,8 +153,8 @@ int store_clear_stale_lock(ln_store *store, const char *lockfile)
 	return 1;
 }
 
-/* ------------------------------------------------------------------- HEAD */
 
+/* ------------------------------------------------------------------- HEAD */
 
 int store_read_head(store_head *out, ln_store *store, ln_error *err)
 {
@@ -239,7 +162,7 @@ int store_read_head(store_head *out, ln_store *store, ln_error *err)
 	int rc = 0;
 	memset(out, 0, sizeof(*out));
 	if (git_reference_lookup(&head, store->repo, "HEAD") < 0)
-		return store_git_error(err, LN_ERROR, "cannot read HEAD");
+		return ln__error_from_git(err, GIT_ERROR, "cannot read HEAD");
 	if (git_reference_type(head) == GIT_REFERENCE_SYMBOLIC) {
 		const char *name = git_reference_symbolic_target(head);
 		snprintf(out->refname, sizeof(out->refname), "%s", name);
@@ -250,7 +173,7 @@ int store_read_head(store_head *out, ln_store *store, ln_error *err)
 			goto cleanup;
 		}
 		if (rc < 0) {
-			rc = store_git_error(err, LN_ERROR, "cannot read the branch HEAD points to");
+			rc = ln__error_from_git(err, rc, "cannot read the branch HEAD points to");
 			goto cleanup;
 		}
 		if (git_reference_type(target) != GIT_REFERENCE_DIRECT) {
@@ -263,7 +186,7 @@ int store_read_head(store_head *out, ln_store *store, ln_error *err)
 		git_oid_cpy(&out->id, git_reference_target(head));
 	}
 	if (git_commit_lookup(&out->commit, store->repo, &out->id) < 0)
-		rc = store_git_error(err, LN_ERROR, "cannot read the commit HEAD points to");
+		rc = ln__error_from_git(err, GIT_ERROR, "cannot read the commit HEAD points to");
 cleanup:
 	git_reference_free(head);
 	git_reference_free(target);
@@ -277,5 +200,3 @@ int store_head_commit(git_commit **out, ln_store *store, ln_error *err)
 	*out = rc == 0 ? head.commit : NULL;
 	return rc;
 }
-
-

@@ -187,19 +187,19 @@ static int store_blob_from_buffer(git_oid *out, ln_store *store, const char *rep
 	git_buf cleaned = GIT_BUF_INIT;
 	int rc = 0;
 	if (git_filter_list_load(&filters, store->repo, NULL, repo_path, GIT_FILTER_TO_ODB, GIT_FILTER_DEFAULT) < 0) {
-		rc = store_git_error(err, LN_EIO, "cannot read the note's attributes");
+		rc = ln__error_from_git(err, GIT_ERROR, "cannot read the note's attributes");
 		goto cleanup;
 	}
 	if (filters) {
 		if (git_filter_list_apply_to_buffer(&cleaned, filters, data, len) < 0) {
-			rc = store_git_error(err, LN_EIO, "cannot read the note");
+			rc = ln__error_from_git(err, GIT_ERROR, "cannot read the note");
 			goto cleanup;
 		}
 		data = cleaned.ptr;
 		len = cleaned.size;
 	}
 	if (git_blob_create_from_buffer(out, store->repo, data, len) < 0)
-		rc = store_git_error(err, LN_EIO, "cannot store the note");
+		rc = ln__error_from_git(err, GIT_ERROR, "cannot store the note");
 cleanup:
 	git_buf_dispose(&cleaned);
 	git_filter_list_free(filters);
@@ -249,7 +249,7 @@ again:
 		if (git_blob_create_from_workdir(&c->blob, store->repo, c->repo_path) < 0) {
 			if (++attempts < 3 && store_file_replaced(abs, &c->st))
 				goto again;
-			rc = store_git_error(err, LN_EIO, "cannot read the note");
+			rc = ln__error_from_git(err, GIT_ERROR, "cannot read the note");
 		}
 		goto cleanup;
 	}
@@ -383,9 +383,9 @@ int store_commit(ln_store *store, store_change *changes, size_t n, const char *m
 		if ((rc = store_journal_repair(store, store->priv, &index_dirty, err)) < 0)
 			goto cleanup;
 	}
-	deadline = store_now_ms() + store_lock_timeout_ms();
+	deadline = ln__now_ms() + ln__lock_timeout_ms();
 	if (store_signature(&sig, store->repo) < 0) {
-		rc = store_git_error(err, LN_ERROR, "cannot make a signature");
+		rc = ln__error_from_git(err, GIT_ERROR, "cannot make a signature");
 		goto cleanup;
 	}
 	changed_paths = calloc(n ? n : 1, sizeof(char *));
@@ -403,7 +403,7 @@ int store_commit(ln_store *store, store_change *changes, size_t n, const char *m
 		if ((rc = store_read_head(&head, store, err)) < 0)
 			goto cleanup;
 		if (head.commit && git_commit_tree(&base, head.commit) < 0) {
-			rc = store_git_error(err, LN_ERROR, "cannot read HEAD's tree");
+			rc = ln__error_from_git(err, GIT_ERROR, "cannot read HEAD's tree");
 			goto cleanup;
 		}
 		/* Apply each change on the tree of the previous one. */
@@ -427,13 +427,13 @@ int store_commit(ln_store *store, store_change *changes, size_t n, const char *m
 				continue;
 			if (store_tree_with(&tree_id, &empty, store->repo, from, changes[i].repo_path,
 			                    changes[i].exists ? &changes[i].blob : NULL, changes[i].mode) < 0) {
-				rc = store_git_error(err, LN_ERROR, "cannot build the tree");
+				rc = ln__error_from_git(err, GIT_ERROR, "cannot build the tree");
 				goto cleanup;
 			}
 			git_tree_free(tree);
 			tree = NULL;
 			if (git_tree_lookup(&tree, store->repo, &tree_id) < 0) {
-				rc = store_git_error(err, LN_ERROR, "cannot read the new tree");
+				rc = ln__error_from_git(err, GIT_ERROR, "cannot read the new tree");
 				goto cleanup;
 			}
 			changed_paths[changed_count++] = changes[i].rel;
@@ -523,13 +523,13 @@ int store_commit(ln_store *store, store_change *changes, size_t n, const char *m
 			int cleared = lockfile ? store_clear_stale_lock(store, lockfile) : 0;
 			free(lock);
 			free(lockfile);
-			if (!cleared && store_now_ms() > deadline) {
+			if (!cleared && ln__now_ms() > deadline) {
 				rc = ln_error_set(err, LN_ELOCKED, "repository is locked: %s is being updated by another process", head.refname);
 				goto cleanup;
 			}
-			store_backoff((int)attempt);
+			ln__backoff((int)attempt);
 		} else if (rc != GIT_EMODIFIED && rc != GIT_EEXISTS) {
-			rc = store_git_error(err, LN_ERROR, "cannot move HEAD");
+			rc = ln__error_from_git(err, GIT_ERROR, "cannot move HEAD");
 			goto cleanup;
 		}
 		if (++attempt > STORE_MAX_RETRIES) {
@@ -646,7 +646,7 @@ int ln_store_save_all(ln_commits *out, ln_store *store, ln_error *err)
 			break;
 		}
 		for (k = 0; k < count; k++) {
-			changes[k].rel = store_strdup(status.entries[i + k].path);
+			changes[k].rel = ln__strdup(status.entries[i + k].path);
 			if (!changes[k].rel)
 				rc = ln_error_set(err, LN_ENOMEM, "out of memory");
 		}
@@ -687,44 +687,6 @@ int ln_store_save_all(ln_commits *out, ln_store *store, ln_error *err)
 
 /* ---------------------------------------------------------------- restore */
 
-/* Replaces the working file atomically with data (mode 0600). */
-static int store_write_file(const char *abs, const char *data, size_t len, ln_error *err)
-{
-	size_t n = strlen(abs);
-	char *tmp = malloc(n + 32);
-	int fd, rc = 0;
-	if (!tmp)
-		return ln_error_set(err, LN_ENOMEM, "out of memory");
-	snprintf(tmp, n + 32, "%s.leadnotes-%ld", abs, (long)getpid());
-	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd < 0) {
-		rc = ln_error_set(err, LN_EIO, "cannot write next to %s: %s", abs, strerror(errno));
-		goto cleanup;
-	}
-	while (len > 0) {
-		ssize_t w = write(fd, data, len);
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			rc = ln_error_set(err, LN_EIO, "cannot write %s: %s", abs, strerror(errno));
-			break;
-		}
-		data += w;
-		len -= (size_t)w;
-	}
-	if (rc == 0 && fsync(fd) != 0)
-		rc = ln_error_set(err, LN_EIO, "cannot write %s: %s", abs, strerror(errno));
-	if (close(fd) != 0 && rc == 0)
-		rc = ln_error_set(err, LN_EIO, "cannot write %s: %s", abs, strerror(errno));
-	if (rc == 0 && rename(tmp, abs) != 0)
-		rc = ln_error_set(err, LN_EIO, "cannot replace %s: %s", abs, strerror(errno));
-	if (rc != 0)
-		unlink(tmp);
-cleanup:
-	free(tmp);
-	return rc;
-}
-
 int ln_store_restore(ln_store *store, const char *rev, const char *path, ln_commit_info *out, ln_error *err)
 {
 	store_change c;
@@ -758,19 +720,13 @@ int ln_store_restore(ln_store *store, const char *rev, const char *path, ln_comm
 	}
 	fopts.flags = 0; /* smudge text and binary alike, as checkout does */
 	if (git_blob_filter(&data, blob, repo_path, &fopts) < 0) {
-		rc = store_git_error(err, LN_ERROR, "cannot prepare the old version");
+		rc = ln__error_from_git(err, GIT_ERROR, "cannot prepare the old version");
 		goto cleanup;
 	}
-	{
-		/* Make the folders (0700) the file lives in, if it was deleted. */
-		char *slash = strrchr(abs, '/');
-		*slash = '\0';
-		rc = store_mkdirs(abs, err);
-		*slash = '/';
-		if (rc < 0)
-			goto cleanup;
-	}
-	if ((rc = store_write_file(abs, data.ptr, data.size, err)) < 0)
+	/* The folders (0700) the file lives in, if it was deleted. */
+	if ((rc = ln__fs_make_parents(store->dir, c.rel, err)) < 0)
+		goto cleanup;
+	if ((rc = ln__fs_write_atomic(abs, data.ptr, data.size, 0600, err)) < 0)
 		goto cleanup;
 	{
 		char id[GIT_OID_HEXSZ + 1];

@@ -19,6 +19,7 @@
 #include <sys/stat.h>
 
 #include "leadnotes/store.h"
+#include "fsutil.h"
 
 typedef struct work_file {
 	char *path; /* relative to the notes folder */
@@ -115,12 +116,6 @@ cleanup:
 	return rc;
 }
 
-static int git_fail(ln_error *err, const char *what)
-{
-	const git_error *e = git_error_last();
-	return ln_error_set(err, LN_ERROR, "%s: %s", what, e && e->message ? e->message : "libgit2 error");
-}
-
 /* A folder inside the notes folder: no leading '/', no empty, "." or ".."
  * part (a trailing '/' is fine). */
 static int safe_under(const char *under)
@@ -182,7 +177,7 @@ int ln_store_files_list(ln_store_files *out, ln_store *store, const char *under,
 
 	/* The index, re-read only when it changed on disk. */
 	if (git_repository_index(&index, repo) < 0 || git_index_read(index, 0) < 0) {
-		rc = git_fail(err, "cannot read the index");
+		rc = ln__error_from_git(err, GIT_ERROR, "cannot read the index");
 		goto cleanup;
 	}
 	if (git_index_path(index) && stat(git_index_path(index), &index_st) == 0)

@@ -27,7 +27,7 @@ int store_index(ln_store *store, ln_error *err)
 	if (store->index)
 		return 0;
 	if (git_repository_index(&store->index, store->repo) < 0)
-		return store_git_error(err, LN_ERROR, "cannot open the index");
+		return ln__error_from_git(err, GIT_ERROR, "cannot open the index");
 	return 0;
 }
 
@@ -54,13 +54,13 @@ static void store_index_entry(git_index_entry *e, const store_change *c)
 int store_update_index(ln_store *store, store_change *changes, size_t n, ln_error *err)
 {
 	int dirty = 0, attempt = 0;
-	long long deadline = store_now_ms() + store_lock_timeout_ms();
+	long long deadline = ln__now_ms() + ln__lock_timeout_ms();
 	if (store_index(store, err) < 0)
 		return err ? err->code : LN_ERROR;
 	for (;;) {
 		int rc;
 		if (git_index_read(store->index, 0) < 0)
-			return store_git_error(err, LN_EIO, "cannot read the index");
+			return ln__error_from_git(err, GIT_ERROR, "cannot read the index");
 		dirty = 0;
 		if ((rc = store_journal_repair(store, store->index, &dirty, err)) < 0 ||
 		    (rc = store_apply_index(store->index, changes, n, &dirty, err)) < 0)
@@ -74,7 +74,7 @@ int store_update_index(ln_store *store, store_change *changes, size_t n, ln_erro
 		}
 		if (rc != GIT_ELOCKED) {
 			git_index_read(store->index, 1);
-			return store_git_error(err, LN_EIO, "cannot write the index");
+			return ln__error_from_git(err, GIT_ERROR, "cannot write the index");
 		}
 		/* Our changes are only in memory: drop them and start again from
 		 * what is on disk once the lock is gone. */
@@ -85,10 +85,10 @@ int store_update_index(ln_store *store, store_change *changes, size_t n, ln_erro
 			free(lock);
 			if (cleared)
 				continue;
-			if (store_now_ms() > deadline)
+			if (ln__now_ms() > deadline)
 				return ln_error_set(err, LN_ELOCKED, "repository is locked: %sindex.lock exists (another git command is running?)", store->gitdir);
 		}
-		store_backoff(attempt++);
+		ln__backoff(attempt++);
 	}
 }
 
@@ -272,7 +272,7 @@ void store_mark_remove(ln_store *store)
  * holder; a dead holder's lock is cleared. */
 int store_index_lock(ln_store *store, ln_error *err)
 {
-	long long deadline = store_now_ms() + store_lock_timeout_ms();
+	long long deadline = ln__now_ms() + ln__lock_timeout_ms();
 	int attempt = 0;
 	for (;;) {
 		int fd;
@@ -305,10 +305,10 @@ int store_index_lock(ln_store *store, ln_error *err)
 			return ln_error_set(err, LN_EIO, "cannot create %s: %s", store->index_lock_path, strerror(errno));
 		if (store_clear_stale_lock(store, store->index_lock_path))
 			continue;
-		if (store_now_ms() > deadline)
+		if (ln__now_ms() > deadline)
 			return ln_error_set(err, LN_ELOCKED, "repository is locked: %s exists (another git command is running?)",
 				store->index_lock_path);
-		store_backoff(attempt++);
+		ln__backoff(attempt++);
 	}
 }
 
@@ -387,9 +387,9 @@ int store_priv_fresh(ln_store *store, ln_error *err)
 		return ln_error_set(err, LN_EIO, "cannot copy the index: %s", strerror(errno));
 	if (!store->priv) {
 		if (git_index_open(&store->priv, store->priv_path) < 0)
-			return store_git_error(err, LN_EIO, "cannot read the index");
+			return ln__error_from_git(err, GIT_ERROR, "cannot read the index");
 	} else if (git_index_read(store->priv, 1) < 0) {
-		return store_git_error(err, LN_EIO, "cannot read the index");
+		return ln__error_from_git(err, GIT_ERROR, "cannot read the index");
 	}
 	store->stamp = st;
 	store->stamp_absent = absent;
@@ -492,11 +492,11 @@ int store_apply_index(git_index *idx, store_change *changes, size_t n, int *dirt
 			    cur->file_size == e.file_size && cur->ino == e.ino)
 				continue;
 			if (git_index_add(idx, &e) < 0)
-				return store_git_error(err, LN_ERROR, "cannot update the index");
+				return ln__error_from_git(err, GIT_ERROR, "cannot update the index");
 			*dirty = 1;
 		} else if (cur) {
 			if (git_index_remove(idx, changes[i].repo_path, 0) < 0)
-				return store_git_error(err, LN_ERROR, "cannot update the index");
+				return ln__error_from_git(err, GIT_ERROR, "cannot update the index");
 			*dirty = 1;
 		}
 	}
@@ -744,11 +744,11 @@ int store_journal_repair(ln_store *store, git_index *idx, int *dirty, ln_error *
 			git_oid_cpy(&ne.id, &e->new_id);
 			ne.path = e->path;
 			if (git_index_add(idx, &ne) < 0) {
-				rc = store_git_error(err, LN_ERROR, "cannot repair the index");
+				rc = ln__error_from_git(err, GIT_ERROR, "cannot repair the index");
 				goto cleanup;
 			}
 		} else if (git_index_remove(idx, e->path, 0) < 0) {
-			rc = store_git_error(err, LN_ERROR, "cannot repair the index");
+			rc = ln__error_from_git(err, GIT_ERROR, "cannot repair the index");
 			goto cleanup;
 		}
 		*dirty = 1;

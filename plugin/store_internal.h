@@ -23,6 +23,7 @@
 #include <sys/stat.h>
 
 #include "leadnotes/store.h"
+#include "fsutil.h"
 
 #define STORE_MAX_RETRIES 64
 #define STORE_STALE_LOCK_SECONDS 600 /* a git lock file older than this has no live owner */
@@ -116,17 +117,8 @@ typedef struct store_head {
 
 /* ---- store_base.c */
 
-/* Copies git's last error into err with code, prefixed by what failed. */
-int store_git_error(ln_error *err, int code, const char *what);
-/* malloc'd copies; NULL when out of memory. */
-char *store_strdup(const char *s);
+/* a + b in a malloc'd string; NULL when out of memory. */
 char *store_concat(const char *a, const char *b);
-/* LEADNOTES_LOCK_TIMEOUT_MS or 5 s; a monotonic clock; a growing sleep. */
-long store_lock_timeout_ms(void);
-long long store_now_ms(void);
-void store_backoff(int attempt);
-/* mkdir -p with mode 0700 for the folders it creates. */
-int store_mkdirs(const char *path, ln_error *err);
 
 /* Takes / releases the leadnotes writer lock (flock on <gitdir>/leadnotes/lock),
  * waiting a bounded time. Nested calls are counted. */

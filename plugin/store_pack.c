@@ -217,7 +217,7 @@ int store_pack_install(ln_store *store, ln_error *err)
 	git_odb *odb = NULL;
 	struct store_capture *c;
 	if (git_repository_odb(&odb, store->repo) < 0)
-		return store_git_error(err, LN_ERROR, "cannot open the object database");
+		return ln__error_from_git(err, GIT_ERROR, "cannot open the object database");
 	c = calloc(1, sizeof(*c));
 	if (!c) {
 		git_odb_free(odb);
@@ -236,7 +236,7 @@ int store_pack_install(ln_store *store, ln_error *err)
 	if (git_odb_add_backend(odb, &c->parent, 1000) < 0) {
 		store_capture_free(&c->parent);
 		git_odb_free(odb);
-		return store_git_error(err, LN_ERROR, "cannot extend the object database");
+		return ln__error_from_git(err, GIT_ERROR, "cannot extend the object database");
 	}
 	git_odb_free(odb);
 	store->capture = c;
@@ -276,16 +276,16 @@ int store_pack_write(ln_store *store, ln_error *err)
 	if (!c || c->count == 0)
 		return 0;
 	if (git_packbuilder_new(&pb, store->repo) < 0)
-		return store_git_error(err, LN_ERROR, "cannot start the commit's pack");
+		return ln__error_from_git(err, GIT_ERROR, "cannot start the commit's pack");
 	git_packbuilder_set_threads(pb, 1);
 	for (i = 0; i < c->count; i++) {
 		if (git_packbuilder_insert(pb, &c->objects[i].id, NULL) < 0) {
-			rc = store_git_error(err, LN_ERROR, "cannot pack the commit's objects");
+			rc = ln__error_from_git(err, GIT_ERROR, "cannot pack the commit's objects");
 			goto cleanup;
 		}
 	}
 	if (git_packbuilder_write(pb, NULL, 0, NULL, NULL) < 0) {
-		rc = store_git_error(err, LN_EIO, "cannot write the commit's objects");
+		rc = ln__error_from_git(err, GIT_ERROR, "cannot write the commit's objects");
 		goto cleanup;
 	}
 	/* The pack backend must know the pack before the copies here go. */
@@ -354,7 +354,7 @@ static int store_small_pack_add(store_small_packs *out, const char *idx_path, co
 	}
 	p = &out->packs[out->count];
 	memset(p, 0, sizeof(*p));
-	p->name = store_strdup(name);
+	p->name = ln__strdup(name);
 	p->ids = malloc((size_t)count * sizeof(*p->ids));
 	if (!p->name || !p->ids) {
 		free(p->name);
@@ -482,7 +482,7 @@ int store_pack_merge_small(ln_store *store, size_t min, size_t *merged, ln_error
 		goto cleanup;
 	store_pack_refresh(store);
 	if (git_packbuilder_new(&pb, store->repo) < 0) {
-		rc = store_git_error(err, LN_ERROR, "cannot start merging packs");
+		rc = ln__error_from_git(err, GIT_ERROR, "cannot start merging packs");
 		goto cleanup;
 	}
 	git_packbuilder_set_threads(pb, 1);
@@ -490,14 +490,14 @@ int store_pack_merge_small(ln_store *store, size_t min, size_t *merged, ln_error
 		size_t k;
 		for (k = 0; k < small.packs[i].count; k++) {
 			if (git_packbuilder_insert(pb, &small.packs[i].ids[k], NULL) < 0) {
-				rc = store_git_error(err, LN_ERROR, "cannot merge packs");
+				rc = ln__error_from_git(err, GIT_ERROR, "cannot merge packs");
 				goto cleanup;
 			}
 		}
 		merged_objects += small.packs[i].count;
 	}
 	if (git_packbuilder_write(pb, NULL, 0, NULL, NULL) < 0) {
-		rc = store_git_error(err, LN_EIO, "cannot write the merged pack");
+		rc = ln__error_from_git(err, GIT_ERROR, "cannot write the merged pack");
 		goto cleanup;
 	}
 	/* Every object of the small packs is now in the new one: they can go,

@@ -76,7 +76,7 @@ int store_blob_at(git_blob **out, git_filemode_t *mode, ln_store *store, const c
 		goto cleanup;
 	}
 	if (git_commit_tree(&tree, commit) < 0) {
-		rc = store_git_error(err, LN_ERROR, "cannot read the tree");
+		rc = ln__error_from_git(err, GIT_ERROR, "cannot read the tree");
 		goto cleanup;
 	}
 	repo_path = store_repo_path(store, rel);
@@ -93,7 +93,7 @@ int store_blob_at(git_blob **out, git_filemode_t *mode, ln_store *store, const c
 	if (mode)
 		*mode = git_tree_entry_filemode(entry);
 	if (git_blob_lookup(out, store->repo, git_tree_entry_id(entry)) < 0)
-		rc = store_git_error(err, LN_ERROR, "cannot read the note");
+		rc = ln__error_from_git(err, GIT_ERROR, "cannot read the note");
 cleanup:
 	free(repo_path);
 	git_tree_entry_free(entry);
@@ -183,7 +183,7 @@ int ln_store_diff(char **out, ln_store *store, const char *rev_a, const char *re
 			}
 			if (git_filter_list_load(&filters, store->repo, NULL, repo_path, GIT_FILTER_TO_ODB, 0) < 0 ||
 			    git_filter_list_apply_to_file(&work, filters, store->repo, repo_path) < 0) {
-				rc = store_git_error(err, LN_EIO, "cannot read the working file");
+				rc = ln__error_from_git(err, GIT_ERROR, "cannot read the working file");
 				goto cleanup;
 			}
 			have_work = 1;
@@ -200,12 +200,12 @@ int ln_store_diff(char **out, ln_store *store, const char *rev_a, const char *re
 		rc = git_patch_from_blob_and_buffer(&patch, a, a ? repo_path : NULL,
 			have_work ? work.ptr : NULL, have_work ? work.size : 0, have_work ? repo_path : NULL, &opts);
 	if (rc < 0) {
-		rc = store_git_error(err, LN_ERROR, "cannot compute the diff");
+		rc = ln__error_from_git(err, GIT_ERROR, "cannot compute the diff");
 		goto cleanup;
 	}
 	if (git_patch_num_hunks(patch) > 0 || git_patch_get_delta(patch)->flags & GIT_DIFF_FLAG_BINARY) {
 		if (git_patch_print(patch, store_patch_print, &text) < 0) {
-			rc = store_git_error(err, LN_ERROR, "cannot print the diff");
+			rc = ln__error_from_git(err, GIT_ERROR, "cannot print the diff");
 			goto cleanup;
 		}
 	}
@@ -213,7 +213,7 @@ int ln_store_diff(char **out, ln_store *store, const char *rev_a, const char *re
 		rc = ln_error_set(err, LN_ENOMEM, "out of memory");
 		goto cleanup;
 	}
-	*out = text.ptr ? ln_buf_detach(&text) : store_strdup("");
+	*out = text.ptr ? ln_buf_detach(&text) : ln__strdup("");
 	rc = *out ? 0 : ln_error_set(err, LN_ENOMEM, "out of memory");
 cleanup:
 	ln_buf_free(&text);
@@ -321,7 +321,7 @@ int ln_store_status(ln_status *out, ln_store *store, ln_error *err)
 	git_status_options_init(&opts, GIT_STATUS_OPTIONS_VERSION);
 	out->entries = NULL;
 	out->count = 0;
-	spec = plen ? store_strdup(store->prefix) : NULL;
+	spec = plen ? ln__strdup(store->prefix) : NULL;
 	if (plen && !spec)
 		return ln_error_set(err, LN_ENOMEM, "out of memory");
 	if (spec)
@@ -335,7 +335,7 @@ int ln_store_status(ln_status *out, ln_store *store, ln_error *err)
 	}
 	store_flush_wait(store);
 	if (git_status_list_new(&list, store->repo, &opts) < 0) {
-		rc = store_git_error(err, LN_ERROR, "cannot list changes");
+		rc = ln__error_from_git(err, GIT_ERROR, "cannot list changes");
 		goto cleanup;
 	}
 	n = git_status_list_entrycount(list);
@@ -362,7 +362,7 @@ int ln_store_status(ln_status *out, ln_store *store, ln_error *err)
 		} else if (e->status & (GIT_STATUS_WT_NEW | GIT_STATUS_INDEX_NEW)) {
 			state = 'A';
 		}
-		out->entries[out->count].path = store_strdup(p + plen);
+		out->entries[out->count].path = ln__strdup(p + plen);
 		if (!out->entries[out->count].path) {
 			rc = ln_error_set(err, LN_ENOMEM, "out of memory");
 			goto cleanup;

@@ -20,6 +20,7 @@
 #include <zlib.h>
 
 #include "leadnotes/summary_cache.h"
+#include "fsutil.h"
 
 #define MAGIC "LNSCACHE"
 #define MAGIC_LEN 8
@@ -244,7 +245,7 @@ int ln_summary_cache_open(ln_summary_cache **out, const char *path, const char *
 	if (!path || !*path || !schema || !*schema || strlen(schema) > 4096)
 		return ln_error_set(err, LN_EINVALID, "summary cache: empty path or schema");
 	cache = calloc(1, sizeof(*cache));
-	if (!cache || !(cache->path = strdup(path)) || !(cache->schema = strdup(schema)) ||
+	if (!cache || !(cache->path = ln__strdup(path)) || !(cache->schema = ln__strdup(schema)) ||
 	    !(header = make_header(schema, &header_len))) {
 		rc = ln_error_set(err, LN_ENOMEM, "out of memory");
 		goto cleanup;
@@ -352,24 +353,14 @@ static int take_lock(const char *path)
 {
 	size_t n = strlen(path) + sizeof(".lock");
 	char *lock = malloc(n);
-	int fd, waited;
+	int fd;
 
 	if (!lock)
 		return -1;
 	snprintf(lock, n, "%s.lock", path);
-	fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	fd = ln__lock_open(lock, LOCK_WAIT_MS, NULL);
 	free(lock);
-	if (fd < 0)
-		return -1;
-	for (waited = 0; flock(fd, LOCK_EX | LOCK_NB) != 0; waited += 10) {
-		struct timespec ts = { 0, 10 * 1000 * 1000 };
-		if ((errno != EWOULDBLOCK && errno != EINTR) || waited >= LOCK_WAIT_MS) {
-			close(fd);
-			return -1;
-		}
-		nanosleep(&ts, NULL);
-	}
-	return fd;
+	return fd < 0 ? -1 : fd;
 }
 
 /* Appends the pending records to the file, which starts with `header`. */
@@ -416,15 +407,12 @@ static int flush_rewrite(ln_summary_cache *cache, int prune, const unsigned char
 	ln_summary_cache *current = NULL;
 	unsigned char *buf = NULL;
 	size_t len = 0, alloc = 0, i, records = 0;
-	size_t tmp_len = strlen(cache->path) + 32;
-	char *tmp = malloc(tmp_len);
-	int fd = -1, rc = 0;
+	int rc = 0;
 
-	if (!tmp || ln_summary_cache_open(&current, cache->path, cache->schema, err) < 0) {
+	if (ln_summary_cache_open(&current, cache->path, cache->schema, err) < 0) {
 		rc = ln_error_set(err, LN_ENOMEM, "out of memory");
 		goto cleanup;
 	}
-	snprintf(tmp, tmp_len, "%s.tmp.%ld", cache->path, (long)getpid());
 	if (!(buf = malloc(header_len)))
 		goto nomem;
 	alloc = header_len;
@@ -446,32 +434,15 @@ static int flush_rewrite(ln_summary_cache *cache, int prune, const unsigned char
 			goto nomem;
 		records++;
 	}
-	(void)unlink(tmp);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (fd < 0 || write_all(fd, buf, len) < 0 || close(fd) != 0) {
-		int saved = errno;
-		if (fd >= 0)
-			(void)unlink(tmp);
-		fd = -1;
-		rc = ln_error_set(err, LN_EIO, "cannot write the summary cache: %s", strerror(saved));
+	if ((rc = ln__fs_write_atomic(cache->path, buf, len, 0600, err)) < 0)
 		goto cleanup;
-	}
-	fd = -1;
-	if (rename(tmp, cache->path) != 0) {
-		rc = ln_error_set(err, LN_EIO, "cannot replace the summary cache: %s", strerror(errno));
-		(void)unlink(tmp);
-		goto cleanup;
-	}
 	cache->on_disk = records;
 	cache->rewrite = 0;
 	goto cleanup;
 nomem:
 	rc = ln_error_set(err, LN_ENOMEM, "out of memory");
 cleanup:
-	if (fd >= 0)
-		close(fd);
 	free(buf);
-	free(tmp);
 	ln_summary_cache_free(current);
 	return rc;
 }

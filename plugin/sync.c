@@ -8,6 +8,7 @@
 #include "leadnotes/buf.h"
 #include "leadnotes/credential.h"
 #include "leadnotes/ssh.h"
+#include "fsutil.h"
 
 #include <git2.h>
 #include <git2/sys/filter.h>
@@ -33,21 +34,6 @@
 
 /* ------------------------------------------------------------------ */
 /* small helpers */
-
-static int sync_git_error(ln_error *err, int code, const char *what)
-{
-	const git_error *e = git_error_last();
-	return ln_error_set(err, code, "%s: %s", what, e && e->message ? e->message : "libgit2 failed");
-}
-
-static char *sync_strdup(const char *s)
-{
-	size_t n = strlen(s) + 1;
-	char *copy = malloc(n);
-	if (copy)
-		memcpy(copy, s, n);
-	return copy;
-}
 
 void ln_sync_strings_free(char **strings)
 {
@@ -87,7 +73,7 @@ static int sync_list_add(sync_list *list, const char *s)
 		list->items = items;
 		list->cap = cap;
 	}
-	if (!(list->items[list->count] = sync_strdup(s)))
+	if (!(list->items[list->count] = ln__strdup(s)))
 		return -1;
 	list->count++;
 	list->items[list->count] = NULL;
@@ -219,12 +205,12 @@ static int sync_conflicts_read(sync_list *paths, git_repository *repo, const cha
 static int sync_conflicts_record(git_repository *repo, const char *prefix, const sync_list *fresh, ln_error *err)
 {
 	sync_list old = { NULL, 0, 0 };
-	ln_buf path = LN_BUF_INIT, tmp = LN_BUF_INIT, dir = LN_BUF_INIT, text = LN_BUF_INIT;
+	ln_buf path = LN_BUF_INIT, text = LN_BUF_INIT;
 	char stamp[32];
 	time_t now = time(NULL);
 	struct tm tm;
 	size_t i;
-	int fd = -1, rc = LN_OK;
+	int rc = LN_OK;
 
 	gmtime_r(&now, &tm);
 	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", &tm);
@@ -237,41 +223,23 @@ static int sync_conflicts_record(git_repository *repo, const char *prefix, const
 			ln_buf_printf(&text, "%s\t%s\n", stamp, old.items[i]);
 	for (i = 0; i < fresh->count; i++)
 		ln_buf_printf(&text, "%s\t%s\n", stamp, fresh->items[i]);
-	ln_buf_printf(&dir, "%sleadnotes", git_repository_path(repo));
 	sync_conflicts_path(&path, repo);
-	ln_buf_printf(&tmp, "%s.tmp", path.ptr ? path.ptr : "");
-	if (ln_buf_failed(&text) || ln_buf_failed(&dir) || ln_buf_failed(&path) || ln_buf_failed(&tmp)) {
+	if (ln_buf_failed(&text) || ln_buf_failed(&path)) {
 		rc = ln_error_set(err, LN_ENOMEM, "sync: out of memory");
 		goto cleanup;
 	}
-	if (mkdir(dir.ptr, 0700) < 0 && errno != EEXIST) {
-		rc = ln_error_set(err, LN_EIO, "sync: cannot create %s: %s", dir.ptr, strerror(errno));
+	if ((rc = ln__fs_make_parents(git_repository_path(repo), SYNC_CONFLICTS_FILE, err)) < 0)
 		goto cleanup;
-	}
 	if (text.size == 0) {
 		if (unlink(path.ptr) < 0 && errno != ENOENT)
 			rc = ln_error_set(err, LN_EIO, "sync: cannot remove %s: %s", path.ptr, strerror(errno));
 		goto cleanup;
 	}
-	fd = open(tmp.ptr, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-	if (fd < 0 || write(fd, text.ptr, text.size) != (ssize_t)text.size || fsync(fd) < 0) {
-		rc = ln_error_set(err, LN_EIO, "sync: cannot write %s: %s", tmp.ptr, strerror(errno));
-		goto cleanup;
-	}
-	close(fd);
-	fd = -1;
-	if (rename(tmp.ptr, path.ptr) < 0)
-		rc = ln_error_set(err, LN_EIO, "sync: cannot write %s: %s", path.ptr, strerror(errno));
+	rc = ln__fs_write_atomic(path.ptr, text.ptr, text.size, 0600, err);
 
 cleanup:
-	if (fd >= 0) {
-		close(fd);
-		unlink(tmp.ptr);
-	}
 	sync_list_free(&old);
 	ln_buf_free(&path);
-	ln_buf_free(&tmp);
-	ln_buf_free(&dir);
 	ln_buf_free(&text);
 	return rc;
 }
@@ -414,7 +382,7 @@ int ln_sync_untracked_notes(char ***out, size_t *count, git_repository *repo, co
 	if (!workdir)
 		return ln_error_set(err, LN_EINVALID, "sync: the notes repository has no working tree");
 	if (git_repository_index(&index, repo) < 0 || git_index_read(index, 0) < 0) {
-		rc = sync_git_error(err, LN_ERROR, "sync: cannot read the index");
+		rc = ln__error_from_git(err, GIT_ERROR, "sync: cannot read the index");
 		goto cleanup;
 	}
 	if (sync_walk_untracked(&notes, index, workdir, prefix, "", 0) < 0 ||
@@ -592,7 +560,7 @@ static int sync_check_clean(git_repository *repo, ln_error *err)
 	so.show = GIT_STATUS_SHOW_INDEX_AND_WORKDIR;
 	so.flags = GIT_STATUS_OPT_EXCLUDE_SUBMODULES;
 	if (git_status_list_new(&list, repo, &so) < 0) {
-		rc = sync_git_error(err, LN_ERROR, "sync: cannot read the status of the notes");
+		rc = ln__error_from_git(err, GIT_ERROR, "sync: cannot read the status of the notes");
 		goto cleanup;
 	}
 	n = git_status_list_entrycount(list);
@@ -687,7 +655,7 @@ static int sync_open_remote(git_remote **out, git_repository *repo, git_config *
 			rc = sync_rewrite_url(&rewritten, cfg, url.ptr, "insteadof");
 	}
 	if (rc < 0) {
-		rc = sync_git_error(err, LN_ERROR, "sync: cannot read url.<base>.insteadOf");
+		rc = ln__error_from_git(err, GIT_ERROR, "sync: cannot read url.<base>.insteadOf");
 		goto cleanup;
 	}
 	chosen = rewritten.size ? rewritten.ptr : pushurl.size ? pushurl.ptr : url.ptr;
@@ -695,7 +663,7 @@ static int sync_open_remote(git_remote **out, git_repository *repo, git_config *
 	ro.repository = repo;
 	ro.flags = GIT_REMOTE_CREATE_SKIP_INSTEADOF | GIT_REMOTE_CREATE_SKIP_DEFAULT_FETCHSPEC;
 	if (git_remote_create_with_opts(out, chosen, &ro) < 0) {
-		rc = sync_git_error(err, LN_ERROR, push ? "sync: cannot use the remote's push URL"
+		rc = ln__error_from_git(err, GIT_ERROR, push ? "sync: cannot use the remote's push URL"
 			: "sync: cannot use the remote's URL");
 		goto cleanup;
 	}
@@ -853,11 +821,11 @@ static int sync_checkout(git_repository *repo, git_tree *target, git_tree *basel
 	int rc = LN_OK, pass;
 
 	if (sync_changed_paths(repo, target, baseline, 1, &names, &paths, &count) < 0) {
-		rc = sync_git_error(err, LN_ERROR, "sync: cannot compare the attributes files");
+		rc = ln__error_from_git(err, GIT_ERROR, "sync: cannot compare the attributes files");
 		goto cleanup;
 	}
 	if (count && baseline && sync_baseline_with_attributes(&between, repo, baseline, target, paths, count) < 0) {
-		rc = sync_git_error(err, LN_ERROR, "sync: cannot prepare the attributes files");
+		rc = ln__error_from_git(err, GIT_ERROR, "sync: cannot prepare the attributes files");
 		goto cleanup;
 	}
 	/* pass 0: dry run; 1: the attributes files; 2: everything */
@@ -965,7 +933,7 @@ static int sync_resolve(git_index_entry *entry_out, int *marked, git_repository 
 	}
 	if (sync_side(&in_anc, &b_anc, repo, ancestor) < 0 || sync_side(&in_ours, &b_ours, repo, ours) < 0 ||
 		sync_side(&in_theirs, &b_theirs, repo, theirs) < 0) {
-		rc = sync_git_error(err, LN_ERROR, "sync: cannot read both sides of a note");
+		rc = ln__error_from_git(err, GIT_ERROR, "sync: cannot read both sides of a note");
 		goto cleanup;
 	}
 	git_merge_file_options_init(&fo, GIT_MERGE_FILE_OPTIONS_VERSION);
@@ -974,7 +942,7 @@ static int sync_resolve(git_index_entry *entry_out, int *marked, git_repository 
 	fo.their_label = their_label;
 	fo.flags = GIT_MERGE_FILE_STYLE_MERGE;
 	if (git_merge_file(&res, ancestor ? &in_anc : NULL, &in_ours, &in_theirs, &fo) < 0) {
-		rc = sync_git_error(err, LN_ERROR, "sync: cannot merge a note");
+		rc = ln__error_from_git(err, GIT_ERROR, "sync: cannot merge a note");
 		goto cleanup;
 	}
 	if (res.ptr && (res.automergeable || sync_has_marker(res.ptr, res.len))) {
@@ -1004,7 +972,7 @@ static int sync_resolve(git_index_entry *entry_out, int *marked, git_repository 
 	}
 	if (git_filter_list_load(&filters, repo, NULL, side->path, GIT_FILTER_TO_ODB, GIT_FILTER_DEFAULT) < 0 ||
 		(filters && git_filter_list_apply_to_buffer(&cleaned, filters, data, size) < 0)) {
-		rc = sync_git_error(err, LN_ERROR, "sync: the clean filter failed on a merged note");
+		rc = ln__error_from_git(err, GIT_ERROR, "sync: the clean filter failed on a merged note");
 		goto cleanup;
 	}
 	if (filters) {
@@ -1012,7 +980,7 @@ static int sync_resolve(git_index_entry *entry_out, int *marked, git_repository 
 		size = cleaned.size;
 	}
 	if (git_blob_create_from_buffer(&entry_out->id, repo, data, size) < 0)
-		rc = sync_git_error(err, LN_ERROR, "sync: cannot store a merged note");
+		rc = ln__error_from_git(err, GIT_ERROR, "sync: cannot store a merged note");
 	if (res.mode)
 		entry_out->mode = res.mode;
 
@@ -1041,12 +1009,12 @@ static int sync_merge_tree(git_oid *tree_out, git_repository *repo, git_commit *
 
 	git_merge_options_init(&mo, GIT_MERGE_OPTIONS_VERSION);
 	if (git_merge_commits(&index, repo, ours, theirs, &mo) < 0) {
-		rc = sync_git_error(err, LN_ERROR, "sync: cannot merge the remote's notes");
+		rc = ln__error_from_git(err, GIT_ERROR, "sync: cannot merge the remote's notes");
 		goto cleanup;
 	}
 	if (git_index_has_conflicts(index)) {
 		if (git_index_conflict_iterator_new(&it, index) < 0) {
-			rc = sync_git_error(err, LN_ERROR, "sync: cannot list conflicts");
+			rc = ln__error_from_git(err, GIT_ERROR, "sync: cannot list conflicts");
 			goto cleanup;
 		}
 		while (git_index_conflict_next(&anc, &our, &their, it) == 0) {
@@ -1063,7 +1031,7 @@ static int sync_merge_tree(git_oid *tree_out, git_repository *repo, git_commit *
 			if ((rc = sync_resolve(&resolved[count], &marked, repo, anc, our, their, their_label, err)) < 0)
 				goto cleanup;
 			/* the path points into the index: copy it before the index changes */
-			if (!(resolved[count].path = sync_strdup(resolved[count].path))) {
+			if (!(resolved[count].path = ln__strdup(resolved[count].path))) {
 				rc = ln_error_set(err, LN_ENOMEM, "sync: out of memory");
 				goto cleanup;
 			}
@@ -1077,13 +1045,13 @@ static int sync_merge_tree(git_oid *tree_out, git_repository *repo, git_commit *
 		it = NULL;
 		for (i = 0; i < count; i++) {
 			if (git_index_conflict_remove(index, resolved[i].path) < 0 || git_index_add(index, &resolved[i]) < 0) {
-				rc = sync_git_error(err, LN_ERROR, "sync: cannot record a merged note");
+				rc = ln__error_from_git(err, GIT_ERROR, "sync: cannot record a merged note");
 				goto cleanup;
 			}
 		}
 	}
 	if (git_index_write_tree_to(tree_out, index, repo) < 0)
-		rc = sync_git_error(err, LN_ERROR, "sync: cannot write the merged tree");
+		rc = ln__error_from_git(err, GIT_ERROR, "sync: cannot write the merged tree");
 
 cleanup:
 	for (i = 0; i < count; i++)
@@ -1136,7 +1104,7 @@ static int sync_merge(git_repository *repo, git_reference *branch, git_commit *o
 	parents[1] = theirs;
 	if (git_tree_lookup(&tree, repo, &tree_id) < 0 || git_commit_tree(&our_tree, ours) < 0 ||
 		sync_signature(&sig, repo) < 0) {
-		rc = sync_git_error(err, LN_ERROR, "sync: cannot create the merge commit");
+		rc = ln__error_from_git(err, GIT_ERROR, "sync: cannot create the merge commit");
 		goto cleanup;
 	}
 	if ((rc = ln_signing_commit_create(&commit_id, repo, sig, sig, message.ptr, tree, 2, parents, err)) < 0)
@@ -1144,7 +1112,7 @@ static int sync_merge(git_repository *repo, git_reference *branch, git_commit *o
 	if ((rc = sync_checkout(repo, tree, our_tree, st, err)) < 0)
 		goto cleanup;
 	if (git_reference_set_target(&moved, branch, &commit_id, "leadnotes sync: merge") < 0)
-		rc = sync_git_error(err, LN_ERROR, "sync: cannot move the branch to the merge commit");
+		rc = ln__error_from_git(err, GIT_ERROR, "sync: cannot move the branch to the merge commit");
 
 cleanup:
 	git_reference_free(moved);
@@ -1165,7 +1133,7 @@ static int sync_fast_forward(git_repository *repo, git_reference *branch, const 
 	int rc;
 
 	if (git_commit_tree(&target, theirs) < 0 || (ours && git_commit_tree(&baseline, ours) < 0)) {
-		rc = sync_git_error(err, LN_ERROR, "sync: cannot read the remote's notes");
+		rc = ln__error_from_git(err, GIT_ERROR, "sync: cannot read the remote's notes");
 		goto cleanup;
 	}
 	if ((rc = sync_checkout(repo, target, baseline, st, err)) < 0)
@@ -1175,7 +1143,7 @@ static int sync_fast_forward(git_repository *repo, git_reference *branch, const 
 	else
 		rc = git_reference_create(&moved, repo, branch_ref, git_commit_id(theirs), 0, "leadnotes sync: first fetch");
 	if (rc < 0)
-		rc = sync_git_error(err, LN_ERROR, "sync: cannot move the branch forward");
+		rc = ln__error_from_git(err, rc, "sync: cannot move the branch forward");
 
 cleanup:
 	git_reference_free(moved);
@@ -1299,44 +1267,17 @@ static int sync_tag_specs(sync_list *specs, git_repository *repo, git_remote *re
 }
 
 /* The leadnotes writer lock (flock on <gitdir>/leadnotes/lock, the file the
- * store serialises its saves with), waited for up to about ten seconds.
+ * store serialises its saves with), waited for as the store waits.
  * Returns the open descriptor, or a negative code. */
 static int sync_lock(git_repository *repo, ln_error *err)
 {
-	ln_buf dir = LN_BUF_INIT, file = LN_BUF_INIT;
-	int fd = -1, tries;
-	ln_buf_printf(&dir, "%sleadnotes", git_repository_path(repo));
+	ln_buf file = LN_BUF_INIT;
+	int fd;
 	ln_buf_printf(&file, "%sleadnotes/lock", git_repository_path(repo));
-	if (ln_buf_failed(&dir) || ln_buf_failed(&file)) {
+	if (ln_buf_failed(&file))
 		fd = ln_error_set(err, LN_ENOMEM, "sync: out of memory");
-		goto cleanup;
-	}
-	if (mkdir(dir.ptr, 0700) < 0 && errno != EEXIST) {
-		fd = ln_error_set(err, LN_EIO, "sync: cannot create %s: %s", dir.ptr, strerror(errno));
-		goto cleanup;
-	}
-	if ((fd = open(file.ptr, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) < 0) {
-		fd = ln_error_set(err, LN_EIO, "sync: cannot open %s: %s", file.ptr, strerror(errno));
-		goto cleanup;
-	}
-	for (tries = 0; flock(fd, LOCK_EX | LOCK_NB) < 0; tries++) {
-		struct timespec pause = { 0, 50 * 1000 * 1000 };
-		if (errno != EWOULDBLOCK && errno != EINTR) {
-			close(fd);
-			fd = ln_error_set(err, LN_EIO, "sync: cannot lock %s: %s", file.ptr, strerror(errno));
-			goto cleanup;
-		}
-		if (tries >= 200) {
-			close(fd);
-			fd = ln_error_set(err, LN_ELOCKED, "sync: the notes are busy (another leadnotes is saving or "
-				"syncing); try again");
-			goto cleanup;
-		}
-		nanosleep(&pause, NULL);
-	}
-
-cleanup:
-	ln_buf_free(&dir);
+	else if ((fd = ln__fs_make_parents(git_repository_path(repo), "leadnotes/lock", err)) == LN_OK)
+		fd = ln__lock_open(file.ptr, ln__lock_timeout_ms(), err);
 	ln_buf_free(&file);
 	return fd;
 }
@@ -1419,18 +1360,18 @@ static int sync_record_upstream(git_repository *repo, const char *branch_name, c
 	ln_buf key = LN_BUF_INIT;
 	int rc = LN_OK;
 	if (git_repository_config(&cfg, repo) < 0) {
-		rc = sync_git_error(err, LN_ERROR, "sync: cannot open the git configuration");
+		rc = ln__error_from_git(err, GIT_ERROR, "sync: cannot open the git configuration");
 		goto cleanup;
 	}
 	ln_buf_printf(&key, "branch.%s.remote", branch_name);
 	if (ln_buf_failed(&key) || git_config_set_string(cfg, key.ptr, remote_name) < 0) {
-		rc = sync_git_error(err, LN_ERROR, "sync: cannot record the upstream branch");
+		rc = ln__error_from_git(err, GIT_ERROR, "sync: cannot record the upstream branch");
 		goto cleanup;
 	}
 	ln_buf_clear(&key);
 	ln_buf_printf(&key, "branch.%s.merge", branch_name);
 	if (ln_buf_failed(&key) || git_config_set_string(cfg, key.ptr, merge_ref) < 0)
-		rc = sync_git_error(err, LN_ERROR, "sync: cannot record the upstream branch");
+		rc = ln__error_from_git(err, GIT_ERROR, "sync: cannot record the upstream branch");
 cleanup:
 	ln_buf_free(&key);
 	git_config_free(cfg);
@@ -1453,7 +1394,7 @@ static int sync_marked_arrivals(sync_list *conflicts, git_repository *repo, git_
 	git_diff_options_init(&dopts, GIT_DIFF_OPTIONS_VERSION);
 	if (git_revparse_single(&now, repo, "HEAD^{tree}") < 0 || (ours && git_commit_tree(&before, ours) < 0) ||
 		git_diff_tree_to_tree(&diff, repo, before, (git_tree *)now, &dopts) < 0) {
-		rc = sync_git_error(err, LN_ERROR, "sync: cannot compare the notes with the remote's");
+		rc = ln__error_from_git(err, GIT_ERROR, "sync: cannot compare the notes with the remote's");
 		goto cleanup;
 	}
 	n = git_diff_num_deltas(diff);
@@ -1533,7 +1474,7 @@ int ln_sync_run(ln_sync_result **out, git_repository *repo, const char *prefix, 
 
 	/* the branch HEAD names */
 	if (git_reference_lookup(&head, repo, "HEAD") < 0) {
-		rc = sync_git_error(err, LN_ERROR, "sync: cannot read HEAD");
+		rc = ln__error_from_git(err, GIT_ERROR, "sync: cannot read HEAD");
 		goto cleanup;
 	}
 	if (git_reference_type(head) != GIT_REFERENCE_SYMBOLIC ||
@@ -1545,19 +1486,19 @@ int ln_sync_run(ln_sync_result **out, git_repository *repo, const char *prefix, 
 	branch_name = branch_ref + 11;
 	rc = git_reference_lookup(&branch, repo, branch_ref);
 	if (rc < 0 && rc != GIT_ENOTFOUND) {
-		rc = sync_git_error(err, LN_ERROR, "sync: cannot read the branch");
+		rc = ln__error_from_git(err, rc, "sync: cannot read the branch");
 		goto cleanup;
 	}
 	rc = LN_OK;
 	if (branch && git_commit_lookup(&ours, repo, git_reference_target(branch)) < 0) {
-		rc = sync_git_error(err, LN_ERROR, "sync: cannot read the branch's commit");
+		rc = ln__error_from_git(err, GIT_ERROR, "sync: cannot read the branch's commit");
 		goto cleanup;
 	}
 	if ((rc = sync_check_clean(repo, err)) < 0)
 		goto cleanup;
 	/* one reading of the configuration serves the upstream and both remotes */
 	if (git_repository_config_snapshot(&cfg, repo) < 0) {
-		rc = sync_git_error(err, LN_ERROR, "sync: cannot read the git configuration");
+		rc = ln__error_from_git(err, GIT_ERROR, "sync: cannot read the git configuration");
 		goto cleanup;
 	}
 	if ((rc = sync_upstream(cfg, branch_name, opts ? opts->remote : NULL, &upstream_remote, &upstream_ref, err)) < 0)
@@ -1590,8 +1531,8 @@ int ln_sync_run(ln_sync_result **out, git_repository *repo, const char *prefix, 
 
 	/* integrate */
 	result = calloc(1, sizeof(*result));
-	if (!result || !(result->branch = sync_strdup(branch_name)) || !(result->remote = sync_strdup(remote_name)) ||
-		!(result->upstream = sync_strdup(merge_name))) {
+	if (!result || !(result->branch = ln__strdup(branch_name)) || !(result->remote = ln__strdup(remote_name)) ||
+		!(result->upstream = ln__strdup(merge_name))) {
 		rc = ln_error_set(err, LN_ENOMEM, "sync: out of memory");
 		goto cleanup;
 	}
@@ -1599,11 +1540,11 @@ int ln_sync_run(ln_sync_result **out, git_repository *repo, const char *prefix, 
 	result->merged = LN_SYNC_UP_TO_DATE;
 	rc = git_reference_lookup(&tracking, repo, tracking_name.ptr);
 	if (rc < 0 && rc != GIT_ENOTFOUND) {
-		rc = sync_git_error(err, LN_ERROR, "sync: cannot read the remote's branch");
+		rc = ln__error_from_git(err, rc, "sync: cannot read the remote's branch");
 		goto cleanup;
 	}
 	if (rc == 0 && git_commit_lookup(&theirs, repo, git_reference_target(tracking)) < 0) {
-		rc = sync_git_error(err, LN_ERROR, "sync: cannot read the remote's commit");
+		rc = ln__error_from_git(err, GIT_ERROR, "sync: cannot read the remote's commit");
 		goto cleanup;
 	}
 	rc = LN_OK;
@@ -1651,7 +1592,7 @@ int ln_sync_run(ln_sync_result **out, git_repository *repo, const char *prefix, 
 	}
 	rc = LN_OK;
 	if (sync_tag_specs(&specs, repo, remote) < 0) {
-		rc = sync_git_error(err, LN_ERROR, "sync: cannot list the sealed evaluations");
+		rc = ln__error_from_git(err, GIT_ERROR, "sync: cannot list the sealed evaluations");
 		goto cleanup;
 	}
 	if (specs.count) {

@@ -11,7 +11,7 @@
  * its content lines lose that much at compile time and regain the
  * indentation of whichever block site renders them. */
 #ifndef _POSIX_C_SOURCE
-#define _POSIX_C_SOURCE 200809L /* strdup, opendir when built outside CMake */
+#define _POSIX_C_SOURCE 200809L /* opendir when built outside CMake */
 #endif
 #include <dirent.h>
 #include <errno.h>
@@ -20,6 +20,7 @@
 #include <sys/stat.h>
 
 #include "leadnotes/template.h"
+#include "fsutil.h"
 
 enum node_type {
 	N_TEXT,
@@ -1067,7 +1068,7 @@ int ln_template_list_dir(ln_buf *out, const char *dir, ln_error *err)
 			names = n;
 			cap = ncap;
 		}
-		names[count] = strdup(e->d_name);
+		names[count] = ln__strdup(e->d_name);
 		if (!names[count]) {
 			rc = ln_error_set(err, LN_ENOMEM, "out of memory listing templates");
 			goto cleanup;

@@ -4,6 +4,16 @@
 
 #include <stddef.h>
 
+/* Marks a function of the public API: the library is built with
+ * -fvisibility=hidden, so only these (and luaopen_leadnotes_core) are
+ * exported from core.so; private helpers carry the prefix ln__ and stay
+ * hidden. */
+#if defined(__GNUC__)
+#define LN_API __attribute__((visibility("default")))
+#else
+#define LN_API
+#endif
+
 /* Every public function returns 0 on success or one of these on failure.
  * Expected failures have their own code so callers can act on them. */
 enum {
@@ -31,23 +41,23 @@ typedef struct ln_error {
 
 /* Fills err (which may be NULL) with code and a printf-style message, and
  * returns code so a caller can write `return ln_error_set(err, ...)`. */
-int ln_error_set(ln_error *err, int code, const char *fmt, ...)
+LN_API int ln_error_set(ln_error *err, int code, const char *fmt, ...)
 #if defined(__GNUC__)
 	__attribute__((format(printf, 3, 4)))
 #endif
 	;
 
 /* Like ln_error_set, with a source position for parse errors. */
-int ln_error_set_at(ln_error *err, int code, int line, int column, const char *fmt, ...)
+LN_API int ln_error_set_at(ln_error *err, int code, int line, int column, const char *fmt, ...)
 #if defined(__GNUC__)
 	__attribute__((format(printf, 5, 6)))
 #endif
 	;
 
 /* Resets err to LN_OK with an empty message. err may be NULL. */
-void ln_error_clear(ln_error *err);
+LN_API void ln_error_clear(ln_error *err);
 
 /* The short name of a code ("not found", "locked"...); never NULL. */
-const char *ln_error_name(int code);
+LN_API const char *ln_error_name(int code);
 
 #endif

@@ -23,21 +23,21 @@ typedef struct ln_credential {
  * passed on). On success
  * fills *out (free with ln_credential_clear) and returns 0; LN_ENOTFOUND
  * when no helper has credentials; LN_ERROR when git cannot be run. */
-int ln_credential_fill(ln_credential *out, const char *git_dir, const char *url, const char *username,
+LN_API int ln_credential_fill(ln_credential *out, const char *git_dir, const char *url, const char *username,
 	ln_error *err);
 
 /* Tells the helpers that cred worked (approve non-zero: `git credential
  * approve`) or was refused (`git credential reject`, which removes it from
  * the store). Failures are ignored: this is bookkeeping. */
-void ln_credential_report(const ln_credential *cred, int approve);
+LN_API void ln_credential_report(const ln_credential *cred, int approve);
 
 /* Frees and wipes what ln_credential_fill filled; accepts a zeroed one. */
-void ln_credential_clear(ln_credential *cred);
+LN_API void ln_credential_clear(ln_credential *cred);
 
 /* Rewrites text (NUL-terminated, in a buffer of size bytes, in place,
  * truncated to fit) so that no URL in it shows a password or a token:
  * "scheme://user:secret@" becomes "scheme://user:***@", and for http(s)
  * a lone user part (often a token) becomes "***". */
-void ln_credential_redact(char *text, size_t size);
+LN_API void ln_credential_redact(char *text, size_t size);
 
 #endif

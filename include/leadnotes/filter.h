@@ -12,12 +12,12 @@
  * for paths whose .gitattributes say filter=<driver> (git-crypt and the
  * like), as git does. Without it libgit2 would store plaintext. Safe to call
  * many times. */
-int ln_filter_register(ln_error *err);
+LN_API int ln_filter_register(ln_error *err);
 
 /* 0 when path (relative to the working directory) can be written to the
  * object database faithfully: no filter attribute, or a driver whose clean
  * command is configured and the filter registered. LN_EINVALID otherwise,
  * with a message naming the driver: the caller must not store the blob. */
-int ln_filter_check(git_repository *repo, const char *repo_path, ln_error *err);
+LN_API int ln_filter_check(git_repository *repo, const char *repo_path, ln_error *err);
 
 #endif

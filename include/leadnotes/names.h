@@ -12,11 +12,11 @@
 /* The NFC form of len bytes of UTF-8 into *out (caller frees), NUL-ended.
  * Returns 0, LN_EINVALID for invalid UTF-8, or LN_ENOMEM; *out is NULL on
  * failure. */
-int ln_names_nfc(char **out, const char *name, size_t len, ln_error *err);
+LN_API int ln_names_nfc(char **out, const char *name, size_t len, ln_error *err);
 
 /* The key a name is found by: NFC, case-folded, marks stripped ("José
  * MARÍA" and "jose maria" share one). Same ownership and errors as
  * ln_names_nfc. */
-int ln_names_key(char **out, const char *name, size_t len, ln_error *err);
+LN_API int ln_names_key(char **out, const char *name, size_t len, ln_error *err);
 
 #endif

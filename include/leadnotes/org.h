@@ -95,30 +95,30 @@ typedef struct ln_org_checkbox {
 /* Parses len bytes of org text into *out, which the caller releases with
  * ln_org_free. text may be NULL when len is 0. Returns 0, or LN_ENOMEM /
  * LN_EINVALID (NULL out) with err filled; *out is NULL on failure. */
-int ln_org_parse(ln_org_doc **out, const char *text, size_t len, ln_error *err);
+LN_API int ln_org_parse(ln_org_doc **out, const char *text, size_t len, ln_error *err);
 
 /* Same shape from Markdown: ATX headings (`#` to `######`) are headlines;
  * a leading `TODO` or `DONE` word in a heading is its keyword; task items
  * (`- [ ]`, `* [x]`, `+ [X]`, `1. [ ]`) are checkboxes; fenced code blocks
  * (``` or ~~~) are skipped. No priority, tags, planning or properties. */
-int ln_org_parse_markdown(ln_org_doc **out, const char *text, size_t len, ln_error *err);
+LN_API int ln_org_parse_markdown(ln_org_doc **out, const char *text, size_t len, ln_error *err);
 
 /* Releases a parsed note; doc may be NULL. */
-void ln_org_free(ln_org_doc *doc);
+LN_API void ln_org_free(ln_org_doc *doc);
 
 /* Headlines in file order; ln_org_headline_at returns NULL past the end. */
-size_t ln_org_headline_count(const ln_org_doc *doc);
-const ln_org_headline *ln_org_headline_at(const ln_org_doc *doc, size_t i);
+LN_API size_t ln_org_headline_count(const ln_org_doc *doc);
+LN_API const ln_org_headline *ln_org_headline_at(const ln_org_doc *doc, size_t i);
 
 /* Checkbox items in file order; ln_org_checkbox_at returns NULL past the end. */
-size_t ln_org_checkbox_count(const ln_org_doc *doc);
-const ln_org_checkbox *ln_org_checkbox_at(const ln_org_doc *doc, size_t i);
+LN_API size_t ln_org_checkbox_count(const ln_org_doc *doc);
+LN_API const ln_org_checkbox *ln_org_checkbox_at(const ln_org_doc *doc, size_t i);
 
 /* The keyword sets in effect: open ones and done ones, in the order
  * declared, each name once. Defaults: TODO and DONE. */
-size_t ln_org_todo_keyword_count(const ln_org_doc *doc);
-const char *ln_org_todo_keyword(const ln_org_doc *doc, size_t i);
-size_t ln_org_done_keyword_count(const ln_org_doc *doc);
-const char *ln_org_done_keyword(const ln_org_doc *doc, size_t i);
+LN_API size_t ln_org_todo_keyword_count(const ln_org_doc *doc);
+LN_API const char *ln_org_todo_keyword(const ln_org_doc *doc, size_t i);
+LN_API size_t ln_org_done_keyword_count(const ln_org_doc *doc);
+LN_API const char *ln_org_done_keyword(const ln_org_doc *doc, size_t i);
 
 #endif

@@ -48,10 +48,10 @@ typedef struct ln_prompts ln_prompts;
 
 /* Makes an empty bank in *out; the caller frees it with ln_prompts_free.
  * Returns 0 or LN_ENOMEM. */
-int ln_prompts_new(ln_prompts **out);
+LN_API int ln_prompts_new(ln_prompts **out);
 
 /* Releases the bank and every prompt in it; bank may be NULL. */
-void ln_prompts_free(ln_prompts *bank);
+LN_API void ln_prompts_free(ln_prompts *bank);
 
 /* Adds the prompts of one org file (len bytes of text, NUL bytes allowed)
  * to the bank: every headline with an :ID: property in the drawer right
@@ -59,29 +59,29 @@ void ln_prompts_free(ln_prompts *bank);
  * tags are ignored). A prompt whose id is already in the bank replaces it.
  * On a malformed id, a prompt without text or an id given twice in the same
  * text, returns LN_EPARSE with err's line set and the bank unchanged. */
-int ln_prompts_parse(ln_prompts *bank, const char *text, size_t len, ln_error *err);
+LN_API int ln_prompts_parse(ln_prompts *bank, const char *text, size_t len, ln_error *err);
 
 /* Switches the prompt with this id off. Returns 0 or LN_ENOTFOUND. */
-int ln_prompts_disable(ln_prompts *bank, const char *id);
+LN_API int ln_prompts_disable(ln_prompts *bank, const char *id);
 
 /* How many prompts the bank holds (enabled or not), and the i-th, in the
  * order they were first added. ln_prompts_at returns NULL past the end. */
-size_t ln_prompts_count(const ln_prompts *bank);
-const ln_prompt *ln_prompts_at(const ln_prompts *bank, size_t i);
+LN_API size_t ln_prompts_count(const ln_prompts *bank);
+LN_API const ln_prompt *ln_prompts_at(const ln_prompts *bank, size_t i);
 
 /* The prompt with this id, or NULL. Borrowed from the bank. */
-const ln_prompt *ln_prompts_find(const ln_prompts *bank, const char *id);
+LN_API const ln_prompt *ln_prompts_find(const ln_prompts *bank, const char *id);
 
 /* Names of the bits: "hiring"... for a single LN_DUTY_* bit, "manage" or
  * "lead", "one-on-one", "evaluation", "weekly", "onboarding". NULL for
  * anything else. */
-const char *ln_prompts_duty_name(unsigned duty);
-const char *ln_prompts_kind_name(unsigned kind);
-const char *ln_prompts_context_name(unsigned context);
+LN_API const char *ln_prompts_duty_name(unsigned duty);
+LN_API const char *ln_prompts_kind_name(unsigned kind);
+LN_API const char *ln_prompts_context_name(unsigned context);
 
 /* The bit for a name (context names also accept "one_on_one"), or 0. */
-unsigned ln_prompts_duty_bit(const char *name);
-unsigned ln_prompts_context_bit(const char *name);
+LN_API unsigned ln_prompts_duty_bit(const char *name);
+LN_API unsigned ln_prompts_context_bit(const char *name);
 
 /* What a choice is made from. */
 typedef struct ln_prompt_query {
@@ -102,7 +102,7 @@ typedef struct ln_prompt_query {
  * q->context. The pick is a hash of person, context and date, so the same
  * query gives the same prompt. Returns 0, LN_EINVALID for a malformed date
  * or LN_ENOTFOUND when no prompt is enabled. */
-int ln_prompts_select(const ln_prompt **out, const ln_prompts *bank, const ln_prompt_query *q,
+LN_API int ln_prompts_select(const ln_prompt **out, const ln_prompts *bank, const ln_prompt_query *q,
 	ln_error *err);
 
 #endif

@@ -13,19 +13,19 @@
 
 /* 1 when the repository's configuration asks for signed objects of kind
  * "commit" (commit.gpgsign) or "tag" (tag.gpgsign), else 0. */
-int ln_signing_wanted(git_repository *repo, const char *kind);
+LN_API int ln_signing_wanted(git_repository *repo, const char *kind);
 
 /* Writes a commit object as git_commit_create does with no reference to
  * update, signed when commit.gpgsign asks for it. A signature that cannot
  * be made is an error (LN_ERROR naming the program and why): nothing is
  * written, as git refuses the commit. */
-int ln_signing_commit_create(git_oid *out, git_repository *repo, const git_signature *author,
+LN_API int ln_signing_commit_create(git_oid *out, git_repository *repo, const git_signature *author,
 	const git_signature *committer, const char *message, const git_tree *tree, size_t parent_count,
 	const git_commit *parents[], ln_error *err);
 
 /* Creates the annotated tag refs/tags/<name> on target as git_tag_create
  * does (never forced), signed when tag.gpgsign asks for it. */
-int ln_signing_tag_create(git_oid *out, git_repository *repo, const char *name, const git_object *target,
+LN_API int ln_signing_tag_create(git_oid *out, git_repository *repo, const char *name, const git_object *target,
 	const git_signature *tagger, const char *message, ln_error *err);
 
 /* What a check of a signed object found. */
@@ -39,7 +39,7 @@ typedef enum ln_signature_state {
 /* Checks the signature of a commit or an annotated tag (id) with the
  * program of its format. *detail (the caller frees it; may be NULL) says
  * who signed or why it could not be checked. */
-int ln_signing_verify(ln_signature_state *state, char **detail, git_repository *repo, const git_oid *id,
+LN_API int ln_signing_verify(ln_signature_state *state, char **detail, git_repository *repo, const git_oid *id,
 	ln_error *err);
 
 #endif

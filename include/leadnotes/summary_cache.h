@@ -25,16 +25,16 @@ typedef struct ln_summary_cache ln_summary_cache;
  * then empty) for values of shape `schema` into *out (free with
  * ln_summary_cache_free). Reads the whole file once. Returns 0, or LN_ENOMEM
  * or LN_EINVALID (empty path or schema). */
-int ln_summary_cache_open(ln_summary_cache **out, const char *path, const char *schema, ln_error *err);
+LN_API int ln_summary_cache_open(ln_summary_cache **out, const char *path, const char *schema, ln_error *err);
 
 /* The value stored under key, borrowed until the next put or free, and its
  * length in *len; NULL when absent. Marks the entry as in use (see flush). */
-const void *ln_summary_cache_get(ln_summary_cache *cache, const char *key, size_t *len);
+LN_API const void *ln_summary_cache_get(ln_summary_cache *cache, const char *key, size_t *len);
 
 /* Remembers value under key (both copied) for the next flush; a key already
  * present keeps its value. Returns 0, LN_EINVALID (key empty or over 255
  * bytes, value over 16 MB) or LN_ENOMEM. */
-int ln_summary_cache_put(ln_summary_cache *cache, const char *key, const void *value, size_t len, ln_error *err);
+LN_API int ln_summary_cache_put(ln_summary_cache *cache, const char *key, const void *value, size_t len, ln_error *err);
 
 /* Writes what put added since the last flush: appended to the file, or, when
  * the file is damaged, of another version, or holds over twice the records
@@ -43,13 +43,13 @@ int ln_summary_cache_put(ln_summary_cache *cache, const char *key, const void *v
  * Returns 0 (also when another process holds the lock past 100 ms: nothing
  * is written, and the entries wait for the next flush),
  * or LN_EIO / LN_ENOMEM; the file is never left half-written. */
-int ln_summary_cache_flush(ln_summary_cache *cache, int prune, ln_error *err);
+LN_API int ln_summary_cache_flush(ln_summary_cache *cache, int prune, ln_error *err);
 
 /* Entries known, and records read from the file at open (for tests). */
-size_t ln_summary_cache_count(const ln_summary_cache *cache);
-size_t ln_summary_cache_loaded(const ln_summary_cache *cache);
+LN_API size_t ln_summary_cache_count(const ln_summary_cache *cache);
+LN_API size_t ln_summary_cache_loaded(const ln_summary_cache *cache);
 
 /* Releases the cache without writing; cache may be NULL. */
-void ln_summary_cache_free(ln_summary_cache *cache);
+LN_API void ln_summary_cache_free(ln_summary_cache *cache);
 
 #endif

@@ -65,33 +65,33 @@ typedef struct ln_sync_result {
  * .git/leadnotes/conflicts). On failure *out is NULL and err says why: a
  * failed fetch or integration leaves the branch, index and working tree as
  * they were; a failed push keeps the local merge (nothing is lost). */
-int ln_sync_run(ln_sync_result **out, git_repository *repo, const char *prefix,
+LN_API int ln_sync_run(ln_sync_result **out, git_repository *repo, const char *prefix,
 	const ln_sync_options *opts, ln_error *err);
 
 /* Frees a result; NULL is fine. */
-void ln_sync_result_free(ln_sync_result *result);
+LN_API void ln_sync_result_free(ln_sync_result *result);
 
 /* LN_OK when the repository is in no operation of its own; LN_ECONFLICT
  * with a message naming it while a merge, rebase, cherry-pick, revert, am
  * or bisect is in progress, or the index holds unresolved conflicts: a sync
  * (or the saves before it) would commit and publish the half-done state. */
-int ln_sync_check_state(git_repository *repo, ln_error *err);
+LN_API int ln_sync_check_state(git_repository *repo, ln_error *err);
 
 /* The notes (files in a person folder, with a note extension, no part of
  * the path starting with '.') that HEAD does not hold although they exist
  * in the working tree: new files, including ones a .gitignore ignores.
  * Relative to the notes folder, NULL-terminated, freed with
  * ln_sync_strings_free. */
-int ln_sync_untracked_notes(char ***out, size_t *count, git_repository *repo, const char *prefix, ln_error *err);
+LN_API int ln_sync_untracked_notes(char ***out, size_t *count, git_repository *repo, const char *prefix, ln_error *err);
 
 /* The notes recorded in .git/leadnotes/conflicts that still hold conflict
  * markers in the working tree or in HEAD (a note drops out once a
  * marker-free version is saved), relative to the notes folder. *out is a NULL-terminated array the caller frees with
  * ln_sync_strings_free; *count its length. No file: an empty list. */
-int ln_sync_conflicts(char ***out, size_t *count, git_repository *repo, const char *prefix, ln_error *err);
+LN_API int ln_sync_conflicts(char ***out, size_t *count, git_repository *repo, const char *prefix, ln_error *err);
 
 /* Frees a NULL-terminated string array; NULL is fine. */
-void ln_sync_strings_free(char **strings);
+LN_API void ln_sync_strings_free(char **strings);
 
 /* The result of checking a note against its seal. */
 typedef struct ln_seal_status {
@@ -108,7 +108,7 @@ typedef struct ln_seal_status {
 /* Records what the remote holds under refs/tags/eval/ (name and object, as
  * listed by the remote during a sync) in <gitdir>/leadnotes/remote-seals,
  * for verify to compare with. heads as git_remote_ls gives them. */
-int ln_seal_record_remote(git_repository *repo, const git_remote_head **heads, size_t count, ln_error *err);
+LN_API int ln_seal_record_remote(git_repository *repo, const git_remote_head **heads, size_t count, ln_error *err);
 
 /* Seals a note: an annotated tag eval/<person>/<date> (date from the file
  * name, else today; "-2", "-3"... when that name is taken by another seal)
@@ -118,7 +118,7 @@ int ln_seal_record_remote(git_repository *repo, const git_remote_head **heads, s
  * LN_ENOTFOUND one that was never committed. Sealing again an unchanged,
  * sealed note returns the existing tag. *out_tag is the tag name, freed by
  * the caller with free(). */
-int ln_seal_create(char **out_tag, git_repository *repo, const char *prefix, const char *path, ln_error *err);
+LN_API int ln_seal_create(char **out_tag, git_repository *repo, const char *prefix, const char *path, ln_error *err);
 
 /* Checks a note against its latest seal. *out is freed with
  * ln_seal_status_free. A note that was never sealed is sealed=0, not an
@@ -127,13 +127,13 @@ int ln_seal_create(char **out_tag, git_repository *repo, const char *prefix, con
  * a deleted or re-pointed tag is a problem, and the note is compared with
  * the recorded seal), against the remote's copy seen at the last sync, and
  * its signature with the signing program. */
-int ln_seal_verify(ln_seal_status **out, git_repository *repo, const char *prefix, const char *path, ln_error *err);
+LN_API int ln_seal_verify(ln_seal_status **out, git_repository *repo, const char *prefix, const char *path, ln_error *err);
 
 /* Frees a status; NULL is fine. */
-void ln_seal_status_free(ln_seal_status *status);
+LN_API void ln_seal_status_free(ln_seal_status *status);
 
 /* The tag name a seal of path would start from (eval/<person>/<date>), made
  * a valid ref name whatever the person folder holds. *out freed with free(). */
-int ln_seal_tag_name(char **out, const char *path, ln_error *err);
+LN_API int ln_seal_tag_name(char **out, const char *path, ln_error *err);
 
 #endif

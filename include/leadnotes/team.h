@@ -63,9 +63,9 @@ typedef struct ln_note_summary {
  * growth, development, training, learning or promotion); whether it talks
  * of career (that section has content or a TODO: a stray word elsewhere
  * does not count); properties. Any input is read. Returns 0 or LN_ENOMEM. */
-int ln_note_summarize(ln_note_summary **out, const char *text, size_t len, int markdown, ln_error *err);
+LN_API int ln_note_summarize(ln_note_summary **out, const char *text, size_t len, int markdown, ln_error *err);
 
 /* Releases a summary; summary may be NULL. */
-void ln_note_summary_free(ln_note_summary *summary);
+LN_API void ln_note_summary_free(ln_note_summary *summary);
 
 #endif

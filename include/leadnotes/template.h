@@ -88,10 +88,10 @@ typedef struct ln_template_data {
  * ln_template_free. The source is copied. Returns 0, or LN_EPARSE with
  * err->line/column (1-based; the column counts bytes) and a message such as
  * `unclosed section "items"`, or LN_ENOMEM. *out is NULL on failure. */
-int ln_template_compile(ln_template **out, const char *src, size_t len, ln_error *err);
+LN_API int ln_template_compile(ln_template **out, const char *src, size_t len, ln_error *err);
 
 /* Releases a compiled template; t may be NULL. */
-void ln_template_free(ln_template *t);
+LN_API void ln_template_free(ln_template *t);
 
 /* Renders t against `root` (the bottom of the context stack), appending to
  * out, which the caller owns. flags: LN_TEMPLATE_NO_ESCAPE or 0. Returns 0,
@@ -100,19 +100,19 @@ void ln_template_free(ln_template *t);
  * LN_ENOMEM, or what
  * the partial callback returned; err says why. On failure out holds partial
  * output, still NUL-terminated and owned by the caller. */
-int ln_template_render(ln_buf *out, const ln_template *t, const ln_template_data *data,
+LN_API int ln_template_render(ln_buf *out, const ln_template *t, const ln_template_data *data,
 	ln_template_value root, unsigned flags, ln_error *err);
 
 /* Appends len bytes of s to out with & < > " written as HTML entities.
  * Returns 0 or -1 without memory. */
-int ln_template_escape_html(ln_buf *out, const char *s, size_t len);
+LN_API int ln_template_escape_html(ln_buf *out, const char *s, size_t len);
 
 /* Appends to out the names of the regular files in dir (not starting with
  * '.'), sorted bytewise, each followed by a NUL byte. Returns 0,
  * LN_ENOTFOUND when dir does not exist, LN_EIO or LN_ENOMEM. */
-int ln_template_list_dir(ln_buf *out, const char *dir, ln_error *err);
+LN_API int ln_template_list_dir(ln_buf *out, const char *dir, ln_error *err);
 
 /* Number of nodes in the compiled tree (for tests and diagnostics). */
-size_t ln_template_node_count(const ln_template *t);
+LN_API size_t ln_template_node_count(const ln_template *t);
 
 #endif

@@ -646,11 +646,26 @@ function commands.demo(ctx, words)
   out:write("leadnotes demo: a demo team in ", dir, "\n")
   local s, err = common.store(dir)
   if not s then out:write("(the notes store cannot be opened: ", tostring(err), ")\n") end
+  -- Each earlier one-on-one ends with action items, so that the tour shows
+  -- what carries over and what the team view counts.
   local team = {
-    { name = "Dana Demo", role = "Senior engineer", start_date = "2024-03-04", cadence_days = 14, next_review = day(10), last = -14 },
-    { name = "Alex Example", role = "Engineer", start_date = day(-40), cadence_days = 7, last = -12 },
-    { name = "Sam Sample", role = "Product designer", start_date = "2023-09-11", cadence_days = 14, last = -5 },
+    { name = "Dana Demo", role = "Senior engineer", start_date = "2024-03-04", cadence_days = 14, next_review = day(10), last = -14,
+      items = { { text = "Draft the on-call rotation proposal", owner = "Dana Demo", due = day(-2) },
+        { text = "Ask finance about the conference budget", due = day(4) } } },
+    { name = "Alex Example", role = "Engineer", start_date = day(-40), cadence_days = 7, last = -12,
+      items = { { text = "Pair Alex with a reviewer for the billing service", due = day(-5) } } },
+    { name = "Sam Sample", role = "Product designer", start_date = "2023-09-11", cadence_days = 14, last = -5, items = {} },
   }
+  -- Appends p's action items to the note at path, as a user writes them.
+  local function write_items(path, p)
+    local f = io.open(path, "a")
+    if not f then return end
+    for _, item in ipairs(p.items) do
+      f:write("*** TODO ", item.text, "\n    DEADLINE: <", item.due, ">\n")
+      if item.owner then f:write("    :PROPERTIES:\n    :OWNER: ", item.owner, "\n    :END:\n") end
+    end
+    f:close()
+  end
   if s then
     local profiles, profile_err = 0, nil
     for _, p in ipairs(team) do
@@ -667,12 +682,16 @@ function commands.demo(ctx, words)
     local earlier = 0
     for _, p in ipairs(team) do
       local buf = capture()
-      if M.run({ "new", "one-on-one", p.name, "--set", "date=" .. day(p.last) }, { out = buf, err = quiet, dir = dir }) == 0
-        and M.run({ "save", buf.text:match("^([^\n]+)") }, { out = quiet, err = quiet, dir = dir }) == 0 then
-        earlier = earlier + 1
+      if M.run({ "new", "one-on-one", p.name, "--set", "date=" .. day(p.last) }, { out = buf, err = quiet, dir = dir }) == 0 then
+        local note = buf.text:match("^([^\n]+)")
+        write_items(note, p)
+        if M.run({ "save", note }, { out = quiet, err = quiet, dir = dir }) == 0 then earlier = earlier + 1 end
       end
     end
-    if earlier > 0 then out:write("(earlier one-on-ones written and saved: 14, 12 and 5 days ago)\n") end
+    if earlier > 0 then
+      out:write("(earlier one-on-ones written and saved: 14, 12 and 5 days ago, with three action items:\n",
+        " one Dana owes, one you owe Dana, one you owe Alex)\n")
+    end
   end
 
   step("a filled one-on-one, to insert where you are", { "insert", "one-on-one", "Dana Demo" }, 22)
@@ -691,6 +710,7 @@ function commands.demo(ctx, words)
   end
   step("the whole team at a glance", { "team" })
   step("what needs attention", { "nudges" })
+  step("open action items, oldest first", { "items" })
   step("a leadership prompt", { "prompt", "--person", "Alex Example" })
   if ctx.opts.keep or ctx.explicit_dir then
     out:write("\nThe demo notes stay in ", dir, "\n")

@@ -227,6 +227,25 @@ describe("action items", function()
     assert.are.equal(29, assert(leadnotes.items({ store = store, date = "2026-02-03", person = "cy" }))[1].age_days)
   end)
 
+  it("a note committed days after its meeting dates its items by the meeting, in every view", function()
+    -- As when a folder of old notes is adopted: git first sees the items
+    -- on 02-16, the meeting was on 02-02.
+    write(dir, "eli/2026-02-02-one-on-one.org", "* Action items\n** TODO Write the launch checklist\n")
+    h.commit(dir, "eli/2026-02-02-one-on-one.org", "2026-02-16")
+    local eli
+    for _, e in ipairs(assert(leadnotes.team("2026-02-16", { store = store }))) do
+      if e.dir == "eli" then eli = e end
+    end
+    assert.are.equal(14, eli.oldest_open_days)
+    local listed = assert(leadnotes.items({ store = store, date = "2026-02-16", person = "eli" }))
+    assert.are.equal(14, listed[1].age_days)
+    assert.are.equal("2026-02-02", listed[1].first_seen)
+    local carried = assert(leadnotes.carry_over("eli", "2026-02-16", { store = store }))
+    assert.are.equal("2026-02-02", carried[1].first_seen)
+    local path = assert(store:new_note("one-on-one", "eli", { date = "2026-02-16" }))
+    assert.matches(":FIRST_SEEN: [2026-02-02", read(path), 1, true)
+  end)
+
   it("nudges name the items past their deadline and what the manager owes, oldest first", function()
     save(store, dir, "bo/2026-01-06-one-on-one.org",
       "* Action items\n** TODO Send Bo the budget\nDEADLINE: <2026-01-09 Fri>\n** TODO Draft the RFC\n:PROPERTIES:\n:OWNER: Bo\n:END:\n")

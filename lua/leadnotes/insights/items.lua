@@ -121,11 +121,13 @@ local function first_seen(store, dirname, wanted)
   return found
 end
 
--- The day an identity was first seen: the earliest of its FIRST_SEEN and
--- the day git first saw it (by ID or text); the date of its first note
--- when neither is known (never committed).
+-- The day an identity was first seen: the earliest of its first note's
+-- date, its FIRST_SEEN and the day git first saw it (by ID or text). The
+-- note's date counts because notes are often committed days after the
+-- meeting (or all at once, when a folder is adopted): the team view and the
+-- nudges date items the same way.
 local function first_day(st, seen)
-  local best
+  local best = st.first_day
   for _, c in ipairs(st.copies) do
     local d = day_of(c.item.first_seen)
     if d and (not best or d < best) then best = d end
@@ -134,7 +136,7 @@ local function first_day(st, seen)
     local d = seen and seen[key]
     if d and (not best or d < best) then best = d end
   end
-  return best or st.first_note.day
+  return best
 end
 
 -- A fresh identity in org-id's form (a random UUID).

@@ -1,0 +1,71 @@
+/* leadnotes: private helpers that several C components share (files,
+ * strings, UTF-8, locks, libgit2's errors). Not part of the public API: every name
+ * carries the private prefix ln__ and none is exported from core.so.
+ * Each function follows the ln_error rule of common.h: it fills *err
+ * only when it fails, and err may be NULL. */
+#ifndef LEADNOTES_FSUTIL_H
+#define LEADNOTES_FSUTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "leadnotes/common.h"
+
+/* A malloc'd copy of s, which the caller frees; NULL when s is NULL or
+ * there is no memory. */
+char *ln__strdup(const char *s);
+
+/* Writes len bytes of data to a temporary file beside path, fsyncs it and
+ * renames it over path, with permissions mode (0600 for notes). Returns 0;
+ * on failure path is untouched, the temporary is gone, and err says what
+ * failed (LN_EIO, LN_ENOMEM), naming the path, never the content. */
+int ln__fs_write_atomic(const char *path, const void *data, size_t len, unsigned mode, ln_error *err);
+
+/* Creates the missing folders that lead to rel below dir, each with mode
+ * 0700: for "a/b/c.org", dir/a and dir/a/b; for "a/b/", dir/a/b too. dir
+ * itself must exist. Returns 0, or LN_EIO / LN_ENOMEM naming the folder. */
+int ln__fs_make_parents(const char *dir, const char *rel, ln_error *err);
+
+/* Creates the folder path and any missing folder above it, each with mode
+ * 0700 (mkdir -p). Returns 0, or LN_EIO / LN_ENOMEM naming the folder. */
+int ln__fs_make_dirs(const char *path, ln_error *err);
+
+/* Decodes the UTF-8 character at s (n bytes available) into *cp and
+ * returns its length, 1 to 4; returns 0 when n is 0 or the bytes there
+ * are not valid UTF-8 (a stray or missing continuation byte, an overlong
+ * form, a surrogate, beyond U+10FFFF), leaving *cp alone. */
+size_t ln__utf8_decode(const char *s, size_t n, uint32_t *cp);
+
+/* How long a writer waits for the leadnotes writer lock (the store's saves,
+ * history's indexing, sync) and for git's own lock files: the milliseconds
+ * in LEADNOTES_LOCK_TIMEOUT_MS when it is set (>= 0), else 5000. */
+long ln__lock_timeout_ms(void);
+
+/* Milliseconds on a monotonic clock (for deadlines, not dates). */
+long long ln__now_ms(void);
+
+/* Sleeps before retry number attempt (0, 1, ...): 1, 2, 4 ... ms, at most
+ * 100 ms, so a short wait is cheap and a long one does not spin. */
+void ln__backoff(int attempt);
+
+/* Takes flock(LOCK_EX) on fd, the open lock file path, retrying with
+ * ln__backoff for up to timeout_ms. Returns 0; LN_ELOCKED when another
+ * process still holds it after that ("another leadnotes is saving or
+ * syncing"), LN_EIO when flock fails otherwise; err names path. */
+int ln__flock_wait(int fd, const char *path, long timeout_ms, ln_error *err);
+
+/* Opens the lock file path (created with mode 0600 when missing, never
+ * through a symlink) and takes it as ln__flock_wait does. Returns the
+ * descriptor, which the caller closes to release the lock, or a negative
+ * code: LN_ELOCKED, LN_EIO. */
+int ln__lock_open(const char *path, long timeout_ms, ln_error *err);
+
+/* Copies libgit2's last error message into err at once, as "<what>: <its
+ * message>", and returns the LN_ code for git_rc (the value the libgit2
+ * call returned): GIT_ENOTFOUND is LN_ENOTFOUND, GIT_EEXISTS LN_EEXISTS,
+ * GIT_ELOCKED LN_ELOCKED, GIT_EINVALIDSPEC LN_EINVALID; any other failure
+ * is LN_ENOMEM or LN_EIO when libgit2 says memory or the system failed,
+ * else LN_ERROR. what is a short phrase such as "cannot read the index". */
+int ln__error_from_git(ln_error *err, int git_rc, const char *what);
+
+#endif

@@ -1,0 +1,38 @@
+# Fails when the module MODULE exports a symbol other than ln_* (not ln__*)
+# and luaopen_*, or when it does not export the entry point and the API.
+# Run as: cmake -DNM=<nm> -DMODULE=<core.so> -P check_exports.cmake
+cmake_minimum_required(VERSION 3.25)
+execute_process(COMMAND ${NM} -D --defined-only ${MODULE}
+  OUTPUT_VARIABLE listing RESULT_VARIABLE status)
+if(NOT status EQUAL 0)
+  message(FATAL_ERROR "nm could not read ${MODULE}")
+endif()
+string(REPLACE "\n" ";" lines "${listing}")
+set(exported "")
+set(stray "")
+foreach(line IN LISTS lines)
+  # "<address> <type> <name>": functions and data (T, D, B, R and weak W, V).
+  if(line MATCHES "^[0-9a-fA-F]+ [TDBRWV] ([^ ]+)$")
+    set(name "${CMAKE_MATCH_1}")
+    # Symbols the toolchain adds to every shared object (sanitizer builds).
+    if(name MATCHES "^(_init|_fini|__bss_start|_edata|_end|__odr_asan.*|__asan.*|__ubsan.*|__sanitizer.*)$")
+      continue()
+    endif()
+    list(APPEND exported "${name}")
+    if(NOT name MATCHES "^(ln_[a-z0-9]|luaopen_)")
+      list(APPEND stray "${name}")
+    endif()
+  endif()
+endforeach()
+if(stray)
+  list(JOIN stray "\n  " shown)
+  message(FATAL_ERROR "core.so exports what is not API; make these static, or give them the ln__ prefix "
+    "(hidden by -fvisibility=hidden):\n  ${shown}")
+endif()
+foreach(needed luaopen_leadnotes_core ln_store_open ln_error_set ln_template_render)
+  if(NOT needed IN_LIST exported)
+    message(FATAL_ERROR "core.so does not export ${needed}: the public API must stay visible (LN_API)")
+  endif()
+endforeach()
+list(LENGTH exported count)
+message(STATUS "core.so exports ${count} symbols, all ln_* or luaopen_*")
