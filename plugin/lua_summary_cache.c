@@ -2,12 +2,17 @@
  *
  *   core.summary_cache_open(store, schema) -> cache, path | nil, message, code
  *   cache:get(blob_id) -> summary table | nil
+ *   cache:has(key) -> whether the file or a put holds key (marks it in use, decodes nothing)
  *   cache:put(blob_id, summary) -> true | false (a value it cannot keep)
  *   cache:flush([prune]) -> true | nil, message, code
  *   cache:count() -> entries known, records read at open
  *   cache:close()
+ *   core.folder_scan(store [, racy_seconds]) -> { {dir=, digest=, files=, racy=}, ... }, notes_dir
+ *                                             | nil, message, code
  *
- * The file is <gitdir>/leadnotes/summaries (summary_cache.c). A summary is
+ * The file is <gitdir>/leadnotes/summaries (summary_cache.c), or another
+ * name under <gitdir>/leadnotes/ (summary_cache_open's third argument:
+ * "team" holds the team view's entries). A summary is
  * a tree of tables whose keys and values are strings, numbers and booleans;
  * it is stored in a small tagged binary encoding (ENCODING below). The
  * file's schema is ENCODING, LN_NOTE_SUMMARY_VERSION (team.h) and the
@@ -19,10 +24,12 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <git2.h>
 
 #include "lua_binding.h"
+#include "leadnotes/folder_scan.h"
 #include "leadnotes/store.h"
 #include "leadnotes/summary_cache.h"
 #include "leadnotes/team.h"
@@ -239,6 +246,16 @@ static int cache_get(lua_State *L)
 	return 1;
 }
 
+static int cache_has(lua_State *L)
+{
+	ln_summary_cache *cache = check_cache(L, "has");
+	const char *key = luaL_checkstring(L, 2);
+	size_t len = 0;
+
+	lua_pushboolean(L, ln_summary_cache_get(cache, key, &len) != NULL);
+	return 1;
+}
+
 static int cache_put(lua_State *L)
 {
 	ln_summary_cache *cache = check_cache(L, "put");
@@ -298,25 +315,77 @@ static int cache_tostring(lua_State *L)
 	return 1;
 }
 
-/* core.summary_cache_open(store, schema) -> cache, path | nil, message, code */
+/* A file name under <gitdir>/leadnotes/: lower-case letters, 1 to 32. */
+static int cache_name_ok(const char *name)
+{
+	size_t n = strlen(name), i;
+
+	if (n == 0 || n > 32)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (name[i] < 'a' || name[i] > 'z')
+			return 0;
+	return 1;
+}
+
+/* core.summary_cache_open(store, schema [, name]) -> cache, path | nil, message, code
+ * name: the file under <gitdir>/leadnotes/ (default "summaries"). */
 static int summary_cache_open(lua_State *L)
 {
 	struct ln_store *store = ln_lua_check_store(L, 1, "summary_cache_open");
 	const char *schema = luaL_checkstring(L, 2);
+	const char *name = luaL_optstring(L, 3, "summaries");
 	git_repository *repo;
 	cache_ud *ud;
 	ln_error err;
 
-	ln_error_clear(&err);
+	if (!cache_name_ok(name))
+		return luaL_argerror(L, 3, "a file name of lower-case letters expected");
 	ud = lua_newuserdata(L, sizeof(*ud));
 	ud->cache = NULL;
 	luaL_setmetatable(L, CACHE_META);
 	repo = ln_store_repository(store);
-	lua_pushfstring(L, "%sleadnotes/summaries", git_repository_path(repo));
+	lua_pushfstring(L, "%sleadnotes/%s", git_repository_path(repo), name);
 	lua_pushfstring(L, ENCODING ":c%d:%s", LN_NOTE_SUMMARY_VERSION, schema);
 	if (ln_summary_cache_open(&ud->cache, lua_tostring(L, -2), lua_tostring(L, -1), &err) < 0)
 		return ln_lua_push_failure(L, &err);
 	lua_pop(L, 1);
+	return 2;
+}
+
+/* core.folder_scan(store [, racy_seconds]) -> { {dir=, digest=, files=,
+ * racy=}, ... }, notes_dir | nil, message, code
+ * The people's folders of the store's notes folder with their digests
+ * (ln_folder_scan). A folder is racy when a file in it changed in the last
+ * racy_seconds (default 2; negative: none is). */
+static int folder_scan(lua_State *L)
+{
+	struct ln_store *store = ln_lua_check_store(L, 1, "folder_scan");
+	lua_Number racy_seconds = luaL_optnumber(L, 2, 2);
+	long long racy_after = racy_seconds < 0 ? (long long)INT64_MAX : (long long)time(NULL) - (long long)racy_seconds;
+	ln_folder_states states;
+	ln_error err;
+	size_t i;
+
+	if (ln_folder_scan(&states, ln_store_dir(store), racy_after, &err) < 0)
+		return ln_lua_push_failure(L, &err);
+	/* Only memory exhaustion raises below (then the list leaks, as the rest
+	 * of the binding accepts). */
+	lua_createtable(L, (int)states.count, 0);
+	for (i = 0; i < states.count; i++) {
+		lua_createtable(L, 0, 4);
+		lua_pushstring(L, states.items[i].dir);
+		lua_setfield(L, -2, "dir");
+		lua_pushstring(L, states.items[i].digest);
+		lua_setfield(L, -2, "digest");
+		lua_pushinteger(L, (lua_Integer)states.items[i].files);
+		lua_setfield(L, -2, "files");
+		lua_pushboolean(L, states.items[i].racy);
+		lua_setfield(L, -2, "racy");
+		lua_rawseti(L, -2, (int)i + 1);
+	}
+	ln_folder_states_free(&states);
+	lua_pushstring(L, ln_store_dir(store));
 	return 2;
 }
 
@@ -325,6 +394,7 @@ static const luaL_Reg cache_methods[] = {
 	{ "count", cache_count },
 	{ "flush", cache_flush },
 	{ "get", cache_get },
+	{ "has", cache_has },
 	{ "put", cache_put },
 	{ NULL, NULL }
 };
@@ -346,4 +416,6 @@ void ln_lua_open_summary_cache(lua_State *L)
 	lua_pop(L, 1);
 	lua_pushcfunction(L, summary_cache_open);
 	lua_setfield(L, -2, "summary_cache_open");
+	lua_pushcfunction(L, folder_scan);
+	lua_setfield(L, -2, "folder_scan");
 }

@@ -480,8 +480,7 @@ function commands.team(ctx, words)
   no_words("team", words)
   check_date_arg("--date", ctx.opts.date)
   local team = feature("team")
-  read_store(ctx)
-  local list = call_api(team, ctx.opts.date)
+  local list = call_api(team, ctx.opts.date, { store = read_store(ctx) })
   for _, line in ipairs(common.team_lines(list)) do ctx.out:write(line, "\n") end
 end
 
@@ -489,8 +488,7 @@ function commands.nudges(ctx, words)
   no_words("nudges", words)
   check_date_arg("--date", ctx.opts.date)
   local nudges = feature("nudges")
-  read_store(ctx)
-  local list = call_api(nudges, ctx.opts.date)
+  local list = call_api(nudges, ctx.opts.date, { store = read_store(ctx) })
   if #list == 0 then ctx.out:write("nothing needs your attention\n") end
   for _, line in ipairs(common.nudge_lines(list)) do ctx.out:write(line, "\n") end
 end

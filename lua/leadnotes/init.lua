@@ -97,9 +97,11 @@ function M.notes_dir() return config.notes_dir() end
 local lazy = {
   render = "leadnotes.templates", templates = "leadnotes.templates", fields = "leadnotes.templates",
   open = "leadnotes.notes", init = "leadnotes.notes",
-  prompt = "leadnotes.insights", nudges = "leadnotes.insights", team = "leadnotes.insights",
-  packet = "leadnotes.insights", carry_over = "leadnotes.insights", items = "leadnotes.insights",
-  capture = "leadnotes.insights",
+  -- Each insight straight from its own module (leadnotes.insights re-exports
+  -- them all): a fresh `leadnotes team` loads only what the team view needs.
+  prompt = "leadnotes.insights.prompts", nudges = "leadnotes.insights.team", team = "leadnotes.insights.team",
+  packet = "leadnotes.insights.packet", carry_over = "leadnotes.insights.items", items = "leadnotes.insights.items",
+  capture = "leadnotes.insights.capture",
 }
 setmetatable(M, {
   __index = function(t, key)

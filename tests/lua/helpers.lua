@@ -186,6 +186,19 @@ function M.lines(s)
   return out
 end
 
+-- A value as one line of text, tables with their keys sorted and numbers
+-- with their subtype (integer or float), so two equal dumps mean equal
+-- values. For comparing what two processes computed.
+function M.dump(v)
+  if type(v) ~= "table" then return (math.type and math.type(v) or type(v)) .. ":" .. tostring(v) end
+  local keys = {}
+  for k in pairs(v) do keys[#keys + 1] = k end
+  table.sort(keys, function(a, b) return tostring(a) < tostring(b) end)
+  local parts = {}
+  for _, k in ipairs(keys) do parts[#parts + 1] = tostring(k) .. "=" .. M.dump(v[k]) end
+  return "{" .. table.concat(parts, ",") .. "}"
+end
+
 -- Whether the list holds value.
 function M.has(list, value)
   for _, v in ipairs(list or {}) do if v == value then return true end end

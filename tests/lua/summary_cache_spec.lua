@@ -12,20 +12,13 @@ local q, capture, ok, write, read = helpers.quote, helpers.sh, helpers.ok, helpe
 -- printed in a stable order; then the counters, and how many summaries
 -- differ from reading their note again (deep comparison, every field).
 local PROBE = [=[
-package.path = arg[1] .. "/lua/?.lua;" .. arg[1] .. "/lua/?/init.lua;" .. package.path
+package.path = arg[1] .. "/lua/?.lua;" .. arg[1] .. "/lua/?/init.lua;" .. arg[1] .. "/tests/lua/?.lua;"
+  .. package.path
 local leadnotes = require("leadnotes")
 local summaries = require("leadnotes.insights.summaries")
 local store = assert(require("leadnotes.notes").open(arg[2]))
 local out = {}
-local function dump(v)
-  if type(v) ~= "table" then return tostring(v) end
-  local keys = {}
-  for k in pairs(v) do keys[#keys + 1] = k end
-  table.sort(keys, function(a, b) return tostring(a) < tostring(b) end)
-  local parts = {}
-  for _, k in ipairs(keys) do parts[#parts + 1] = tostring(k) .. "=" .. dump(v[k]) end
-  return "{" .. table.concat(parts, ",") .. "}"
-end
+local dump = require("helpers").dump
 for _, e in ipairs(assert(leadnotes.team("2026-03-01", { store = store }))) do out[#out + 1] = dump(e) end
 out[#out + 1] = dump(assert(leadnotes.items({ store = store })))
 local reads, parses, hits = summaries.stats.reads, summaries.stats.parses, summaries.stats.disk_hits

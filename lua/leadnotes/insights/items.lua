@@ -14,7 +14,6 @@
 -- every version.
 local M = {}
 
-local config = require("leadnotes.config")
 local validate = require("leadnotes.validate")
 local dates = require("leadnotes.insights.dates")
 local summaries = require("leadnotes.insights.summaries")
@@ -362,14 +361,7 @@ end
 ---------------------------------------------------------------------------
 -- Listing.
 
--- The manager's name: config.manager, else git user.name, else "me".
-local function manager_name(store)
-  if type(config.options.manager) == "string" and config.options.manager ~= "" then
-    return config.options.manager
-  end
-  local who = store and core().identity and core().identity(store)
-  return who and who.name or "me"
-end
+local manager_name = require("leadnotes.insights.names").manager_name
 M.manager_name = manager_name
 
 local function same_person(a, b)

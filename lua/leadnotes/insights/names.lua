@@ -1,4 +1,5 @@
--- leadnotes.insights.names: people as the manager typed them. nfc() is the
+-- leadnotes.insights.names: people as the manager typed them, and the
+-- manager's own name. nfc() is the
 -- form a name has before it becomes a folder; fold() the key two spellings
 -- of one person share ("jose maria nunez", "José María Núñez", a decomposed
 -- "José"): NFC, case-folded, marks stripped (utf8proc, in the C core:
@@ -19,6 +20,14 @@ end
 function M.fold(name)
   local s = core().name_key(name) or name:lower()
   return (s:gsub("[%s%-_]+", "-"):gsub("^%-+", ""):gsub("%-+$", ""))
+end
+
+-- The manager's name: config.manager, else git user.name, else "me".
+function M.manager_name(store)
+  local manager = require("leadnotes.config").options.manager
+  if type(manager) == "string" and manager ~= "" then return manager end
+  local who = store and core().identity and core().identity(store)
+  return who and who.name or "me"
 end
 
 return M
