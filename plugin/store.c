@@ -1,8 +1,8 @@
 /* The notes store: a folder of notes inside a git repository, every save a
  * commit built in-process with tree builders along the saved path only.
- * This unit opens and closes the store, holds its locks, turns names and
- * paths into the folder's, lists the people, reads HEAD and packs loose
- * objects. The other units are listed in store_internal.h. */
+ * This unit opens and closes the store, turns names and paths into the
+ * folder's, lists the people and packs loose objects. The other units are
+ * listed in store_internal.h. */
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -24,141 +24,6 @@
 #include "odb_guard.h"
 #include "store_internal.h"
 #include "leadnotes/signing.h"
-
-/* ---------------------------------------------------------------- helpers */
-
-char *store_concat(const char *a, const char *b)
-{
-	size_t na = strlen(a), nb = strlen(b);
-	char *p = malloc(na + nb + 1);
-	if (!p)
-		return NULL;
-	memcpy(p, a, na);
-	memcpy(p + na, b, nb + 1);
-	return p;
-}
-
-/* ----------------------------------------------------------------- locking */
-
-int store_lock(ln_store *store, ln_error *err)
-{
-	int rc;
-	if (store->lock_depth > 0) {
-		store->lock_depth++;
-		return 0;
-	}
-	if (store->lock_fd < 0) {
-		store->lock_fd = open(store->lockpath, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-		if (store->lock_fd < 0)
-			return ln_error_set(err, LN_EIO, "cannot open %s: %s", store->lockpath, strerror(errno));
-	}
-	if ((rc = ln__flock_wait(store->lock_fd, store->lockpath, ln__lock_timeout_ms(), err)) < 0)
-		return rc;
-	store->lock_depth = 1;
-	return 0;
-}
-
-void store_unlock(ln_store *store)
-{
-	if (store->lock_depth == 0)
-		return;
-	if (--store->lock_depth == 0 && store->lock_fd >= 0)
-		flock(store->lock_fd, LOCK_UN);
-}
-
-/* Whether some process has the file at `path` open, under any of its
- * names (a leadnotes index.lock is a hard link to a file its holder keeps
- * open): scans /proc/<pid>/fd (Linux; the processes of the same user are
- * all we can see, and all that matter). Returns 1 open, 0 not open, -1
- * cannot tell. */
-static int store_file_has_owner(const char *path)
-{
-	DIR *proc;
-	struct dirent *pe;
-	struct stat want;
-	int found = 0;
-	if (lstat(path, &want) != 0)
-		return 0;
-	proc = opendir("/proc");
-	if (!proc)
-		return -1;
-	while (!found && (pe = readdir(proc)) != NULL) {
-		char fddir[64];
-		DIR *fds;
-		struct dirent *fe;
-		if (pe->d_name[0] < '0' || pe->d_name[0] > '9')
-			continue;
-		snprintf(fddir, sizeof(fddir), "/proc/%.20s/fd", pe->d_name);
-		fds = opendir(fddir);
-		if (!fds)
-			continue;
-		while ((fe = readdir(fds)) != NULL) {
-			char link[PATH_MAX];
-			struct stat st;
-			if (fe->d_name[0] == '.')
-				continue;
-			snprintf(link, sizeof(link), "%s/%.30s", fddir, fe->d_name);
-			if (stat(link, &st) == 0 && st.st_ino == want.st_ino && st.st_dev == want.st_dev &&
-			    S_ISREG(st.st_mode)) {
-				found = 1;
-				break;
-			}
-		}
-		closedir(fds);
-	}
-	closedir(proc);
-	return found;
-}
-
-/* Whether lockfile is an index.lock a leadnotes process took (it writes
- * "leadnotes <pid>" into it until the index lands) and that process is
- * gone. Git never reads another's lock file, so the mark costs nothing. */
-static int store_lock_owner_dead(const char *lockfile)
-{
-	char buf[64];
-	ssize_t n;
-	long pid;
-	int fd = open(lockfile, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
-		return 0;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	buf[n] = '\0';
-	if (sscanf(buf, STORE_LOCK_MARK "%ld\n", &pid) != 1 || pid <= 0 || pid == (long)getpid())
-		return 0;
-	return kill((pid_t)pid, 0) != 0 && errno == ESRCH;
-}
-
-/* A git lock file (index.lock, refs/heads/x.lock) left by a process that
- * died: removed when no process has it open and it is older than
- * STORE_STALE_LOCK_OPEN_SECONDS (libgit2 and git keep the lock open while
- * they write it), or, where that cannot be told, older than
- * STORE_STALE_LOCK_SECONDS. Returns 1 when it removed one, with a notice. */
-int store_clear_stale_lock(ln_store *store, const char *lockfile)
-{
-	struct stat st;
-	long age;
-	int owner;
-	if (lstat(lockfile, &st) != 0)
-		return 0;
-	age = (long)(time(NULL) - st.st_mtime);
-	if (store_lock_owner_dead(lockfile))
-		age = STORE_STALE_LOCK_SECONDS; /* a leadnotes that was killed: no need to wait */
-	if (age < STORE_STALE_LOCK_OPEN_SECONDS)
-		return 0;
-	if (age < STORE_STALE_LOCK_SECONDS) {
-		owner = store_file_has_owner(lockfile);
-		if (owner != 0)
-			return 0;
-	}
-	if (unlink(lockfile) != 0)
-		return 0;
-	snprintf(store->notice, sizeof(store->notice),
-		"removed a stale lock %s left by a process that stopped", lockfile);
-	return 1;
-}
 
 /* ------------------------------------------------------------------- open */
 
@@ -273,24 +138,6 @@ static int store_open_error(ln_error *err, int git_rc, const char *dir, const ch
 			"is `ulimit -n`); close some programs or raise the limit; nothing was changed", gitdir);
 	return ln_error_set(err, LN_ERROR, "the repository of the notes folder (%s) is damaged: %s; nothing was "
 		"changed (git -C %s status says more)", gitdir, msg, dir);
-}
-
-int store_index_error(ln_store *store, const char *why, ln_error *err)
-{
-	if (strstr(why, "'link'") || strstr(why, "sharedindex")) {
-		return ln_error_set(err, LN_EIO, "the git index %sindex is a split index (core.splitIndex), which this "
-			"libgit2 cannot read; nothing was changed and what is staged is safe. git can turn it back into one "
-			"file, keeping what is staged: git -C %s config core.splitIndex false && git -C %s update-index "
-			"--no-split-index", store->gitdir, store->workdir, store->workdir);
-	}
-	if (strstr(why, "Too many open files"))
-		return ln_error_set(err, LN_EIO, "cannot read the git index %sindex: too many open files (the limit is "
-			"`ulimit -n`); close some programs or raise the limit; nothing was changed", store->gitdir);
-	return ln_error_set(err, LN_EIO, "the git index %sindex is damaged (%s); the notes are safe, nothing was "
-		"changed. If git status still reads it, git update-index --index-version 2 rewrites it keeping what is "
-		"staged; else rebuild it from the last commit (staged changes become unstaged) with: mv %sindex "
-		"%sindex.broken && git -C %s read-tree HEAD", store->gitdir, why, store->gitdir, store->gitdir,
-		store->workdir);
 }
 
 static int strings_push(ln_strings *list, const char *s);
@@ -511,6 +358,8 @@ int ln_store_open_ext(ln_store **out, const char *dir, unsigned flags, ln_error 
 	}
 	if ((rc = ln_odb_guard_install(store->repo, err)) < 0)
 		goto fail;
+	if ((rc = store_pack_install(store, err)) < 0)
+		goto fail;
 	wd = git_repository_workdir(store->repo);
 	if (!wd) {
 		rc = ln_error_set(err, LN_EINVALID, "%s is inside a bare repository", store->dir);
@@ -606,6 +455,11 @@ void ln_store_free(ln_store *store)
 	if (store->saves >= STORE_MAINTAIN_EVERY) {
 		ln_error ignored;
 		ln_store_maintain(NULL, store, 0, &ignored);
+	}
+	if (store->packs_written > 0) {
+		/* This store's commit packs join the other small ones. */
+		ln_error ignored;
+		store_pack_merge_small(store, 2, NULL, &ignored);
 	}
 	if (store->hooks.closing)
 		store->hooks.closing(store);
@@ -958,55 +812,6 @@ int ln_store_people(ln_strings *out, ln_store *store, ln_error *err)
 	return 0;
 }
 
-/* ------------------------------------------------------------------- HEAD */
-
-
-int store_read_head(store_head *out, ln_store *store, ln_error *err)
-{
-	git_reference *head = NULL, *target = NULL;
-	int rc = 0;
-	memset(out, 0, sizeof(*out));
-	if (git_reference_lookup(&head, store->repo, "HEAD") < 0)
-		return ln__error_from_git(err, GIT_ERROR, "cannot read HEAD");
-	if (git_reference_type(head) == GIT_REFERENCE_SYMBOLIC) {
-		const char *name = git_reference_symbolic_target(head);
-		snprintf(out->refname, sizeof(out->refname), "%s", name);
-		rc = git_reference_lookup(&target, store->repo, name);
-		if (rc == GIT_ENOTFOUND) {
-			out->unborn = 1;
-			rc = 0;
-			goto cleanup;
-		}
-		if (rc < 0) {
-			rc = ln__error_from_git(err, rc, "cannot read the branch HEAD points to");
-			goto cleanup;
-		}
-		if (git_reference_type(target) != GIT_REFERENCE_DIRECT) {
-			rc = ln_error_set(err, LN_ERROR, "HEAD points to a symbolic reference chain");
-			goto cleanup;
-		}
-		git_oid_cpy(&out->id, git_reference_target(target));
-	} else {
-		snprintf(out->refname, sizeof(out->refname), "HEAD");
-		git_oid_cpy(&out->id, git_reference_target(head));
-	}
-	if (git_commit_lookup(&out->commit, store->repo, &out->id) < 0)
-		rc = ln__error_from_git(err, GIT_ERROR, "cannot read the commit HEAD points to");
-cleanup:
-	git_reference_free(head);
-	git_reference_free(target);
-	return rc;
-}
-
-int store_head_commit(git_commit **out, ln_store *store, ln_error *err)
-{
-	store_head head;
-	int rc = store_read_head(&head, store, err);
-	*out = rc == 0 ? head.commit : NULL;
-	return rc;
-}
-
-
 /* ---------------------------------------------------------- maintenance */
 
 typedef struct store_loose {
@@ -1067,7 +872,7 @@ int ln_store_maintain(size_t *packed, ln_store *store, size_t threshold, ln_erro
 		goto cleanup;
 	}
 	if (loose.count < threshold)
-		goto cleanup;
+		goto merge;
 	if (git_packbuilder_new(&pb, store->repo) < 0) {
 		rc = ln__error_from_git(err, GIT_ERROR, "cannot start packing");
 		goto cleanup;
@@ -1098,6 +903,14 @@ int ln_store_maintain(size_t *packed, ln_store *store, size_t threshold, ln_erro
 	}
 	if (packed)
 		*packed = loose.count;
+merge:
+	{
+		/* The commits' own packs (store_pack.c) and any other small ones. */
+		size_t merged = 0;
+		rc = store_pack_merge_small(store, 2, &merged, err);
+		if (packed)
+			*packed += merged;
+	}
 cleanup:
 	git_packbuilder_free(pb);
 	free(loose.ids);

@@ -1,7 +1,9 @@
 /* The notes store, committing: loads the saved files into the object
  * database (clean filters applied, as git add), builds the new tree along
  * the saved paths only, writes the commit and moves the ref by
- * compare-and-swap; ln_store_save and ln_store_save_all. */
+ * compare-and-swap; ln_store_save, ln_store_save_all and ln_store_restore
+ * (an old version written back and committed). Reads through store_read.c
+ * (status, old blobs), never the other way. */
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -329,6 +331,19 @@ static void store_fill_info(ln_commit_info *out, const git_oid *id, const char *
 static void store_maybe_maintain(ln_store *store)
 {
 	store->saves++;
+	if (store->packs_written >= STORE_MERGE_EVERY) {
+		ln_error ignored;
+		store_pack_merge_small(store, 2, NULL, &ignored);
+	}
+}
+
+/* Brings the index's entries of the changes up to date: in priv, written
+ * later by the flusher (deferred), or in .git/index now. */
+static int store_index_follow(ln_store *store, store_change *changes, size_t n, int *index_dirty, ln_error *err)
+{
+	if (store->deferred)
+		return store_apply_index(store->priv, changes, n, index_dirty, err);
+	return store_update_index(store, changes, n, err);
 }
 
 /* Commits `changes` (relative paths set) as one commit on HEAD. The heart
@@ -353,6 +368,7 @@ int store_commit(ln_store *store, store_change *changes, size_t n, const char *m
 	/* The notes are read under the writer lock: read before it, a save
 	 * that waited for another editor's could commit an older version over
 	 * the newer one that editor had just committed. */
+	store_pack_begin(store); /* the objects below are written as one pack (store_pack.c) */
 	for (i = 0; i < n; i++)
 		if ((rc = store_change_load(store, &changes[i], err)) < 0)
 			goto cleanup;
@@ -423,14 +439,11 @@ int store_commit(ln_store *store, store_change *changes, size_t n, const char *m
 			changed_paths[changed_count++] = changes[i].rel;
 			any = 1;
 		}
-		/* The index follows the working file even when HEAD already has it. */
-		if (store->deferred)
-			rc = store_apply_index(store->priv, changes, n, &index_dirty, err);
-		else
-			rc = store_update_index(store, changes, n, err);
-		if (rc < 0)
-			goto cleanup;
 		if (!any) {
+			/* The index follows the working file even when HEAD already
+			 * has it (its blob is on disk: it is HEAD's). */
+			if ((rc = store_index_follow(store, changes, n, &index_dirty, err)) < 0)
+				goto cleanup;
 			size_t missing = 0;
 			for (i = 0; i < n; i++)
 				missing += !changes[i].exists;
@@ -478,6 +491,12 @@ int store_commit(ln_store *store, store_change *changes, size_t n, const char *m
 			                                   head.commit ? 1 : 0, parents, err)) < 0)
 				goto cleanup;
 		}
+		/* The blob, trees and commit reach the disk as one pack before the
+		 * index names the blob and before the ref names the commit. */
+		if ((rc = store_pack_write(store, err)) < 0)
+			goto cleanup;
+		if ((rc = store_index_follow(store, changes, n, &index_dirty, err)) < 0)
+			goto cleanup;
 		/* The index lands after the ref moves: say what it must hold,
 		 * so a kill in between can be repaired (store_index.c). */
 		if (store->deferred)
@@ -535,6 +554,7 @@ int store_commit(ln_store *store, store_change *changes, size_t n, const char *m
 		}
 	}
 cleanup:
+	store_pack_end(store); /* what no pack holds, nothing names */
 	if (store->index_lock_fd >= 0) {
 		/* The ref has moved (or nothing will): the index lands now, off
 		 * the editing path, and the lock goes with it. */
@@ -665,3 +685,57 @@ int ln_store_save_all(ln_commits *out, ln_store *store, ln_error *err)
 	return rc < 0 ? rc : 0;
 }
 
+/* ---------------------------------------------------------------- restore */
+
+int ln_store_restore(ln_commit_info *out, ln_store *store, const char *rev, const char *path, ln_error *err)
+{
+	store_change c;
+	git_blob *blob = NULL;
+	git_buf data = GIT_BUF_INIT;
+	git_blob_filter_options fopts;
+	char *abs = NULL, *repo_path = NULL;
+	ln_buf msg = LN_BUF_INIT;
+	git_filemode_t mode = GIT_FILEMODE_BLOB;
+	int rc;
+	git_blob_filter_options_init(&fopts, GIT_BLOB_FILTER_OPTIONS_VERSION);
+	memset(&c, 0, sizeof(c));
+	if ((rc = ln_store_relpath(&c.rel, store, path, err)) < 0)
+		return rc;
+	if ((rc = store_blob_at(&blob, &mode, store, rev, c.rel, err)) < 0)
+		goto cleanup;
+	if (!blob) {
+		rc = ln_error_set(err, LN_ENOTFOUND, "%s does not exist at %s", c.rel, rev);
+		goto cleanup;
+	}
+	if (mode == GIT_FILEMODE_LINK) {
+		/* Written as a file it would hold the link's target as its text. */
+		rc = ln_error_set(err, LN_EINVALID, "%s is a symbolic link at %s, not a note: not restored", c.rel, rev);
+		goto cleanup;
+	}
+	abs = store_abs_path(store, c.rel);
+	repo_path = store_repo_path(store, c.rel);
+	if (!abs || !repo_path) {
+		rc = ln_error_set(err, LN_ENOMEM, "out of memory");
+		goto cleanup;
+	}
+	fopts.flags = 0; /* smudge text and binary alike, as checkout does */
+	if (git_blob_filter(&data, blob, repo_path, &fopts) < 0) {
+		rc = ln__error_from_git(err, GIT_ERROR, "cannot prepare the old version");
+		goto cleanup;
+	}
+	/* The folders (0700) the file lives in, if it was deleted. */
+	if ((rc = ln__fs_make_parents(store->dir, c.rel, err)) < 0)
+		goto cleanup;
+	if ((rc = ln__fs_write_atomic(abs, data.ptr, data.size, 0600, err)) < 0)
+		goto cleanup;
+	ln_buf_printf(&msg, "Restore %s as it was at %s\n", c.rel, rev);
+	rc = store_commit(store, &c, 1, msg.ptr, NULL, out, err);
+cleanup:
+	ln_buf_free(&msg);
+	git_buf_dispose(&data);
+	git_blob_free(blob);
+	free(abs);
+	free(repo_path);
+	store_change_clear(&c);
+	return rc;
+}

@@ -783,3 +783,21 @@ void store_journal_recover(ln_store *store)
 		git_index_read(store->index, 1);
 	store_unlock(store);
 }
+
+int store_index_error(ln_store *store, const char *why, ln_error *err)
+{
+	if (strstr(why, "'link'") || strstr(why, "sharedindex")) {
+		return ln_error_set(err, LN_EIO, "the git index %sindex is a split index (core.splitIndex), which this "
+			"libgit2 cannot read; nothing was changed and what is staged is safe. git can turn it back into one "
+			"file, keeping what is staged: git -C %s config core.splitIndex false && git -C %s update-index "
+			"--no-split-index", store->gitdir, store->workdir, store->workdir);
+	}
+	if (strstr(why, "Too many open files"))
+		return ln_error_set(err, LN_EIO, "cannot read the git index %sindex: too many open files (the limit is "
+			"`ulimit -n`); close some programs or raise the limit; nothing was changed", store->gitdir);
+	return ln_error_set(err, LN_EIO, "the git index %sindex is damaged (%s); the notes are safe, nothing was "
+		"changed. If git status still reads it, git update-index --index-version 2 rewrites it keeping what is "
+		"staged; else rebuild it from the last commit (staged changes become unstaged) with: mv %sindex "
+		"%sindex.broken && git -C %s read-tree HEAD", store->gitdir, why, store->gitdir, store->gitdir,
+		store->workdir);
+}

@@ -1,12 +1,18 @@
-/* Shared by the units of the store (store.c, store_commit.c, store_index.c,
- * store_read.c, store_files.c) and by history.c, which is built on the
- * store; not part of the public API.
+/* Shared by the units of the store and by history.c, which is built on
+ * the store; not part of the public API. The units, lowest first; each
+ * calls only the units above it in this list, so every dependency between
+ * them runs one way:
  *
- *   store.c         open, close, locks, paths, names, people, HEAD, packing
- *   store_commit.c  loading a change, building trees, the commit, save
- *   store_index.c   the git index and the thread that writes it
- *   store_read.c    show, diff, blob_id, restore, status
+ *   store_base.c    helpers, clocks, the writer lock, stale git locks, HEAD
+ *   store_pack.c    a commit's objects written as one pack; small packs merged
+ *   odb_guard.c     the guard before libgit2 reads a loose object
+ *   store_index.c   the git index, its journal and the thread that writes it
+ *   store.c         open, close, paths, names, people, packing
  *   store_files.c   the listing of files with their blob ids
+ *   store_read.c    show, diff, blob_id, status
+ *   store_commit.c  loading a change, building trees, the commit, save,
+ *                   save_all, restore
+ *   history.c       the history index, fed by a commit hook
  *
  * The store never calls history: history registers a commit hook
  * (store_hooks) the first time it is used in a process. */
@@ -25,8 +31,11 @@
 #define STORE_MAINTAIN_EVERY 100     /* saves in a session before closing checks for loose objects */
 #define STORE_LOOSE_THRESHOLD 1000
 #define STORE_LOCK_MARK "leadnotes " /* + pid: what the store writes into its index.lock */
+#define STORE_SMALL_PACK_OBJECTS 4096 /* a pack with fewer objects is merged with the others */
+#define STORE_MERGE_EVERY 40          /* commit packs a store writes before it merges the small ones (git gc --auto repacks everything at 50) */
 
 struct ln_history_graph;
+struct store_capture;
 
 /* A commit the store has just made, as its commit hook hears of it. */
 typedef struct store_commit_event {
@@ -59,6 +68,8 @@ struct ln_store {
 	unsigned saves; /* since open: packs loose objects every so often */
 	char notice[256]; /* last thing worth telling the user, or "" */
 	struct ln_history_graph *graph; /* history.c's, loaded on first history call */
+	struct store_capture *capture; /* store_pack.c's backend in the odb (the odb owns it), or NULL */
+	unsigned packs_written;        /* commit packs since the small packs were last merged */
 	store_hooks hooks;
 
 	/* The index refresh off the editing path (see store_index.c): save
@@ -104,7 +115,7 @@ typedef struct store_head {
 	int unborn;
 } store_head;
 
-/* ---- store.c: helpers, locks, paths, HEAD */
+/* ---- store_base.c */
 
 /* a + b in a malloc'd string; NULL when out of memory. */
 char *store_concat(const char *a, const char *b);
@@ -116,6 +127,35 @@ void store_unlock(ln_store *store);
 /* Removes a git lock file a dead process left; 1 when it did (with a notice). */
 int store_clear_stale_lock(ln_store *store, const char *lockfile);
 
+/* Reads HEAD into *out (out->commit owned by the caller). */
+int store_read_head(store_head *out, ln_store *store, ln_error *err);
+/* The commit HEAD points at into *out (NULL when unborn). */
+int store_head_commit(git_commit **out, ln_store *store, ln_error *err);
+
+/* ---- store_pack.c */
+
+/* Adds to the repository's object database the backend that keeps a
+ * commit's objects in memory (store->capture); on open. */
+int store_pack_install(ln_store *store, ln_error *err);
+/* From begin to end, every object written through store->repo is kept in
+ * memory (and read from there) instead of written loose; end forgets what
+ * store_pack_write has not written. */
+void store_pack_begin(ln_store *store);
+void store_pack_end(ln_store *store);
+/* Writes the objects kept so far as one pack in objects/pack and forgets
+ * them (nothing to do when none were written). Called before anything on
+ * disk names them. LN_EIO when the pack cannot be written. */
+int store_pack_write(ln_store *store, ln_error *err);
+/* Under the writer lock, merges packs with fewer than
+ * STORE_SMALL_PACK_OBJECTS objects into one, then removes them: from the
+ * smallest up, as long as each holds at most twice the objects of those
+ * before it (git's geometric repack), and only when that makes at least
+ * min (>= 2) packs. *merged (may be NULL) is the number of objects they
+ * held (0 when nothing was merged). */
+int store_pack_merge_small(ln_store *store, size_t min, size_t *merged, ln_error *err);
+
+/* ---- store.c */
+
 /* The author and committer: git config, else a fallback. */
 int store_signature(git_signature **out, git_repository *repo);
 
@@ -126,11 +166,6 @@ char *store_abs_path(ln_store *store, const char *rel);
 /* LN_EINVALID when a component of rel is a symlink leaving the folder. */
 int store_check_links(ln_store *store, const char *rel, ln_error *err);
 
-/* Reads HEAD into *out (out->commit owned by the caller). */
-int store_read_head(store_head *out, ln_store *store, ln_error *err);
-/* The commit HEAD points at into *out (NULL when unborn). */
-int store_head_commit(git_commit **out, ln_store *store, ln_error *err);
-
 /* ---- store_commit.c */
 
 /* Commits `changes` (rel set) as one commit on HEAD: loads each working
@@ -140,6 +175,15 @@ int store_head_commit(git_commit **out, ln_store *store, ln_error *err);
 int store_commit(ln_store *store, store_change *changes, size_t n, const char *message,
 	const char *verb, ln_commit_info *out, ln_error *err);
 void store_change_clear(store_change *c);
+
+/* ---- store_read.c */
+
+/* The blob of rel (folder-relative) at revision rev into *out, its mode
+ * into *mode when mode is not NULL; *out NULL when the path is not in that
+ * revision (not an error). LN_EINVALID for a refused revision or a folder,
+ * LN_ENOTFOUND for an unknown revision. The caller frees *out. */
+int store_blob_at(git_blob **out, git_filemode_t *mode, ln_store *store, const char *rev, const char *rel,
+	ln_error *err);
 
 /* ---- store_index.c */
 
@@ -152,7 +196,7 @@ int store_index_ours(ln_store *store);
 int store_check_index(ln_store *store, ln_error *err);
 /* The error for an index that cannot be read, naming the real cause (a
  * split index, too many open files) and never suggesting a command that
- * throws away what is staged. why: libgit2's message. In store.c. */
+ * throws away what is staged. why: libgit2's message. */
 int store_index_error(ln_store *store, const char *why, ln_error *err);
 /* Synchronous mode: brings the changes' entries up to date and writes the
  * index before the ref moves. */

@@ -1,5 +1,6 @@
 /* The notes store, reading: old versions (show), diffs, the blob id of a
- * note, restoring an old version, and the uncommitted changes (status). */
+ * note, and the uncommitted changes (status). It never commits: restoring
+ * an old version, which commits, is in store_commit.c. */
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -56,7 +57,7 @@ static int store_revision_named(git_repository *repo, const char *rev)
 
 /* The tree entry of rel at rev into *out_blob (a blob; NULL when the path
  * is not in that revision, which is not an error here). */
-static int store_blob_at(git_blob **out, git_filemode_t *mode, ln_store *store, const char *rev, const char *rel,
+int store_blob_at(git_blob **out, git_filemode_t *mode, ln_store *store, const char *rev, const char *rel,
 	ln_error *err)
 {
 	git_object *obj = NULL;
@@ -297,64 +298,6 @@ cleanup:
 	free(rel);
 	free(repo_path);
 	free(abs);
-	return rc;
-}
-
-int ln_store_restore(ln_commit_info *out, ln_store *store, const char *rev, const char *path, ln_error *err)
-{
-	store_change c;
-	git_blob *blob = NULL;
-	git_buf data = GIT_BUF_INIT;
-	git_blob_filter_options fopts;
-	char *abs = NULL, *repo_path = NULL;
-	ln_buf msg = LN_BUF_INIT;
-	git_filemode_t mode = GIT_FILEMODE_BLOB;
-	int rc;
-	git_blob_filter_options_init(&fopts, GIT_BLOB_FILTER_OPTIONS_VERSION);
-	memset(&c, 0, sizeof(c));
-	if ((rc = ln_store_relpath(&c.rel, store, path, err)) < 0)
-		return rc;
-	if ((rc = store_blob_at(&blob, &mode, store, rev, c.rel, err)) < 0)
-		goto cleanup;
-	if (!blob) {
-		rc = ln_error_set(err, LN_ENOTFOUND, "%s does not exist at %s", c.rel, rev);
-		goto cleanup;
-	}
-	if (mode == GIT_FILEMODE_LINK) {
-		/* Written as a file it would hold the link's target as its text. */
-		rc = ln_error_set(err, LN_EINVALID, "%s is a symbolic link at %s, not a note: not restored", c.rel, rev);
-		goto cleanup;
-	}
-	abs = store_abs_path(store, c.rel);
-	repo_path = store_repo_path(store, c.rel);
-	if (!abs || !repo_path) {
-		rc = ln_error_set(err, LN_ENOMEM, "out of memory");
-		goto cleanup;
-	}
-	fopts.flags = 0; /* smudge text and binary alike, as checkout does */
-	if (git_blob_filter(&data, blob, repo_path, &fopts) < 0) {
-		rc = ln__error_from_git(err, GIT_ERROR, "cannot prepare the old version");
-		goto cleanup;
-	}
-	/* The folders (0700) the file lives in, if it was deleted. */
-	if ((rc = ln__fs_make_parents(store->dir, c.rel, err)) < 0)
-		goto cleanup;
-	if ((rc = ln__fs_write_atomic(abs, data.ptr, data.size, 0600, err)) < 0)
-		goto cleanup;
-	{
-		char id[GIT_OID_HEXSZ + 1];
-		git_oid_tostr(id, sizeof(id), git_blob_id(blob));
-		ln_buf_printf(&msg, "Restore %s as it was at %s\n", c.rel, rev);
-		(void)id;
-	}
-	rc = store_commit(store, &c, 1, msg.ptr, NULL, out, err);
-cleanup:
-	ln_buf_free(&msg);
-	git_buf_dispose(&data);
-	git_blob_free(blob);
-	free(abs);
-	free(repo_path);
-	store_change_clear(&c);
 	return rc;
 }
 

@@ -239,10 +239,14 @@ LN_API int ln_store_status(ln_status *out, ln_store *store, ln_error *err);
 LN_API void ln_store_status_free(ln_status *status);
 
 /* Packs loose objects when more than `threshold` have piled up (0: the
- * default, 1000). Sets *packed (may be NULL) to the number packed. Takes
- * seconds on a large team, so never done inside a save: ln_store_free does
- * it after 100 saves or more in a session; editors may call it when idle.
- * Returns 0, LN_EIO when the pack cannot be written, LN_ENOMEM, LN_ERROR. */
+* default, 1000), and merges small packs (each save writes its commit as
+ * one pack) geometrically, as `git repack --geometric=2` does. Sets *packed
+ * (may be NULL) to the number of objects packed or merged. Packing loose
+ * objects takes seconds on a large team, so it is never done inside a
+ * save: ln_store_free does it after 100 saves or more in a session, and
+ * merges the small packs when the session wrote any (as does a save after
+ * 40 commit packs in one session); editors may call it when idle.
+ * Returns 0, LN_EIO when a pack cannot be written, LN_ENOMEM, LN_ERROR. */
 LN_API int ln_store_maintain(size_t *packed, ln_store *store, size_t threshold, ln_error *err);
 
 /* One file under the notes folder. */

@@ -11,18 +11,25 @@ local EDITED = "* One-on-one\nwritten while the repository was damaged\n"
 describe("hardening: a damaged repository", function()
   local core, tmp, notes
 
-  -- A notes folder with three saved versions of one note, then edited.
+  -- A notes folder with three versions of one note, then edited. The
+  -- versions are committed by git, which writes loose objects (the store
+  -- writes each commit as a pack), so that the cases below can damage one
+  -- loose object file, as a disk or a file-syncing tool does.
   local function fresh(parent)
     notes = (parent or tmp) .. "/notes"
     -- Inside another repository a new folder would join it: give it its own.
     if parent then assert.is_true((H.run("git init -q " .. H.quote(notes)))) end
     local store = assert(core.open(notes))
+    store:close()
     os.execute("mkdir -p " .. H.quote(notes .. "/alice"))
     for i = 1, 3 do
       H.write(notes .. "/" .. REL, "* One-on-one\nversion " .. i .. "\n")
-      assert(store:save(REL))
+      local _, ok = H.git(notes, "add " .. H.quote(REL))
+      assert.is_true(ok)
+      local out, committed = H.git(notes, "-c user.name=t -c user.email=t@example.invalid commit -q -m " ..
+        H.quote("alice: version " .. i))
+      assert.is_true(committed, out)
     end
-    store:close()
     H.write(notes .. "/" .. REL, EDITED)
   end
 

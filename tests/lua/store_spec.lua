@@ -88,6 +88,32 @@ describe("store:", function()
     assert.equals(4, T.count(notes))
   end)
 
+  it("a save writes its objects as one pack, no loose file; closing merges the small packs", function()
+    T.ok("mkdir -p " .. T.q(notes .. "/alice/deep/er"))
+    local loose_before = T.git(notes, "count-objects"):match("^(%d+) objects")
+    local packs = function()
+      return tonumber((T.ok("ls " .. T.q(notes .. "/.git/objects/pack") .. " | grep -c '\\.pack$' || true"):gsub("%s+", "")))
+    end
+    local before = packs()
+    for i = 1, 12 do
+      T.write(notes .. "/alice/deep/er/n.org", "version " .. i .. "\n")
+      local c = assert(store:save("alice/deep/er/n.org"))
+      -- the commit, its trees and the blob are readable by git at once
+      assert.equals("version " .. i .. "\n", T.git(notes, "show " .. c.id .. ":alice/deep/er/n.org"))
+    end
+    assert.equals(loose_before, T.git(notes, "count-objects"):match("^(%d+) objects"), "no loose object")
+    assert.equals(before + 12, packs(), "one pack per save")
+    store:flush()
+    T.clean(notes)
+    store:close()
+    store = nil
+    assert.is_true(packs() <= before + 4, "closing merged the small packs: " .. packs())
+    for i = 1, 12 do
+      assert.equals("version " .. (13 - i) .. "\n", T.git(notes, "show HEAD~" .. (i - 1) .. ":alice/deep/er/n.org"))
+    end
+    T.clean(notes)
+  end)
+
   it("saving an unchanged file makes no commit", function()
     T.ok("mkdir -p " .. T.q(notes .. "/alice"))
     T.write(notes .. "/alice/profile.org", "x\n")
