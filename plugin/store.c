@@ -419,12 +419,12 @@ int ln_store_open_ext(ln_store **out, const char *dir, unsigned flags, ln_error 
 			goto fail;
 		}
 		store->lockpath = store_concat(ldir, "/lock");
-		store->priv_path = store_concat(ldir, "/index.next");
+		store->pending_index_path = store_concat(ldir, "/index.next");
 		store->journal_path = store_concat(ldir, "/index.journal");
 		free(ldir);
 		store->index_path = store_concat(store->gitdir, "index");
 		store->index_lock_path = store_concat(store->gitdir, "index.lock");
-		if (!store->lockpath || !store->priv_path || !store->index_path || !store->index_lock_path ||
+		if (!store->lockpath || !store->pending_index_path || !store->index_path || !store->index_lock_path ||
 		    !store->journal_path) {
 			rc = ln_error_set(err, LN_ENOMEM, "out of memory");
 			goto fail;
@@ -473,13 +473,13 @@ void ln_store_free(ln_store *store)
 	free(store->gitdir);
 	free(store->prefix);
 	free(store->lockpath);
-	free(store->priv_path);
+	free(store->pending_index_path);
 	free(store->journal_path);
 	if (store->journal_fd >= 0)
 		close(store->journal_fd);
 	free(store->index_path);
 	free(store->index_lock_path);
-	git_index_free(store->priv);
+	git_index_free(store->pending_index);
 	free(store);
 	git_libgit2_shutdown();
 }

@@ -337,12 +337,12 @@ static void store_maybe_maintain(ln_store *store)
 	}
 }
 
-/* Brings the index's entries of the changes up to date: in priv, written
+/* Brings the index's entries of the changes up to date: in pending_index, written
  * later by the flusher (deferred), or in .git/index now. */
 static int store_index_follow(ln_store *store, store_change *changes, size_t n, int *index_dirty, ln_error *err)
 {
 	if (store->deferred)
-		return store_apply_index(store->priv, changes, n, index_dirty, err);
+		return store_apply_index(store->pending_index, changes, n, index_dirty, err);
 	return store_update_index(store, changes, n, err);
 }
 
@@ -380,7 +380,7 @@ int store_commit(ln_store *store, store_change *changes, size_t n, const char *m
 			goto cleanup;
 		/* A save killed before its index landed: put its entries back
 		 * first, or this save's index would carry the reversal on. */
-		if ((rc = store_journal_repair(store, store->priv, &index_dirty, err)) < 0)
+		if ((rc = store_journal_repair(store, store->pending_index, &index_dirty, err)) < 0)
 			goto cleanup;
 	}
 	deadline = ln__now_ms() + ln__lock_timeout_ms();

@@ -100,15 +100,15 @@ int store_update_index(ln_store *store, store_change *changes, size_t n, ln_erro
  * commit` could use an index that lacks the save (and so revert it):
  *
  *   1. save creates .git/index.lock itself (git's own lock protocol) and
- *      applies the change to `priv`, our copy of the index kept in memory;
+ *      applies the change to `pending_index`, our copy of the index kept in memory;
  *   2. it writes the commit and moves the ref, and returns;
- *   3. a flusher thread writes priv to <gitdir>/leadnotes/index.next,
+ *   3. a flusher thread writes pending_index to <gitdir>/leadnotes/index.next,
  *      renames it over .git/index, then removes index.lock.
  *
  * While the lock is held, git (and other leadnotes processes) wait or fail
  * with "index.lock exists": nothing can commit the old index. The next
  * save, the store's close, ln_store_repository, status and blob_id first
- * wait for the flush. priv is reloaded only when .git/index changed under
+ * wait for the flush. pending_index is reloaded only when .git/index changed under
  * us (an outside git command). LEADNOTES_SYNC_INDEX=1 writes the index
  * inside save instead (before the ref moves). */
 
@@ -362,14 +362,14 @@ int store_index_ours(ln_store *store)
 {
 	struct stat st;
 	store_flush_wait(store); /* the flusher sets the stamp */
-	if (!store->deferred || !store->priv || !store->stamp_valid || store->flush_failed)
+	if (!store->deferred || !store->pending_index || !store->stamp_valid || store->flush_failed)
 		return 0;
 	if (stat(store->index_path, &st) != 0)
 		return errno == ENOENT && store->stamp_absent;
 	return !store->stamp_absent && store_stamp_same(&st, &store->stamp);
 }
 
-/* Makes priv equal .git/index unless it already is (we wrote it last).
+/* Makes pending_index equal .git/index unless it already is (we wrote it last).
  * Called with index.lock held, so .git/index cannot change meanwhile. */
 int store_priv_fresh(ln_store *store, ln_error *err)
 {
@@ -377,18 +377,18 @@ int store_priv_fresh(ln_store *store, ln_error *err)
 	int absent = stat(store->index_path, &st) != 0;
 	if (absent && errno != ENOENT)
 		return ln_error_set(err, LN_EIO, "cannot read %s: %s", store->index_path, strerror(errno));
-	if (store->priv && store->flush_failed)
-		return 0; /* priv is ahead: it is what must be written */
-	if (store->priv && store->stamp_valid &&
+	if (store->pending_index && store->flush_failed)
+		return 0; /* pending_index is ahead: it is what must be written */
+	if (store->pending_index && store->stamp_valid &&
 	    (absent ? store->stamp_absent : (!store->stamp_absent && store_stamp_same(&st, &store->stamp))))
 		return 0;
-	unlink(store->priv_path);
-	if (!absent && store_copy_file(store->index_path, store->priv_path) < 0)
+	unlink(store->pending_index_path);
+	if (!absent && store_copy_file(store->index_path, store->pending_index_path) < 0)
 		return ln_error_set(err, LN_EIO, "cannot copy the index: %s", strerror(errno));
-	if (!store->priv) {
-		if (git_index_open(&store->priv, store->priv_path) < 0)
+	if (!store->pending_index) {
+		if (git_index_open(&store->pending_index, store->pending_index_path) < 0)
 			return ln__error_from_git(err, GIT_ERROR, "cannot read the index");
-	} else if (git_index_read(store->priv, 1) < 0) {
+	} else if (git_index_read(store->pending_index, 1) < 0) {
 		return ln__error_from_git(err, GIT_ERROR, "cannot read the index");
 	}
 	store->stamp = st;
@@ -398,7 +398,7 @@ int store_priv_fresh(ln_store *store, ln_error *err)
 	return 0;
 }
 
-/* Writes priv and renames it over .git/index; then releases index.lock.
+/* Writes pending_index and renames it over .git/index; then releases index.lock.
  * Runs in the flusher thread (or inline when a thread cannot start). */
 static void *store_flush_run(void *arg)
 {
@@ -407,16 +407,16 @@ static void *store_flush_run(void *arg)
 	/* Only a holder of .git/index.lock writes index.next: a lock of it is
 	 * a dead process's. */
 	{
-		size_t n = strlen(store->priv_path);
+		size_t n = strlen(store->pending_index_path);
 		char *lock = malloc(n + 6);
 		if (lock) {
-			memcpy(lock, store->priv_path, n);
+			memcpy(lock, store->pending_index_path, n);
 			memcpy(lock + n, ".lock", 6);
 			unlink(lock);
 			free(lock);
 		}
 	}
-	ok = git_index_write(store->priv) == 0 && rename(store->priv_path, store->index_path) == 0;
+	ok = git_index_write(store->pending_index) == 0 && rename(store->pending_index_path, store->index_path) == 0;
 	if (ok)
 		store_journal_clear(store); /* landed: nothing left to repair */
 	if (ok && stat(store->index_path, &store->stamp) == 0) {
@@ -424,7 +424,7 @@ static void *store_flush_run(void *arg)
 		store->stamp_valid = 1;
 		store->flush_failed = 0;
 	} else {
-		/* priv stays ahead of .git/index and is written by the next save
+		/* pending_index stays ahead of .git/index and is written by the next save
 		 * or the close. */
 		store->flush_failed = 1;
 		snprintf(store->notice, sizeof(store->notice),
@@ -460,17 +460,17 @@ void store_flush_start(ln_store *store)
 	}
 }
 
-/* A flush that failed (disk full): priv is ahead of .git/index; try once
+/* A flush that failed (disk full): pending_index is ahead of .git/index; try once
  * more when closing. */
 void store_flush_retry(ln_store *store)
 {
 	ln_error ignored;
-	if (!store->priv || store_index_lock(store, &ignored) < 0)
+	if (!store->pending_index || store_index_lock(store, &ignored) < 0)
 		return;
 	store_flush_run(store);
 }
 
-/* Applies the changes to priv (or, in synchronous mode, to the
+/* Applies the changes to pending_index (or, in synchronous mode, to the
  * repository's index); *dirty says whether anything changed. */
 int store_apply_index(git_index *idx, store_change *changes, size_t n, int *dirty, ln_error *err)
 {

@@ -74,11 +74,11 @@ struct ln_store {
 
 	/* The index refresh off the editing path (see store_index.c): save
 	 * takes .git/index.lock itself, moves the ref, and a flusher thread
-	 * writes `priv` (the index as it should be) and renames it over
+	 * writes `pending_index` (the index as it should be) and renames it over
 	 * .git/index before releasing the lock. */
 	int deferred;          /* 0 when LEADNOTES_SYNC_INDEX=1: write in save */
-	git_index *priv;       /* bound to <gitdir>/leadnotes/index.next */
-	char *index_path, *index_lock_path, *priv_path;
+	git_index *pending_index; /* the index as the next flush writes it, bound to <gitdir>/leadnotes/index.next */
+	char *index_path, *index_lock_path, *pending_index_path;
 	int index_lock_fd;     /* our .git/index.lock while held, else -1 */
 	int index_lock_linked; /* ... held as a hard link to mark_path (index_lock_fd is mark_fd) */
 	char *mark_path;       /* <gitdir>/leadnotes/index.lock.mark.<pid>.<store>, made on first use */
@@ -88,7 +88,7 @@ struct ln_store {
 	int stamp_valid, stamp_absent;
 	pthread_t flusher;
 	int flushing;          /* a flusher thread runs (join before anything) */
-	int flush_failed;      /* the last flush did not land: priv is ahead */
+	int flush_failed;      /* the last flush did not land: pending_index is ahead */
 	char *journal_path;    /* <gitdir>/leadnotes/index.journal (see store_index.c) */
 	int journal_fd;        /* open on it once used, else -1 */
 };
@@ -190,7 +190,7 @@ int store_blob_at(git_blob **out, git_filemode_t *mode, ln_store *store, const c
 /* The repository's index, opened on first use. */
 int store_index(ln_store *store, ln_error *err);
 /* 1 when .git/index is still the file the store wrote last (its identity:
- * inode, device, size, mtime to the nanosecond), so priv holds it. */
+ * inode, device, size, mtime to the nanosecond), so pending_index holds it. */
 int store_index_ours(ln_store *store);
 /* LN_EIO naming the way to rebuild a damaged .git/index. */
 int store_check_index(ln_store *store, ln_error *err);
@@ -206,9 +206,9 @@ int store_apply_index(git_index *idx, store_change *changes, size_t n, int *dirt
 /* .git/index.lock, taken as git takes it, bounded wait; and its release. */
 int store_index_lock(ln_store *store, ln_error *err);
 void store_index_unlock(ln_store *store);
-/* Makes priv equal .git/index unless it already is; under index.lock. */
+/* Makes pending_index equal .git/index unless it already is; under index.lock. */
 int store_priv_fresh(ln_store *store, ln_error *err);
-/* Writes priv over .git/index (in a thread on large indexes), then
+/* Writes pending_index over .git/index (in a thread on large indexes), then
  * releases index.lock. */
 void store_flush_start(ln_store *store);
 /* A failed flush tried once more (on close). */

@@ -271,12 +271,12 @@ int ln_store_blob_id(git_oid *out, int *dirty, ln_store *store, const char *path
 		ie = NULL;
 		store_flush_wait(store);
 		{
-			/* priv is the index when we wrote .git/index last; else read
+			/* pending_index is the index when we wrote .git/index last; else read
 			 * the repository's. */
 			struct stat ist;
-			if (store->priv && store->stamp_valid && !store->stamp_absent &&
+			if (store->pending_index && store->stamp_valid && !store->stamp_absent &&
 			    stat(store->index_path, &ist) == 0 && store_stamp_same(&ist, &store->stamp))
-				ie = git_index_get_bypath(store->priv, repo_path, 0);
+				ie = git_index_get_bypath(store->pending_index, repo_path, 0);
 			else if (store_index(store, NULL) == 0 && git_index_read(store->index, 0) == 0)
 				ie = git_index_get_bypath(store->index, repo_path, 0);
 		}
