@@ -87,7 +87,7 @@ if type(store_methods) == "table" then
     if tostring(store) == "leadnotes.store (closed)" then
       error("calling 'profile' on bad self (attempt to use a closed notes store)", 2)
     end
-    return require("leadnotes.insights").profile(store, ...)
+    return require("leadnotes.insights.people").profile(store, ...)
   end
 end
 
