@@ -40,6 +40,5 @@ int main(void)
 		"names: invalid UTF-8 is refused, nothing allocated");
 	CHECK(ln_names_key(&out, "", 0, &err) == 0 && out && out[0] == '\0', "names: the empty name");
 	free(out);
-	printf("%d passed, %d failed\n", passed, failed);
-	return failed ? 1 : 0;
+	return check_report();
 }
