@@ -18,4 +18,11 @@ static int passed, failed;
 		}                                                                    \
 	} while (0)
 
+/* Prints the tally; main() returns this: 0 when every check passed, else 1. */
+static inline int check_report(void)
+{
+	printf("%d passed, %d failed\n", passed, failed);
+	return failed ? 1 : 0;
+}
+
 #endif

@@ -69,6 +69,5 @@ int main(void)
 		CHECK(strlen(text) == 23 && !strstr(text, ":p@"), "a longer result is cut to the size given, never overflows");
 	}
 
-	printf("%d passed, %d failed\n", passed, failed);
-	return failed ? 1 : 0;
+	return check_report();
 }

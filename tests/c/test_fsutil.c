@@ -283,6 +283,5 @@ int main(void)
 	test_utf8_decode_takes_valid_characters_and_refuses_the_rest();
 	git_libgit2_shutdown();
 	th_remove_tree(dir);
-	printf("%d passed, %d failed\n", passed, failed);
-	return failed ? 1 : 0;
+	return check_report();
 }

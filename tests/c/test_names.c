@@ -42,6 +42,5 @@ int main(void)
 		"names: a NUL inside a name is refused, not cut off");
 	CHECK(ln_names_key(&out, "", 0, &err) == 0 && out && out[0] == '\0', "names: the empty name");
 	free(out);
-	printf("%d passed, %d failed\n", passed, failed);
-	return failed ? 1 : 0;
+	return check_report();
 }

@@ -310,6 +310,5 @@ int main(void)
 	}
 	test_user_file();
 	test_hostile_input();
-	printf("%d passed, %d failed\n", passed, failed);
-	return failed ? 1 : 0;
+	return check_report();
 }

@@ -532,6 +532,5 @@ int main(void)
 	test_history_lists_the_saves_and_survives_packing();
 	test_deferred_index_is_clean_after_a_flush();
 	th_remove_tree(root);
-	printf("%d passed, %d failed\n", passed, failed);
-	return failed ? 1 : 0;
+	return check_report();
 }

@@ -191,6 +191,5 @@ int main(void)
 	test_a_cut_tail_or_another_format_is_not_believed();
 	test_a_prune_keeps_only_what_was_looked_up();
 	th_remove_tree(dir);
-	printf("%d passed, %d failed\n", passed, failed);
-	return failed ? 1 : 0;
+	return check_report();
 }

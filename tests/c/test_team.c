@@ -278,6 +278,5 @@ int main(void)
 	test_summary_reads_empty_input_and_nul_bytes();
 	ln_store_free(store);
 	th_remove_tree(base);
-	printf("%d passed, %d failed\n", passed, failed);
-	return failed ? 1 : 0;
+	return check_report();
 }

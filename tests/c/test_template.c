@@ -299,6 +299,5 @@ int main(void)
 	test_partials();
 	test_limits();
 	test_list_dir();
-	printf("%d passed, %d failed\n", passed, failed);
-	return failed ? 1 : 0;
+	return check_report();
 }
