@@ -300,6 +300,5 @@ int main(void)
 		th_remove_tree(tmp);
 	else
 		fprintf(stderr, "kept %s\n", tmp);
-	printf("%d passed, %d failed\n", passed, failed);
-	return failed ? 1 : 0;
+	return check_report();
 }
