@@ -436,10 +436,10 @@ local function with_store(ed)
   return s
 end
 
-local function person_then(ed, person, done)
+local function person_then(ed, person, done, default)
   if person then return done(person) end
   if not ed.ask then report(ed, "give a person's name") return end
-  ed.ask("Person", "", function(text)
+  ed.ask("Person", default or "", function(text)
     if text and text:match("%S") then done(trim(text)) end
   end, function()
     local s = M.store(M.notes_dir())
@@ -523,7 +523,9 @@ function M.history(ed, target)
   if target then return show(target) end
   local note = ed.current_note and ed.current_note()
   if note and not ed.ask then return show(note) end
-  person_then(ed, nil, show)
+  -- Where the editor asks, the open note's person is the answer offered.
+  local rel = note and M.relative(note, M.notes_dir())
+  person_then(ed, nil, show, rel and rel:match("^([^/]+)/"))
 end
 
 -- The open note, or nil after saying that one must be open.

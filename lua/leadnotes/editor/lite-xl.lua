@@ -9,7 +9,7 @@
 -- "Leadnotes: Insert One On One", "Leadnotes: Insert Evaluation",
 -- "Leadnotes: History", "Leadnotes: Show Version", "Leadnotes: Diff",
 -- "Leadnotes: Restore Version" (of the open note), "Leadnotes: Prompt",
--- "Leadnotes: Team", "Leadnotes: Nudges"; keys ctrl+alt+o (one-on-one),
+-- "Leadnotes: Team", "Leadnotes: Nudges", "Leadnotes: Items"; keys ctrl+alt+o (one-on-one),
 -- ctrl+alt+h (history).
 -- Saving a note commits it. The commands are leadnotes.editor.common's;
 -- this file is what lite-xl's API needs.
