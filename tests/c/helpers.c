@@ -137,6 +137,14 @@ void th_remove_tree(const char *dir)
 		th_sh("chmod -R u+rwx '%s' 2>/dev/null; rm -rf '%s'", dir, dir);
 }
 
+void th_finish_tmpdir(const char *tmp, int failed)
+{
+	if (!failed && !getenv("LEADNOTES_KEEP_TMP"))
+		th_remove_tree(tmp);
+	else
+		fprintf(stderr, "kept %s\n", tmp);
+}
+
 int th_fsck_ok(const char *dir)
 {
 	int status;

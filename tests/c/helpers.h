@@ -42,6 +42,10 @@ int th_tmpdir(char *out, size_t size, const char *tag);
 /* Removes dir and everything below it, read-only parts too. */
 void th_remove_tree(const char *dir);
 
+/* The end of a test run: removes tmp when every check passed (failed == 0)
+ * and LEADNOTES_KEEP_TMP is unset, else says on stderr where it was kept. */
+void th_finish_tmpdir(const char *tmp, int failed);
+
 /* Whether `git fsck --strict` finds the repository at dir sound; prints
  * git's output when not. */
 int th_fsck_ok(const char *dir);

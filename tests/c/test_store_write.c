@@ -296,9 +296,6 @@ int main(void)
 	test_save_notes_commits_ignored_notes_too();
 	test_seal_note_saves_a_changed_note_first();
 	git_libgit2_shutdown();
-	if (!failed && !getenv("LEADNOTES_KEEP_TMP"))
-		th_remove_tree(tmp);
-	else
-		fprintf(stderr, "kept %s\n", tmp);
+	th_finish_tmpdir(tmp, failed);
 	return check_report();
 }

@@ -1127,9 +1127,6 @@ int main(void)
 	test_git_crypt();
 
 	git_libgit2_shutdown();
-	if (!failed && !getenv("LEADNOTES_KEEP_TMP"))
-		th_remove_tree(tmp);
-	else
-		fprintf(stderr, "kept %s\n", tmp);
+	th_finish_tmpdir(tmp, failed);
 	return check_report();
 }
