@@ -14,7 +14,8 @@
  *                   save_all, restore
  *   history.c       the history index, fed by a commit hook
  *
- * The store never calls history: history registers a commit hook
+ * The test layers/store (tests/layers/) checks this order on the compiled
+ * objects. The store never calls history: history registers a commit hook
  * (store_hooks) the first time it is used in a process. */
 #ifndef LEADNOTES_STORE_INTERNAL_H
 #define LEADNOTES_STORE_INTERNAL_H
