@@ -1,6 +1,7 @@
 /* leadnotes: HTTP(S) credentials through `git credential` (credential.h). */
 #include "leadnotes/credential.h"
 #include "leadnotes/buf.h"
+#include "fsutil.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -15,16 +16,6 @@
 #include <unistd.h>
 
 extern char **environ;
-
-static char *credential_strndup(const char *s, size_t n)
-{
-	char *copy = malloc(n + 1);
-	if (copy) {
-		memcpy(copy, s, n);
-		copy[n] = '\0';
-	}
-	return copy;
-}
 
 static void credential_wipe(char *s)
 {
@@ -195,9 +186,9 @@ int ln_credential_fill(ln_credential *out, const char *git_dir, const char *url,
 	for (line = output.ptr; status == 0 && line && *line;) {
 		size_t n = strcspn(line, "\n");
 		if (n > 9 && strncmp(line, "username=", 9) == 0 && !out->username)
-			out->username = credential_strndup(line + 9, n - 9);
+			out->username = ln__strndup(line + 9, n - 9);
 		else if (n > 9 && strncmp(line, "password=", 9) == 0 && !out->password)
-			out->password = credential_strndup(line + 9, n - 9);
+			out->password = ln__strndup(line + 9, n - 9);
 		line += n + (line[n] == '\n');
 	}
 	if (status != 0 || !out->username || !out->password) {
@@ -205,8 +196,8 @@ int ln_credential_fill(ln_credential *out, const char *git_dir, const char *url,
 			bare.ptr);
 		goto cleanup;
 	}
-	if (!(out->url = credential_strndup(bare.ptr, bare.size)) ||
-		(git_dir && !(out->git_dir = credential_strndup(git_dir, strlen(git_dir)))))
+	if (!(out->url = ln__strndup(bare.ptr, bare.size)) ||
+		(git_dir && !(out->git_dir = ln__strndup(git_dir, strlen(git_dir)))))
 		rc = ln_error_set(err, LN_ENOMEM, "credentials: out of memory");
 
 cleanup:

@@ -31,6 +31,43 @@ char *ln__strdup(const char *s)
 	return copy;
 }
 
+char *ln__strndup(const char *s, size_t n)
+{
+	char *copy = malloc(n + 1);
+	if (copy) {
+		if (n)
+			memcpy(copy, s, n);
+		copy[n] = '\0';
+	}
+	return copy;
+}
+
+void *ln__array_grow(void *items, size_t *alloc, size_t count, size_t size, size_t first)
+{
+	size_t n;
+	void *grown;
+	if (count < *alloc)
+		return items;
+	n = *alloc ? *alloc * 2 : (first ? first : 1);
+	if (n < *alloc || n > (size_t)-1 / size)
+		return NULL;
+	grown = realloc(items, n * size);
+	if (grown)
+		*alloc = n;
+	return grown;
+}
+
+uint64_t ln__fnv1a(uint64_t h, const void *data, size_t n, int bits)
+{
+	const unsigned char *p = data;
+	size_t i;
+	for (i = 0; i < n; i++) {
+		h ^= p[i];
+		h = bits == 32 ? (uint32_t)(h * 16777619u) : h * 1099511628211ull;
+	}
+	return h;
+}
+
 /* Writes all len bytes of data to fd, retrying short writes and EINTR;
  * 0, or -1 with errno set. */
 static int fs_write_all(int fd, const char *data, size_t len)

@@ -15,6 +15,25 @@
  * there is no memory. */
 char *ln__strdup(const char *s);
 
+/* A malloc'd, NUL-terminated copy of the first n bytes of s (which may
+ * hold NUL bytes), which the caller frees; NULL when there is no memory. */
+char *ln__strndup(const char *s, size_t n);
+
+/* Room for one more item in items, an array of *alloc items of size bytes
+ * each, count of them used: when it is full, *alloc doubles (first when it
+ * is 0) through realloc. Returns the array to use from now on, or NULL
+ * when there is no memory (items and *alloc are then unchanged). */
+void *ln__array_grow(void *items, size_t *alloc, size_t count, size_t size, size_t first);
+
+/* FNV-1a over n bytes of data, continuing hash h: 64 bits (bits 64, h
+ * starting from LN__FNV64_START) or 32 bits (bits 32, from
+ * LN__FNV32_START; the result fits a uint32_t). Fast and stable across
+ * processes and versions (history's index file is named by one), not a
+ * defence against chosen collisions. */
+#define LN__FNV64_START 14695981039346656037ull
+#define LN__FNV32_START 2166136261u
+uint64_t ln__fnv1a(uint64_t h, const void *data, size_t n, int bits);
+
 /* Writes len bytes of data to a temporary file beside path, fsyncs it and
  * renames it over path, with permissions mode (0600 for notes). Returns 0;
  * on failure path is untouched, the temporary is gone, and err says what

@@ -80,15 +80,11 @@ static int hist_grow(void **ptr, size_t *alloc, size_t need, size_t size)
 	return 0;
 }
 
+/* FNV-1a, 32 bits: the path tables, and the name of the index file (so it
+ * must not change). */
 static uint32_t hist_hash_str(const char *s, size_t n)
 {
-	uint32_t h = 2166136261u;
-	size_t i;
-	for (i = 0; i < n; i++) {
-		h ^= (unsigned char)s[i];
-		h *= 16777619u;
-	}
-	return h;
+	return (uint32_t)ln__fnv1a(LN__FNV32_START, s, n, 32);
 }
 
 static uint32_t hist_hash_oid(const git_oid *id)

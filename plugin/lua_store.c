@@ -235,7 +235,7 @@ static int m_save(lua_State *L)
 	ln_error err;
 	int rc;
 	ln_error_clear(&err);
-	rc = ln_store_save(s, path, message, &info, &err);
+	rc = ln_store_save(&info, s, path, message, &err);
 	return push_save_result(L, rc, &info, &err);
 }
 
@@ -248,7 +248,7 @@ static int m_restore(lua_State *L)
 	ln_error err;
 	int rc;
 	ln_error_clear(&err);
-	rc = ln_store_restore(s, rev, path, &info, &err);
+	rc = ln_store_restore(&info, s, rev, path, &err);
 	return push_save_result(L, rc, &info, &err);
 }
 
@@ -465,7 +465,7 @@ static int m_maintain(lua_State *L)
 	if (threshold < 0)
 		return luaL_argerror(L, 2, "threshold must be >= 0");
 	ln_error_clear(&err);
-	if (ln_store_maintain(s, (size_t)threshold, &packed, &err) < 0)
+	if (ln_store_maintain(&packed, s, (size_t)threshold, &err) < 0)
 		return ln_lua_push_failure(L, &err);
 	lua_pushinteger(L, (lua_Integer)packed);
 	return 1;

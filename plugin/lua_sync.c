@@ -63,7 +63,7 @@ int ln_lua_save_ignored(lua_State *L, ln_store *s, int into, size_t *saved, ln_e
 	ln_sync_strings_free(list);
 	for (i = 1; i <= count; i++) {
 		lua_rawgeti(L, names, (int)i);
-		rc = ln_store_save(s, lua_tostring(L, -1), NULL, NULL, err);
+		rc = ln_store_save(NULL, s, lua_tostring(L, -1), NULL, err);
 		if (rc < 0) {
 			lua_pop(L, 2);
 			return rc;
@@ -216,7 +216,7 @@ static int m_seal(lua_State *L)
 		return nret;
 	rc = ln_store_blob_id(&id, &dirty, s, rel, &err);
 	if (rc == LN_ENOTFOUND || (rc == 0 && dirty))
-		rc = ln_store_save(s, rel, NULL, NULL, &err);
+		rc = ln_store_save(NULL, s, rel, NULL, &err);
 	if (rc >= 0)
 		rc = ln_seal_create(&tag, ln_store_repository(s), ln_store_prefix(s), rel, &err);
 	free(rel);

@@ -11,7 +11,6 @@ static int names_map(char **out, const char *name, size_t len, utf8proc_option_t
 	utf8proc_ssize_t n;
 
 	*out = NULL;
-	ln_error_clear(err);
 	if (len > (size_t)0x7fffffff)
 		return ln_error_set(err, LN_EINVALID, "name too long");
 	n = utf8proc_map((const utf8proc_uint8_t *)(name ? name : ""), (utf8proc_ssize_t)len, &mapped,

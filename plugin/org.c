@@ -1581,6 +1581,45 @@ static ln_org_doc *doc_new(size_t len)
 	return doc;
 }
 
+/* The start both parsers share: checks out and text (NULL only when len is
+ * 0), then makes the empty document and the lines of text. Returns 0 with
+ * *doc and *lines (the caller frees both), or LN_EINVALID / LN_ENOMEM with
+ * err filled and nothing to free. */
+static int parse_start(ln_org_doc **out, ln_org_doc **doc, org_line **lines, size_t *nlines, int *final_newline,
+	const char *text, size_t len, const char *fn, ln_error *err)
+{
+	*doc = NULL;
+	*lines = NULL;
+	if (!out)
+		return ln_error_set(err, LN_EINVALID, "%s: out is NULL", fn);
+	*out = NULL;
+	if (!text && len)
+		return ln_error_set(err, LN_EINVALID, "%s: text is NULL", fn);
+	*doc = doc_new(len);
+	if (*doc)
+		*lines = split_lines(text ? text : "", len, nlines, final_newline);
+	if (!*lines) {
+		ln_org_free(*doc);
+		*doc = NULL;
+		return ln_error_set(err, LN_ENOMEM, "%s: out of memory", fn);
+	}
+	return LN_OK;
+}
+
+/* The end both parsers share: with rc 0 and no allocation failed along the
+ * way, hands doc to *out; else frees it and says so in err. Frees lines.
+ * Returns 0 or LN_ENOMEM. */
+static int parse_finish(ln_org_doc **out, ln_org_doc *doc, org_line *lines, int rc, const char *fn, ln_error *err)
+{
+	free(lines);
+	if (rc == 0 && !doc->failed) {
+		*out = doc;
+		return LN_OK;
+	}
+	ln_org_free(doc);
+	return ln_error_set(err, LN_ENOMEM, "%s: out of memory", fn);
+}
+
 int ln_org_parse(ln_org_doc **out, const char *text, size_t len, ln_error *err)
 {
 	ln_org_doc *doc = NULL;
@@ -1592,20 +1631,9 @@ int ln_org_parse(ln_org_doc **out, const char *text, size_t len, ln_error *err)
 
 	memset(&sc, 0, sizeof(sc));
 	memset(&set, 0, sizeof(set));
-	if (!out)
-		return ln_error_set(err, LN_EINVALID, "ln_org_parse: out is NULL");
-	*out = NULL;
-	if (!text && len)
-		return ln_error_set(err, LN_EINVALID, "ln_org_parse: text is NULL");
-	if (!text)
-		text = "";
-	doc = doc_new(len);
-	if (!doc)
-		goto cleanup;
-	lines = split_lines(text, len, &nlines, &final_newline);
-	if (!lines)
-		goto cleanup;
-
+	if ((rc = parse_start(out, &doc, &lines, &nlines, &final_newline, text, len, "ln_org_parse", err)) < 0)
+		return rc;
+	rc = LN_ENOMEM;
 	sc.doc = doc;
 	sc.lines = lines;
 	sc.nlines = nlines;
@@ -1646,17 +1674,10 @@ int ln_org_parse(ln_org_doc **out, const char *text, size_t len, ln_error *err)
 	for (i = 0; i < nheads; i++)
 		if (add_headline(doc, &set, odd, lines, nlines, heads[i]) < 0)
 			goto cleanup;
-	if (doc->failed)
-		goto cleanup;
-	*out = doc;
-	doc = NULL;
 	rc = 0;
 
 cleanup:
-	if (rc < 0)
-		ln_error_set(err, rc, "ln_org_parse: out of memory");
-	ln_org_free(doc);
-	free(lines);
+	rc = parse_finish(out, doc, lines, rc, "ln_org_parse", err);
 	free(heads);
 	free(sc.ends.blocks);
 	free(sc.ends.latex);
@@ -1781,19 +1802,9 @@ int ln_org_parse_markdown(ln_org_doc **out, const char *text, size_t len, ln_err
 	scan sc;
 
 	memset(&sc, 0, sizeof(sc));
-	if (!out)
-		return ln_error_set(err, LN_EINVALID, "ln_org_parse_markdown: out is NULL");
-	*out = NULL;
-	if (!text && len)
-		return ln_error_set(err, LN_EINVALID, "ln_org_parse_markdown: text is NULL");
-	if (!text)
-		text = "";
-	doc = doc_new(len);
-	if (!doc)
-		goto cleanup;
-	lines = split_lines(text, len, &nlines, &final_newline);
-	if (!lines)
-		goto cleanup;
+	if ((rc = parse_start(out, &doc, &lines, &nlines, &final_newline, text, len, "ln_org_parse_markdown", err)) < 0)
+		return rc;
+	rc = LN_ENOMEM;
 	sc.doc = doc;
 	for (i = 0; i < nlines; i++) {
 		const org_line *l = &lines[i];
@@ -1825,18 +1836,12 @@ int ln_org_parse_markdown(ln_org_doc **out, const char *text, size_t len, ln_err
 	}
 	doc->todo_kw = malloc(sizeof(char *));
 	doc->done_kw = malloc(sizeof(char *));
-	if (!doc->todo_kw || !doc->done_kw || doc->failed)
+	if (!doc->todo_kw || !doc->done_kw)
 		goto cleanup;
 	doc->todo_kw[doc->todo_count++] = "TODO";
 	doc->done_kw[doc->done_count++] = "DONE";
-	*out = doc;
-	doc = NULL;
 	rc = 0;
 
 cleanup:
-	if (rc < 0)
-		ln_error_set(err, rc, "ln_org_parse_markdown: out of memory");
-	ln_org_free(doc);
-	free(lines);
-	return rc;
+	return parse_finish(out, doc, lines, rc, "ln_org_parse_markdown", err);
 }

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "leadnotes/prompts.h"
+#include "fsutil.h"
 
 struct ln_prompts {
 	ln_prompt *items; /* id and text of each are malloc'd */
@@ -235,27 +236,12 @@ static int valid_id(const char *id, size_t len)
 	return 1;
 }
 
-static char *dup_len(const char *s, size_t len)
-{
-	char *out = malloc(len + 1);
-
-	if (out) {
-		memcpy(out, s, len);
-		out[len] = '\0';
-	}
-	return out;
-}
-
 static int push_prompt(ln_prompts *bank, const ln_prompt *p)
 {
-	if (bank->count == bank->alloc) {
-		size_t alloc = bank->alloc ? bank->alloc * 2 : 64;
-		ln_prompt *items = realloc(bank->items, alloc * sizeof(*items));
-		if (!items)
-			return LN_ENOMEM;
-		bank->items = items;
-		bank->alloc = alloc;
-	}
+	ln_prompt *items = ln__array_grow(bank->items, &bank->alloc, bank->count, sizeof(*items), 64);
+	if (!items)
+		return LN_ENOMEM;
+	bank->items = items;
 	bank->items[bank->count++] = *p;
 	return LN_OK;
 }
@@ -308,7 +294,6 @@ int ln_prompts_parse(ln_prompts *bank, const char *text, size_t len, ln_error *e
 	int lineno = 0, rc = LN_OK;
 	line_t line;
 
-	ln_error_clear(err);
 	while (next_line(text, len, &pos, &line)) {
 		size_t level = 0, title_len, text_len, tags_len, id_len;
 		const char *title, *tags, *id;
@@ -348,8 +333,8 @@ int ln_prompts_parse(ln_prompts *bank, const char *text, size_t len, ln_error *e
 		p.line = lineno;
 		p.enabled = 1;
 		apply_tags(&p, tags, tags_len);
-		p.id = dup_len(id, id_len);
-		p.text = dup_len(title, text_len);
+		p.id = ln__strndup(id, id_len);
+		p.text = ln__strndup(title, text_len);
 		if (!p.id || !p.text || push_prompt(&parsed, &p) < 0) {
 			prompt_clear(&p);
 			rc = ln_error_set(err, LN_ENOMEM, "out of memory reading prompts");
@@ -438,15 +423,11 @@ static int valid_date(const char *d)
 	return month >= 1 && month <= 12 && day >= 1 && day <= 31;
 }
 
-static uint64_t fnv1a(uint64_t h, const char *s)
+/* Hash h continued over s and a separator byte, so that "ab"+"c" differs
+ * from "a"+"bc". */
+static uint64_t hash_field(uint64_t h, const char *s)
 {
-	for (; *s; s++) {
-		h ^= (unsigned char)*s;
-		h *= 1099511628211ull;
-	}
-	h ^= 0xff; /* a separator, so "ab"+"c" differs from "a"+"bc" */
-	h *= 1099511628211ull;
-	return h;
+	return ln__fnv1a(ln__fnv1a(h, s, strlen(s), 64), "\xff", 1, 64);
 }
 
 static uint64_t mix(uint64_t z)
@@ -496,7 +477,6 @@ int ln_prompts_select(const ln_prompt **out, const ln_prompts *bank, const ln_pr
 	int rc = LN_OK;
 
 	*out = NULL;
-	ln_error_clear(err);
 	if (!valid_date(q->date)) {
 		rc = ln_error_set(err, LN_EINVALID, "date must be YYYY-MM-DD");
 		goto cleanup;
@@ -534,10 +514,9 @@ int ln_prompts_select(const ln_prompt **out, const ln_prompts *bank, const ln_pr
 		n = narrow(pool, n, BY_CONTEXT, q->context);
 
 	context_name = q->context ? ln_prompts_context_name(q->context) : "";
-	h = 14695981039346656037ull;
-	h = fnv1a(h, q->person ? q->person : "");
-	h = fnv1a(h, context_name);
-	h = fnv1a(h, q->date);
+	h = hash_field(LN__FNV64_START, q->person ? q->person : "");
+	h = hash_field(h, context_name);
+	h = hash_field(h, q->date);
 	*out = pool[mix(h) % n];
 
 cleanup:

@@ -110,6 +110,18 @@ static int seal_records_path(ln_buf *out, git_repository *repo, const char *whic
 	return ln_buf_printf(out, "%s%s", git_repository_path(repo), which);
 }
 
+/* The note at path (relative to the notes folder at prefix) as the
+ * repository names it, into repo_path, and as a file, into file. 0, or -1
+ * without memory. */
+static int seal_note_paths(ln_buf *repo_path, ln_buf *file, git_repository *repo, const char *prefix,
+	const char *path)
+{
+	const char *workdir = git_repository_workdir(repo);
+	ln_buf_printf(repo_path, "%s%s", prefix ? prefix : "", path);
+	ln_buf_printf(file, "%s%s", workdir ? workdir : "", repo_path->ptr ? repo_path->ptr : "");
+	return ln_buf_failed(repo_path) || ln_buf_failed(file) ? -1 : 0;
+}
+
 /* Appends a line to a records file (0600), synced to disk. */
 static int seal_append(git_repository *repo, const char *which, const char *line, ln_error *err)
 {
@@ -336,9 +348,7 @@ int ln_seal_create(char **out_tag, git_repository *repo, const char *prefix, con
 	*out_tag = NULL;
 	if ((rc = ln_seal_tag_name(&base, path, err)) < 0)
 		return rc;
-	ln_buf_printf(&repo_path, "%s%s", prefix ? prefix : "", path);
-	ln_buf_printf(&file, "%s%s", git_repository_workdir(repo) ? git_repository_workdir(repo) : "", repo_path.ptr);
-	if (ln_buf_failed(&repo_path) || ln_buf_failed(&file)) {
+	if (seal_note_paths(&repo_path, &file, repo, prefix, path) < 0) {
 		rc = ln_error_set(err, LN_ENOMEM, "seal: out of memory");
 		goto cleanup;
 	}
@@ -570,11 +580,8 @@ int ln_seal_verify(ln_seal_status **out, git_repository *repo, const char *prefi
 	*out = NULL;
 	if ((rc = seal_check_path(path, "verify", err)) < 0 || (rc = ln_seal_tag_name(&base, path, err)) < 0)
 		return rc;
-	ln_buf_printf(&repo_path, "%s%s", prefix ? prefix : "", path);
-	ln_buf_printf(&file, "%s%s", git_repository_workdir(repo) ? git_repository_workdir(repo) : "",
-		repo_path.ptr ? repo_path.ptr : "");
 	status = calloc(1, sizeof(*status));
-	if (!status || ln_buf_failed(&repo_path) || ln_buf_failed(&file)) {
+	if (!status || seal_note_paths(&repo_path, &file, repo, prefix, path) < 0) {
 		rc = ln_error_set(err, LN_ENOMEM, "verify: out of memory");
 		goto cleanup;
 	}

@@ -39,6 +39,24 @@ static void signing_config_string(ln_buf *out, git_config *cfg, const char *key)
 	git_buf_dispose(&value);
 }
 
+/* The signing program into *out, as git chooses it: for ssh (gpg.format =
+ * ssh) gpg.ssh.program, else ssh-keygen; for OpenPGP gpg.openpgp.program,
+ * else gpg.program, else gpg. */
+static void signing_program(ln_buf *out, git_config *cfg, int ssh)
+{
+	if (ssh) {
+		signing_config_string(out, cfg, "gpg.ssh.program");
+		if (!out->size)
+			ln_buf_puts(out, "ssh-keygen");
+		return;
+	}
+	signing_config_string(out, cfg, "gpg.openpgp.program");
+	if (!out->size)
+		signing_config_string(out, cfg, "gpg.program");
+	if (!out->size)
+		ln_buf_puts(out, "gpg");
+}
+
 int ln_signing_wanted(git_repository *repo, const char *kind)
 {
 	git_config *cfg = NULL;
@@ -206,11 +224,7 @@ static int signing_sign(ln_buf *sig_out, git_repository *repo, const char *paylo
 	}
 	if (!format.size || strcmp(format.ptr, "openpgp") == 0) {
 		char *argv[6];
-		signing_config_string(&program, cfg, "gpg.openpgp.program");
-		if (!program.size)
-			signing_config_string(&program, cfg, "gpg.program");
-		if (!program.size)
-			ln_buf_puts(&program, "gpg");
+		signing_program(&program, cfg, 0);
 		if (!key.size)
 			ln_buf_printf(&key, "%s <%s>", committer->name, committer->email);
 		if (ln_buf_failed(&program) || ln_buf_failed(&key)) {
@@ -234,9 +248,7 @@ static int signing_sign(ln_buf *sig_out, git_repository *repo, const char *paylo
 	} else if (strcmp(format.ptr, "ssh") == 0) {
 		char *argv[10];
 		int n = 0, literal = 0;
-		signing_config_string(&program, cfg, "gpg.ssh.program");
-		if (!program.size)
-			ln_buf_puts(&program, "ssh-keygen");
+		signing_program(&program, cfg, 1);
 		if (!key.size) {
 			rc = ln_error_set(err, LN_EINVALID, "gpg.format is ssh but user.signingkey is not set: git would not "
 				"sign either; set it to your key (git config user.signingkey ~/.ssh/id_ed25519.pub); "
@@ -404,18 +416,10 @@ static int signing_check(ln_signature_state *state, char **detail, git_repositor
 		goto cleanup;
 	}
 	if (!ssh) {
-		char *argv[6];
-		signing_config_string(&program, cfg, "gpg.openpgp.program");
-		if (!program.size)
-			signing_config_string(&program, cfg, "gpg.program");
-		if (!program.size)
-			ln_buf_puts(&program, "gpg");
+		char *argv[6] = { NULL, "--status-fd=1", "--verify", NULL, "-", NULL };
+		signing_program(&program, cfg, 0);
 		argv[0] = program.ptr;
-		argv[1] = "--status-fd=1";
-		argv[2] = "--verify";
 		argv[3] = d.sig.ptr;
-		argv[4] = "-";
-		argv[5] = NULL;
 		status = signing_run(argv, d.payload.ptr, d.out.ptr, d.errs.ptr);
 		signing_read_file(&said, d.out.ptr);
 		if (said.ptr && strstr(said.ptr, "[GNUPG:] BADSIG ")) {
@@ -438,35 +442,19 @@ static int signing_check(ln_signature_state *state, char **detail, git_repositor
 			}
 		}
 	} else {
-		char *argv[14];
-		signing_config_string(&program, cfg, "gpg.ssh.program");
-		if (!program.size)
-			ln_buf_puts(&program, "ssh-keygen");
+		signing_program(&program, cfg, 1);
 		signing_config_string(&allowed, cfg, "gpg.ssh.allowedSignersFile");
 		signing_expand_home(&allowed);
 		if (allowed.size) {
-			argv[0] = program.ptr;
-			argv[1] = "-Y";
-			argv[2] = "find-principals";
-			argv[3] = "-f";
-			argv[4] = allowed.ptr;
-			argv[5] = "-s";
-			argv[6] = d.sig.ptr;
-			argv[7] = NULL;
-			if (signing_run(argv, NULL, d.out.ptr, d.errs.ptr) == 0 && signing_read_file(&principal, d.out.ptr) == 0 &&
+			char *find[] = { program.ptr, "-Y", "find-principals", "-f", allowed.ptr, "-s", d.sig.ptr, NULL };
+			if (signing_run(find, NULL, d.out.ptr, d.errs.ptr) == 0 && signing_read_file(&principal, d.out.ptr) == 0 &&
 				principal.size) {
 				char *nl = strchr(principal.ptr, '\n');
+				char *verify[] = { program.ptr, "-Y", "verify", "-f", allowed.ptr, "-I", principal.ptr, "-n", "git",
+					"-s", d.sig.ptr, NULL };
 				if (nl)
 					*nl = '\0';
-				argv[2] = "verify";
-				argv[5] = "-I";
-				argv[6] = principal.ptr;
-				argv[7] = "-n";
-				argv[8] = "git";
-				argv[9] = "-s";
-				argv[10] = d.sig.ptr;
-				argv[11] = NULL;
-				status = signing_run(argv, d.payload.ptr, d.out.ptr, d.errs.ptr);
+				status = signing_run(verify, d.payload.ptr, d.out.ptr, d.errs.ptr);
 				*state = status == 0 ? LN_SIGNATURE_GOOD : LN_SIGNATURE_BAD;
 				if (detail) {
 					ln_buf_printf(&said, status == 0 ? "good SSH signature by %s" :
@@ -478,15 +466,10 @@ static int signing_check(ln_signature_state *state, char **detail, git_repositor
 		}
 		/* no allowed signers (or none of them): the signature can still be
 		 * checked against the object, not its signer */
-		argv[0] = program.ptr;
-		argv[1] = "-Y";
-		argv[2] = "check-novalidate";
-		argv[3] = "-n";
-		argv[4] = "git";
-		argv[5] = "-s";
-		argv[6] = d.sig.ptr;
-		argv[7] = NULL;
-		status = signing_run(argv, d.payload.ptr, d.out.ptr, d.errs.ptr);
+		{
+			char *check[] = { program.ptr, "-Y", "check-novalidate", "-n", "git", "-s", d.sig.ptr, NULL };
+			status = signing_run(check, d.payload.ptr, d.out.ptr, d.errs.ptr);
+		}
 		*state = status == 0 ? LN_SIGNATURE_UNCHECKED : LN_SIGNATURE_BAD;
 		if (detail)
 			*detail = ln__strdup(status == 0 ? "the SSH signature matches; its signer is not checked (no "

@@ -454,7 +454,7 @@ void ln_store_free(ln_store *store)
 	store_unregister(store);
 	if (store->saves >= STORE_MAINTAIN_EVERY) {
 		ln_error ignored;
-		ln_store_maintain(store, 0, NULL, &ignored);
+		ln_store_maintain(NULL, store, 0, &ignored);
 	}
 	if (store->packs_written > 0) {
 		/* This store's commit packs join the other small ones. */
@@ -857,7 +857,7 @@ static int store_list_loose(store_loose *out, ln_store *store)
 	return 0;
 }
 
-int ln_store_maintain(ln_store *store, size_t threshold, size_t *packed, ln_error *err)
+int ln_store_maintain(size_t *packed, ln_store *store, size_t threshold, ln_error *err)
 {
 	store_loose loose = { NULL, 0, 0 };
 	git_packbuilder *pb = NULL;

@@ -577,7 +577,7 @@ cleanup:
 	return rc;
 }
 
-int ln_store_save(ln_store *store, const char *path, const char *message, ln_commit_info *out, ln_error *err)
+int ln_store_save(ln_commit_info *out, ln_store *store, const char *path, const char *message, ln_error *err)
 {
 	store_change c;
 	int rc;
@@ -687,7 +687,7 @@ int ln_store_save_all(ln_commits *out, ln_store *store, ln_error *err)
 
 /* ---------------------------------------------------------------- restore */
 
-int ln_store_restore(ln_store *store, const char *rev, const char *path, ln_commit_info *out, ln_error *err)
+int ln_store_restore(ln_commit_info *out, ln_store *store, const char *rev, const char *path, ln_error *err)
 {
 	store_change c;
 	git_blob *blob = NULL;
@@ -728,12 +728,7 @@ int ln_store_restore(ln_store *store, const char *rev, const char *path, ln_comm
 		goto cleanup;
 	if ((rc = ln__fs_write_atomic(abs, data.ptr, data.size, 0600, err)) < 0)
 		goto cleanup;
-	{
-		char id[GIT_OID_HEXSZ + 1];
-		git_oid_tostr(id, sizeof(id), git_blob_id(blob));
-		ln_buf_printf(&msg, "Restore %s as it was at %s\n", c.rel, rev);
-		(void)id;
-	}
+	ln_buf_printf(&msg, "Restore %s as it was at %s\n", c.rel, rev);
 	rc = store_commit(store, &c, 1, msg.ptr, NULL, out, err);
 cleanup:
 	ln_buf_free(&msg);

@@ -157,7 +157,6 @@ int ln_store_files_list(ln_store_files *out, ln_store *store, const char *under,
 
 	out->items = NULL;
 	out->count = 0;
-	ln_error_clear(err);
 
 	if (under && !safe_under(under)) {
 		rc = ln_error_set(err, LN_EINVALID, "not a folder inside the notes folder");

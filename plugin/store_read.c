@@ -150,6 +150,27 @@ static int store_patch_print(const git_diff_delta *delta, const git_diff_hunk *h
 	return 0;
 }
 
+/* A caller's path three ways (each freed by the caller): relative to the
+ * notes folder, to the repository, and absolute. Returns 0, or the codes of
+ * ln_store_relpath, or LN_ENOMEM; nothing to free on failure. */
+static int store_read_paths(char **rel, char **repo_path, char **abs, ln_store *store, const char *path,
+	ln_error *err)
+{
+	int rc;
+	*repo_path = *abs = NULL;
+	if ((rc = ln_store_relpath(rel, store, path, err)) < 0)
+		return rc;
+	*repo_path = store_repo_path(store, *rel);
+	*abs = store_abs_path(store, *rel);
+	if (*repo_path && *abs)
+		return LN_OK;
+	free(*rel);
+	free(*repo_path);
+	free(*abs);
+	*rel = *repo_path = *abs = NULL;
+	return ln_error_set(err, LN_ENOMEM, "out of memory");
+}
+
 int ln_store_diff(char **out, ln_store *store, const char *rev_a, const char *rev_b, const char *path, ln_error *err)
 {
 	char *rel = NULL, *repo_path = NULL, *abs = NULL;
@@ -162,14 +183,8 @@ int ln_store_diff(char **out, ln_store *store, const char *rev_a, const char *re
 	int rc, have_work = 0;
 	git_diff_options_init(&opts, GIT_DIFF_OPTIONS_VERSION);
 	*out = NULL;
-	if ((rc = ln_store_relpath(&rel, store, path, err)) < 0)
+	if ((rc = store_read_paths(&rel, &repo_path, &abs, store, path, err)) < 0)
 		return rc;
-	repo_path = store_repo_path(store, rel);
-	abs = store_abs_path(store, rel);
-	if (!repo_path || !abs) {
-		rc = ln_error_set(err, LN_ENOMEM, "out of memory");
-		goto cleanup;
-	}
 	if ((rc = store_blob_at(&a, NULL, store, rev_a, rel, err)) < 0)
 		goto cleanup;
 	if (rev_b && (rc = store_blob_at(&b, NULL, store, rev_b, rel, err)) < 0)
@@ -235,14 +250,8 @@ int ln_store_blob_id(git_oid *out, int *dirty, ln_store *store, const char *path
 	git_tree *tree = NULL;
 	git_tree_entry *entry = NULL;
 	int rc;
-	if ((rc = ln_store_relpath(&rel, store, path, err)) < 0)
+	if ((rc = store_read_paths(&rel, &repo_path, &abs, store, path, err)) < 0)
 		return rc;
-	repo_path = store_repo_path(store, rel);
-	abs = store_abs_path(store, rel);
-	if (!repo_path || !abs) {
-		rc = ln_error_set(err, LN_ENOMEM, "out of memory");
-		goto cleanup;
-	}
 	if ((rc = store_head_commit(&head, store, err)) < 0)
 		goto cleanup;
 	if (!head || git_commit_tree(&tree, head) < 0 || git_tree_entry_bypath(&entry, tree, repo_path) < 0 ||

@@ -74,13 +74,7 @@ static uint32_t crc(uint32_t c, const void *p, size_t n)
 
 static size_t hash_key(const char *key, size_t len)
 {
-	uint64_t h = 1469598103934665603ull;
-	size_t i;
-
-	for (i = 0; i < len; i++) {
-		h ^= (unsigned char)key[i];
-		h *= 1099511628211ull;
-	}
+	uint64_t h = ln__fnv1a(LN__FNV64_START, key, len, 64);
 	return (size_t)(h ^ (h >> 29));
 }
 
@@ -121,16 +115,12 @@ static int grow_slots(ln_summary_cache *cache)
 /* Adds an entry for a key known to be absent. */
 static entry *add(ln_summary_cache *cache, const entry *e)
 {
+	entry *grown = ln__array_grow(cache->entries, &cache->alloc, cache->count, sizeof(*grown), 256);
 	size_t i;
 
-	if (cache->count == cache->alloc) {
-		size_t n = cache->alloc ? cache->alloc * 2 : 256;
-		entry *grown = realloc(cache->entries, n * sizeof(*grown));
-		if (!grown)
-			return NULL;
-		cache->entries = grown;
-		cache->alloc = n;
-	}
+	if (!grown)
+		return NULL;
+	cache->entries = grown;
 	if ((cache->count + 1) * 2 > cache->slot_count && grow_slots(cache) < 0)
 		return NULL;
 	cache->entries[cache->count] = *e;

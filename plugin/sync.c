@@ -262,41 +262,41 @@ int ln_sync_conflicts(char ***out, size_t *count, git_repository *repo, const ch
 	return LN_OK;
 }
 
+/* The operations git leaves half-done in a repository, with the git
+ * command that finishes or aborts each (NULL: none that takes --continue). */
+static const struct {
+	git_repository_state_t state;
+	const char *what, *cmd;
+} sync_operations[] = {
+	{ GIT_REPOSITORY_STATE_MERGE, "a merge", "merge" },
+	{ GIT_REPOSITORY_STATE_REVERT, "a revert", "revert" },
+	{ GIT_REPOSITORY_STATE_REVERT_SEQUENCE, "a revert", "revert" },
+	{ GIT_REPOSITORY_STATE_CHERRYPICK, "a cherry-pick", "cherry-pick" },
+	{ GIT_REPOSITORY_STATE_CHERRYPICK_SEQUENCE, "a cherry-pick", "cherry-pick" },
+	{ GIT_REPOSITORY_STATE_REBASE, "a rebase", "rebase" },
+	{ GIT_REPOSITORY_STATE_REBASE_INTERACTIVE, "a rebase", "rebase" },
+	{ GIT_REPOSITORY_STATE_REBASE_MERGE, "a rebase", "rebase" },
+	{ GIT_REPOSITORY_STATE_APPLY_MAILBOX, "git am", "am" },
+	{ GIT_REPOSITORY_STATE_APPLY_MAILBOX_OR_REBASE, "git am", "am" },
+};
+
 int ln_sync_check_state(git_repository *repo, ln_error *err)
 {
 	const char *what = NULL, *cmd = NULL;
 	git_index *index = NULL;
-	int conflicted = 0;
+	int conflicted = 0, state = git_repository_state(repo);
+	size_t i;
 
-	switch (git_repository_state(repo)) {
-	case GIT_REPOSITORY_STATE_NONE:
-		break;
-	case GIT_REPOSITORY_STATE_MERGE:
-		what = "a merge", cmd = "merge";
-		break;
-	case GIT_REPOSITORY_STATE_REVERT:
-	case GIT_REPOSITORY_STATE_REVERT_SEQUENCE:
-		what = "a revert", cmd = "revert";
-		break;
-	case GIT_REPOSITORY_STATE_CHERRYPICK:
-	case GIT_REPOSITORY_STATE_CHERRYPICK_SEQUENCE:
-		what = "a cherry-pick", cmd = "cherry-pick";
-		break;
-	case GIT_REPOSITORY_STATE_REBASE:
-	case GIT_REPOSITORY_STATE_REBASE_INTERACTIVE:
-	case GIT_REPOSITORY_STATE_REBASE_MERGE:
-		what = "a rebase", cmd = "rebase";
-		break;
-	case GIT_REPOSITORY_STATE_APPLY_MAILBOX:
-	case GIT_REPOSITORY_STATE_APPLY_MAILBOX_OR_REBASE:
-		what = "git am", cmd = "am";
-		break;
-	case GIT_REPOSITORY_STATE_BISECT:
+	if (state == GIT_REPOSITORY_STATE_BISECT)
 		return ln_error_set(err, LN_ECONFLICT, "sync: a bisect is in progress in the notes repository; end it "
 			"with git bisect reset, then sync; nothing was synced");
-	default:
-		what = "a git operation", cmd = NULL;
-		break;
+	if (state != GIT_REPOSITORY_STATE_NONE)
+		what = "a git operation";
+	for (i = 0; i < sizeof(sync_operations) / sizeof(sync_operations[0]); i++) {
+		if ((int)sync_operations[i].state == state) {
+			what = sync_operations[i].what;
+			cmd = sync_operations[i].cmd;
+		}
 	}
 	if (what && cmd)
 		return ln_error_set(err, LN_ECONFLICT, "sync: %s is in progress in the notes repository; finish it "
@@ -1462,7 +1462,6 @@ int ln_sync_run(ln_sync_result **out, git_repository *repo, const char *prefix, 
 	git_fetch_options_init(&fo, GIT_FETCH_OPTIONS_VERSION);
 	git_push_options_init(&po, GIT_PUSH_OPTIONS_VERSION);
 	*out = NULL;
-	ln_error_clear(err);
 	if (!prefix)
 		prefix = "";
 	if (git_repository_is_bare(repo))

@@ -421,7 +421,6 @@ int ln_note_summarize(ln_note_summary **out, const char *text, size_t len, int m
 	int rc = LN_OK;
 
 	*out = NULL;
-	ln_error_clear(err);
 	if (!text)
 		len = 0;
 	rc = markdown ? ln_org_parse_markdown(&doc, text, len, err) : ln_org_parse(&doc, text, len, err);

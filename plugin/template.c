@@ -628,7 +628,6 @@ int ln_template_compile(ln_template **out, const char *src, size_t len, ln_error
 	int rc;
 
 	*out = NULL;
-	ln_error_clear(err);
 	t = calloc(1, sizeof(*t));
 	b = calloc(1, sizeof(*b));
 	if (!t || !b) {
@@ -1003,7 +1002,6 @@ int ln_template_render(ln_buf *out, const ln_template *t, const ln_template_data
 	render_state st;
 	int rc = 0;
 
-	ln_error_clear(err);
 	st.out = out;
 	st.data = data;
 	st.flags = flags;

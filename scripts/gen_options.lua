@@ -86,11 +86,9 @@ local function md_section()
   return table.concat(out, "\n") .. "\n"
 end
 
+local files = require("leadnotes.files")
 local function slurp(path)
-  local f = assert(io.open(path, "rb"))
-  local text = f:read("*a")
-  f:close()
-  return text
+  return assert(files.read(path), "cannot read " .. path)
 end
 
 -- The text with everything between the two marker lines replaced by body.

@@ -31,7 +31,14 @@ enum {
 
 /* Where a failing function explains itself. The message never holds note
  * content: only names, paths and what went wrong. line/column are 1-based
- * and 0 when they do not apply. */
+ * and 0 when they do not apply.
+ *
+ * The rule every function that takes an `ln_error *err` follows: it fills
+ * *err only when it fails (returns a negative code), and then err->code is
+ * that code. On success *err is left as it was, so a caller need not clear
+ * it before a call and must not read it after a success. ln_error_clear is
+ * for a caller that reuses one struct and wants it empty. err may be NULL
+ * wherever the caller does not want the message. */
 typedef struct ln_error {
 	int code;
 	int line;
@@ -39,25 +46,30 @@ typedef struct ln_error {
 	char message[512];
 } ln_error;
 
-/* Fills err (which may be NULL) with code and a printf-style message, and
- * returns code so a caller can write `return ln_error_set(err, ...)`. */
+/* Fills err (which may be NULL) with code, line and column 0, and the
+ * printf-style message (cut to fit message[]), and returns code so a
+ * caller can write `return ln_error_set(err, ...)`. A system cause the
+ * message ends with ("No space left on device") is put first, in words. */
 LN_API int ln_error_set(ln_error *err, int code, const char *fmt, ...)
 #if defined(__GNUC__)
 	__attribute__((format(printf, 3, 4)))
 #endif
 	;
 
-/* Like ln_error_set, with a source position for parse errors. */
+/* Like ln_error_set, with the 1-based line and column of a parse error;
+ * returns code. */
 LN_API int ln_error_set_at(ln_error *err, int code, int line, int column, const char *fmt, ...)
 #if defined(__GNUC__)
 	__attribute__((format(printf, 5, 6)))
 #endif
 	;
 
-/* Resets err to LN_OK with an empty message. err may be NULL. */
+/* Resets err to LN_OK, line and column 0 and an empty message, for a
+ * caller that reuses one struct (see the rule above); err may be NULL. */
 LN_API void ln_error_clear(ln_error *err);
 
-/* The short name of a code ("not found", "locked"...); never NULL. */
+/* The short name of a code ("not found", "locked"...): a static string,
+ * never NULL ("error" for a code it does not know). */
 LN_API const char *ln_error_name(int code);
 
 #endif

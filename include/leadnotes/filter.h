@@ -11,7 +11,8 @@
  * filter.<driver>.clean and .smudge commands of the repository's git config
  * for paths whose .gitattributes say filter=<driver> (git-crypt and the
  * like), as git does. Without it libgit2 would store plaintext. Safe to call
- * many times. */
+ * many times (later calls return 0 at once). Returns 0, or LN_ERROR (or
+ * LN_ENOMEM) when libgit2 refuses the filter. */
 LN_API int ln_filter_register(ln_error *err);
 
 /* 0 when path (relative to the working directory) can be written to the

@@ -9,14 +9,15 @@
 
 #include "leadnotes/common.h"
 
-/* The NFC form of len bytes of UTF-8 into *out (caller frees), NUL-ended.
- * Returns 0, LN_EINVALID for invalid UTF-8, or LN_ENOMEM; *out is NULL on
- * failure. */
+/* The NFC form of len bytes of UTF-8 (name may be NULL when len is 0) into
+ * *out, NUL-terminated, which the caller frees. Returns 0, LN_EINVALID for
+ * invalid UTF-8, or LN_ENOMEM; *out is NULL on failure. */
 LN_API int ln_names_nfc(char **out, const char *name, size_t len, ln_error *err);
 
 /* The key a name is found by: NFC, case-folded, marks stripped ("José
- * MARÍA" and "jose maria" share one). Same ownership and errors as
- * ln_names_nfc. */
+ * MARÍA" and "jose maria" share one), from len bytes of UTF-8 into *out,
+ * which the caller frees. Returns 0, LN_EINVALID for invalid UTF-8, or
+ * LN_ENOMEM; *out is NULL on failure. */
 LN_API int ln_names_key(char **out, const char *name, size_t len, ln_error *err);
 
 #endif

@@ -97,28 +97,46 @@ typedef struct ln_org_checkbox {
  * LN_EINVALID (NULL out) with err filled; *out is NULL on failure. */
 LN_API int ln_org_parse(ln_org_doc **out, const char *text, size_t len, ln_error *err);
 
-/* Same shape from Markdown: ATX headings (`#` to `######`) are headlines;
- * a leading `TODO` or `DONE` word in a heading is its keyword; task items
- * (`- [ ]`, `* [x]`, `+ [X]`, `1. [ ]`) are checkboxes; fenced code blocks
- * (``` or ~~~) are skipped. No priority, tags, planning or properties. */
+/* Parses len bytes of Markdown into *out, the same shape as ln_org_parse,
+ * which the caller releases with ln_org_free: ATX headings (`#` to
+ * `######`) are headlines; a leading `TODO` or `DONE` word in a heading is
+ * its keyword; task items (`- [ ]`, `* [x]`, `+ [X]`, `1. [ ]`) are
+ * checkboxes; fenced code blocks (``` or ~~~) are skipped. No priority,
+ * tags, planning or properties. Returns 0, or LN_ENOMEM / LN_EINVALID (NULL
+ * out) with err filled; *out is NULL on failure. */
 LN_API int ln_org_parse_markdown(ln_org_doc **out, const char *text, size_t len, ln_error *err);
 
 /* Releases a parsed note; doc may be NULL. */
 LN_API void ln_org_free(ln_org_doc *doc);
 
-/* Headlines in file order; ln_org_headline_at returns NULL past the end. */
+/* The number of headlines of doc. */
 LN_API size_t ln_org_headline_count(const ln_org_doc *doc);
+
+/* The i-th headline (0-based, file order), borrowed from doc until
+ * ln_org_free; NULL when i is past the end. */
 LN_API const ln_org_headline *ln_org_headline_at(const ln_org_doc *doc, size_t i);
 
-/* Checkbox items in file order; ln_org_checkbox_at returns NULL past the end. */
+/* The number of checkbox items of doc. */
 LN_API size_t ln_org_checkbox_count(const ln_org_doc *doc);
+
+/* The i-th checkbox item (0-based, file order), borrowed from doc until
+ * ln_org_free; NULL when i is past the end. */
 LN_API const ln_org_checkbox *ln_org_checkbox_at(const ln_org_doc *doc, size_t i);
 
-/* The keyword sets in effect: open ones and done ones, in the order
- * declared, each name once. Defaults: TODO and DONE. */
+/* The number of open TODO keywords in effect, each name once (from the
+ * #+TODO: lines; by default 1: TODO). */
 LN_API size_t ln_org_todo_keyword_count(const ln_org_doc *doc);
+
+/* The i-th open keyword in the order declared, borrowed from doc; NULL
+ * when i is past the end. */
 LN_API const char *ln_org_todo_keyword(const ln_org_doc *doc, size_t i);
+
+/* The number of done keywords in effect, each name once (from the
+ * #+TODO: lines; by default 1: DONE). */
 LN_API size_t ln_org_done_keyword_count(const ln_org_doc *doc);
+
+/* The i-th done keyword in the order declared, borrowed from doc; NULL
+ * when i is past the end. */
 LN_API const char *ln_org_done_keyword(const ln_org_doc *doc, size_t i);
 
 #endif

@@ -54,33 +54,46 @@ LN_API int ln_prompts_new(ln_prompts **out);
 LN_API void ln_prompts_free(ln_prompts *bank);
 
 /* Adds the prompts of one org file (len bytes of text, NUL bytes allowed)
- * to the bank: every headline with an :ID: property in the drawer right
- * under it is a prompt; its tags give duties, kinds and contexts (unknown
- * tags are ignored). A prompt whose id is already in the bank replaces it.
- * On a malformed id, a prompt without text or an id given twice in the same
- * text, returns LN_EPARSE with err's line set and the bank unchanged. */
+ * to the bank, which copies what it keeps: every headline with an :ID:
+ * property in the drawer right under it is a prompt; its tags give duties,
+ * kinds and contexts (unknown tags are ignored). A prompt whose id is
+ * already in the bank replaces it. Returns 0; LN_EPARSE with err's line set
+ * and the bank unchanged on a malformed id, a prompt without text or an id
+ * given twice in the same text; LN_ENOMEM. */
 LN_API int ln_prompts_parse(ln_prompts *bank, const char *text, size_t len, ln_error *err);
 
 /* Switches the prompt with this id off. Returns 0 or LN_ENOTFOUND. */
 LN_API int ln_prompts_disable(ln_prompts *bank, const char *id);
 
-/* How many prompts the bank holds (enabled or not), and the i-th, in the
- * order they were first added. ln_prompts_at returns NULL past the end. */
+/* How many prompts the bank holds, enabled or not. */
 LN_API size_t ln_prompts_count(const ln_prompts *bank);
+
+/* The i-th prompt (0-based) in the order prompts were first added,
+ * borrowed from the bank until it is freed or the prompt is replaced; NULL
+ * past the end. */
 LN_API const ln_prompt *ln_prompts_at(const ln_prompts *bank, size_t i);
 
-/* The prompt with this id, or NULL. Borrowed from the bank. */
+/* The prompt with this id, or NULL. Borrowed from the bank, as
+ * ln_prompts_at's. */
 LN_API const ln_prompt *ln_prompts_find(const ln_prompts *bank, const char *id);
 
-/* Names of the bits: "hiring"... for a single LN_DUTY_* bit, "manage" or
- * "lead", "one-on-one", "evaluation", "weekly", "onboarding". NULL for
- * anything else. */
+/* The name of a single LN_DUTY_* bit ("hiring", "communicating"...), a
+ * static string; NULL for anything else. */
 LN_API const char *ln_prompts_duty_name(unsigned duty);
+
+/* The name of a single LN_KIND_* bit, "manage" or "lead", a static
+ * string; NULL for anything else. */
 LN_API const char *ln_prompts_kind_name(unsigned kind);
+
+/* The name of a single LN_CONTEXT_* bit ("one-on-one", "evaluation",
+ * "weekly", "onboarding"), a static string; NULL for anything else. */
 LN_API const char *ln_prompts_context_name(unsigned context);
 
-/* The bit for a name (context names also accept "one_on_one"), or 0. */
+/* The LN_DUTY_* bit named name (as ln_prompts_duty_name gives it), or 0. */
 LN_API unsigned ln_prompts_duty_bit(const char *name);
+
+/* The LN_CONTEXT_* bit named name (as ln_prompts_context_name gives it,
+ * or "one_on_one"), or 0. */
 LN_API unsigned ln_prompts_context_bit(const char *name);
 
 /* What a choice is made from. */

@@ -16,10 +16,12 @@
 LN_API int ln_ssh_url_is_ssh(const char *url);
 
 /* A git_transport_cb for git_remote_callbacks.transport: for an SSH URL
- * (of owner), a smart transport over the ssh program into *out; for any
- * other URL *out is left NULL and libgit2 picks its own transport. The
- * ssh command is read from the environment and owner's repository config
- * now. Returns 0, or a negative libgit2 code with git's error set. */
+ * (of owner), a smart transport over the ssh program into *out, which
+ * libgit2 owns and frees with the remote; for any other URL *out is left
+ * NULL and libgit2 picks its own transport. param is unused. The ssh
+ * command is read from the environment and owner's repository config now.
+ * Returns 0, or a negative libgit2 code (GIT_ERROR) with git's error set:
+ * this is libgit2's callback, so it reports no LN_E codes and no ln_error. */
 LN_API int ln_ssh_transport(git_transport **out, git_remote *owner, void *param);
 
 /* The command that runs ssh for repo (NULL: no repository config):

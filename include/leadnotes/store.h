@@ -77,125 +77,177 @@ typedef struct ln_status {
  * there are no notes yet); a folder inside another repository is used as
  * part of it (SHARED; without it LN_EINVALID naming that repository); an
  * existing folder with files that is in no repository is made one (ADOPT;
- * without it LN_EINVALID). */
+ * without it LN_EINVALID). Also LN_EINVALID for an empty dir, a file in its
+ * place, or a repository git refuses (another owner, SHA-256); LN_EIO when
+ * the file system fails; LN_ENOMEM; LN_ERROR when libgit2 fails. *out is
+ * NULL on failure. */
 LN_API int ln_store_open_ext(ln_store **out, const char *dir, unsigned flags, ln_error *err);
 
-/* ln_store_open_ext with LN_STORE_OPEN_CREATE. */
+/* ln_store_open_ext with LN_STORE_OPEN_CREATE: opens dir into *out (free
+ * with ln_store_free), creating it as a repository of its own when it is
+ * missing or empty. Returns 0, or LN_EINVALID, LN_EIO, LN_ENOMEM, LN_ERROR
+ * as ln_store_open_ext; *out is NULL on failure. */
 LN_API int ln_store_open(ln_store **out, const char *dir, ln_error *err);
 
 /* The git hooks of the notes repository that a git commit or push would
  * run and leadnotes does not (pre-commit, prepare-commit-msg, commit-msg,
  * post-commit, pre-merge-commit, post-merge, pre-push): those present and
  * executable in core.hooksPath or <gitdir>/hooks, into *out (free with
- * ln_store_strings_free). */
+ * ln_store_strings_free; empty when there are none). Returns 0 or
+ * LN_ENOMEM (*out empty then). */
 LN_API int ln_store_skipped_hooks(ln_strings *out, ln_store *store, ln_error *err);
 
 /* 1 when rel (relative to the notes folder) names a note: a file inside a
- * person's folder, ending in .org or .md, no part of it starting with '.'.
- * save_all and sync add only notes. */
+ * person's folder, ending in .org or .md, no part of it starting with '.';
+ * else 0. A pure function of the string. save_all and sync add only notes. */
 LN_API int ln_store_is_note(const char *rel);
 
 /* 1 when the store's folder is part of a repository whose working tree is
  * larger than the folder (the notes share it), else 0. */
 LN_API int ln_store_is_shared(const ln_store *store);
 
-/* Closes the store; store may be NULL. */
+/* Closes the store: waits for a pending index write, packs loose objects
+ * after many saves (ln_store_maintain), releases the repository and every
+ * borrowed pointer taken from the store. store may be NULL. */
 LN_API void ln_store_free(ln_store *store);
 
-/* Borrowed, valid as long as the store. Waits for a pending index write
- * first (see ln_store_flush), so callers may write the index themselves. */
+/* The store's repository: borrowed, valid as long as the store; the caller
+ * must not free it. Waits for a pending index write first (see
+ * ln_store_flush), so callers may write the index themselves. */
 LN_API git_repository *ln_store_repository(ln_store *store);
 /* On large repositories (an index over 64 KB, LEADNOTES_DEFER_INDEX_BYTES)
  * save writes the git index in a background thread while holding
  * .git/index.lock; this waits until it has landed (git status clean).
  * Closing the store, status and blob_id wait too. */
 LN_API void ln_store_flush(ln_store *store);
-/* The notes folder, absolute, without a trailing slash. */
+/* The notes folder, absolute, without a trailing slash; borrowed, valid as
+ * long as the store. */
 LN_API const char *ln_store_dir(const ln_store *store);
 /* The notes folder relative to the repository's workdir: "" for the root,
- * else "sub/dir/". */
+ * else "sub/dir/"; borrowed, valid as long as the store. */
 LN_API const char *ln_store_prefix(const ln_store *store);
 
 /* The last notice worth telling the user ("removed a stale lock ..."), or
- * "" when there is none; borrowed. ln_store_clear_notice forgets it. */
+ * "" when there is none; borrowed until the next call on the store. */
 LN_API const char *ln_store_notice(const ln_store *store);
+
+/* Forgets the notice, so ln_store_notice returns "" until the next one. */
 LN_API void ln_store_clear_notice(ln_store *store);
 
-/* Maps a person's display name to a folder name into *out (caller frees):
- * Unicode letters kept, whitespace runs folded to '-'. Refuses (LN_EINVALID)
- * empty names, ".", "..", '/', '\\', NUL or control characters, a leading
- * '.', ".git" in any case, invalid UTF-8, more than LN_STORE_NAME_MAX bytes.
- * Pure function. `len` is the byte length of name (names may hold NUL). */
+/* Maps a person's display name (NUL-terminated) to a folder name into *out
+ * (caller frees): Unicode letters kept, whitespace runs folded to '-'.
+ * Refuses (LN_EINVALID) empty names, ".", "..", '/', '\\', control or
+ * invisible characters, a leading '.', ".git" in any case, invalid UTF-8,
+ * more than LN_STORE_NAME_MAX bytes; LN_ENOMEM. *out is NULL on failure.
+ * A pure function. */
 LN_API int ln_store_person_dir(char **out, const char *display_name, ln_error *err);
+
+/* ln_store_person_dir for len bytes of name, which may hold a NUL byte
+ * (refused, LN_EINVALID): *out, which the caller frees, and the same codes. */
 LN_API int ln_store_person_dir_len(char **out, const char *name, size_t len, ln_error *err);
 
 /* Turns a path given by a caller (absolute, or relative to the notes folder)
  * into the path relative to the folder, normalised, into *out (caller
- * frees). LN_EINVALID for anything outside the folder, under .git, or
- * reached through a symlink that leaves the folder. */
+ * frees). Returns 0; LN_EINVALID for anything outside the folder, under
+ * .git, or reached through a symlink that leaves the folder; LN_ENOMEM.
+ * *out is NULL on failure. */
 LN_API int ln_store_relpath(char **out, ln_store *store, const char *path, ln_error *err);
 
-/* Top-level folders of the notes folder (the people), sorted, into *out. */
+/* Top-level folders of the notes folder (the people; names starting with
+ * '.' skipped), sorted bytewise, into *out (free with
+ * ln_store_strings_free). Returns 0, LN_EIO when the folder cannot be
+ * read, or LN_ENOMEM; *out is empty on failure. */
 LN_API int ln_store_people(ln_strings *out, ln_store *store, ln_error *err);
+
+/* Frees the strings of list and empties it (the struct itself is the
+ * caller's); list may be NULL. */
 LN_API void ln_store_strings_free(ln_strings *list);
 
 /* Commits the current content of `path` (or its deletion) as one commit that
  * touches only that path, updating that one index entry. message NULL means
  * the default ("<person>: <kind> <date>"). Returns 0 with *out filled (out may
  * be NULL), LN_STORE_UNCHANGED when HEAD already holds that content, or a
- * negative code (LN_ELOCKED after bounded retries). Never writes the file. */
-LN_API int ln_store_save(ln_store *store, const char *path, const char *message, ln_commit_info *out, ln_error *err);
+ * negative code: LN_EINVALID for a path outside the folder (see
+ * ln_store_relpath) or a filter that would store plaintext, LN_ENOTFOUND for
+ * a path that is neither a file nor committed, LN_ELOCKED after bounded
+ * retries, LN_EIO, LN_ENOMEM, LN_ERROR. Never writes the file. */
+LN_API int ln_store_save(ln_commit_info *out, ln_store *store, const char *path, const char *message, ln_error *err);
 
-/* Commits every uncommitted change under the folder, one commit per person
- * (top-level folder; files at the top level make one more). The commits
- * made are appended to *out (may be NULL; free with ln_store_commits_free). */
+/* The commits ln_store_save_all made (free with ln_store_commits_free). */
 typedef struct ln_commits {
 	ln_commit_info *items;
 	size_t count;
 } ln_commits;
+
+/* Commits every uncommitted note under the folder, one commit per person
+ * (top-level folder; files at the top level make one more). The commits
+ * made are appended to *out (out may be NULL; free with
+ * ln_store_commits_free), also those made before a failure. Returns 0, or
+ * the codes of ln_store_save (LN_ELOCKED, LN_EIO, LN_ENOMEM...). */
 LN_API int ln_store_save_all(ln_commits *out, ln_store *store, ln_error *err);
+
+/* Frees the commits of list and empties it (the struct itself is the
+ * caller's); list may be NULL. */
 LN_API void ln_store_commits_free(ln_commits *list);
 
 /* The blob id of `path` at HEAD into *out, and in *dirty whether the working
- * file differs from it (1) or not (0); dirty may be NULL. LN_ENOTFOUND when
- * HEAD has no such file. */
+ * file differs from it (1) or not (0); dirty may be NULL. Returns 0;
+ * LN_ENOTFOUND when HEAD has no such file; LN_EINVALID for a path outside
+ * the folder; LN_ENOMEM, LN_ERROR. */
 LN_API int ln_store_blob_id(git_oid *out, int *dirty, ln_store *store, const char *path, ln_error *err);
 
 /* The content of `path` at revision `rev` (anything git rev-parse takes)
  * into *out and *out_len (caller frees *out; NUL-terminated). Raw blob, as
- * `git show rev:path`. LN_ENOTFOUND for an unknown revision or path. */
+ * `git show rev:path`. Returns 0; LN_ENOTFOUND for an unknown revision or
+ * path; LN_EINVALID for a path outside the folder; LN_ENOMEM, LN_ERROR.
+ * *out is NULL on failure. */
 LN_API int ln_store_show(char **out, size_t *out_len, ln_store *store, const char *rev, const char *path, ln_error *err);
 
 /* Unified diff of `path` between rev_a and rev_b (NULL: the working file),
  * as `git diff rev_a rev_b -- path` prints it, into *out (caller frees; ""
- * when equal). */
+ * when equal). Returns 0, or the codes of ln_store_show; LN_EIO when the
+ * working file cannot be read. *out is NULL on failure. */
 LN_API int ln_store_diff(char **out, ln_store *store, const char *rev_a, const char *rev_b, const char *path, ln_error *err);
 
-/* Writes the version of `path` at `rev` back to the working file (0600) and
- * commits it with a message saying so. Returns as ln_store_save. */
-LN_API int ln_store_restore(ln_store *store, const char *rev, const char *path, ln_commit_info *out, ln_error *err);
+/* Writes the version of `path` at `rev` back to the working file (0600,
+ * atomically, its folders made when gone) and commits it with a message
+ * saying so, filling *out (out may be NULL). Returns as ln_store_save;
+ * also LN_ENOTFOUND when `rev` has no such file, LN_EINVALID when it is a
+ * symbolic link there. */
+LN_API int ln_store_restore(ln_commit_info *out, ln_store *store, const char *rev, const char *path, ln_error *err);
 
 /* Commits touching `path` (a file or a folder, relative to the notes
  * folder, or absolute) reachable from HEAD, newest first, as
- * `git log -- <path>` lists them (default history simplification). opts may
- * be NULL. Free with ln_store_history_free. Uses and extends the history
- * index in <gitdir>/leadnotes/. */
+ * `git log -- <path>` lists them (default history simplification), into
+ * *out (free with ln_store_history_free). opts
+ * may be NULL. Uses and extends the history index in <gitdir>/leadnotes/.
+ * Returns 0; LN_EINVALID for a path outside the folder; LN_ENOMEM,
+ * LN_ERROR. */
 LN_API int ln_store_history(ln_history *out, ln_store *store, const char *path, const ln_history_opts *opts, ln_error *err);
+
+/* Frees the entries of history and empties it (the struct itself is the
+ * caller's); history may be NULL. */
 LN_API void ln_store_history_free(ln_history *history);
 
-/* Uncommitted changes under the folder, sorted by path. */
+/* Uncommitted changes under the folder, sorted by path, into *out (free
+ * with ln_store_status_free). Returns 0, LN_ENOMEM or LN_ERROR; *out is
+ * empty on failure. */
 LN_API int ln_store_status(ln_status *out, ln_store *store, ln_error *err);
+
+/* Frees the entries of status and empties it (the struct itself is the
+ * caller's); status may be NULL. */
 LN_API void ln_store_status_free(ln_status *status);
 
 /* Packs loose objects when more than `threshold` have piled up (0: the
- * default, 1000), and merges small packs (each save writes its commit as
+* default, 1000), and merges small packs (each save writes its commit as
  * one pack) geometrically, as `git repack --geometric=2` does. Sets *packed
  * (may be NULL) to the number of objects packed or merged. Packing loose
  * objects takes seconds on a large team, so it is never done inside a
  * save: ln_store_free does it after 100 saves or more in a session, and
  * merges the small packs when the session wrote any (as does a save after
- * 40 commit packs in one session); editors may call it when idle. */
-LN_API int ln_store_maintain(ln_store *store, size_t threshold, size_t *packed, ln_error *err);
+ * 40 commit packs in one session); editors may call it when idle.
+ * Returns 0, LN_EIO when a pack cannot be written, LN_ENOMEM, LN_ERROR. */
+LN_API int ln_store_maintain(size_t *packed, ln_store *store, size_t threshold, ln_error *err);
 
 /* One file under the notes folder. */
 typedef struct ln_store_file {
@@ -220,7 +272,8 @@ typedef struct ln_store_files {
  * folder, or another negative code. */
 LN_API int ln_store_files_list(ln_store_files *out, ln_store *store, const char *under, ln_error *err);
 
-/* Releases the list; files may be NULL. */
+/* Frees the items of files and empties it (the struct itself is the
+ * caller's); files may be NULL. */
 LN_API void ln_store_files_free(ln_store_files *files);
 
 #endif

@@ -45,8 +45,11 @@ LN_API int ln_summary_cache_put(ln_summary_cache *cache, const char *key, const 
  * or LN_EIO / LN_ENOMEM; the file is never left half-written. */
 LN_API int ln_summary_cache_flush(ln_summary_cache *cache, int prune, ln_error *err);
 
-/* Entries known, and records read from the file at open (for tests). */
+/* The number of entries known: read at open plus put since. */
 LN_API size_t ln_summary_cache_count(const ln_summary_cache *cache);
+
+/* The number of records read from the file at open (for tests: a damaged
+ * file reads as fewer). */
 LN_API size_t ln_summary_cache_loaded(const ln_summary_cache *cache);
 
 /* Releases the cache without writing; cache may be NULL. */

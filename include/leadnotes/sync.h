@@ -64,11 +64,15 @@ typedef struct ln_sync_result {
  * list says which notes need attention, and they are added to
  * .git/leadnotes/conflicts). On failure *out is NULL and err says why: a
  * failed fetch or integration leaves the branch, index and working tree as
- * they were; a failed push keeps the local merge (nothing is lost). */
+ * they were; a failed push keeps the local merge (nothing is lost). Codes:
+ * LN_EEXISTS (uncommitted changes), LN_ECONFLICT (a git operation in
+ * progress, see ln_sync_check_state), LN_ELOCKED (another leadnotes holds
+ * the writer lock past its timeout), LN_EINVALID, LN_EIO, LN_ENOMEM, and
+ * LN_ERROR for what the remote or libgit2 refused. */
 LN_API int ln_sync_run(ln_sync_result **out, git_repository *repo, const char *prefix,
 	const ln_sync_options *opts, ln_error *err);
 
-/* Frees a result; NULL is fine. */
+/* Frees a result and every string in it; result may be NULL. */
 LN_API void ln_sync_result_free(ln_sync_result *result);
 
 /* LN_OK when the repository is in no operation of its own; LN_ECONFLICT
@@ -80,17 +84,22 @@ LN_API int ln_sync_check_state(git_repository *repo, ln_error *err);
 /* The notes (files in a person folder, with a note extension, no part of
  * the path starting with '.') that HEAD does not hold although they exist
  * in the working tree: new files, including ones a .gitignore ignores.
- * Relative to the notes folder, NULL-terminated, freed with
- * ln_sync_strings_free. */
+ * *out is a NULL-terminated array of paths relative to the notes folder,
+ * which the caller frees with ln_sync_strings_free; *count (count may be
+ * NULL) its length. Returns 0; LN_EINVALID for a repository without a
+ * working tree; LN_ENOMEM, LN_ERROR (*out is NULL then). */
 LN_API int ln_sync_untracked_notes(char ***out, size_t *count, git_repository *repo, const char *prefix, ln_error *err);
 
 /* The notes recorded in .git/leadnotes/conflicts that still hold conflict
  * markers in the working tree or in HEAD (a note drops out once a
- * marker-free version is saved), relative to the notes folder. *out is a NULL-terminated array the caller frees with
- * ln_sync_strings_free; *count its length. No file: an empty list. */
+ * marker-free version is saved), relative to the notes folder. *out is a
+ * NULL-terminated array the caller frees with ln_sync_strings_free; *count
+ * (count may be NULL) its length. No file: an empty list. Returns 0 or
+ * LN_ENOMEM (*out is NULL then). */
 LN_API int ln_sync_conflicts(char ***out, size_t *count, git_repository *repo, const char *prefix, ln_error *err);
 
-/* Frees a NULL-terminated string array; NULL is fine. */
+/* Frees a NULL-terminated string array and its strings; strings may be
+ * NULL. */
 LN_API void ln_sync_strings_free(char **strings);
 
 /* The result of checking a note against its seal. */
@@ -106,8 +115,9 @@ typedef struct ln_seal_status {
 } ln_seal_status;
 
 /* Records what the remote holds under refs/tags/eval/ (name and object, as
- * listed by the remote during a sync) in <gitdir>/leadnotes/remote-seals,
- * for verify to compare with. heads as git_remote_ls gives them. */
+ * listed by the remote during a sync) in <gitdir>/leadnotes/remote-seals
+ * (replaced atomically), for verify to compare with. heads, borrowed, as
+ * git_remote_ls gives them. Returns 0, LN_EIO or LN_ENOMEM. */
 LN_API int ln_seal_record_remote(git_repository *repo, const git_remote_head **heads, size_t count, ln_error *err);
 
 /* Seals a note: an annotated tag eval/<person>/<date> (date from the file
@@ -126,14 +136,18 @@ LN_API int ln_seal_create(char **out_tag, git_repository *repo, const char *pref
  * the tag object recorded when it was made here (<gitdir>/leadnotes/seals:
  * a deleted or re-pointed tag is a problem, and the note is compared with
  * the recorded seal), against the remote's copy seen at the last sync, and
- * its signature with the signing program. */
+ * its signature with the signing program. Returns 0; LN_EINVALID for a
+ * path outside a person folder; LN_ENOMEM; LN_ERROR when the sealed
+ * version cannot be read. *out is NULL on failure. */
 LN_API int ln_seal_verify(ln_seal_status **out, git_repository *repo, const char *prefix, const char *path, ln_error *err);
 
-/* Frees a status; NULL is fine. */
+/* Frees a status and its strings; status may be NULL. */
 LN_API void ln_seal_status_free(ln_seal_status *status);
 
 /* The tag name a seal of path would start from (eval/<person>/<date>), made
- * a valid ref name whatever the person folder holds. *out freed with free(). */
+ * a valid ref name whatever the person folder holds, into *out, which the
+ * caller frees with free(). Returns 0, LN_EINVALID for a path outside a
+ * person folder, or LN_ENOMEM. */
 LN_API int ln_seal_tag_name(char **out, const char *path, ln_error *err);
 
 #endif

@@ -1,7 +1,7 @@
 /* The private helpers every C component shares (fsutil.c): a string copy,
  * a file replaced atomically or not at all, folders made with mode 0700,
  * libgit2's last error turned into an ln_error with a code of ours, the
- * writer lock and its timeout, and UTF-8 decoding. */
+ * writer lock and its timeout, UTF-8 decoding, array growth and FNV-1a. */
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -63,6 +63,47 @@ static void test_strdup_copies_and_passes_null_through(void)
 	CHECK(copy && copy[0] == '\0', "strdup: the empty string is copied");
 	free(copy);
 	CHECK(ln__strdup(NULL) == NULL, "strdup: NULL gives NULL");
+}
+
+static void test_strndup_copies_n_bytes_and_ends_them(void)
+{
+	char *copy = ln__strndup("Dana\0and more", 6);
+	CHECK(copy && memcmp(copy, "Dana\0a", 6) == 0 && copy[6] == '\0', "strndup: n bytes, NUL bytes too, then a NUL");
+	free(copy);
+	copy = ln__strndup(NULL, 0);
+	CHECK(copy && copy[0] == '\0', "strndup: zero bytes is the empty string");
+	free(copy);
+}
+
+static void test_array_grow_doubles_only_when_full(void)
+{
+	int *items = NULL, *grown;
+	size_t alloc = 0, count;
+	int ok = 1;
+	for (count = 0; count < 100; count++) {
+		grown = ln__array_grow(items, &alloc, count, sizeof(*items), 4);
+		if (!grown) {
+			ok = 0;
+			break;
+		}
+		items = grown;
+		items[count] = (int)count;
+	}
+	CHECK(ok && alloc == 128 && items[99] == 99 && items[0] == 0, "array_grow: 4, 8 ... 128 items, contents kept");
+	CHECK(ln__array_grow(items, &alloc, 100, sizeof(*items), 4) == items && alloc == 128,
+		"array_grow: an array with room is returned as it is");
+	free(items);
+}
+
+static void test_fnv1a_matches_the_reference_values(void)
+{
+	CHECK(ln__fnv1a(LN__FNV32_START, "", 0, 32) == 0x811c9dc5u, "fnv1a: 32 bits of nothing is the offset basis");
+	CHECK(ln__fnv1a(LN__FNV32_START, "a", 1, 32) == 0xe40c292cu, "fnv1a: 32 bits of \"a\"");
+	CHECK(ln__fnv1a(LN__FNV32_START, "foobar", 6, 32) == 0xbf9cf968u, "fnv1a: 32 bits of \"foobar\"");
+	CHECK(ln__fnv1a(LN__FNV64_START, "a", 1, 64) == 0xaf63dc4c8601ec8cull, "fnv1a: 64 bits of \"a\"");
+	CHECK(ln__fnv1a(LN__FNV64_START, "foobar", 6, 64) == 0x85944171f73967e8ull, "fnv1a: 64 bits of \"foobar\"");
+	CHECK(ln__fnv1a(ln__fnv1a(LN__FNV64_START, "foo", 3, 64), "bar", 3, 64) == 0x85944171f73967e8ull,
+		"fnv1a: a hash continues where the last call stopped");
 }
 
 static void test_write_atomic_creates_and_replaces_with_its_mode(void)
@@ -229,6 +270,9 @@ int main(void)
 		return 1;
 	git_libgit2_init();
 	test_strdup_copies_and_passes_null_through();
+	test_strndup_copies_n_bytes_and_ends_them();
+	test_array_grow_doubles_only_when_full();
+	test_fnv1a_matches_the_reference_values();
 	test_write_atomic_creates_and_replaces_with_its_mode();
 	test_write_atomic_failing_leaves_the_target_untouched();
 	test_make_parents_makes_only_the_folders_leading_to_rel();

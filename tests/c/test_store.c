@@ -109,7 +109,7 @@ static void test_save_commits_an_empty_file_as_the_empty_blob(void)
 	/* empty file */
 	snprintf(f.path, sizeof(f.path), "%s/alice/empty.org", faults_notes);
 	th_write_file(f.path, "", 0);
-	CHECK(ln_store_save(f.s, "alice/empty.org", NULL, &f.info, &f.err) == 0, "empty file saved");
+	CHECK(ln_store_save(&f.info, f.s, "alice/empty.org", NULL, &f.err) == 0, "empty file saved");
 	CHECK(git_equals(faults_notes, "rev-parse HEAD:alice/empty.org", "e69de29bb2d1d6434b8b29ae775ad8c2e48c5391\n"), "empty blob");
 	ln_store_free(f.s);
 }
@@ -131,7 +131,7 @@ static void test_save_keeps_a_binary_file_byte_for_byte(void)
 			bin[i] = (char)i;
 		snprintf(f.path, sizeof(f.path), "%s/alice/photo.bin", faults_notes);
 		th_write_file(f.path, bin, sizeof(bin));
-		CHECK(ln_store_save(f.s, "alice/photo.bin", NULL, &f.info, &f.err) == 0, "binary saved");
+		CHECK(ln_store_save(&f.info, f.s, "alice/photo.bin", NULL, &f.err) == 0, "binary saved");
 		CHECK(ln_store_show(&shown, &n, f.s, "HEAD", "alice/photo.bin", &f.err) == 0 && n == 256 &&
 			memcmp(shown, bin, 256) == 0, "binary shown byte for byte");
 		free(shown);
@@ -145,7 +145,7 @@ static void test_save_keeps_a_binary_file_byte_for_byte(void)
 			CHECK(ln_store_diff(&d, f.s, "HEAD", NULL, "alice/photo.bin", &f.err) == 0 && strstr(d, "Binary files"), "binary diff says so");
 			free(d);
 		}
-		CHECK(ln_store_save(f.s, "alice/photo.bin", NULL, &f.info, &f.err) == 0, "binary saved again");
+		CHECK(ln_store_save(&f.info, f.s, "alice/photo.bin", NULL, &f.err) == 0, "binary saved again");
 	}
 	ln_store_free(f.s);
 }
@@ -159,7 +159,7 @@ static void test_save_keeps_crlf_and_converts_as_git_add_under_autocrlf(void)
 	 * what git add would store. */
 	snprintf(f.path, sizeof(f.path), "%s/alice/crlf.org", faults_notes);
 	th_write_file(f.path, "a\r\nb\r\n", 6);
-	CHECK(ln_store_save(f.s, "alice/crlf.org", NULL, &f.info, &f.err) == 0, "CRLF saved");
+	CHECK(ln_store_save(&f.info, f.s, "alice/crlf.org", NULL, &f.err) == 0, "CRLF saved");
 	CHECK(git_equals(faults_notes, "cat-file -s HEAD:alice/crlf.org", "6\n"), "CRLF kept");
 	free(git(faults_notes, "config core.autocrlf input"));
 	ln_store_free(f.s);
@@ -167,13 +167,13 @@ static void test_save_keeps_crlf_and_converts_as_git_add_under_autocrlf(void)
 	CHECK(ln_store_open(&f.s, faults_notes, &f.err) == 0, "reopen");
 	snprintf(f.path, sizeof(f.path), "%s/alice/crlf2.org", faults_notes);
 	th_write_file(f.path, "a\r\nb\r\nc\r\n", 9);
-	CHECK(ln_store_save(f.s, "alice/crlf2.org", NULL, &f.info, &f.err) == 0, "CRLF saved with autocrlf");
+	CHECK(ln_store_save(&f.info, f.s, "alice/crlf2.org", NULL, &f.err) == 0, "CRLF saved with autocrlf");
 	CHECK(git_equals(faults_notes, "cat-file -s HEAD:alice/crlf2.org", "6\n"), "autocrlf converts like git add");
 	CHECK(th_status_clean(faults_notes), "status clean after autocrlf save");
 	/* Without autocrlf git sees the CRLF file as changed whenever its index
 	 * entry is racily clean (a timing flake under ASan): remove it, so the
 	 * later status checks of this repository do not depend on timing. */
-	CHECK(unlink(f.path) == 0 && ln_store_save(f.s, "alice/crlf2.org", NULL, &f.info, &f.err) == 0,
+	CHECK(unlink(f.path) == 0 && ln_store_save(&f.info, f.s, "alice/crlf2.org", NULL, &f.err) == 0,
 	      "the CRLF note's removal saved");
 	free(git(faults_notes, "config --unset core.autocrlf"));
 	ln_store_free(f.s);
@@ -194,10 +194,10 @@ static void test_save_commits_and_removes_a_50_mb_note(void)
 			snprintf(f.path, sizeof(f.path), "%s/alice/big.org", faults_notes);
 			th_write_file(f.path, data, big);
 			free(data);
-			CHECK(ln_store_save(f.s, "alice/big.org", NULL, &f.info, &f.err) == 0, "50 MB saved");
+			CHECK(ln_store_save(&f.info, f.s, "alice/big.org", NULL, &f.err) == 0, "50 MB saved");
 			CHECK(git_equals(faults_notes, "cat-file -s HEAD:alice/big.org", "52428800\n"), "50 MB in HEAD");
 			unlink(f.path);
-			CHECK(ln_store_save(f.s, "alice/big.org", NULL, &f.info, &f.err) == 0, "50 MB removed");
+			CHECK(ln_store_save(&f.info, f.s, "alice/big.org", NULL, &f.err) == 0, "50 MB removed");
 		}
 	}
 	ln_store_free(f.s);
@@ -216,7 +216,7 @@ static void test_save_waits_out_a_fresh_index_lock_and_clears_a_dead_owners(void
 	th_write_file(f.path, "", 0);
 	snprintf(f.path, sizeof(f.path), "%s/alice/locked.org", faults_notes);
 	th_write_file(f.path, "x\n", 2);
-	CHECK(ln_store_save(f.s, "alice/locked.org", NULL, &f.info, &f.err) == LN_ELOCKED &&
+	CHECK(ln_store_save(&f.info, f.s, "alice/locked.org", NULL, &f.err) == LN_ELOCKED &&
 		strstr(f.err.message, "repository is locked"), "fresh index.lock: locked");
 	CHECK(commit_count(faults_notes) == before, "nothing committed while locked");
 	/* the same lock, an hour old: a dead owner'f.s, cleared with a notice */
@@ -247,13 +247,13 @@ static void test_save_waits_out_a_fresh_index_lock_and_clears_a_dead_owners(void
 		close(ready[1]);
 		CHECK(read(ready[0], &byte, 1) == 1, "the holder opened the lock");
 		close(ready[0]);
-		CHECK(ln_store_save(f.s, "alice/locked.org", NULL, &f.info, &f.err) == LN_ELOCKED, "old lock held open: locked");
+		CHECK(ln_store_save(&f.info, f.s, "alice/locked.org", NULL, &f.err) == LN_ELOCKED, "old lock held open: locked");
 		CHECK(access(f.path, F_OK) == 0, "a held lock stays");
 		kill(holder, SIGKILL);
 		waitpid(holder, NULL, 0);
 	}
 	/* the holder died: the lock has no owner and is older than the bound */
-	CHECK(ln_store_save(f.s, "alice/locked.org", NULL, &f.info, &f.err) == 0, "stale index.lock cleared");
+	CHECK(ln_store_save(&f.info, f.s, "alice/locked.org", NULL, &f.err) == 0, "stale index.lock cleared");
 	CHECK(strstr(ln_store_notice(f.s), "stale lock") != NULL, "notice about the stale lock");
 	ln_store_flush(f.s);
 	CHECK(access(f.path, F_OK) != 0, "index.lock gone");
@@ -283,10 +283,10 @@ static void test_save_waits_out_a_fresh_ref_lock(void)
 		snprintf(f.path, sizeof(f.path), "%s/alice/locked.org", faults_notes);
 		th_write_file(f.path, "y\n", 2);
 		before = commit_count(faults_notes);
-		CHECK(ln_store_save(f.s, "alice/locked.org", NULL, &f.info, &f.err) == LN_ELOCKED, "fresh ref lock: locked");
+		CHECK(ln_store_save(&f.info, f.s, "alice/locked.org", NULL, &f.err) == LN_ELOCKED, "fresh ref lock: locked");
 		CHECK(commit_count(faults_notes) == before, "nothing committed while the ref is locked");
 		unlink(lockpath);
-		CHECK(ln_store_save(f.s, "alice/locked.org", NULL, &f.info, &f.err) == 0, "saved once the lock is gone");
+		CHECK(ln_store_save(&f.info, f.s, "alice/locked.org", NULL, &f.err) == 0, "saved once the lock is gone");
 	}
 	unsetenv("LEADNOTES_LOCK_TIMEOUT_MS");
 	ln_store_free(f.s);
@@ -311,7 +311,7 @@ static void test_save_refuses_a_note_under_an_unconfigured_filter(void)
 		snprintf(f.path, sizeof(f.path), "%s/vault/x.org", faults_notes);
 		th_write_file(f.path, "plain secret\n", 13);
 		before = commit_count(faults_notes);
-		CHECK(ln_store_save(f.s, "vault/x.org", NULL, &f.info, &f.err) == LN_EINVALID && strstr(f.err.message, "crypt"),
+		CHECK(ln_store_save(&f.info, f.s, "vault/x.org", NULL, &f.err) == LN_EINVALID && strstr(f.err.message, "crypt"),
 			"unconfigured filter driver refused");
 		CHECK(commit_count(faults_notes) == before, "nothing committed under a missing filter");
 		id = git(faults_notes, "hash-object vault/x.org");
@@ -342,7 +342,7 @@ static void test_save_refuses_a_symlink_that_leads_outside(void)
 		th_write_file(target, "outside\n", 8);
 		CHECK(symlink(target, f.path) == 0, "symlink made");
 	}
-	CHECK(ln_store_save(f.s, "alice/link.org", NULL, &f.info, &f.err) == LN_EINVALID, "symlink out refused");
+	CHECK(ln_store_save(&f.info, f.s, "alice/link.org", NULL, &f.err) == LN_EINVALID, "symlink out refused");
 	unlink(f.path);
 	ln_store_free(f.s);
 }
@@ -360,14 +360,48 @@ enum { PER_CHILD = 60 };
 
 /* Two processes saving different files at once: every commit lands, and git
  * finds the repository sound and clean. */
+/* A child process: opens the store at notes and saves per notes of its
+ * own under p<child>/; exits 0 when every save succeeded. */
+static void save_notes_in_a_child(const char *notes, int child, int per)
+{
+	ln_store *mine = NULL;
+	ln_error err;
+	int bad = 0, i;
+	if (ln_store_open(&mine, notes, &err) < 0)
+		_exit(2);
+	for (i = 0; i < per; i++) {
+		char rel[64], text[64], path[600];
+		ln_commit_info info;
+		snprintf(rel, sizeof(rel), "p%d/note-%d.org", child, i);
+		snprintf(path, sizeof(path), "%s/%s", notes, rel);
+		snprintf(text, sizeof(text), "child %d note %d\n", child, i);
+		th_write_file(path, text, strlen(text));
+		if (ln_store_save(&info, mine, rel, NULL, &err) != 0) {
+			fprintf(stderr, "child %d save %d: %s\n", child, i, err.message);
+			bad = 1;
+		}
+	}
+	ln_store_free(mine);
+	_exit(bad);
+}
+
+/* The number of lines of text. */
+static int line_count(const char *text)
+{
+	int lines = 0;
+	for (; *text; text++)
+		lines += *text == '\n';
+	return lines;
+}
+
 static void test_two_processes_saving_at_once_lose_no_commit(void)
 {
 	const char *notes = shared_notes;
-	char path[600];
+	char path[600], lockpath[600], *files;
 	ln_store *s = NULL;
 	ln_error err;
 	long before;
-	int child, i, per = PER_CHILD;
+	int child, per = PER_CHILD;
 	pid_t pids[2];
 	/* Every index write goes through the background flusher here, as on a
 	 * large team (children inherit it). */
@@ -382,49 +416,20 @@ static void test_two_processes_saving_at_once_lose_no_commit(void)
 	}
 	ln_store_free(s);
 	before = commit_count(notes);
-	for (child = 0; child < 2; child++) {
-		pids[child] = fork();
-		if (pids[child] == 0) {
-			ln_store *mine = NULL;
-			int bad = 0;
-			if (ln_store_open(&mine, notes, &err) < 0)
-				_exit(2);
-			for (i = 0; i < per; i++) {
-				char rel[64], text[64];
-				ln_commit_info info;
-				snprintf(rel, sizeof(rel), "p%d/note-%d.org", child, i);
-				snprintf(path, sizeof(path), "%s/%s", notes, rel);
-				snprintf(text, sizeof(text), "child %d note %d\n", child, i);
-				th_write_file(path, text, strlen(text));
-				if (ln_store_save(mine, rel, NULL, &info, &err) != 0) {
-					fprintf(stderr, "child %d save %d: %s\n", child, i, err.message);
-					bad = 1;
-				}
-			}
-			ln_store_free(mine);
-			_exit(bad);
-		}
-	}
+	for (child = 0; child < 2; child++)
+		if ((pids[child] = fork()) == 0)
+			save_notes_in_a_child(notes, child, per);
 	for (child = 0; child < 2; child++) {
 		int st = 0;
 		waitpid(pids[child], &st, 0);
 		CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0, "child saved everything");
 	}
 	CHECK(commit_count(notes) == before + 2 * per, "every commit landed");
-	{
-		char lockpath[600];
-		snprintf(lockpath, sizeof(lockpath), "%s/.git/index.lock", notes);
-		CHECK(access(lockpath, F_OK) != 0, "no index.lock left after the children closed their stores");
-	}
-	{
-		char *files = git(notes, "ls-tree -r --name-only HEAD");
-		int lines = 0;
-		char *p;
-		for (p = files; *p; p++)
-			lines += *p == '\n';
-		CHECK(lines == 2 * per, "every file in HEAD");
-		free(files);
-	}
+	snprintf(lockpath, sizeof(lockpath), "%s/.git/index.lock", notes);
+	CHECK(access(lockpath, F_OK) != 0, "no index.lock left after the children closed their stores");
+	files = git(notes, "ls-tree -r --name-only HEAD");
+	CHECK(line_count(files) == 2 * per, "every file in HEAD");
+	free(files);
 	CHECK(th_status_clean(notes), "status clean after concurrent saves");
 	CHECK(th_fsck_ok(notes), "fsck clean after concurrent saves");
 }
@@ -456,7 +461,7 @@ static void test_history_lists_the_saves_and_survives_packing(void)
 		/* Only the first commit, made on open, is loose (its tree and itself). */
 		CHECK(strtol(loose, NULL, 10) <= 2, "the saves wrote no loose object");
 		free(loose);
-		CHECK(ln_store_maintain(s, 1, &packed, &err) == 0 && packed > 0, "maintain");
+		CHECK(ln_store_maintain(&packed, s, 1, &err) == 0 && packed > 0, "maintain");
 		loose = git(notes, "count-objects -v");
 		/* Merged geometrically (each pack left holds more than twice the
 		 * objects of the smaller ones together): about log2 of the 500
@@ -493,7 +498,7 @@ static void test_deferred_index_is_clean_after_a_flush(void)
 			ln_commit_info info;
 			snprintf(path, sizeof(path), "%s/p0/note-%d.org", notes, i);
 			th_write_file(path, "edited again\n", 13);
-			CHECK(ln_store_save(s, path, NULL, &info, &err) == 0, "deferred save");
+			CHECK(ln_store_save(&info, s, path, NULL, &err) == 0, "deferred save");
 			ln_store_flush(s);
 			CHECK(th_status_clean(notes), "status clean after the flush");
 		}

@@ -52,18 +52,25 @@ static void commit(const char *clone, const char *path, const char *text, const 
 	th_sh("cd '%s' && git add -- '%s' && git commit -q -m '%s'", clone, path, message);
 }
 
-static int run_sync(ln_sync_result **res, const char *clone, ln_error *err)
+/* Syncs clone with the remote named remote (NULL: the branch's upstream). */
+static int run_sync_with(ln_sync_result **res, const char *clone, const char *remote, ln_error *err)
 {
 	git_repository *repo = NULL;
+	ln_sync_options opts = LN_SYNC_OPTIONS_INIT;
 	int rc;
 	*res = NULL;
-	if (git_repository_open(&repo, clone) < 0) {
-		ln_error_set(err, LN_ERROR, "cannot open %s", clone);
-		return LN_ERROR;
-	}
-	rc = ln_sync_run(res, repo, "", NULL, err);
+	if (git_repository_open(&repo, clone) < 0)
+		return ln_error_set(err, LN_ERROR, "cannot open %s", clone);
+	opts.remote = remote;
+	rc = ln_sync_run(res, repo, "", &opts, err);
 	git_repository_free(repo);
 	return rc;
+}
+
+/* Syncs clone with its branch's upstream. */
+static int run_sync(ln_sync_result **res, const char *clone, ln_error *err)
+{
+	return run_sync_with(res, clone, NULL, err);
 }
 
 static int contains(const char *hay, const char *needle)
@@ -92,37 +99,43 @@ static void make_pair(const char *name, const char *url)
 	th_sh("cd '%s/%s-b' && git config user.name Bob && git config user.email bob@example.org", tmp, name);
 }
 
-/* The clones a and b of the remote `name` and the bare repository. */
-static void pair_paths(char *a, char *b, char *bare, size_t size, const char *name)
+/* The remote `name` of a test: its clones a and b (made by make_pair) and
+ * the bare repository between them. */
+typedef struct clones {
+	char a[1024], b[1024], bare[1024];
+} clones;
+
+static clones clones_of(const char *name)
 {
-	snprintf(a, size, "%s/%s-a", tmp, name);
-	snprintf(b, size, "%s/%s-b", tmp, name);
-	snprintf(bare, size, "%s/%s.git", tmp, name);
+	clones c;
+	snprintf(c.a, sizeof(c.a), "%s/%s-a", tmp, name);
+	snprintf(c.b, sizeof(c.b), "%s/%s-b", tmp, name);
+	snprintf(c.bare, sizeof(c.bare), "%s/%s.git", tmp, name);
+	return c;
 }
 
 /* Clones that edit different notes push, merge and fast-forward to one
  * history, with no conflict. */
 static void sync_merges_different_notes_and_fast_forwards(const char *name)
 {
-	char a[1024], b[1024], bare[1024];
+	clones c = clones_of(name);
 	ln_sync_result *res = NULL;
 	ln_error err;
 	char *text, *log;
 	int rc;
 
-	pair_paths(a, b, bare, sizeof(a), name);
 	/* different notes */
-	commit(a, "alice/2026-03-08-one-on-one.org", "* alice again\n", "a: alice");
-	commit(b, "bob/2026-03-08-one-on-one.org", "* bob\n", "b: bob");
-	rc = run_sync(&res, a, &err);
+	commit(c.a, "alice/2026-03-08-one-on-one.org", "* alice again\n", "a: alice");
+	commit(c.b, "bob/2026-03-08-one-on-one.org", "* bob\n", "b: bob");
+	rc = run_sync(&res, c.a, &err);
 	CHECK(rc == 0, "sync: a clone ahead of the remote pushes");
 	CHECK(res && res->merged == LN_SYNC_UP_TO_DATE && res->pushed == 1 && res->conflict_count == 0,
 		"sync: ahead means up-to-date and pushed");
 	ln_sync_result_free(res);
-	log = th_out("git -C '%s' status -sb | head -1", a);
+	log = th_out("git -C '%s' status -sb | head -1", c.a);
 	CHECK(!contains(log, "ahead"), "sync: after a push the remote-tracking branch follows");
 	free(log);
-	rc = run_sync(&res, b, &err);
+	rc = run_sync(&res, c.b, &err);
 	if (rc)
 		fprintf(stderr, "%s\n", err.message);
 	CHECK(rc == 0, "sync: diverged clones merge");
@@ -130,53 +143,51 @@ static void sync_merges_different_notes_and_fast_forwards(const char *name)
 		"sync: different notes merge without conflicts and push");
 	CHECK(res && res->fetched > 0, "sync: counts the objects fetched");
 	ln_sync_result_free(res);
-	text = read_file(b, "alice/2026-03-08-one-on-one.org");
+	text = read_file(c.b, "alice/2026-03-08-one-on-one.org");
 	CHECK(strcmp(text, "* alice again\n") == 0, "sync: the other clone's note arrives");
 	free(text);
-	log = th_out("git -C '%s' log -1 --format=%%P main", bare);
+	log = th_out("git -C '%s' log -1 --format=%%P main", c.bare);
 	CHECK(strchr(log, ' ') != NULL, "sync: the remote holds a merge commit with two parents");
 	free(log);
-	CHECK(th_status_clean(b), "sync: git status is clean after a merge");
-	rc = run_sync(&res, a, &err);
+	CHECK(th_status_clean(c.b), "sync: git status is clean after a merge");
+	rc = run_sync(&res, c.a, &err);
 	CHECK(rc == 0 && res && res->merged == LN_SYNC_FAST_FORWARD && res->pushed == 0,
 		"sync: the first clone fast-forwards and has nothing to push");
 	ln_sync_result_free(res);
-	text = read_file(a, "bob/2026-03-08-one-on-one.org");
+	text = read_file(c.a, "bob/2026-03-08-one-on-one.org");
 	CHECK(strcmp(text, "* bob\n") == 0, "sync: fast-forward brings the note");
 	free(text);
 	{
-		char *ha = head_of(a), *hb = head_of(b), *hr = head_of(bare);
+		char *ha = head_of(c.a), *hb = head_of(c.b), *hr = head_of(c.bare);
 		CHECK(strcmp(ha, hb) == 0 && strcmp(ha, hr) == 0, "sync: both clones and the remote agree");
 		free(ha);
 		free(hb);
 		free(hr);
 	}
-	CHECK(th_status_clean(a), "sync: git status is clean after a fast-forward");
-	rc = run_sync(&res, a, &err);
+	CHECK(th_status_clean(c.a), "sync: git status is clean after a fast-forward");
+	rc = run_sync(&res, c.a, &err);
 	CHECK(rc == 0 && res && res->merged == LN_SYNC_UP_TO_DATE && res->pushed == 0,
 		"sync: nothing new is up-to-date");
 	ln_sync_result_free(res);
-	(void)bare;
 }
 
 /* Both clones change the same line: the sync goes on, the note keeps both
  * sides between conflict markers, and the conflict is listed until resolved. */
 static void sync_keeps_both_sides_of_a_conflict_between_markers(const char *name)
 {
-	char a[1024], b[1024], bare[1024];
+	clones c = clones_of(name);
 	ln_sync_result *res = NULL;
 	ln_error err;
 	char *text, *log;
 	int rc;
 
-	pair_paths(a, b, bare, sizeof(a), name);
 	/* the same note, the same line */
-	commit(a, "alice/2026-03-01-one-on-one.org", "* One-on-one\nline one\nANN CHANGED THIS\nline three\n", "a edit");
-	commit(b, "alice/2026-03-01-one-on-one.org", "* One-on-one\nline one\nBOB CHANGED THIS\nline three\n", "b edit");
-	rc = run_sync(&res, a, &err);
+	commit(c.a, "alice/2026-03-01-one-on-one.org", "* One-on-one\nline one\nANN CHANGED THIS\nline three\n", "a edit");
+	commit(c.b, "alice/2026-03-01-one-on-one.org", "* One-on-one\nline one\nBOB CHANGED THIS\nline three\n", "b edit");
+	rc = run_sync(&res, c.a, &err);
 	CHECK(rc == 0 && res && res->pushed, "sync: first edit of the note pushed");
 	ln_sync_result_free(res);
-	rc = run_sync(&res, b, &err);
+	rc = run_sync(&res, c.b, &err);
 	if (rc)
 		fprintf(stderr, "%s\n", err.message);
 	CHECK(rc == 0, "sync: a conflict still syncs");
@@ -184,70 +195,68 @@ static void sync_keeps_both_sides_of_a_conflict_between_markers(const char *name
 		strcmp(res->conflicts[0], "alice/2026-03-01-one-on-one.org") == 0,
 		"sync: the conflicting note is listed");
 	ln_sync_result_free(res);
-	text = read_file(b, "alice/2026-03-01-one-on-one.org");
+	text = read_file(c.b, "alice/2026-03-01-one-on-one.org");
 	CHECK(contains(text, "ANN CHANGED THIS") && contains(text, "BOB CHANGED THIS"), "sync: both sides are kept");
 	CHECK(contains(text, "<<<<<<< this machine") && contains(text, "=======") && contains(text, ">>>>>>> origin/main"),
 		"sync: conflict markers name both sides");
 	CHECK(contains(text, "line one") && contains(text, "line three"), "sync: the rest of the note is intact");
 	free(text);
-	CHECK(th_status_clean(b), "sync: the note with markers is committed");
-	log = th_out("git -C '%s' log -1 --format=%%B main", bare);
+	CHECK(th_status_clean(c.b), "sync: the note with markers is committed");
+	log = th_out("git -C '%s' log -1 --format=%%B main", c.bare);
 	CHECK(contains(log, "alice/2026-03-01-one-on-one.org"), "sync: the merge commit names the note");
 	free(log);
 	{
 		git_repository *repo = NULL;
 		char **list = NULL;
 		size_t n = 0;
-		char *rec = th_out("cat '%s/.git/leadnotes/conflicts'", b);
+		char *rec = th_out("cat '%s/.git/leadnotes/conflicts'", c.b);
 		CHECK(contains(rec, "\talice/2026-03-01-one-on-one.org\n"), "sync: the conflict is recorded for nudges");
 		free(rec);
-		git_repository_open(&repo, b);
+		git_repository_open(&repo, c.b);
 		CHECK(ln_sync_conflicts(&list, &n, repo, "", &err) == 0 && n == 1 && strcmp(list[0],
 			"alice/2026-03-01-one-on-one.org") == 0, "conflicts: lists a note that still has markers");
 		ln_sync_strings_free(list);
-		commit(b, "alice/2026-03-01-one-on-one.org", "* One-on-one\nline one\nBOTH\nline three\n", "resolved");
+		commit(c.b, "alice/2026-03-01-one-on-one.org", "* One-on-one\nline one\nBOTH\nline three\n", "resolved");
 		CHECK(ln_sync_conflicts(&list, &n, repo, "", &err) == 0 && n == 0 && list && !list[0],
 			"conflicts: a resolved note drops out");
 		ln_sync_strings_free(list);
 		git_repository_free(repo);
 	}
-	rc = run_sync(&res, a, &err);
+	rc = run_sync(&res, c.a, &err);
 	CHECK(rc == 0 && res && res->merged == LN_SYNC_FAST_FORWARD, "sync: the other side fast-forwards");
 	ln_sync_result_free(res);
-	CHECK(th_fsck_ok(a) && th_fsck_ok(b) && th_fsck_ok(bare), "sync: git fsck --strict passes everywhere");
+	CHECK(th_fsck_ok(c.a) && th_fsck_ok(c.b) && th_fsck_ok(c.bare), "sync: git fsck --strict passes everywhere");
 }
 
 /* A tracked note with uncommitted changes stops the sync; nothing moves. */
 static void sync_refuses_to_overwrite_uncommitted_edits(const char *name)
 {
-	char a[1024], b[1024], bare[1024];
+	clones c = clones_of(name);
 	ln_sync_result *res = NULL;
 	ln_error err;
 	char *text;
 	int rc;
 
-	pair_paths(a, b, bare, sizeof(a), name);
 	/* uncommitted edits are never overwritten */
-	commit(a, "bob/2026-03-08-one-on-one.org", "* bob from a\n", "a edits bob");
-	run_sync(&res, a, &err);
+	commit(c.a, "bob/2026-03-08-one-on-one.org", "* bob from a\n", "a edits bob");
+	run_sync(&res, c.a, &err);
 	ln_sync_result_free(res);
-	write_file(b, "bob/2026-03-08-one-on-one.org", "* bob unsaved in b\n");
+	write_file(c.b, "bob/2026-03-08-one-on-one.org", "* bob unsaved in b\n");
 	{
-		char *before = head_of(b);
+		char *before = head_of(c.b);
 		char *after;
-		rc = run_sync(&res, b, &err);
+		rc = run_sync(&res, c.b, &err);
 		CHECK(rc == LN_EEXISTS && res == NULL, "sync: refuses while a tracked note has uncommitted changes");
 		CHECK(contains(err.message, "bob/2026-03-08-one-on-one.org"), "sync: the refusal names the note");
-		text = read_file(b, "bob/2026-03-08-one-on-one.org");
+		text = read_file(c.b, "bob/2026-03-08-one-on-one.org");
 		CHECK(strcmp(text, "* bob unsaved in b\n") == 0, "sync: the unsaved edit is untouched");
 		free(text);
-		after = head_of(b);
+		after = head_of(c.b);
 		CHECK(strcmp(before, after) == 0, "sync: HEAD did not move");
 		free(before);
 		free(after);
 	}
-	th_sh("git -C '%s' checkout -q -- .", b);
-	(void)bare;
+	th_sh("git -C '%s' checkout -q -- .", c.b);
 }
 
 /* Two clones edit different notes, then the same note; sync both ways. */
@@ -322,75 +331,62 @@ static void stop_daemon(pid_t pid)
 	}
 }
 
-static void test_remote_down_or_refusing(const char *name)
+/* A remote that is not there, a remote name that is not configured and a
+ * daemon that is down each fail with a message, and lose nothing. */
+static void test_a_missing_remote_fails_and_loses_nothing(const char *name)
+{
+	char a[1024];
+	ln_sync_result *res = NULL;
+	ln_error err;
+	char *before, *after, *text;
+
+	snprintf(a, sizeof(a), "%s/%s-a", tmp, name);
+	commit(a, "carol/2026-04-01-one-on-one.org", "* carol\n", "a: carol");
+	before = head_of(a);
+	th_sh("git -C '%s' remote add gone '%s/nowhere.git'", a, tmp);
+	CHECK(run_sync_with(&res, a, "gone", &err) < 0 && res == NULL, "sync: a missing remote fails");
+	CHECK(contains(err.message, "cannot fetch from 'gone'"), "sync: the message names the remote");
+	CHECK(run_sync_with(&res, a, "nosuch", &err) == LN_ENOTFOUND && contains(err.message, "git remote add"),
+		"sync: an unknown remote name says how to add it");
+	th_sh("git -C '%s' remote add down git://127.0.0.1:%d/path.git", a, free_port());
+	CHECK(run_sync_with(&res, a, "down", &err) < 0 && res == NULL, "sync: a daemon that is down fails with a message");
+	after = head_of(a);
+	CHECK(strcmp(before, after) == 0, "sync: a failed fetch leaves HEAD alone");
+	text = read_file(a, "carol/2026-04-01-one-on-one.org");
+	CHECK(strcmp(text, "* carol\n") == 0 && th_status_clean(a), "sync: a failed fetch loses nothing");
+	free(text);
+	free(after);
+	free(before);
+}
+
+/* A remote that refuses the push (git daemon runs the hook; libgit2's local
+ * transport for a path does not): the sync fails, the remote and the local
+ * commits stay as they were, and the next sync pushes. */
+static void test_a_refused_push_keeps_the_local_commits(const char *name)
 {
 	char a[1024], bare[1024];
 	ln_sync_result *res = NULL;
 	ln_error err;
-	char *before, *after, *text;
-	int rc;
+	char *before, *after, *remote_before, *remote_after;
 
 	snprintf(a, sizeof(a), "%s/%s-a", tmp, name);
 	snprintf(bare, sizeof(bare), "%s/%s.git", tmp, name);
-	commit(a, "carol/2026-04-01-one-on-one.org", "* carol\n", "a: carol");
-	before = head_of(a);
-
-	/* a remote that is not there */
-	th_sh("git -C '%s' remote add gone '%s/nowhere.git'", a, tmp);
-	{
-		git_repository *repo = NULL;
-		ln_sync_options opts = LN_SYNC_OPTIONS_INIT;
-		opts.remote = "gone";
-		git_repository_open(&repo, a);
-		rc = ln_sync_run(&res, repo, "", &opts, &err);
-		CHECK(rc < 0 && res == NULL, "sync: a missing remote fails");
-		CHECK(contains(err.message, "cannot fetch from 'gone'"), "sync: the message names the remote");
-		opts.remote = "nosuch";
-		rc = ln_sync_run(&res, repo, "", &opts, &err);
-		CHECK(rc == LN_ENOTFOUND && contains(err.message, "git remote add"), "sync: an unknown remote name says how to add it");
-		git_repository_free(repo);
-	}
-	/* a daemon that is down */
-	{
-		int port = free_port();
-		git_repository *repo = NULL;
-		ln_sync_options opts = LN_SYNC_OPTIONS_INIT;
-		th_sh("git -C '%s' remote add down git://127.0.0.1:%d/path.git", a, port);
-		opts.remote = "down";
-		git_repository_open(&repo, a);
-		rc = ln_sync_run(&res, repo, "", &opts, &err);
-		CHECK(rc < 0 && res == NULL, "sync: a daemon that is down fails with a message");
-		git_repository_free(repo);
-	}
-	after = head_of(a);
-	CHECK(strcmp(before, after) == 0, "sync: a failed fetch leaves HEAD alone");
-	free(after);
-	text = read_file(a, "carol/2026-04-01-one-on-one.org");
-	CHECK(strcmp(text, "* carol\n") == 0 && th_status_clean(a), "sync: a failed fetch loses nothing");
-	free(text);
-
-	/* a remote that refuses the push (git daemon runs the hook; libgit2's
-	 * local transport for a path does not) */
 	write_file(bare, "hooks/pre-receive", "#!/bin/sh\necho 'no pushes today' >&2\nexit 1\n");
 	th_sh("chmod +x '%s/hooks/pre-receive'", bare);
-	{
-		char *remote_before = head_of(bare);
-		char *remote_after;
-		rc = run_sync(&res, a, &err);
-		CHECK(rc < 0 && res == NULL, "sync: a refused push fails");
-		CHECK(contains(err.message, "refused") || contains(err.message, "cannot push"), "sync: the refusal is explained");
-		remote_after = head_of(bare);
-		CHECK(strcmp(remote_before, remote_after) == 0, "sync: the remote did not change");
-		free(remote_before);
-		free(remote_after);
-	}
+	before = head_of(a);
+	remote_before = head_of(bare);
+	CHECK(run_sync(&res, a, &err) < 0 && res == NULL, "sync: a refused push fails");
+	CHECK(contains(err.message, "refused") || contains(err.message, "cannot push"), "sync: the refusal is explained");
+	remote_after = head_of(bare);
+	CHECK(strcmp(remote_before, remote_after) == 0, "sync: the remote did not change");
 	after = head_of(a);
 	CHECK(strcmp(before, after) == 0 && th_status_clean(a), "sync: a refused push keeps the local commits");
-	free(after);
 	th_sh("rm -f '%s/hooks/pre-receive'", bare);
-	rc = run_sync(&res, a, &err);
-	CHECK(rc == 0 && res && res->pushed, "sync: once the remote accepts, the commit goes through");
+	CHECK(run_sync(&res, a, &err) == 0 && res && res->pushed, "sync: once the remote accepts, the commit goes through");
 	ln_sync_result_free(res);
+	free(remote_before);
+	free(remote_after);
+	free(after);
 	free(before);
 }
 
@@ -548,37 +544,27 @@ static void test_sync_refuses_a_file_in_the_way_of_new_attributes(void)
 	ln_sync_result_free(res);
 }
 
-/* The clones of the path remote the seal tests use: a, b and the bare
- * repository between them. */
-static void seal_clones(char *a, char *b, char *bare, size_t size)
-{
-	snprintf(a, size, "%s/path-a", tmp);
-	snprintf(b, size, "%s/path-b", tmp);
-	snprintf(bare, size, "%s/path.git", tmp);
-}
-
 /* seal: an annotated tag eval/<person>/<date> on the commit of the note's content; sealing again returns it. */
 static void test_seal_tags_the_commit_that_holds_the_note(void)
 {
-	char a[1024], b[1024], bare[1024];
+	clones c = clones_of("path");
 	git_repository *repo = NULL;
 	ln_error err;
 	char *tag = NULL, *s = NULL;
 	const char *eval = "alice/2026-06-30-evaluation.org";
 	int rc;
 
-	seal_clones(a, b, bare, sizeof(a));
-	git_repository_open(&repo, a);
-	commit(a, eval, "* Evaluation\nExceeds expectations.\n", "a: eval");
-	s = head_of(a);
-	commit(a, "bob/2026-06-30-one-on-one.org", "* later work\n", "a: later");
+	git_repository_open(&repo, c.a);
+	commit(c.a, eval, "* Evaluation\nExceeds expectations.\n", "a: eval");
+	s = head_of(c.a);
+	commit(c.a, "bob/2026-06-30-one-on-one.org", "* later work\n", "a: later");
 
 	rc = ln_seal_create(&tag, repo, "", eval, &err);
 	CHECK(rc == 0 && tag && strcmp(tag, "eval/alice/2026-06-30") == 0, "seal: tag eval/<person>/<date>");
 	{
-		char *type = th_out("git -C '%s' cat-file -t eval/alice/2026-06-30", a);
-		char *target = th_out("git -C '%s' rev-parse 'eval/alice/2026-06-30^{commit}'", a);
-		char *listed = th_out("git -C '%s' tag -n", a);
+		char *type = th_out("git -C '%s' cat-file -t eval/alice/2026-06-30", c.a);
+		char *target = th_out("git -C '%s' rev-parse 'eval/alice/2026-06-30^{commit}'", c.a);
+		char *listed = th_out("git -C '%s' tag -n", c.a);
 		CHECK(strcmp(type, "tag\n") == 0, "seal: an annotated tag");
 		CHECK(strcmp(target, s) == 0, "seal: on the commit that holds the note's content, not a later one");
 		CHECK(contains(listed, "eval/alice/2026-06-30") && contains(listed, "Sealed evaluation: " "alice/2026-06-30-evaluation.org"),
@@ -600,7 +586,7 @@ static void test_seal_tags_the_commit_that_holds_the_note(void)
 /* verify: an untouched note is unchanged, a changed one shows its diff, and a saved change gets a new seal. */
 static void test_verify_shows_a_change_and_a_new_seal_follows_it(void)
 {
-	char a[1024], b[1024], bare[1024];
+	clones c = clones_of("path");
 	git_repository *repo = NULL;
 	ln_seal_status *st = NULL;
 	ln_error err;
@@ -608,20 +594,19 @@ static void test_verify_shows_a_change_and_a_new_seal_follows_it(void)
 	const char *eval = "alice/2026-06-30-evaluation.org";
 	int rc;
 
-	seal_clones(a, b, bare, sizeof(a));
-	git_repository_open(&repo, a);
+	git_repository_open(&repo, c.a);
 	rc = ln_seal_verify(&st, repo, "", eval, &err);
 	CHECK(rc == 0 && st && st->sealed && st->unchanged && st->diff == NULL && st->tag &&
 		strcmp(st->tag, "eval/alice/2026-06-30") == 0, "verify: an untouched note is unchanged");
 	ln_seal_status_free(st);
-	write_file(a, eval, "* Evaluation\nMeets expectations.\n");
+	write_file(c.a, eval, "* Evaluation\nMeets expectations.\n");
 	rc = ln_seal_verify(&st, repo, "", eval, &err);
 	CHECK(rc == 0 && st && st->sealed && !st->unchanged && contains(st->diff, "-Exceeds expectations.") &&
 		contains(st->diff, "+Meets expectations."), "verify: a changed note shows the diff");
 	ln_seal_status_free(st);
 	rc = ln_seal_create(&tag, repo, "", eval, &err);
 	CHECK(rc == LN_EINVALID && !tag && contains(err.message, "not saved"), "seal: refuses a note with unsaved changes");
-	th_sh("cd '%s' && git commit -q -am 'a: eval changed'", a);
+	th_sh("cd '%s' && git commit -q -am 'a: eval changed'", c.a);
 	rc = ln_seal_create(&tag, repo, "", eval, &err);
 	CHECK(rc == 0 && tag && strcmp(tag, "eval/alice/2026-06-30-2") == 0, "seal: a changed note gets a new seal");
 	free(tag);
@@ -638,14 +623,13 @@ static void test_verify_shows_a_change_and_a_new_seal_follows_it(void)
 /* seal: a note never saved, a path outside the folder, a note outside a person folder are refused. */
 static void test_seal_refuses_missing_notes_and_paths_outside(void)
 {
-	char a[1024], b[1024], bare[1024];
+	clones c = clones_of("path");
 	git_repository *repo = NULL;
 	ln_error err;
 	char *tag = NULL;
 	int rc;
 
-	seal_clones(a, b, bare, sizeof(a));
-	git_repository_open(&repo, a);
+	git_repository_open(&repo, c.a);
 	rc = ln_seal_create(&tag, repo, "", "alice/never.org", &err);
 	CHECK(rc == LN_ENOTFOUND, "seal: a note never saved is not found");
 	rc = ln_seal_create(&tag, repo, "", "../etc/passwd", &err);
@@ -658,16 +642,15 @@ static void test_seal_refuses_missing_notes_and_paths_outside(void)
 /* seal: tag names pass git check-ref-format for Unicode and hostile folders; no date in the name means today. */
 static void test_seal_names_are_valid_refs_for_any_folder(void)
 {
-	char a[1024], b[1024], bare[1024];
+	clones c = clones_of("path");
 	git_repository *repo = NULL;
 	ln_error err;
 	char *tag = NULL, *name = NULL;
 	int rc;
 
-	seal_clones(a, b, bare, sizeof(a));
-	git_repository_open(&repo, a);
+	git_repository_open(&repo, c.a);
 	/* a person folder in Unicode, with spaces and dots */
-	commit(a, "José Núñez. Jr/2026-07-01-evaluation.org", "* Evaluación\n", "a: jose");
+	commit(c.a, "José Núñez. Jr/2026-07-01-evaluation.org", "* Evaluación\n", "a: jose");
 	rc = ln_seal_create(&tag, repo, "", "José Núñez. Jr/2026-07-01-evaluation.org", &err);
 	if (rc)
 		fprintf(stderr, "%s\n", err.message);
@@ -699,7 +682,7 @@ static void test_seal_names_are_valid_refs_for_any_folder(void)
 /* sync: pushes the seals, and the other clone fetches and verifies them. */
 static void test_seals_travel_with_sync(void)
 {
-	char a[1024], b[1024], bare[1024];
+	clones c = clones_of("path");
 	git_repository *repo = NULL;
 	ln_seal_status *st = NULL;
 	ln_sync_result *res = NULL;
@@ -708,18 +691,17 @@ static void test_seals_travel_with_sync(void)
 	const char *eval = "alice/2026-06-30-evaluation.org";
 	int rc;
 
-	seal_clones(a, b, bare, sizeof(a));
-	git_repository_open(&repo, a);
+	git_repository_open(&repo, c.a);
 	/* seals travel with sync */
 	rc = ln_sync_run(&res, repo, "", NULL, &err);
 	CHECK(rc == 0 && res && res->pushed, "sync: pushes the seals");
 	ln_sync_result_free(res);
-	s = th_out("git -C '%s' tag -l 'eval/*'", bare);
+	s = th_out("git -C '%s' tag -l 'eval/*'", c.bare);
 	CHECK(contains(s, "eval/alice/2026-06-30\n") && contains(s, "eval/alice/2026-06-30-2\n"), "sync: the remote has the seals");
 	free(s);
 	git_repository_free(repo);
 	repo = NULL;
-	git_repository_open(&repo, b);
+	git_repository_open(&repo, c.b);
 	rc = ln_sync_run(&res, repo, "", NULL, &err);
 	ln_sync_result_free(res);
 	rc = ln_seal_verify(&st, repo, "", eval, &err);
@@ -731,54 +713,53 @@ static void test_seals_travel_with_sync(void)
 /* both machines seal the same note on their own: the sync goes on and neither seal is overwritten. */
 static void test_two_machines_sealing_one_note_keep_both_seals(void)
 {
-	char a[1024], b[1024], bare[1024];
+	clones c = clones_of("path");
 	git_repository *repo = NULL;
 	ln_sync_result *res = NULL;
 	ln_error err;
 	char *tag = NULL;
 	int rc;
 
-	seal_clones(a, b, bare, sizeof(a));
 	/* both machines seal the same note on their own: same name, two tags */
-	commit(a, "bob/2026-07-15-evaluation.org", "* bob eval\n", "a: bob eval");
-	run_sync(&res, a, &err);
+	commit(c.a, "bob/2026-07-15-evaluation.org", "* bob eval\n", "a: bob eval");
+	run_sync(&res, c.a, &err);
 	ln_sync_result_free(res);
-	run_sync(&res, b, &err);
+	run_sync(&res, c.b, &err);
 	ln_sync_result_free(res);
-	git_repository_open(&repo, a);
+	git_repository_open(&repo, c.a);
 	CHECK(ln_seal_create(&tag, repo, "", "bob/2026-07-15-evaluation.org", &err) == 0, "seal: first machine seals");
 	free(tag);
 	tag = NULL;
 	git_repository_free(repo);
-	th_sh("git -C '%s' config user.name 'Bob on b'", b);
-	git_repository_open(&repo, b);
+	th_sh("git -C '%s' config user.name 'Bob on b'", c.b);
+	git_repository_open(&repo, c.b);
 	CHECK(ln_seal_create(&tag, repo, "", "bob/2026-07-15-evaluation.org", &err) == 0, "seal: second machine seals");
 	free(tag);
 	tag = NULL;
 	git_repository_free(repo);
 	repo = NULL;
-	run_sync(&res, a, &err);
+	run_sync(&res, c.a, &err);
 	ln_sync_result_free(res);
 	{
-		char *mine = th_out("git -C '%s' rev-parse eval/bob/2026-07-15", b);
-		char *theirs = th_out("git -C '%s' rev-parse eval/bob/2026-07-15", bare);
+		char *mine = th_out("git -C '%s' rev-parse eval/bob/2026-07-15", c.b);
+		char *theirs = th_out("git -C '%s' rev-parse eval/bob/2026-07-15", c.bare);
 		char *after;
 		CHECK(strcmp(mine, theirs) != 0, "seal: the two seals differ");
-		rc = run_sync(&res, b, &err);
+		rc = run_sync(&res, c.b, &err);
 		if (rc)
 			fprintf(stderr, "%s\n", err.message);
 		CHECK(rc == 0, "sync: a seal that differs from the remote's does not stop the sync");
 		ln_sync_result_free(res);
-		after = th_out("git -C '%s' rev-parse eval/bob/2026-07-15", b);
+		after = th_out("git -C '%s' rev-parse eval/bob/2026-07-15", c.b);
 		CHECK(strcmp(mine, after) == 0, "sync: the local seal is kept, never overwritten");
 		free(after);
-		after = th_out("git -C '%s' rev-parse eval/bob/2026-07-15", bare);
+		after = th_out("git -C '%s' rev-parse eval/bob/2026-07-15", c.bare);
 		CHECK(strcmp(theirs, after) == 0, "sync: the remote's seal is kept too");
 		free(after);
 		free(mine);
 		free(theirs);
 	}
-	CHECK(th_fsck_ok(a) && th_fsck_ok(bare), "seal: git fsck --strict passes");
+	CHECK(th_fsck_ok(c.a) && th_fsck_ok(c.bare), "seal: git fsck --strict passes");
 	git_repository_free(repo);
 }
 
@@ -787,43 +768,41 @@ static void test_two_machines_sealing_one_note_keep_both_seals(void)
 /* filter: a configured clean/smudge driver is fine; an unconfigured one is refused, by leadnotes and by libgit2, and no plain-text blob is written. */
 static void test_filter_refuses_a_note_whose_driver_is_not_configured(void)
 {
-	char a[1024], b[1024], bare[1024];
+	clones c = clones_of("path");
 	git_repository *repo = NULL;
 	ln_error err;
 	git_oid id;
 	char *s;
 	int rc;
 
-	seal_clones(a, b, bare, sizeof(a));
-	(void)bare;
 	CHECK(ln_filter_register(&err) == 0 && ln_filter_register(&err) == 0,
 		"filter: registering twice is fine");
 	for (rc = 0; rc < 2; rc++) {
-		const char *clone = rc ? b : a;
+		const char *clone = rc ? c.b : c.a;
 		th_sh("git -C '%s' config filter.rot.clean 'tr A-Za-z N-ZA-Mn-za-m'", clone);
 		th_sh("git -C '%s' config filter.rot.smudge 'tr A-Za-z N-ZA-Mn-za-m'", clone);
 	}
-	commit(a, ".gitattributes", "secret/** filter=rot\nlocked/** filter=nodriver\n", "attributes");
-	git_repository_open(&repo, a);
+	commit(c.a, ".gitattributes", "secret/** filter=rot\nlocked/** filter=nodriver\n", "attributes");
+	git_repository_open(&repo, c.a);
 	CHECK(ln_filter_check(repo, "alice/x.org", &err) == 0, "filter: a path without a filter is fine");
 	CHECK(ln_filter_check(repo, "secret/x.org", &err) == 0, "filter: a configured driver is fine");
 	rc = ln_filter_check(repo, "locked/x.org", &err);
 	CHECK(rc == LN_EINVALID && contains(err.message, "filter.nodriver.clean"), "filter: an unconfigured driver is refused");
-	write_file(a, "locked/2026-08-01-evaluation.org", "Plain words\n");
+	write_file(c.a, "locked/2026-08-01-evaluation.org", "Plain words\n");
 	CHECK(git_blob_create_from_workdir(&id, repo, "locked/2026-08-01-evaluation.org") < 0 &&
 		contains(git_error_last()->message, "filter.nodriver.clean"),
 		"filter: libgit2 refuses to store a note whose driver is not configured");
-	s = th_out("cd '%s' && git hash-object locked/2026-08-01-evaluation.org | xargs git cat-file -t 2>&1", a);
+	s = th_out("cd '%s' && git hash-object locked/2026-08-01-evaluation.org | xargs git cat-file -t 2>&1", c.a);
 	CHECK(!contains(s, "blob"), "filter: no blob with the plain text was written");
 	free(s);
-	th_sh("rm -rf '%s/locked'", a);
+	th_sh("rm -rf '%s/locked'", c.a);
 	git_repository_free(repo);
 }
 
 /* filter: the blob holds the cleaned text, the remote never sees the plain text, the other clone gets the plain text back. */
 static void test_filter_cleans_what_sync_pushes_and_smudges_what_it_checks_out(void)
 {
-	char a[1024], b[1024], bare[1024];
+	clones c = clones_of("path");
 	git_repository *repo = NULL;
 	ln_sync_result *res = NULL;
 	ln_error err;
@@ -831,65 +810,63 @@ static void test_filter_cleans_what_sync_pushes_and_smudges_what_it_checks_out(v
 	char *s;
 	int rc;
 
-	seal_clones(a, b, bare, sizeof(a));
-	git_repository_open(&repo, a);
-	write_file(a, "secret/2026-08-01-evaluation.org", "Hello Secret\n");
+	git_repository_open(&repo, c.a);
+	write_file(c.a, "secret/2026-08-01-evaluation.org", "Hello Secret\n");
 	CHECK(git_blob_create_from_workdir(&id, repo, "secret/2026-08-01-evaluation.org") == 0, "filter: libgit2 stores a filtered blob");
 	{
 		char hex[GIT_OID_HEXSZ + 1];
 		git_oid_tostr(hex, sizeof(hex), &id);
-		s = th_out("git -C '%s' cat-file -p %s", a, hex);
+		s = th_out("git -C '%s' cat-file -p %s", c.a, hex);
 		CHECK(strcmp(s, "Uryyb Frperg\n") == 0, "filter: the blob holds the cleaned text, not the plain text");
 		free(s);
 	}
-	th_sh("cd '%s' && git add secret && git commit -q -m secret", a);
+	th_sh("cd '%s' && git add secret && git commit -q -m secret", c.a);
 	rc = ln_sync_run(&res, repo, "", NULL, &err);
 	CHECK(rc == 0, "filter: sync pushes the filtered note");
 	ln_sync_result_free(res);
-	s = th_out("git -C '%s' show main:secret/2026-08-01-evaluation.org", bare);
+	s = th_out("git -C '%s' show main:secret/2026-08-01-evaluation.org", c.bare);
 	CHECK(strcmp(s, "Uryyb Frperg\n") == 0, "filter: the remote never sees the plain text");
 	free(s);
 	git_repository_free(repo);
-	git_repository_open(&repo, b);
+	git_repository_open(&repo, c.b);
 	rc = ln_sync_run(&res, repo, "", NULL, &err);
 	CHECK(rc == 0 && res && res->merged == LN_SYNC_FAST_FORWARD, "filter: the other clone fast-forwards");
 	ln_sync_result_free(res);
-	s = read_file(b, "secret/2026-08-01-evaluation.org");
+	s = read_file(c.b, "secret/2026-08-01-evaluation.org");
 	CHECK(strcmp(s, "Hello Secret\n") == 0, "filter: checkout smudges back to the plain text");
 	free(s);
-	CHECK(th_status_clean(b), "filter: git status agrees with the smudged file");
+	CHECK(th_status_clean(c.b), "filter: git status agrees with the smudged file");
 	git_repository_free(repo);
 }
 
 /* filter: both sides change the filtered note: markers around the plain text, the merged blob on the remote cleaned. */
 static void test_filter_merges_a_conflict_on_the_plain_text(void)
 {
-	char a[1024], b[1024], bare[1024];
+	clones c = clones_of("path");
 	git_repository *repo = NULL;
 	ln_sync_result *res = NULL;
 	ln_error err;
 	char *s;
 	int rc;
 
-	seal_clones(a, b, bare, sizeof(a));
 	/* both sides change the filtered note: merged on the plain text */
-	commit(a, "secret/2026-08-01-evaluation.org", "Hello Ann\n", "a secret");
-	commit(b, "secret/2026-08-01-evaluation.org", "Hello Bob\n", "b secret");
-	run_sync(&res, a, &err);
+	commit(c.a, "secret/2026-08-01-evaluation.org", "Hello Ann\n", "a secret");
+	commit(c.b, "secret/2026-08-01-evaluation.org", "Hello Bob\n", "b secret");
+	run_sync(&res, c.a, &err);
 	ln_sync_result_free(res);
-	git_repository_open(&repo, b);
+	git_repository_open(&repo, c.b);
 	rc = ln_sync_run(&res, repo, "", NULL, &err);
 	CHECK(rc == 0 && res && res->conflict_count == 1, "filter: a conflict in a filtered note is reported");
 	ln_sync_result_free(res);
-	s = read_file(b, "secret/2026-08-01-evaluation.org");
+	s = read_file(c.b, "secret/2026-08-01-evaluation.org");
 	CHECK(contains(s, "Hello Ann") && contains(s, "Hello Bob") && contains(s, "<<<<<<< this machine"),
 		"filter: the markers are around the plain text");
 	free(s);
-	s = th_out("git -C '%s' show main:secret/2026-08-01-evaluation.org", bare);
+	s = th_out("git -C '%s' show main:secret/2026-08-01-evaluation.org", c.bare);
 	CHECK(contains(s, "Uryyb Naa") && contains(s, "Uryyb Obo") && !contains(s, "Hello"),
 		"filter: the merged blob on the remote is cleaned");
 	free(s);
-	CHECK(th_status_clean(b), "filter: status clean after a filtered merge");
+	CHECK(th_status_clean(c.b), "filter: status clean after a filtered merge");
 	git_repository_free(repo);
 }
 
@@ -955,13 +932,14 @@ static void test_git_crypt(void)
 
 /* A branch of another name tracking a remote of another name, as
  * `git checkout --track hub/main` sets it up: sync follows git's upstream. */
-static void test_upstream(void)
+/* A branch tracking another remote's branch (hub/main) fetches from it and
+ * pushes to it, never to a new branch of the local name. */
+static void test_upstream_is_the_branch_the_local_one_tracks(void)
 {
 	char url[1024], a[1024], b[1024], bare[1024];
 	ln_sync_result *res = NULL;
 	ln_error err;
 	char *text, *ours, *theirs;
-	int rc;
 
 	snprintf(url, sizeof(url), "%s/up.git", tmp);
 	snprintf(a, sizeof(a), "%s/up-a", tmp);
@@ -972,17 +950,15 @@ static void test_upstream(void)
 	commit(a, "carol/2026-06-01-one-on-one.org", "* carol\n", "a: carol");
 	run_sync(&res, a, &err);
 	ln_sync_result_free(res);
-	rc = run_sync(&res, b, &err);
-	CHECK(rc == 0 && res && res->merged == LN_SYNC_FAST_FORWARD && strcmp(res->branch, "notes") == 0 &&
-		strcmp(res->remote, "hub") == 0 && strcmp(res->upstream, "main") == 0,
+	CHECK(run_sync(&res, b, &err) == 0 && res && res->merged == LN_SYNC_FAST_FORWARD &&
+		strcmp(res->branch, "notes") == 0 && strcmp(res->remote, "hub") == 0 && strcmp(res->upstream, "main") == 0,
 		"upstream: a branch tracking hub/main fetches from hub's main");
 	ln_sync_result_free(res);
 	text = read_file(b, "carol/2026-06-01-one-on-one.org");
 	CHECK(strcmp(text, "* carol\n") == 0, "upstream: and the note arrives");
 	free(text);
 	commit(b, "dave/2026-06-02-one-on-one.org", "* dave\n", "b: dave");
-	rc = run_sync(&res, b, &err);
-	CHECK(rc == 0 && res && res->pushed, "upstream: the branch is pushed");
+	CHECK(run_sync(&res, b, &err) == 0 && res && res->pushed, "upstream: the branch is pushed");
 	ln_sync_result_free(res);
 	ours = head_of(b);
 	theirs = th_out("git -C '%s' rev-parse main", bare);
@@ -995,36 +971,37 @@ static void test_upstream(void)
 	CHECK(strcmp(ours, theirs) == 0, "upstream: the remote-tracking ref follows the push");
 	free(theirs);
 	free(ours);
+}
 
-	/* url.<base>.insteadOf, for fetching and pushing */
+/* url.<base>.insteadOf rewrites the remote's URL for fetching and pushing;
+ * a remote given by name that is not the upstream gets the branch of the
+ * same name; upstream settings git would not follow are refused, named. */
+static void test_upstream_settings_are_read_as_git_reads_them(void)
+{
+	char b[1024];
+	ln_sync_result *res = NULL;
+	ln_error err;
+	char *theirs;
+
+	snprintf(b, sizeof(b), "%s/up-b", tmp);
 	th_sh("git -C '%s' config remote.hub.url nowhere:up.git && git -C '%s' config url.'%s/'.insteadOf nowhere:", b, b, tmp);
-	rc = run_sync(&res, b, &err);
-	CHECK(rc == 0 && res && res->merged == LN_SYNC_UP_TO_DATE, "insteadOf: the remote's URL is rewritten as git does");
+	CHECK(run_sync(&res, b, &err) == 0 && res && res->merged == LN_SYNC_UP_TO_DATE,
+		"insteadOf: the remote's URL is rewritten as git does");
 	ln_sync_result_free(res);
 
-	/* a remote given by name that is not the upstream: the branch of the same name there */
 	th_sh("cd '%s' && git init -q --bare -b main other.git && git -C '%s' remote add other '%s/other.git'", tmp, b, tmp);
-	{
-		git_repository *repo = NULL;
-		ln_sync_options opts = LN_SYNC_OPTIONS_INIT;
-		opts.remote = "other";
-		rc = git_repository_open(&repo, b) == 0 ? ln_sync_run(&res, repo, "", &opts, &err) : -1;
-		git_repository_free(repo);
-	}
-	CHECK(rc == 0 && res && res->pushed && strcmp(res->remote, "other") == 0 && strcmp(res->upstream, "notes") == 0,
-		"upstream: a remote given by name gets the branch of the same name");
+	CHECK(run_sync_with(&res, b, "other", &err) == 0 && res && res->pushed && strcmp(res->remote, "other") == 0 &&
+		strcmp(res->upstream, "notes") == 0, "upstream: a remote given by name gets the branch of the same name");
 	ln_sync_result_free(res);
 	theirs = th_out("git -C '%s/other.git' for-each-ref --format='%%(refname)' refs/heads/", tmp);
 	CHECK(strcmp(theirs, "refs/heads/notes\n") == 0, "upstream: and only that branch");
 	free(theirs);
 
 	th_sh("git -C '%s' config branch.notes.merge main", b);
-	rc = run_sync(&res, b, &err);
-	CHECK(rc == LN_EINVALID && !res && contains(err.message, "branch.notes.merge"),
+	CHECK(run_sync(&res, b, &err) == LN_EINVALID && !res && contains(err.message, "branch.notes.merge"),
 		"upstream: a merge setting that is not a branch ref is named");
 	th_sh("git -C '%s' config branch.notes.merge refs/heads/main && git -C '%s' config branch.notes.remote .", b, b);
-	rc = run_sync(&res, b, &err);
-	CHECK(rc == LN_EINVALID && !res && contains(err.message, "tracks a local branch"),
+	CHECK(run_sync(&res, b, &err) == LN_EINVALID && !res && contains(err.message, "tracks a local branch"),
 		"upstream: a branch tracking a local branch is refused with the fix");
 }
 
@@ -1060,15 +1037,50 @@ static void test_push_instead_of(int port)
 
 }
 
-int main(void)
+/* After git daemon stopped: a sync fails with a message and loses nothing. */
+static void test_a_stopped_daemon_loses_nothing(void)
+{
+	char a[1024];
+	char *before, *after, *text;
+	ln_sync_result *res = NULL;
+	ln_error err;
+	snprintf(a, sizeof(a), "%s/daemon-a", tmp);
+	commit(a, "erin/2026-04-02-one-on-one.org", "* erin\n", "a: erin");
+	before = head_of(a);
+	CHECK(run_sync(&res, a, &err) < 0 && !res && contains(err.message, "cannot fetch"),
+		"sync: a stopped daemon gives a message");
+	after = head_of(a);
+	text = read_file(a, "erin/2026-04-02-one-on-one.org");
+	CHECK(strcmp(before, after) == 0 && strcmp(text, "* erin\n") == 0 && th_status_clean(a),
+		"sync: a stopped daemon loses nothing");
+	free(before);
+	free(after);
+	free(text);
+}
+
+/* The same scenarios through git daemon on 127.0.0.1, then with the daemon
+ * stopped. */
+static void test_sync_through_git_daemon(void)
 {
 	char url[1024];
-	pid_t daemon = -1;
-	int port;
+	int port = free_port();
+	pid_t daemon = start_daemon(port);
 
-	if (th_tmpdir(tmp, sizeof(tmp), "sync") < 0)
-		return 1;
-	/* a clean git configuration for both git and libgit2 */
+	CHECK(daemon > 0 && port_open(port), "git daemon: started on 127.0.0.1");
+	snprintf(url, sizeof(url), "git://127.0.0.1:%d/daemon.git", port);
+	make_pair("daemon", url);
+	scenario("daemon");
+	test_push_instead_of(port);
+	test_a_missing_remote_fails_and_loses_nothing("daemon");
+	test_a_refused_push_keeps_the_local_commits("daemon");
+	stop_daemon(daemon);
+	test_a_stopped_daemon_loses_nothing();
+}
+
+/* A git configuration of the test's own for both git and libgit2: no
+ * system or user files, a fixed identity, no background maintenance. */
+static void use_a_clean_git_environment(void)
+{
 	setenv("HOME", tmp, 1);
 	setenv("XDG_CONFIG_HOME", tmp, 1);
 	setenv("GIT_CONFIG_NOSYSTEM", "1", 1);
@@ -1082,50 +1094,23 @@ int main(void)
 	setenv("GIT_CONFIG_KEY_1", "gc.auto", 1);
 	setenv("GIT_CONFIG_VALUE_1", "0", 1);
 	unsetenv("SSH_AUTH_SOCK");
+}
+
+int main(void)
+{
+	char url[1024];
+
+	if (th_tmpdir(tmp, sizeof(tmp), "sync") < 0)
+		return 1;
+	use_a_clean_git_environment();
 	git_libgit2_init();
 
 	snprintf(url, sizeof(url), "%s/path.git", tmp);
 	make_pair("path", url);
 	scenario("path");
-	test_upstream();
-
-	port = free_port();
-	daemon = start_daemon(port);
-	CHECK(daemon > 0 && port_open(port), "git daemon: started on 127.0.0.1");
-	snprintf(url, sizeof(url), "git://127.0.0.1:%d/daemon.git", port);
-	th_sh("cd '%s' && git init -q --bare -b main daemon.git", tmp);
-	th_sh("cd '%s' && git clone -q '%s' daemon-a 2>/dev/null", tmp, url);
-	th_sh("cd '%s/daemon-a' && git config user.name Ann && git config user.email ann@example.org", tmp);
-	{
-		char a[1024];
-		snprintf(a, sizeof(a), "%s/daemon-a", tmp);
-		commit(a, "alice/2026-03-01-one-on-one.org", "* One-on-one\nline one\nline two\nline three\n", "first");
-		th_sh("cd '%s' && git push -q origin main 2>/dev/null", a);
-	}
-	th_sh("cd '%s' && git clone -q '%s' daemon-b 2>/dev/null", tmp, url);
-	scenario("daemon");
-	test_push_instead_of(port);
-	test_remote_down_or_refusing("daemon");
-	stop_daemon(daemon);
-	{
-		/* the daemon is gone now: nothing lost */
-		char a[1024];
-		char *before, *after, *text;
-		ln_sync_result *res = NULL;
-		ln_error err;
-		snprintf(a, sizeof(a), "%s/daemon-a", tmp);
-		commit(a, "erin/2026-04-02-one-on-one.org", "* erin\n", "a: erin");
-		before = head_of(a);
-		CHECK(run_sync(&res, a, &err) < 0 && !res && contains(err.message, "cannot fetch"),
-			"sync: a stopped daemon gives a message");
-		after = head_of(a);
-		text = read_file(a, "erin/2026-04-02-one-on-one.org");
-		CHECK(strcmp(before, after) == 0 && strcmp(text, "* erin\n") == 0 && th_status_clean(a),
-			"sync: a stopped daemon loses nothing");
-		free(before);
-		free(after);
-		free(text);
-	}
+	test_upstream_is_the_branch_the_local_one_tracks();
+	test_upstream_settings_are_read_as_git_reads_them();
+	test_sync_through_git_daemon();
 	test_progress_and_cancel();
 	test_sync_refuses_an_untracked_file_in_the_way();
 	test_sync_refuses_a_detached_head_and_writes_private_modes();

@@ -170,23 +170,11 @@ static void test_summary_reads_empty_input_and_nul_bytes(void)
 	ln_note_summary_free(NULL);
 }
 
-int main(void)
+/* Three notes saved through the store: git status stays clean. */
+static void save_three_notes(ln_store *store)
 {
-	ln_store *store = NULL;
-	ln_store_files files = { NULL, 0 };
+	char sub[512], expect[128];
 	ln_error err;
-	const ln_store_file *f;
-	char expect[128], sub[512];
-	size_t i;
-	int sorted = 1;
-
-	if (th_tmpdir(base, sizeof(base), "team") < 0)
-		return 1;
-	snprintf(root, sizeof(root), "%s/notes", base);
-	if (ln_store_open(&store, root, &err) < 0) {
-		fprintf(stderr, "cannot open a store: %s\n", err.message);
-		return 1;
-	}
 	snprintf(sub, sizeof(sub), "%s/alice", root);
 	mkdir(sub, 0700);
 	snprintf(sub, sizeof(sub), "%s/bob", root);
@@ -194,11 +182,22 @@ int main(void)
 	write_file("alice/2026-01-05-one-on-one.org", "* TODO one\n");
 	write_file("alice/profile.org", "* Profile\n");
 	write_file("bob/2026-01-06-one-on-one.org", "- [ ] two\n");
-	CHECK(ln_store_save(store, "alice/2026-01-05-one-on-one.org", NULL, NULL, &err) == 0, "team: save");
-	CHECK(ln_store_save(store, "alice/profile.org", NULL, NULL, &err) == 0, "team: save");
-	CHECK(ln_store_save(store, "bob/2026-01-06-one-on-one.org", NULL, NULL, &err) == 0, "team: save");
+	CHECK(ln_store_save(NULL, store, "alice/2026-01-05-one-on-one.org", NULL, &err) == 0, "team: save");
+	CHECK(ln_store_save(NULL, store, "alice/profile.org", NULL, &err) == 0, "team: save");
+	CHECK(ln_store_save(NULL, store, "bob/2026-01-06-one-on-one.org", NULL, &err) == 0, "team: save");
 	run_line(expect, sizeof(expect), "git status --porcelain");
 	CHECK(expect[0] == '\0', "team: git status is clean after the saves");
+}
+
+/* The listing of saved files: sorted, each with HEAD's blob id, clean. */
+static void test_files_list_gives_saved_files_with_heads_blob_ids(ln_store *store)
+{
+	ln_store_files files = { NULL, 0 };
+	ln_error err;
+	const ln_store_file *f;
+	char expect[128];
+	size_t i;
+	int sorted = 1;
 
 	CHECK(ln_store_files_list(&files, store, NULL, &err) == 0, "team: lists the folder");
 	CHECK(files.count == 3, "team: three files");
@@ -212,8 +211,17 @@ int main(void)
 	CHECK(f && !f->dirty, "team: a saved file is clean");
 	CHECK(f && f->stat[0], "team: a stat signature is given");
 	ln_store_files_free(&files);
+}
 
-	/* Edit one, add one, delete one. */
+/* After an edit, an addition and a deletion: edited and new files are
+ * dirty, the deleted one is gone, the untouched one stays clean. */
+static void test_files_list_marks_edited_and_new_files_dirty(ln_store *store)
+{
+	ln_store_files files = { NULL, 0 };
+	ln_error err;
+	const ln_store_file *f;
+	char expect[128], sub[512];
+
 	write_file("alice/2026-01-05-one-on-one.org", "* TODO one\n* TODO two more\n");
 	write_file("bob/2026-01-20-one-on-one.org", "new\n");
 	snprintf(sub, sizeof(sub), "%s/alice/profile.org", root);
@@ -228,6 +236,13 @@ int main(void)
 	f = find(&files, "bob/2026-01-06-one-on-one.org");
 	CHECK(f && !f->dirty, "team: an untouched file stays clean");
 	ln_store_files_free(&files);
+}
+
+/* One person's folder lists only its files; a folder outside is refused. */
+static void test_files_list_of_one_folder_and_refused_folders(ln_store *store)
+{
+	ln_store_files files = { NULL, 0 };
+	ln_error err;
 
 	CHECK(ln_store_files_list(&files, store, "bob", &err) == 0 && files.count == 2, "team: one person's folder");
 	CHECK(files.count == 2 && strncmp(files.items[0].path, "bob/", 4) == 0, "team: paths stay relative to the notes folder");
@@ -238,7 +253,24 @@ int main(void)
 	CHECK(ln_store_files_list(&files, store, "/etc", &err) == LN_EINVALID, "team: an absolute folder is refused");
 	CHECK(ln_store_files_list(&files, store, "a//b", &err) == LN_EINVALID, "team: an empty part is refused");
 	ln_store_files_free(NULL);
+}
 
+int main(void)
+{
+	ln_store *store = NULL;
+	ln_error err;
+
+	if (th_tmpdir(base, sizeof(base), "team") < 0)
+		return 1;
+	snprintf(root, sizeof(root), "%s/notes", base);
+	if (ln_store_open(&store, root, &err) < 0) {
+		fprintf(stderr, "cannot open a store: %s\n", err.message);
+		return 1;
+	}
+	save_three_notes(store);
+	test_files_list_gives_saved_files_with_heads_blob_ids(store);
+	test_files_list_marks_edited_and_new_files_dirty(store);
+	test_files_list_of_one_folder_and_refused_folders(store);
 	test_summary_reads_items_prompt_wins_feedback_and_properties();
 	test_summary_finds_career_talk_only_in_career_sections();
 	test_summary_reads_markdown_crlf_and_a_prompt_comment();

@@ -83,7 +83,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	mkdir(path, 0700);
 	snprintf(path, sizeof(path), "%s/notes/alice/2026-11-02-one-on-one.org", paths_root);
 	paths_write(path, "* one-on-one\n** TODO send the plan\n");
-	if (ln_store_save(paths_store, "alice/2026-11-02-one-on-one.org", NULL, NULL, &err) < 0) {
+	if (ln_store_save(NULL, paths_store, "alice/2026-11-02-one-on-one.org", NULL, &err) < 0) {
 		fprintf(stderr, "fuzz_paths: cannot save: %s\n", err.message);
 		exit(1);
 	}

@@ -13,17 +13,11 @@ local sanitized = os.getenv("LEADNOTES_SANITIZE") ~= nil
 
 local helpers = require("helpers")
 local quote, slurp = helpers.quote, helpers.must_read
+local spit = helpers.write
+-- The exit status and the output (merged) of cmd.
 local function run(cmd)
-  local p = io.popen(cmd .. " 2>&1; echo \"rc=$?\"")
-  local out = p:read("*a")
-  p:close()
-  local rc = tonumber(out:match("rc=(%d+)%s*$"))
-  return rc, (out:gsub("rc=%d+%s*$", ""))
-end
-local function spit(path, text)
-  local f = assert(io.open(path, "wb"))
-  f:write(text)
-  f:close()
+  local out, rc = helpers.sh(cmd)
+  return rc, out
 end
 
 -- The documents: the README, every doc/*.md, the benchmarks' README.

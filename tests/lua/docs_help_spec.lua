@@ -3,14 +3,8 @@
 -- Textadept menu entries, and the command line's commands. Each list is
 -- read from the code that defines it, so a command added there without
 -- its help fails here.
-local source = os.getenv("LEADNOTES_SOURCE_DIR") or "."
-
-local function slurp(path)
-  local f = assert(io.open(path, "rb"))
-  local text = f:read("*a")
-  f:close()
-  return text
-end
+local helpers = require("helpers")
+local source, slurp = helpers.source_dir, helpers.must_read
 
 -- The part of the help from a tag's line to the next tag of that kind.
 local function section(help, tag, next_tag)

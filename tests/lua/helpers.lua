@@ -128,14 +128,8 @@ function M.assert_clean(dir)
 end
 
 -- The file's contents, or nil when it cannot be read (one value, so that a
--- read can stand last in an assertion's arguments).
-function M.read(path)
-  local f = io.open(path, "rb")
-  if not f then return nil end
-  local s = f:read("*a")
-  f:close()
-  return s
-end
+-- read can stand last in an assertion's arguments): the Lua layer's own.
+M.read = require("leadnotes.files").read
 
 -- The file's contents; raises naming the file when it cannot be read.
 function M.must_read(path)

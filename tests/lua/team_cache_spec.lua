@@ -84,7 +84,7 @@ describe("the team entries on disk", function()
     assert.are.same({ 0, 3 }, { again.computed, again.from_file })
     -- The nudges say something here, so the comparison compares something.
     assert.truthy(want:find("kind=string:deadline", 1, true))
-    assert.truthy(want:find("open_items=integer:2", 1, true))
+    assert.truthy(want:find("open_items=%a+:2[,}]")) -- integer, or number under LuaJIT
   end)
 
   it("sees an edited note, also one edited without changing its size", function()

@@ -13,16 +13,9 @@ local build = os.getenv("LEADNOTES_BUILD_DIR") or (source .. "/build/lua5.4")
 package.cpath = build .. "/?.so;" .. package.cpath
 package.path = source .. "/lua/?.lua;" .. package.path
 
-local function sh_quote(s)
-  return "'" .. s:gsub("'", "'\\''") .. "'"
-end
-
-local function read_all(path)
-  local f = assert(io.open(path, "rb"))
-  local s = f:read("*a")
-  f:close()
-  return s
-end
+package.path = source .. "/tests/lua/?.lua;" .. package.path
+local helpers = require("helpers")
+local sh_quote, read_all = helpers.quote, helpers.must_read
 
 local emacs = os.getenv("LEADNOTES_EMACS") or "emacs"
 local probe = io.popen("command -v " .. sh_quote(emacs) .. " 2>/dev/null")
@@ -105,6 +98,17 @@ local headline_fields = { "level", "title", "todo", "todo_type", "priority", "ta
   "scheduled", "deadline", "closed", "properties", "comment" }
 local checkbox_fields = { "state", "text", "heading_line" }
 
+-- Compares the items (headlines or checkboxes) emacs and leadnotes read
+-- from one file, one by one, on their line and the fields named.
+local function check_each(name, kind, wants, gots, fields)
+  for i = 1, math.max(#wants, #gots) do
+    local w, g = wants[i] or {}, gots[i] or {}
+    local where = kind .. " " .. tostring(w.line or g.line)
+    check(name, where, "line", w.line, g.line)
+    for _, f in ipairs(fields) do check(name, where, f, w[f], g[f]) end
+  end
+end
+
 for _, name in ipairs(files) do
   local want = expected[name]
   local got = core.parse_org(read_all(corpus .. "/" .. name))
@@ -120,20 +124,8 @@ for _, name in ipairs(files) do
   else
     check(name, "file", "todo_keywords", want.todo_keywords, got.todo_keywords)
     check(name, "file", "done_keywords", want.done_keywords, got.done_keywords)
-    local n = math.max(#want.headlines, #got.headlines)
-    for i = 1, n do
-      local w, g = want.headlines[i] or {}, got.headlines[i] or {}
-      local where = "headline " .. tostring(w.line or g.line)
-      check(name, where, "line", w.line, g.line)
-      for _, f in ipairs(headline_fields) do check(name, where, f, w[f], g[f]) end
-    end
-    n = math.max(#want.checkboxes, #got.checkboxes)
-    for i = 1, n do
-      local w, g = want.checkboxes[i] or {}, got.checkboxes[i] or {}
-      local where = "checkbox " .. tostring(w.line or g.line)
-      check(name, where, "line", w.line, g.line)
-      for _, f in ipairs(checkbox_fields) do check(name, where, f, w[f], g[f]) end
-    end
+    check_each(name, "headline", want.headlines, got.headlines, headline_fields)
+    check_each(name, "checkbox", want.checkboxes, got.checkboxes, checkbox_fields)
   end
 end
 
