@@ -459,7 +459,7 @@ void ln_store_free(ln_store *store)
 	if (store->packs_written > 0) {
 		/* This store's commit packs join the other small ones. */
 		ln_error ignored;
-		store_pack_merge_small(store, 2, NULL, &ignored);
+		store_pack_merge_small(NULL, store, 2, &ignored);
 	}
 	if (store->hooks.closing)
 		store->hooks.closing(store);
@@ -907,7 +907,7 @@ merge:
 	{
 		/* The commits' own packs (store_pack.c) and any other small ones. */
 		size_t merged = 0;
-		rc = store_pack_merge_small(store, 2, &merged, err);
+		rc = store_pack_merge_small(&merged, store, 2, err);
 		if (packed)
 			*packed += merged;
 	}

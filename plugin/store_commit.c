@@ -333,7 +333,7 @@ static void store_maybe_maintain(ln_store *store)
 	store->saves++;
 	if (store->packs_written >= STORE_MERGE_EVERY) {
 		ln_error ignored;
-		store_pack_merge_small(store, 2, NULL, &ignored);
+		store_pack_merge_small(NULL, store, 2, &ignored);
 	}
 }
 

@@ -14,7 +14,8 @@
  *                   save_all, restore
  *   history.c       the history index, fed by a commit hook
  *
- * The store never calls history: history registers a commit hook
+ * The test layers/store (tests/layers/) checks this order on the compiled
+ * objects. The store never calls history: history registers a commit hook
  * (store_hooks) the first time it is used in a process. */
 #ifndef LEADNOTES_STORE_INTERNAL_H
 #define LEADNOTES_STORE_INTERNAL_H
@@ -152,7 +153,7 @@ int store_pack_write(ln_store *store, ln_error *err);
  * before it (git's geometric repack), and only when that makes at least
  * min (>= 2) packs. *merged (may be NULL) is the number of objects they
  * held (0 when nothing was merged). */
-int store_pack_merge_small(ln_store *store, size_t min, size_t *merged, ln_error *err);
+int store_pack_merge_small(size_t *merged, ln_store *store, size_t min, ln_error *err);
 
 /* ---- store.c */
 

@@ -427,7 +427,7 @@ static void store_small_packs_free(store_small_packs *s)
 	free(s->packs);
 }
 
-int store_pack_merge_small(ln_store *store, size_t min, size_t *merged, ln_error *err)
+int store_pack_merge_small(size_t *merged, ln_store *store, size_t min, ln_error *err)
 {
 	store_small_packs small;
 	git_packbuilder *pb = NULL;
