@@ -143,27 +143,27 @@ describe("hardening: a save killed before its index lands is never reverted", fu
     local build = os.getenv("LEADNOTES_BUILD_DIR")
     if not build or H.sanitized then return pending("needs the build's leadnotes wrapper and an unsanitized interpreter") end
     local cli = build .. "/bin/leadnotes"
-    -- A shell loop of CLI saves; the test kills the loop, then the save
-    -- in progress.
+    -- A shell loop of CLI saves in a process group of its own (setsid);
+    -- the test kills the whole group, so the save in progress dies with
+    -- the loop, even one started an instant before the kill.
     local loop = tmp .. "/loop.sh"
     H.write(loop, [[
-notes=$1 log=$2 i=$3 cli=$4 pidfile=$5
+notes=$1 log=$2 i=$3 cli=$4
 while :; do
   if [ $((i % 2)) -eq 0 ]; then rel=alice/2026-11-02-one-on-one.org; else rel=bob/2026-11-02-one-on-one.org; fi
   printf -- '- saved line %d\n' "$i" >> "$notes/$rel"
-  "$cli" --dir "$notes" save "$rel" >/dev/null 2>>"$log.err" & echo $! > "$pidfile"
-  if wait $!; then echo "SAVED $rel $i" >> "$log"; fi
+  if "$cli" --dir "$notes" save "$rel" >/dev/null 2>>"$log.err"; then echo "SAVED $rel $i" >> "$log"; fi
   i=$((i + 1))
 done
 ]])
     run_kills(math.max(1, math.floor(KILLS / 2)), function(env, log_path, start, delay)
-      local pidfile = tmp .. "/cli.pid"
-      H.run("cd " .. H.quote(tmp) .. " && " .. env .. "sh " .. H.quote(loop) .. " " .. H.quote(notes) .. " " ..
-        H.quote(log_path) .. " " .. start .. " " .. H.quote(cli) .. " " .. H.quote(pidfile) ..
+      H.run("cd " .. H.quote(tmp) .. " && " .. env .. "setsid sh " .. H.quote(loop) .. " " .. H.quote(notes) .. " " ..
+        H.quote(log_path) .. " " .. start .. " " .. H.quote(cli) ..
         " >/dev/null 2>&1 & pid=$!; " ..
         "n=0; while [ $n -lt 3000 ] && kill -0 $pid 2>/dev/null && ! grep -q '^SAVED ' " .. H.quote(log_path) ..
         "; do sleep 0.01; n=$((n+1)); done; sleep " .. string.format("%.3f", delay * 3) ..
-        "; kill -9 $pid; kill -9 $(cat " .. H.quote(pidfile) .. ") 2>/dev/null; wait $pid 2>/dev/null; sleep 0.05")
+        "; kill -9 -$pid 2>/dev/null; kill -9 $pid 2>/dev/null; wait $pid 2>/dev/null; " ..
+        "n=0; while [ $n -lt 500 ] && pgrep -g $pid >/dev/null; do sleep 0.01; n=$((n+1)); done")
     end)
   end)
 end)
