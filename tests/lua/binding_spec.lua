@@ -25,11 +25,7 @@ describe("the binding", function()
     notes = root .. "/notes"
     store = assert(ln.open(notes))
   end)
-  after_each(function()
-    if store then store:close() end
-    helpers.assert_fsck(notes)
-    helpers.cleanup()
-  end)
+  after_each(function() helpers.close_and_check(store, notes) end)
 
   it("raises a caller's mistake in Lua's own words, naming the function", function()
     raises("bad argument #1 to 'save' %(string expected, got no value%)", function() local _ = store:save() end)

@@ -173,6 +173,14 @@ function M.cleanup()
   made = {}
 end
 
+-- The end of a test on a store: closes store (may be nil), checks the
+-- repository at notes with git fsck, then removes what tmpdir() made.
+function M.close_and_check(store, notes)
+  if store then store:close() end
+  M.assert_fsck(notes)
+  M.cleanup()
+end
+
 -- The lines of s, empty ones left out.
 function M.lines(s)
   local out = {}

@@ -24,11 +24,7 @@ describe("store: history", function()
     sh("mkdir -p " .. q(notes .. "/alice") .. " " .. q(notes .. "/bob") .. " " .. q(notes .. "/carol"))
     main = (git(notes, "symbolic-ref --short HEAD"):gsub("%s+$", ""))
   end)
-  after_each(function()
-    if store then store:close() end
-    helpers.assert_fsck(notes)
-    helpers.cleanup()
-  end)
+  after_each(function() helpers.close_and_check(store, notes) end)
 
   -- Outside git work is queued and run in one shell just before the store
   -- looks (one subprocess instead of dozens on a loaded machine).
