@@ -3,8 +3,8 @@
 -- module with CMake for the Lua LuaRocks runs for (5.4, 5.3, or 5.1/LuaJIT:
 -- `luarocks --lua-version 5.1 make ...`) and installs it with the Lua files,
 -- the templates and the `leadnotes` command line. Needs a C compiler,
--- CMake >= 3.25, pkg-config, libgit2 and that Lua's headers (Debian: cmake
--- pkg-config libgit2-dev liblua5.4-dev). No tests are built.
+-- CMake >= 3.25, pkg-config, libgit2, utf8proc, libcrypto and that Lua's headers (Debian:
+-- cmake pkg-config libgit2-dev libutf8proc-dev libssl-dev liblua5.4-dev). No tests are built.
 package = "leadnotes"
 version = "scm-1"
 source = {

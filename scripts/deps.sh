@@ -3,7 +3,7 @@
 # Debian and Ubuntu: apt-get. Elsewhere it names the packages to install.
 set -eu
 
-PACKAGES="build-essential cmake pkg-config git libgit2-dev libutf8proc-dev
+PACKAGES="build-essential cmake pkg-config git libgit2-dev libutf8proc-dev libssl-dev
 lua5.4 liblua5.4-dev lua5.3 liblua5.3-dev luajit libluajit-5.1-dev
 lua-busted lua-cjson lua-dkjson neovim vis clang libclang-rt-14-dev
 emacs-nox ripgrep hyperfine git-crypt valgrind strace lua-check
