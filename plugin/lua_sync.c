@@ -209,7 +209,6 @@ static const luaL_Reg sync_methods[] = {
 
 void ln_lua_open_sync(lua_State *L)
 {
-	ln_filter_register(NULL);
 	luaL_getmetatable(L, LN_LUA_STORE_META);
 	if (lua_istable(L, -1)) {
 		lua_getfield(L, -1, "__index");

@@ -23,6 +23,7 @@
 #include "leadnotes/buf.h"
 #include "odb_guard.h"
 #include "store_internal.h"
+#include "leadnotes/filter.h"
 #include "leadnotes/signing.h"
 
 /* ------------------------------------------------------------------- open */
@@ -38,6 +39,10 @@ static int store_init_libgit2(void)
 		 * not worth it for a local repository. (Caching the big root trees
 		 * of large teams made history indexing 2x slower: cache churn.) */
 		git_libgit2_opts(GIT_OPT_ENABLE_STRICT_HASH_VERIFICATION, 0);
+		/* The clean/smudge filter drivers (filter.c): registered with the
+		 * first repository, not when the module loads, since initialising
+		 * libgit2 costs every process that opens none (the team view). */
+		ln_filter_register(NULL);
 		configured = 1;
 	}
 	return 0;
