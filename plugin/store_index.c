@@ -19,7 +19,6 @@
 #include <unistd.h>
 
 #include "leadnotes/buf.h"
-#include "index_writer.h"
 #include "store_internal.h"
 
 /* The repository's index, opened on first use. */
@@ -399,16 +398,6 @@ int store_priv_fresh(ln_store *store, ln_error *err)
 	return 0;
 }
 
-/* Writes pending_index to index.next: by index_writer.c when it can,
- * else by libgit2 (through index.next.lock). 0, or -1. */
-static int store_write_pending(ln_store *store)
-{
-	int declined = 0;
-	if (index_writer_write(store->pending_index, store->pending_index_path, &declined) < 0)
-		return -1;
-	return declined ? git_index_write(store->pending_index) : 0;
-}
-
 /* Writes pending_index and renames it over .git/index; then releases index.lock.
  * Runs in the flusher thread (or inline when a thread cannot start). */
 static void *store_flush_run(void *arg)
@@ -427,7 +416,7 @@ static void *store_flush_run(void *arg)
 			free(lock);
 		}
 	}
-	ok = store_write_pending(store) == 0 && rename(store->pending_index_path, store->index_path) == 0;
+	ok = git_index_write(store->pending_index) == 0 && rename(store->pending_index_path, store->index_path) == 0;
 	if (ok)
 		store_journal_clear(store); /* landed: nothing left to repair */
 	if (ok && stat(store->index_path, &store->stamp) == 0) {

@@ -6,7 +6,6 @@
  *   store_base.c    helpers, clocks, the writer lock, stale git locks, HEAD
  *   store_pack.c    a commit's objects written as one pack; small packs merged
  *   odb_guard.c     the guard before libgit2 reads a loose object
- *   index_writer.c  the index file written by us (the flusher's fast path)
  *   store_index.c   the git index, its journal and the thread that writes it
  *   store.c         open, close, paths, names, people, packing
  *   store_files.c   the listing of files with their blob ids
