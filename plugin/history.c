@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "leadnotes/buf.h"
+#include "pack_read.h"
 #include "store_internal.h"
 
 #define HIST_MAGIC "LNHIST3\n"
@@ -838,10 +839,11 @@ static int hist_raw_cmp(const hist_raw_entry *a, const hist_raw_entry *b)
 	return (int)ca - (int)cb;
 }
 
-/* The last few root trees read while indexing. A commit's tree is read
- * twice in a row: as the new side of its own change and as the old side of
- * its child's; libgit2 caches no tree over 4 KB (200 people), so without
- * this each one was inflated twice. */
+/* The last few root trees read through libgit2 while indexing (those the
+ * pack reader did not have: loose ones). A commit's tree is read twice in
+ * a row: as the new side of its own change and as the old side of its
+ * child's; libgit2 caches no tree over 4 KB (200 people), so without this
+ * each one was inflated twice. */
 #define HIST_TREE_CACHE 4
 typedef struct hist_tree_cache {
 	git_oid id[HIST_TREE_CACHE];
@@ -857,10 +859,17 @@ static void hist_tree_cache_free(hist_tree_cache *tc)
 	memset(tc, 0, sizeof(*tc));
 }
 
-/* The raw tree `id` into *data / *end, borrowed from the cache. */
-static int hist_tree_read(const char **data, const char **end, hist_tree_cache *tc, git_odb *odb, const git_oid *id)
+/* The raw tree `id` into *data / *end, borrowed from the pack reader (valid
+ * until its second read after this one) or else from the cache. */
+static int hist_tree_read(const char **data, const char **end, hist_tree_cache *tc, ln_pack_reader *pr,
+	git_odb *odb, const git_oid *id)
 {
-	size_t i, victim = 0;
+	size_t i, victim = 0, len;
+	git_object_t type;
+	if (pr && ln_pack_reader_read(data, &len, &type, pr, id) == 0) {
+		*end = *data + len;
+		return 0;
+	}
 	for (i = 0; i < HIST_TREE_CACHE; i++) {
 		if (tc->obj[i] && git_oid_equal(&tc->id[i], id))
 			break;
@@ -885,15 +894,15 @@ static int hist_tree_read(const char **data, const char **end, hist_tree_cache *
  * trees a and b (either may be zero = empty): a merge of two sorted lists
  * in which equal entries are equal bytes, so nothing is parsed twice or
  * allocated. */
-static int hist_top_changes(struct ln_history_graph *g, size_t link, git_odb *odb, hist_tree_cache *tc,
-	const git_oid *a_id, const git_oid *b_id)
+static int hist_top_changes(struct ln_history_graph *g, size_t link, ln_pack_reader *pr, git_odb *odb,
+	hist_tree_cache *tc, const git_oid *a_id, const git_oid *b_id)
 {
 	const char *pa = NULL, *ea = NULL, *pb = NULL, *eb = NULL;
 	int rc = -1;
 	/* b first: it is the tree the previous commit read as its a */
-	if (!git_oid_is_zero(b_id) && hist_tree_read(&pb, &eb, tc, odb, b_id) < 0)
+	if (!git_oid_is_zero(b_id) && hist_tree_read(&pb, &eb, tc, pr, odb, b_id) < 0)
 		goto cleanup;
-	if (!git_oid_is_zero(a_id) && hist_tree_read(&pa, &ea, tc, odb, a_id) < 0)
+	if (!git_oid_is_zero(a_id) && hist_tree_read(&pa, &ea, tc, pr, odb, a_id) < 0)
 		goto cleanup;
 	while (pa < ea || pb < eb) {
 		hist_raw_entry xa, xb;
@@ -953,6 +962,8 @@ static int hist_catch_up(ln_store *store, const git_oid *head, ln_error *err)
 	struct ln_history_graph *g = store->graph;
 	git_oid *stack = NULL, *ftrees = NULL;
 	git_odb *odb = NULL;
+	ln_pack_reader *pr = NULL;
+	ln_buf objects = LN_BUF_INIT;
 	hist_tree_cache trees;
 	hist_parents parents;
 	int shallow;
@@ -967,8 +978,14 @@ static int hist_catch_up(ln_store *store, const git_oid *head, ln_error *err)
 	shallow = git_repository_is_shallow(store->repo) != 0;
 	if (git_repository_odb(&odb, store->repo) < 0)
 		return ln__error_from_git(err, GIT_ERROR, "cannot open the object database");
-	if (hist_grow((void **)&stack, &astack, 1, sizeof(git_oid)) < 0)
-		return ln_error_set(err, LN_ENOMEM, "out of memory");
+	/* The commits and trees are read through a reader of the packs of our
+	 * own (pack_read.c), libgit2 only for what it does not find there. */
+	ln_buf_printf(&objects, "%sobjects/", git_repository_commondir(store->repo));
+	if (ln_buf_failed(&objects) || ln_pack_reader_open(&pr, objects.ptr, err) < 0 ||
+	    hist_grow((void **)&stack, &astack, 1, sizeof(git_oid)) < 0) {
+		rc = ln_error_set(err, LN_ENOMEM, "out of memory");
+		goto cleanup;
+	}
 	stack[nstack++] = *head;
 	/* Discover the new commits; record their parents and folder trees.
 	 * Each commit is read raw and only its tree, parents and committer
@@ -981,13 +998,23 @@ static int hist_catch_up(ln_store *store, const git_oid *head, ln_error *err)
 		unsigned k, kept = 0;
 		long long when = 0;
 		long idx;
+		const char *data;
+		size_t len;
+		git_object_t type;
 		if (hist_find(g, &id) >= 0)
 			continue;
-		if (git_odb_read(&raw, odb, &id) < 0 || git_odb_object_type(raw) != GIT_OBJECT_COMMIT ||
-		    hist_parse_commit(&root, &parents, &when, git_odb_object_data(raw), git_odb_object_size(raw)) < 0) {
+		if (ln_pack_reader_read(&data, &len, &type, pr, &id) < 0) {
+			if (git_odb_read(&raw, odb, &id) < 0) {
+				rc = ln__error_from_git(err, GIT_ERROR, "cannot read a commit of the history");
+				goto cleanup;
+			}
+			data = git_odb_object_data(raw);
+			len = git_odb_object_size(raw);
+			type = git_odb_object_type(raw);
+		}
+		if (type != GIT_OBJECT_COMMIT || hist_parse_commit(&root, &parents, &when, data, len) < 0) {
 			git_odb_object_free(raw);
-			if (!git_error_last())
-				git_error_set_str(GIT_ERROR_ODB, "not a commit");
+			git_error_set_str(GIT_ERROR_ODB, "not a commit");
 			rc = ln__error_from_git(err, GIT_ERROR, "cannot read a commit of the history");
 			goto cleanup;
 		}
@@ -1048,7 +1075,7 @@ static int hist_catch_up(ln_store *store, const git_oid *head, ln_error *err)
 			l->chg_start = (uint32_t)g->nchg;
 			l->chg_count = 0;
 			if (!git_oid_equal(&ptree, ctree) &&
-			    hist_top_changes(g, c->link_start + k, odb, &trees, &ptree, ctree) < 0) {
+			    hist_top_changes(g, c->link_start + k, pr, odb, &trees, &ptree, ctree) < 0) {
 				rc = ln__error_from_git(err, GIT_ERROR, "cannot compare trees of the history");
 				goto cleanup;
 			}
@@ -1062,6 +1089,8 @@ cleanup:
 		store->graph = NULL;
 	}
 	hist_tree_cache_free(&trees);
+	ln_pack_reader_free(pr);
+	ln_buf_free(&objects);
 	free(parents.ids);
 	free(parents.kept);
 	git_odb_free(odb);

@@ -12,6 +12,8 @@
  *   store_read.c    show, diff, blob_id, status
  *   store_commit.c  loading a change, building trees, the commit, save,
  *                   save_all, restore
+ *   pack_read.c     a reader of the packs for history's walks (uses no
+ *                   other unit; its header is pack_read.h)
  *   history.c       the history index, fed by a commit hook
  *
  * The test layers/store (tests/layers/) checks this order on the compiled
