@@ -243,10 +243,12 @@ TMP = capture("mktemp -d \"${TMPDIR:-/tmp}/leadnotes-bench.XXXXXX\""):gsub("%s+$
 
 -- A copy of the cached repository, with its index refreshed so that the
 -- copy's new inode numbers do not make the first git command re-hash every
--- file.
+-- file. Mode 0700, as a notes folder should be (leadnotes warns otherwise,
+-- on every command).
 local function working_copy(src, name)
   local dst = TMP .. "/" .. name
   local ms_copy = ms(function() run("cp -a " .. sh_quote(src) .. " " .. sh_quote(dst)) end)
+  run("chmod 700 " .. sh_quote(dst))
   run("git -C " .. sh_quote(dst) .. " update-index -q --refresh")
   return dst, ms_copy
 end
