@@ -23,6 +23,7 @@
 #include "leadnotes/buf.h"
 #include "odb_guard.h"
 #include "store_internal.h"
+#include "index_writer.h"
 #include "leadnotes/filter.h"
 #include "leadnotes/signing.h"
 
@@ -485,6 +486,7 @@ void ln_store_free(ln_store *store)
 	free(store->index_path);
 	free(store->index_lock_path);
 	git_index_free(store->pending_index);
+	index_tree_free(store->pending_tree);
 	free(store);
 	git_libgit2_shutdown();
 }

@@ -342,7 +342,7 @@ static void store_maybe_maintain(ln_store *store)
 static int store_index_follow(ln_store *store, store_change *changes, size_t n, int *index_dirty, ln_error *err)
 {
 	if (store->deferred)
-		return store_apply_index(store->pending_index, changes, n, index_dirty, err);
+		return store_apply_index(store, store->pending_index, changes, n, index_dirty, err);
 	return store_update_index(store, changes, n, err);
 }
 

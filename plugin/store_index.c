@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "leadnotes/buf.h"
+#include "index_writer.h"
 #include "store_internal.h"
 
 /* The repository's index, opened on first use. */
@@ -63,7 +64,7 @@ int store_update_index(ln_store *store, store_change *changes, size_t n, ln_erro
 			return ln__error_from_git(err, GIT_ERROR, "cannot read the index");
 		dirty = 0;
 		if ((rc = store_journal_repair(store, store->index, &dirty, err)) < 0 ||
-		    (rc = store_apply_index(store->index, changes, n, &dirty, err)) < 0)
+		    (rc = store_apply_index(store, store->index, changes, n, &dirty, err)) < 0)
 			return rc;
 		if (!dirty)
 			return 0;
@@ -391,11 +392,26 @@ int store_priv_fresh(ln_store *store, ln_error *err)
 	} else if (git_index_read(store->pending_index, 1) < 0) {
 		return ln__error_from_git(err, GIT_ERROR, "cannot read the index");
 	}
+	/* Its cache tree, for index_writer.c: unknown, libgit2 writes. */
+	index_tree_free(store->pending_tree);
+	store->pending_tree_ok = index_tree_load(&store->pending_tree, store->pending_index_path) == 0;
 	store->stamp = st;
 	store->stamp_absent = absent;
 	store->stamp_valid = 1;
 	store->flush_failed = 0;
 	return 0;
+}
+
+/* Writes pending_index to index.next: by index_writer.c when it can (a
+ * third of libgit2's time), else by libgit2 (through index.next.lock).
+ * 0, or -1. */
+static int store_write_pending(ln_store *store)
+{
+	int declined = 1;
+	if (store->pending_tree_ok &&
+	    index_writer_write(store->pending_index, store->pending_tree, store->pending_index_path, &declined) < 0)
+		return -1;
+	return declined ? git_index_write(store->pending_index) : 0;
 }
 
 /* Writes pending_index and renames it over .git/index; then releases index.lock.
@@ -416,7 +432,7 @@ static void *store_flush_run(void *arg)
 			free(lock);
 		}
 	}
-	ok = git_index_write(store->pending_index) == 0 && rename(store->pending_index_path, store->index_path) == 0;
+	ok = store_write_pending(store) == 0 && rename(store->pending_index_path, store->index_path) == 0;
 	if (ok)
 		store_journal_clear(store); /* landed: nothing left to repair */
 	if (ok && stat(store->index_path, &store->stamp) == 0) {
@@ -472,8 +488,9 @@ void store_flush_retry(ln_store *store)
 
 /* Applies the changes to pending_index (or, in synchronous mode, to the
  * repository's index); *dirty says whether anything changed. */
-int store_apply_index(git_index *idx, store_change *changes, size_t n, int *dirty, ln_error *err)
+int store_apply_index(ln_store *store, git_index *idx, store_change *changes, size_t n, int *dirty, ln_error *err)
 {
+	struct index_tree *tree = idx == store->pending_index ? store->pending_tree : NULL;
 	size_t i;
 	for (i = 0; i < n; i++) {
 		const git_index_entry *cur = git_index_get_bypath(idx, changes[i].repo_path, 0);
@@ -482,6 +499,7 @@ int store_apply_index(git_index *idx, store_change *changes, size_t n, int *dirt
 			git_index_get_bypath(idx, changes[i].repo_path, 3);
 		if (conflicted) {
 			git_index_conflict_remove(idx, changes[i].repo_path);
+			index_tree_invalidate(tree, changes[i].repo_path); /* as libgit2 does in its copy */
 			*dirty = 1;
 		}
 		if (changes[i].exists) {
@@ -493,10 +511,12 @@ int store_apply_index(git_index *idx, store_change *changes, size_t n, int *dirt
 				continue;
 			if (git_index_add(idx, &e) < 0)
 				return ln__error_from_git(err, GIT_ERROR, "cannot update the index");
+			index_tree_invalidate(tree, changes[i].repo_path);
 			*dirty = 1;
 		} else if (cur) {
 			if (git_index_remove(idx, changes[i].repo_path, 0) < 0)
 				return ln__error_from_git(err, GIT_ERROR, "cannot update the index");
+			index_tree_invalidate(tree, changes[i].repo_path);
 			*dirty = 1;
 		}
 	}
@@ -751,6 +771,8 @@ int store_journal_repair(ln_store *store, git_index *idx, int *dirty, ln_error *
 			rc = ln__error_from_git(err, GIT_ERROR, "cannot repair the index");
 			goto cleanup;
 		}
+		if (idx == store->pending_index)
+			index_tree_invalidate(store->pending_tree, e->path);
 		*dirty = 1;
 		snprintf(store->notice, sizeof(store->notice),
 			"repaired the git index after a save was interrupted (the saved notes stay committed)");

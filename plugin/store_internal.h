@@ -6,6 +6,7 @@
  *   store_base.c    helpers, clocks, the writer lock, stale git locks, HEAD
  *   store_pack.c    a commit's objects written as one pack; small packs merged
  *   odb_guard.c     the guard before libgit2 reads a loose object
+ *   index_writer.c  the index file and its cache tree, written by us (the flusher's fast path)
  *   store_index.c   the git index, its journal and the thread that writes it
  *   store.c         open, close, paths, names, people, packing
  *   store_files.c   the listing of files with their blob ids
@@ -39,6 +40,7 @@
 
 struct ln_history_graph;
 struct store_capture;
+struct index_tree;
 
 /* A commit the store has just made, as its commit hook hears of it. */
 typedef struct store_commit_event {
@@ -81,6 +83,8 @@ struct ln_store {
 	 * .git/index before releasing the lock. */
 	int deferred;          /* 0 when LEADNOTES_SYNC_INDEX=1: write in save */
 	git_index *pending_index; /* the index as the next flush writes it, bound to <gitdir>/leadnotes/index.next */
+	struct index_tree *pending_tree; /* its cache tree, kept by index_writer.c (NULL: none) */
+	int pending_tree_ok;      /* pending_tree is known: index_writer.c may write the index */
 	char *index_path, *index_lock_path, *pending_index_path;
 	int index_lock_fd;     /* our .git/index.lock while held, else -1 */
 	int index_lock_linked; /* ... held as a hard link to mark_path (index_lock_fd is mark_fd) */
@@ -205,7 +209,7 @@ int store_index_error(ln_store *store, const char *why, ln_error *err);
  * index before the ref moves. */
 int store_update_index(ln_store *store, store_change *changes, size_t n, ln_error *err);
 /* Applies the changes to idx; *dirty says whether anything changed. */
-int store_apply_index(git_index *idx, store_change *changes, size_t n, int *dirty, ln_error *err);
+int store_apply_index(ln_store *store, git_index *idx, store_change *changes, size_t n, int *dirty, ln_error *err);
 /* .git/index.lock, taken as git takes it, bounded wait; and its release. */
 int store_index_lock(ln_store *store, ln_error *err);
 void store_index_unlock(ln_store *store);

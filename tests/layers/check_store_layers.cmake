@@ -2,7 +2,7 @@
 # comes after it in the order below (that of plugin/store_internal.h).
 # Run as: cmake -DNM=<nm> -DARCHIVE=<libleadnotes_core.a> -P check_store_layers.cmake
 cmake_minimum_required(VERSION 3.25)
-set(order store_base odb_guard store_pack store_index store store_files store_read store_commit pack_read history)
+set(order store_base odb_guard store_pack index_writer store_index store store_files store_read store_commit pack_read history)
 execute_process(COMMAND ${NM} -A ${ARCHIVE} OUTPUT_VARIABLE listing RESULT_VARIABLE status)
 if(NOT status EQUAL 0)
   message(FATAL_ERROR "nm could not read ${ARCHIVE}")

@@ -114,6 +114,22 @@ describe("store:", function()
     T.clean(notes)
   end)
 
+  it("the index a save writes keeps git's cache tree, invalid only along the saved path", function()
+    for _, p in ipairs({ "alice", "bob", "carol" }) do T.write(notes .. "/" .. p .. "/n.org", p .. "\n") end
+    assert(store:save_all())
+    T.git(notes, "read-tree HEAD") -- git writes a full cache tree
+    T.write(notes .. "/bob/n.org", "bob again\n")
+    assert(store:save("bob/n.org"))
+    store:flush()
+    local index = T.read(notes .. "/.git/index")
+    assert.truthy(index:find("TREE", 1, true), "the cache tree is carried")
+    assert.truthy(index:find("bob\0-1 0\n", 1, true), "bob's folder: invalid")
+    assert.truthy(index:find("alice\0001 0\n", 1, true), "alice's folder: still valid")
+    -- git trusts the valid nodes: the tree it writes from the index is HEAD's
+    assert.equals(T.git(notes, "rev-parse HEAD^{tree}"), T.git(notes, "write-tree"))
+    T.clean(notes)
+  end)
+
   it("saving an unchanged file makes no commit", function()
     T.ok("mkdir -p " .. T.q(notes .. "/alice"))
     T.write(notes .. "/alice/profile.org", "x\n")
