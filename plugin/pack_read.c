@@ -51,10 +51,11 @@ typedef struct pack_bytes {
 } pack_bytes;
 
 typedef struct pack_file {
-	const unsigned char *idx, *data; /* mapped */
+	const unsigned char *idx, *data; /* mapped, or borrowed when !mapped */
 	size_t idx_len, data_len;
 	uint32_t count;
 	size_t nlarge; /* 8-byte offsets after the 4-byte ones */
+	int mapped;
 } pack_file;
 
 typedef struct pack_slot {
@@ -74,7 +75,7 @@ typedef struct pack_step {
 
 struct ln_pack_reader {
 	pack_file *packs;
-	size_t npacks;
+	size_t npacks, apacks;
 	z_stream zs;
 	int zs_ready;
 	pack_slot slots[PACK_SETS * PACK_WAYS];
@@ -124,35 +125,45 @@ static const unsigned char *map_file(size_t *len, const char *path)
 	return p;
 }
 
+/* Checks that p->idx is an index (version 2) and p->data the pack it was
+ * made for, and reads the index's counts: 0, or -1 when they cannot be used. */
+static int pack_check(pack_file *p)
+{
+	size_t tables;
+	if (p->idx_len < PACK_IDX_HEADER + 40 || memcmp(p->idx, "\377tOc\0\0\0\2", 8) != 0)
+		return -1; /* version 1 indexes are left to libgit2 */
+	p->count = be32(p->idx + PACK_IDX_HEADER - 4);
+	tables = (size_t)p->count * (20 + 4 + 4);
+	if (p->idx_len - PACK_IDX_HEADER - 40 < tables)
+		return -1;
+	p->nlarge = (p->idx_len - PACK_IDX_HEADER - 40 - tables) / 8;
+	/* the pack must be the one the index was made for */
+	if (p->data_len < 12 + 20 || memcmp(p->data, "PACK", 4) != 0 ||
+	    (be32(p->data + 4) != 2 && be32(p->data + 4) != 3) || be32(p->data + 8) != p->count ||
+	    memcmp(p->data + p->data_len - 20, p->idx + p->idx_len - 40, 20) != 0)
+		return -1;
+	return 0;
+}
+
 /* Maps the index `name` (pack-<hash>.idx) in folder dir and its pack; 0,
  * or -1 when they cannot be used (then nothing stays mapped). */
 static int pack_open(pack_file *p, const char *dir, const char *name)
 {
 	ln_buf path = LN_BUF_INIT;
-	size_t tables;
 	memset(p, 0, sizeof(*p));
 	if (ln_buf_printf(&path, "%s%s", dir, name) < 0)
 		return -1;
 	p->idx = map_file(&p->idx_len, path.ptr);
 	if (!p->idx)
 		goto fail;
-	if (p->idx_len < PACK_IDX_HEADER + 40 || memcmp(p->idx, "\377tOc\0\0\0\2", 8) != 0)
-		goto fail; /* version 1 indexes are left to libgit2 */
-	p->count = be32(p->idx + PACK_IDX_HEADER - 4);
-	tables = (size_t)p->count * (20 + 4 + 4);
-	if (p->idx_len - PACK_IDX_HEADER - 40 < tables)
-		goto fail;
-	p->nlarge = (p->idx_len - PACK_IDX_HEADER - 40 - tables) / 8;
 	path.size -= 3; /* "idx" -> "pack" */
 	ln_buf_puts(&path, "pack");
 	if (ln_buf_failed(&path))
 		goto fail;
 	p->data = map_file(&p->data_len, path.ptr);
-	/* the pack must be the one the index was made for */
-	if (!p->data || p->data_len < 12 + 20 || memcmp(p->data, "PACK", 4) != 0 ||
-	    (be32(p->data + 4) != 2 && be32(p->data + 4) != 3) || be32(p->data + 8) != p->count ||
-	    memcmp(p->data + p->data_len - 20, p->idx + p->idx_len - 40, 20) != 0)
+	if (!p->data || pack_check(p) < 0)
 		goto fail;
+	p->mapped = 1;
 	ln_buf_free(&path);
 	return 0;
 fail:
@@ -172,11 +183,25 @@ static int pack_cmp(const void *a, const void *b)
 	return x->count < y->count ? 1 : x->count > y->count ? -1 : 0;
 }
 
+/* One more slot in r->packs: 0, or -1 when out of memory. */
+static int packs_grow(ln_pack_reader *r)
+{
+	size_t na = r->apacks ? r->apacks * 2 : 4;
+	pack_file *np;
+	if (r->npacks < r->apacks)
+		return 0;
+	np = realloc(r->packs, na * sizeof(*np));
+	if (!np)
+		return -1;
+	r->packs = np;
+	r->apacks = na;
+	return 0;
+}
+
 int ln_pack_reader_open(ln_pack_reader **out, const char *objects_dir, ln_error *err)
 {
 	ln_pack_reader *r = calloc(1, sizeof(*r));
 	ln_buf dir = LN_BUF_INIT;
-	size_t apacks = 0;
 	DIR *d = NULL;
 	struct dirent *de;
 	*out = NULL;
@@ -193,14 +218,8 @@ int ln_pack_reader_open(ln_pack_reader **out, const char *objects_dir, ln_error 
 		size_t n = strlen(de->d_name);
 		if (n < 9 || strncmp(de->d_name, "pack-", 5) != 0 || strcmp(de->d_name + n - 4, ".idx") != 0)
 			continue;
-		if (r->npacks == apacks) {
-			size_t na = apacks ? apacks * 2 : 4;
-			pack_file *np = realloc(r->packs, na * sizeof(*np));
-			if (!np)
-				break; /* the packs found so far still serve */
-			r->packs = np;
-			apacks = na;
-		}
+		if (packs_grow(r) < 0)
+			break; /* the packs found so far still serve */
 		if (pack_open(&r->packs[r->npacks], dir.ptr, de->d_name) == 0)
 			r->npacks++;
 	}
@@ -213,12 +232,33 @@ int ln_pack_reader_open(ln_pack_reader **out, const char *objects_dir, ln_error 
 	return 0;
 }
 
+int ln_pack_reader_add_buffers(ln_pack_reader *r, const unsigned char *idx, size_t idx_len, const unsigned char *data,
+	size_t data_len)
+{
+	pack_file *p;
+	if (packs_grow(r) < 0)
+		return LN_ENOMEM;
+	p = &r->packs[r->npacks];
+	memset(p, 0, sizeof(*p));
+	p->idx = idx;
+	p->idx_len = idx_len;
+	p->data = data;
+	p->data_len = data_len;
+	if (pack_check(p) < 0)
+		return LN_EINVALID;
+	r->npacks++;
+	qsort(r->packs, r->npacks, sizeof(*r->packs), pack_cmp);
+	return 0;
+}
+
 void ln_pack_reader_free(ln_pack_reader *r)
 {
 	size_t i;
 	if (!r)
 		return;
 	for (i = 0; i < r->npacks; i++) {
+		if (!r->packs[i].mapped)
+			continue;
 		munmap((void *)(uintptr_t)r->packs[i].data, r->packs[i].data_len);
 		munmap((void *)(uintptr_t)r->packs[i].idx, r->packs[i].idx_len);
 	}

@@ -17,6 +17,14 @@ typedef struct ln_pack_reader ln_pack_reader;
  * gives a reader that finds nothing. Returns 0, or LN_ENOMEM with err set. */
 int ln_pack_reader_open(ln_pack_reader **out, const char *objects_dir, ln_error *err);
 
+/* Adds to r an index (version 2) and its pack held in memory, borrowed:
+ * they must outlive r. For the fuzzer, whose exact-size buffers let the
+ * sanitizers see a read past their end, which a mapping hides. Call before
+ * the first read. Returns 0, LN_EINVALID when the pair fails the checks a
+ * mapped pair must pass (r then unchanged), or LN_ENOMEM. */
+int ln_pack_reader_add_buffers(ln_pack_reader *r, const unsigned char *idx, size_t idx_len, const unsigned char *data,
+	size_t data_len);
+
 /* The object `id`: its type into *type and its bytes into *data / *len,
  * borrowed from the reader; they stay valid until the second read after
  * this one, so two objects read one after the other can be compared.
