@@ -292,7 +292,7 @@ describe("store: history", function()
     local pack = lines(sh("ls " .. q(copy .. "/.git/objects/pack") .. "/*.pack | head -1"))[1]
     local f = assert(io.open(pack, "r+b"))
     local size = f:seek("end")
-    f:seek("set", size // 2)
+    f:seek("set", math.floor(size / 2))
     f:write(string.rep("\255", 64))
     f:close()
     local damaged = assert(core.open(copy))
