@@ -31,6 +31,7 @@
 
 #include <git2/sys/index.h>
 
+#include "fsutil.h"
 #include "index_writer.h"
 
 #define INDEX_WRITER_BUFFER (256 * 1024)
@@ -190,19 +191,15 @@ static int parse_count(long *out, const unsigned char **p, const unsigned char *
 static long tree_parse_node(index_tree *tree, const unsigned char **p, const unsigned char *limit, int depth)
 {
 	const unsigned char *q = *p, *nul = memchr(q, '\0', (size_t)(limit - q));
-	index_tree_node *n;
+	index_tree_node *n, *grown;
 	size_t at, i;
 	long subtrees;
 	if (!nul || depth > 4096)
 		return -1;
-	if (tree->count == tree->alloc) {
-		size_t na = tree->alloc ? tree->alloc * 2 : 64;
-		index_tree_node *grown = realloc(tree->nodes, na * sizeof(*grown));
-		if (!grown)
-			return -1;
-		tree->nodes = grown;
-		tree->alloc = na;
-	}
+	grown = ln__array_grow(tree->nodes, &tree->alloc, tree->count, sizeof(*grown), 64);
+	if (!grown)
+		return -1;
+	tree->nodes = grown;
 	at = tree->count++;
 	n = &tree->nodes[at];
 	memset(n, 0, sizeof(*n));

@@ -35,6 +35,7 @@
 #include <zlib.h>
 
 #include "leadnotes/buf.h"
+#include "fsutil.h"
 #include "pack_read.h"
 
 #define PACK_SETS 64      /* the cache: PACK_SETS x PACK_WAYS objects */
@@ -523,12 +524,10 @@ static pack_slot *resolve(ln_pack_reader *r, size_t pack, uint64_t offset)
 		if (n == PACK_MAX_CHAIN)
 			return NULL;
 		if (n == r->achain) {
-			size_t na = r->achain ? r->achain * 2 : 64;
-			pack_step *nc = realloc(r->chain, na * sizeof(*nc));
+			pack_step *nc = ln__array_grow(r->chain, &r->achain, n, sizeof(*nc), 64);
 			if (!nc)
 				return NULL;
 			r->chain = nc;
-			r->achain = na;
 		}
 		r->chain[n].pack = pack;
 		r->chain[n].offset = offset;

@@ -37,6 +37,20 @@ static int write_tree_of_notes(const char *dir)
 	return th_write_file(path, "long\n", 5);
 }
 
+/* A repository at <tmp>/<name> (path in dir) with the notes added to its
+ * index through libgit2; 0, or -1 (the checks say what failed). */
+static int repo_with_notes(git_repository **repo, git_index **idx, char *dir, size_t size, const char *name)
+{
+	snprintf(dir, size, "%s/%s", tmp, name);
+	CHECK(write_tree_of_notes(dir) == 0, "the notes are written");
+	CHECK(git_repository_init(repo, dir, 0) == 0, "a repository");
+	if (!*repo)
+		return -1;
+	CHECK(git_repository_index(idx, *repo) == 0, "its index");
+	CHECK(git_index_add_all(*idx, NULL, 0, NULL, NULL) == 0, "every file added");
+	return *idx ? 0 : -1;
+}
+
 static int same_file(const char *a, const char *b)
 {
 	size_t la = 0, lb = 0;
@@ -54,13 +68,8 @@ static void test_same_bytes_as_libgit2(void)
 	git_index *idx = NULL;
 	int declined = -1, rc;
 	char *listing, *expected;
-	snprintf(dir, sizeof(dir), "%s/same", tmp);
-	CHECK(write_tree_of_notes(dir) == 0, "the notes are written");
-	CHECK(git_repository_init(&repo, dir, 0) == 0, "a repository");
-	if (!repo)
-		return;
-	CHECK(git_repository_index(&idx, repo) == 0, "its index");
-	CHECK(git_index_add_all(idx, NULL, 0, NULL, NULL) == 0, "every file added");
+	if (repo_with_notes(&repo, &idx, dir, sizeof(dir), "same") < 0)
+		goto cleanup;
 	CHECK(git_index_write(idx) == 0, "libgit2 writes the index");
 	snprintf(theirs, sizeof(theirs), "%s/.git/index", dir);
 	snprintf(ours, sizeof(ours), "%s/ours", tmp);
@@ -78,6 +87,7 @@ static void test_same_bytes_as_libgit2(void)
 	CHECK(th_fsck_ok(dir), "git fsck");
 	free(listing);
 	free(expected);
+cleanup:
 	git_index_free(idx);
 	git_repository_free(repo);
 }
@@ -250,13 +260,8 @@ static void test_declines_and_failures(void)
 	git_index *idx = NULL;
 	git_oid id;
 	int declined = -1;
-	snprintf(dir, sizeof(dir), "%s/reuc", tmp);
-	CHECK(write_tree_of_notes(dir) == 0, "the notes are written");
-	CHECK(git_repository_init(&repo, dir, 0) == 0, "a repository");
-	if (!repo)
-		return;
-	CHECK(git_repository_index(&idx, repo) == 0, "its index");
-	CHECK(git_index_add_all(idx, NULL, 0, NULL, NULL) == 0, "every file added");
+	if (repo_with_notes(&repo, &idx, dir, sizeof(dir), "reuc") < 0)
+		goto cleanup;
 
 	snprintf(missing, sizeof(missing), "%s/no/such/folder/index", tmp);
 	errno = 0;
@@ -268,6 +273,7 @@ static void test_declines_and_failures(void)
 	snprintf(ours, sizeof(ours), "%s/ours-reuc", tmp);
 	CHECK(index_writer_write(idx, NULL, ours, &declined) == 0 && declined == 1, "declined: libgit2 writes REUC");
 	CHECK(th_read_file(ours, NULL) == NULL, "and nothing was written");
+cleanup:
 	git_index_free(idx);
 	git_repository_free(repo);
 }
