@@ -861,12 +861,12 @@ static void hist_tree_cache_free(hist_tree_cache *tc)
 
 /* The raw tree `id` into *data / *end, borrowed from the pack reader (valid
  * until its second read after this one) or else from the cache. */
-static int hist_tree_read(const char **data, const char **end, hist_tree_cache *tc, ln_pack_reader *pr,
+static int hist_tree_read(const char **data, const char **end, hist_tree_cache *tc, pack_reader *pr,
 	git_odb *odb, const git_oid *id)
 {
 	size_t i, victim = 0, len;
 	git_object_t type;
-	if (pr && ln_pack_reader_read(data, &len, &type, pr, id) == 0) {
+	if (pr && pack_reader_read(data, &len, &type, pr, id) == 0) {
 		*end = *data + len;
 		return 0;
 	}
@@ -894,7 +894,7 @@ static int hist_tree_read(const char **data, const char **end, hist_tree_cache *
  * trees a and b (either may be zero = empty): a merge of two sorted lists
  * in which equal entries are equal bytes, so nothing is parsed twice or
  * allocated. */
-static int hist_top_changes(struct ln_history_graph *g, size_t link, ln_pack_reader *pr, git_odb *odb,
+static int hist_top_changes(struct ln_history_graph *g, size_t link, pack_reader *pr, git_odb *odb,
 	hist_tree_cache *tc, const git_oid *a_id, const git_oid *b_id)
 {
 	const char *pa = NULL, *ea = NULL, *pb = NULL, *eb = NULL;
@@ -962,7 +962,7 @@ static int hist_catch_up(ln_store *store, const git_oid *head, ln_error *err)
 	struct ln_history_graph *g = store->graph;
 	git_oid *stack = NULL, *ftrees = NULL;
 	git_odb *odb = NULL;
-	ln_pack_reader *pr = NULL;
+	pack_reader *pr = NULL;
 	ln_buf objects = LN_BUF_INIT;
 	hist_tree_cache trees;
 	hist_parents parents;
@@ -981,7 +981,7 @@ static int hist_catch_up(ln_store *store, const git_oid *head, ln_error *err)
 	/* The commits and trees are read through a reader of the packs of our
 	 * own (pack_read.c), libgit2 only for what it does not find there. */
 	ln_buf_printf(&objects, "%sobjects/", git_repository_commondir(store->repo));
-	if (ln_buf_failed(&objects) || ln_pack_reader_open(&pr, objects.ptr, err) < 0 ||
+	if (ln_buf_failed(&objects) || pack_reader_open(&pr, objects.ptr, err) < 0 ||
 	    hist_grow((void **)&stack, &astack, 1, sizeof(git_oid)) < 0) {
 		rc = ln_error_set(err, LN_ENOMEM, "out of memory");
 		goto cleanup;
@@ -1003,7 +1003,7 @@ static int hist_catch_up(ln_store *store, const git_oid *head, ln_error *err)
 		git_object_t type;
 		if (hist_find(g, &id) >= 0)
 			continue;
-		if (ln_pack_reader_read(&data, &len, &type, pr, &id) < 0) {
+		if (pack_reader_read(&data, &len, &type, pr, &id) < 0) {
 			if (git_odb_read(&raw, odb, &id) < 0) {
 				rc = ln__error_from_git(err, GIT_ERROR, "cannot read a commit of the history");
 				goto cleanup;
@@ -1089,7 +1089,7 @@ cleanup:
 		store->graph = NULL;
 	}
 	hist_tree_cache_free(&trees);
-	ln_pack_reader_free(pr);
+	pack_reader_free(pr);
 	ln_buf_free(&objects);
 	free(parents.ids);
 	free(parents.kept);

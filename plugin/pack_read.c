@@ -74,7 +74,7 @@ typedef struct pack_step {
 	size_t size;
 } pack_step;
 
-struct ln_pack_reader {
+struct pack_reader {
 	pack_file *packs;
 	size_t npacks, apacks;
 	z_stream zs;
@@ -185,7 +185,7 @@ static int pack_cmp(const void *a, const void *b)
 }
 
 /* One more slot in r->packs: 0, or -1 when out of memory. */
-static int packs_grow(ln_pack_reader *r)
+static int packs_grow(pack_reader *r)
 {
 	size_t na = r->apacks ? r->apacks * 2 : 4;
 	pack_file *np;
@@ -199,9 +199,9 @@ static int packs_grow(ln_pack_reader *r)
 	return 0;
 }
 
-int ln_pack_reader_open(ln_pack_reader **out, const char *objects_dir, ln_error *err)
+int pack_reader_open(pack_reader **out, const char *objects_dir, ln_error *err)
 {
-	ln_pack_reader *r = calloc(1, sizeof(*r));
+	pack_reader *r = calloc(1, sizeof(*r));
 	ln_buf dir = LN_BUF_INIT;
 	DIR *d = NULL;
 	struct dirent *de;
@@ -233,7 +233,7 @@ int ln_pack_reader_open(ln_pack_reader **out, const char *objects_dir, ln_error 
 	return 0;
 }
 
-int ln_pack_reader_add_buffers(ln_pack_reader *r, const unsigned char *idx, size_t idx_len, const unsigned char *data,
+int pack_reader_add_buffers(pack_reader *r, const unsigned char *idx, size_t idx_len, const unsigned char *data,
 	size_t data_len)
 {
 	pack_file *p;
@@ -252,7 +252,7 @@ int ln_pack_reader_add_buffers(ln_pack_reader *r, const unsigned char *idx, size
 	return 0;
 }
 
-void ln_pack_reader_free(ln_pack_reader *r)
+void pack_reader_free(pack_reader *r)
 {
 	size_t i;
 	if (!r)
@@ -275,7 +275,7 @@ void ln_pack_reader_free(ln_pack_reader *r)
 }
 
 /* Where object id starts in some pack: 0, or -1 when in none. */
-static int pack_find(size_t *pack, uint64_t *offset, const ln_pack_reader *r, const git_oid *id)
+static int pack_find(size_t *pack, uint64_t *offset, const pack_reader *r, const git_oid *id)
 {
 	size_t k;
 	for (k = 0; k < r->npacks; k++) {
@@ -318,7 +318,7 @@ static size_t cache_set(size_t pack, uint64_t offset)
 	return (size_t)(((offset + pack) * 0x9e3779b97f4a7c15ull) >> 40) % PACK_SETS * PACK_WAYS;
 }
 
-static pack_slot *cache_find(ln_pack_reader *r, size_t pack, uint64_t offset)
+static pack_slot *cache_find(pack_reader *r, size_t pack, uint64_t offset)
 {
 	size_t set = cache_set(pack, offset), w;
 	for (w = 0; w < PACK_WAYS; w++) {
@@ -332,7 +332,7 @@ static pack_slot *cache_find(ln_pack_reader *r, size_t pack, uint64_t offset)
 /* Files the object in r->scratch under (pack, offset): its buffer is
  * swapped with the evicted slot's, which becomes the new scratch. The
  * pinned slot is never evicted. */
-static pack_slot *cache_put(ln_pack_reader *r, size_t pack, uint64_t offset, git_object_t type)
+static pack_slot *cache_put(pack_reader *r, size_t pack, uint64_t offset, git_object_t type)
 {
 	size_t set = cache_set(pack, offset), w;
 	pack_slot *victim = NULL;
@@ -408,7 +408,7 @@ static int entry_header(int *type, size_t *size, uint64_t *base_offset, git_oid 
 
 /* Inflates the zlib stream at `at` of pack p, which must hold exactly
  * size bytes, into out. */
-static int inflate_at(ln_pack_reader *r, pack_bytes *out, const pack_file *p, uint64_t at, size_t size)
+static int inflate_at(pack_reader *r, pack_bytes *out, const pack_file *p, uint64_t at, size_t size)
 {
 	uint64_t avail = p->data_len - 20 - at;
 	/* deflate shrinks at most 1032:1: a larger size is a damaged header */
@@ -501,7 +501,7 @@ static int delta_apply(pack_bytes *out, const unsigned char *base, size_t base_l
 /* The object at offset of pack, made and filed in the cache; NULL when it
  * cannot be. The chain of deltas is followed down to an object that is
  * cached or whole, then applied back up, each step filed on the way. */
-static pack_slot *resolve(ln_pack_reader *r, size_t pack, uint64_t offset)
+static pack_slot *resolve(pack_reader *r, size_t pack, uint64_t offset)
 {
 	pack_slot *base = NULL;
 	size_t n = 0;
@@ -551,7 +551,7 @@ static pack_slot *resolve(ln_pack_reader *r, size_t pack, uint64_t offset)
 	return base;
 }
 
-int ln_pack_reader_read(const char **data, size_t *len, git_object_t *type, ln_pack_reader *r, const git_oid *id)
+int pack_reader_read(const char **data, size_t *len, git_object_t *type, pack_reader *r, const git_oid *id)
 {
 	size_t pack;
 	uint64_t offset;

@@ -9,7 +9,7 @@
  *   (a length past the end takes what is left); the bytes after the last
  *   pair are extra ids to look up, 20 bytes each. Each part is copied into
  *   a buffer of its exact size and given to the reader in memory
- *   (ln_pack_reader_add_buffers), so a read past a part's end is a heap
+ *   (pack_reader_add_buffers), so a read past a part's end is a heap
  *   overflow that ASan reports: in a mapped file it would go unseen.
  *
  * - k >= 0x80, a pack to build: entries, each
@@ -50,7 +50,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #define PR_IDX_HEADER (8 + 256 * 4)
 
 typedef struct pr_state {
-	ln_pack_reader *r;
+	pack_reader *r;
 	/* a copy of the object the previous read returned, and where it lives */
 	const char *prev;
 	unsigned char *prev_copy;
@@ -103,7 +103,7 @@ static void pr_read(pr_state *s, const unsigned char *raw)
 	git_object_t type;
 	git_oid id;
 	git_oid_fromraw(&id, raw);
-	if (ln_pack_reader_read(&obj, &len, &type, s->r, &id) != 0) {
+	if (pack_reader_read(&obj, &len, &type, s->r, &id) != 0) {
 		pr_check_prev(s);
 		s->prev = NULL; /* the read after this one may reuse it */
 		return;
@@ -319,14 +319,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size < 1)
 		return 0;
 	/* An empty folder: a reader with no packs of its own. */
-	if (ln_pack_reader_open(&s.r, "/nonexistent/leadnotes-fuzz/", &err) != 0)
+	if (pack_reader_open(&s.r, "/nonexistent/leadnotes-fuzz/", &err) != 0)
 		return 0;
 	if (*p & 0x80) {
 		pr_out pack = {NULL, 0, 0, 0}, idx = {NULL, 0, 0, 0};
 		if (pr_build(&pack, &idx, p + 1, end) == 0 &&
-		    ln_pack_reader_add_buffers(s.r, idx.ptr, idx.size, pack.ptr, pack.size) == 0)
+		    pack_reader_add_buffers(s.r, idx.ptr, idx.size, pack.ptr, pack.size) == 0)
 			pr_read_listed(&s, idx.ptr, idx.size);
-		ln_pack_reader_free(s.r);
+		pack_reader_free(s.r);
 		free(s.prev_copy);
 		free(pack.ptr);
 		free(idx.ptr);
@@ -342,7 +342,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		nparts++;
 		npacks++;
 		/* a refused pair is one the reader never looks at again */
-		(void)ln_pack_reader_add_buffers(s.r, parts[nparts - 2], lens[nparts - 2], parts[nparts - 1],
+		(void)pack_reader_add_buffers(s.r, parts[nparts - 2], lens[nparts - 2], parts[nparts - 1],
 			lens[nparts - 1]);
 	}
 	/* Only a pair the reader took has a well-formed table; the ids are
@@ -352,7 +352,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (i = 0; i < PR_MAX_EXTRA && end - p >= 20; i++, p += 20)
 		pr_read(&s, p);
 
-	ln_pack_reader_free(s.r);
+	pack_reader_free(s.r);
 	free(s.prev_copy);
 	for (i = 0; i < nparts; i++)
 		free(parts[i]);
