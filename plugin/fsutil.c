@@ -4,6 +4,7 @@
 #include "fsutil.h"
 
 #include <git2.h>
+#include <openssl/evp.h>
 #include <utf8proc.h>
 
 #include <errno.h>
@@ -285,4 +286,27 @@ int ln__error_from_git(ln_error *err, int git_rc, const char *what)
 		break;
 	}
 	return ln_error_set(err, code, "%s: %s", what, e && e->message ? e->message : "libgit2 failed");
+}
+
+uint32_t ln__be32(const unsigned char *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | (uint32_t)p[3];
+}
+
+int ln__git_blob_id(char out[41], const char *data, size_t len)
+{
+	char header[32];
+	unsigned char digest[EVP_MAX_MD_SIZE];
+	unsigned int digest_len = 0, i;
+	int header_len = snprintf(header, sizeof(header), "blob %zu", len);
+	EVP_MD_CTX *sha = EVP_MD_CTX_new();
+	int ok = sha && EVP_DigestInit_ex(sha, EVP_sha1(), NULL) == 1 &&
+		EVP_DigestUpdate(sha, header, (size_t)header_len + 1) == 1 && EVP_DigestUpdate(sha, data, len) == 1 &&
+		EVP_DigestFinal_ex(sha, digest, &digest_len) == 1 && digest_len == 20;
+	EVP_MD_CTX_free(sha);
+	if (!ok)
+		return -1;
+	for (i = 0; i < digest_len; i++)
+		snprintf(out + 2 * i, 3, "%02x", digest[i]);
+	return 0;
 }

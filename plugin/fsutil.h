@@ -34,6 +34,14 @@ void *ln__array_grow(void *items, size_t *alloc, size_t count, size_t size, size
 #define LN__FNV32_START 2166136261u
 uint64_t ln__fnv1a(uint64_t h, const void *data, size_t n, int bits);
 
+/* The big-endian 32-bit number at p (git's index and pack files). */
+uint32_t ln__be32(const unsigned char *p);
+
+/* The id git gives a blob holding the len bytes of data (the SHA-1 of
+ * "blob <len>\0" and data), as 40 hex digits and a NUL in out; 0, or -1
+ * when the hash could not be computed. Needs no libgit2 initialisation. */
+int ln__git_blob_id(char out[41], const char *data, size_t len);
+
 /* Writes len bytes of data to a temporary file beside path, fsyncs it and
  * renames it over path, with permissions mode (0600 for notes). Returns 0;
  * on failure path is untouched, the temporary is gone, and err says what

@@ -981,11 +981,12 @@ static int hist_catch_up(ln_store *store, const git_oid *head, ln_error *err)
 	/* The commits and trees are read through a reader of the packs of our
 	 * own (pack_read.c), libgit2 only for what it does not find there. */
 	ln_buf_printf(&objects, "%sobjects/", git_repository_commondir(store->repo));
-	if (ln_buf_failed(&objects) || pack_reader_open(&pr, objects.ptr, err) < 0 ||
-	    hist_grow((void **)&stack, &astack, 1, sizeof(git_oid)) < 0) {
+	if (ln_buf_failed(&objects) || hist_grow((void **)&stack, &astack, 1, sizeof(git_oid)) < 0) {
 		rc = ln_error_set(err, LN_ENOMEM, "out of memory");
 		goto cleanup;
 	}
+	if ((rc = pack_reader_open(&pr, objects.ptr, err)) < 0)
+		goto cleanup; /* its own message */
 	stack[nstack++] = *head;
 	/* Discover the new commits; record their parents and folder trees.
 	 * Each commit is read raw and only its tree, parents and committer

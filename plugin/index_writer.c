@@ -149,11 +149,6 @@ struct index_tree {
 	size_t count, alloc;
 };
 
-static uint32_t get_be32(const unsigned char *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | (uint32_t)p[3];
-}
-
 void index_tree_free(index_tree *tree)
 {
 	size_t i;
@@ -273,15 +268,15 @@ int index_tree_load(index_tree **out, const char *index_path)
 			goto cleanup;
 		len += (size_t)r;
 	}
-	version = get_be32(data + 4);
+	version = ln__be32(data + 4);
 	if (memcmp(data, "DIRC", 4) != 0 || version < 2 || version > 3)
 		goto cleanup; /* version 4 (or not an index): left to libgit2 */
-	off = index_extensions_start(data, len, version, get_be32(data + 8));
+	off = index_extensions_start(data, len, version, ln__be32(data + 8));
 	if (!off)
 		goto cleanup;
 	rc = 0;
 	while (len - GIT_OID_RAWSZ - off >= 8) {
-		size_t size = get_be32(data + off + 4);
+		size_t size = ln__be32(data + off + 4);
 		const unsigned char *p = data + off + 8;
 		if (size > len - GIT_OID_RAWSZ - off - 8) {
 			rc = -1;

@@ -13,12 +13,10 @@
  *
  * A path outside the notes folder is data from the user, not a caller's
  * mistake: nil, message, "invalid". */
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/evp.h>
-
+#include "fsutil.h"
 #include "lua_binding.h"
 #include "leadnotes/names.h"
 #include "leadnotes/store.h"
@@ -142,28 +140,17 @@ static int team_note_summary(lua_State *L)
 	return 1;
 }
 
-/* core.hash_blob(text) -> the git blob id text would have, in hex: the
- * SHA-1 of "blob <length>\0" and the text. Hashed here rather than by
- * git_odb_hash, which needs libgit2 initialised: the team view calls this
- * in processes that never open a repository, and initialising libgit2
- * parses the system's CA certificates (about 4 ms). */
+/* core.hash_blob(text) -> the git blob id text would have, in hex. Hashed
+ * by ln__git_blob_id, not git_odb_hash, which needs libgit2 initialised:
+ * the team view calls this before opening a repository, and initialising
+ * libgit2 parses the system's CA certificates (about 4 ms). */
 static int team_hash_blob(lua_State *L)
 {
-	size_t len, i;
+	size_t len;
 	const char *text = luaL_checklstring(L, 1, &len);
-	char header[32], hex[2 * EVP_MAX_MD_SIZE + 1];
-	unsigned char digest[EVP_MAX_MD_SIZE];
-	unsigned int digest_len = 0;
-	int header_len = snprintf(header, sizeof(header), "blob %zu", len);
-	EVP_MD_CTX *sha = EVP_MD_CTX_new();
-	int ok = sha && EVP_DigestInit_ex(sha, EVP_sha1(), NULL) == 1 &&
-		EVP_DigestUpdate(sha, header, (size_t)header_len + 1) == 1 && EVP_DigestUpdate(sha, text, len) == 1 &&
-		EVP_DigestFinal_ex(sha, digest, &digest_len) == 1;
-	EVP_MD_CTX_free(sha);
-	if (!ok)
+	char hex[41];
+	if (ln__git_blob_id(hex, text, len) < 0)
 		return luaL_error(L, "cannot hash a blob");
-	for (i = 0; i < digest_len; i++)
-		snprintf(hex + 2 * i, 3, "%02x", digest[i]);
 	lua_pushstring(L, hex);
 	return 1;
 }

@@ -87,11 +87,6 @@ struct pack_reader {
 	size_t achain;
 };
 
-static uint32_t be32(const unsigned char *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | (uint32_t)p[3];
-}
-
 static int bytes_reserve(pack_bytes *b, size_t n)
 {
 	unsigned char *p;
@@ -133,14 +128,14 @@ static int pack_check(pack_file *p)
 	size_t tables;
 	if (p->idx_len < PACK_IDX_HEADER + 40 || memcmp(p->idx, "\377tOc\0\0\0\2", 8) != 0)
 		return -1; /* version 1 indexes are left to libgit2 */
-	p->count = be32(p->idx + PACK_IDX_HEADER - 4);
+	p->count = ln__be32(p->idx + PACK_IDX_HEADER - 4);
 	tables = (size_t)p->count * (20 + 4 + 4);
 	if (p->idx_len - PACK_IDX_HEADER - 40 < tables)
 		return -1;
 	p->nlarge = (p->idx_len - PACK_IDX_HEADER - 40 - tables) / 8;
 	/* the pack must be the one the index was made for */
 	if (p->data_len < 12 + 20 || memcmp(p->data, "PACK", 4) != 0 ||
-	    (be32(p->data + 4) != 2 && be32(p->data + 4) != 3) || be32(p->data + 8) != p->count ||
+	    (ln__be32(p->data + 4) != 2 && ln__be32(p->data + 4) != 3) || ln__be32(p->data + 8) != p->count ||
 	    memcmp(p->data + p->data_len - 20, p->idx + p->idx_len - 40, 20) != 0)
 		return -1;
 	return 0;
@@ -281,7 +276,7 @@ static int pack_find(size_t *pack, uint64_t *offset, const pack_reader *r, const
 	for (k = 0; k < r->npacks; k++) {
 		const pack_file *p = &r->packs[k];
 		const unsigned char *fan = p->idx + 8, *ids = p->idx + PACK_IDX_HEADER;
-		uint32_t lo = id->id[0] ? be32(fan + 4 * (id->id[0] - 1)) : 0, hi = be32(fan + 4 * id->id[0]);
+		uint32_t lo = id->id[0] ? ln__be32(fan + 4 * (id->id[0] - 1)) : 0, hi = ln__be32(fan + 4 * id->id[0]);
 		if (hi > p->count || lo > hi)
 			continue;
 		while (lo < hi) {
@@ -293,13 +288,13 @@ static int pack_find(size_t *pack, uint64_t *offset, const pack_reader *r, const
 				hi = mid;
 			} else {
 				const unsigned char *offs = ids + (size_t)p->count * 24;
-				uint64_t o = be32(offs + (size_t)mid * 4);
+				uint64_t o = ln__be32(offs + (size_t)mid * 4);
 				if (o & 0x80000000u) {
 					const unsigned char *big = offs + (size_t)p->count * 4;
 					size_t i = (size_t)(o & 0x7fffffffu);
 					if (i >= p->nlarge)
 						return -1;
-					o = (uint64_t)be32(big + i * 8) << 32 | be32(big + i * 8 + 4);
+					o = (uint64_t)ln__be32(big + i * 8) << 32 | ln__be32(big + i * 8 + 4);
 				}
 				if (o < 12 || o >= p->data_len - 20)
 					return -1;

@@ -311,11 +311,6 @@ typedef struct store_small_packs {
 	size_t count, alloc;
 } store_small_packs;
 
-static uint32_t store_be32(const unsigned char *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | (uint32_t)p[3];
-}
-
 /* Adds the objects of one version-2 pack index to *out when it lists
  * fewer than STORE_SMALL_PACK_OBJECTS; 1 when it did, 0 when the pack is
  * not small (or not readable as such), -1 out of memory. */
@@ -330,9 +325,9 @@ static int store_small_pack_add(store_small_packs *out, const char *idx_path, co
 	if (fd < 0)
 		return 0;
 	if (read(fd, head, sizeof(head)) != (ssize_t)sizeof(head) || memcmp(head, "\377tOc", 4) != 0 ||
-	    store_be32(head + 4) != 2)
+	    ln__be32(head + 4) != 2)
 		goto cleanup;
-	count = store_be32(head + 8 + 255 * 4);
+	count = ln__be32(head + 8 + 255 * 4);
 	if (count == 0 || count >= STORE_SMALL_PACK_OBJECTS)
 		goto cleanup;
 	raw = malloc((size_t)count * GIT_OID_RAWSZ);
