@@ -71,7 +71,7 @@ uint64_t ln__fnv1a(uint64_t h, const void *data, size_t n, int bits)
 
 /* Writes all len bytes of data to fd, retrying short writes and EINTR;
  * 0, or -1 with errno set. */
-static int fs_write_all(int fd, const char *data, size_t len)
+int ln__write_all(int fd, const char *data, size_t len)
 {
 	while (len > 0) {
 		ssize_t n = write(fd, data, len);
@@ -107,7 +107,7 @@ int ln__fs_write_atomic(const char *path, const void *data, size_t len, unsigned
 	}
 	created = 1;
 	(void)fcntl(fd, F_SETFD, FD_CLOEXEC);
-	if (fchmod(fd, (mode_t)mode) != 0 || fs_write_all(fd, data, len) != 0 || fsync(fd) != 0) {
+	if (fchmod(fd, (mode_t)mode) != 0 || ln__write_all(fd, data, len) != 0 || fsync(fd) != 0) {
 		rc = ln_error_set(err, LN_EIO, "cannot write %s: %s", path, strerror(errno));
 		goto cleanup;
 	}

@@ -42,6 +42,10 @@ uint32_t ln__be32(const unsigned char *p);
  * when the hash could not be computed. Needs no libgit2 initialisation. */
 int ln__git_blob_id(char out[41], const char *data, size_t len);
 
+/* Writes all len bytes of data to fd, retrying short writes and EINTR;
+ * 0, or -1 with errno set. */
+int ln__write_all(int fd, const char *data, size_t len);
+
 /* Writes len bytes of data to a temporary file beside path, fsyncs it and
  * renames it over path, with permissions mode (0600 for notes). Returns 0;
  * on failure path is untouched, the temporary is gone, and err says what

@@ -1445,6 +1445,7 @@ int ln_store_history(ln_history *out, ln_store *store, const char *path, const l
 	out->entries = NULL;
 	out->count = 0;
 	memset(&q, 0, sizeof(q));
+	store_flush_wait(store); /* a save's branch may still be moving */
 	if (path && *path && !(path[0] == '.' && path[1] == '\0')) {
 		if ((rc = ln_store_relpath(&rel, store, path, err)) < 0)
 			return rc;

@@ -238,6 +238,7 @@ int ln_store_open_ext(ln_store **out, const char *dir, unsigned flags, ln_error 
 	store->index_lock_fd = -1;
 	store->mark_fd = -1;
 	store->journal_fd = -1;
+	store->reflog_all = -1;
 	store->deferred = !(getenv("LEADNOTES_SYNC_INDEX") && strcmp(getenv("LEADNOTES_SYNC_INDEX"), "1") == 0);
 
 	if (dir[0] == '/') {
@@ -469,6 +470,9 @@ void ln_store_free(ln_store *store)
 	}
 	if (store->hooks.closing)
 		store->hooks.closing(store);
+	store_ref_abort(store); /* only a flush that never ran leaves it */
+	store_trees_forget(store);
+	store_spare_drop(store);
 	git_index_free(store->index);
 	git_repository_free(store->repo);
 	store_mark_remove(store);
@@ -874,6 +878,7 @@ int ln_store_maintain(size_t *packed, ln_store *store, size_t threshold, ln_erro
 		*packed = 0;
 	if (threshold == 0)
 		threshold = STORE_LOOSE_THRESHOLD;
+	store_flush_wait(store);
 	if (store_list_loose(&loose, store) < 0) {
 		rc = ln_error_set(err, LN_ENOMEM, "out of memory");
 		goto cleanup;

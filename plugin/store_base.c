@@ -1,11 +1,14 @@
 /* The lowest layer of the store, which every other unit of it builds on:
  * a string helper, the leadnotes writer lock, clearing git lock files that
- * dead processes left, and reading HEAD. It calls no other unit of the
- * store (see store_internal.h). */
+ * dead processes left, spare files, the branch update a save leaves to the
+ * flusher, and reading HEAD. It calls no other unit of the store (see
+ * store_internal.h). */
+#define _GNU_SOURCE /* renameat2 */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdint.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "leadnotes/buf.h"
 #include "store_internal.h"
 
 /* ---------------------------------------------------------------- helpers */
@@ -153,6 +157,394 @@ int store_clear_stale_lock(ln_store *store, const char *lockfile)
 	return 1;
 }
 
+/* ------------------------------------------------------------ spare files
+ *
+ * A save writes three new files: its pack, the pack's index and the
+ * branch's lock. On ext4 that has freed many inodes (every save also
+ * removes a few files), creating one costs about half a millisecond, most
+ * of it the search for a free inode; renaming an existing file into place
+ * costs a tenth of that. So the flusher, after a save, makes empty files
+ * in <gitdir>/leadnotes/spare/, named <pid>.<store>.<n>, and the next save
+ * renames them into place. Without spares (the first save of a process, a
+ * folder that cannot be made) files are created as before. */
+
+static char *store_spare_path(ln_store *store, unsigned n)
+{
+	char *p;
+	if (!store->spare_dir && !store->spare_failed) {
+		store->spare_dir = store_concat(store->gitdir, "leadnotes/spare");
+		store->spare_failed = !store->spare_dir;
+	}
+	if (store->spare_failed || !(p = malloc(strlen(store->spare_dir) + 64)))
+		return NULL;
+	/* the store's address tells apart two stores of one process */
+	sprintf(p, "%s/%ld.%lx.%u", store->spare_dir, (long)getpid(), (unsigned long)(uintptr_t)store, n);
+	return p;
+}
+
+/* Renames from to dest unless dest exists: 0, 1 when it exists, -1. */
+static int store_rename_new(const char *from, const char *dest)
+{
+	if (renameat2(AT_FDCWD, from, AT_FDCWD, dest, RENAME_NOREPLACE) == 0)
+		return 0;
+	if (errno == EEXIST)
+		return 1;
+	if (errno != EINVAL && errno != ENOSYS)
+		return -1;
+	/* no RENAME_NOREPLACE on this file system: link is exclusive too */
+	if (link(from, dest) != 0)
+		return errno == EEXIST ? 1 : -1;
+	unlink(from);
+	return 0;
+}
+
+/* Creates the spare file path (and its folder when missing): an fd open
+ * for writing, or -1. */
+static int store_spare_create(ln_store *store, const char *path)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd < 0 && errno == ENOENT && mkdir(store->spare_dir, 0700) == 0)
+		fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+	return fd;
+}
+
+int store_spare_place(ln_store *store, const char *dest, const void *data, size_t len, unsigned mode)
+{
+	char *path = NULL;
+	int fd = -1, rc = -1, saved;
+	if (store->spare_taken < store->spare_made && (path = store_spare_path(store, store->spare_taken)) != NULL) {
+		store->spare_taken++;
+		fd = open(path, O_WRONLY | O_TRUNC | O_NOFOLLOW | O_CLOEXEC);
+	}
+	if (fd < 0) {
+		/* None left: one made now, where a killed process leaves no
+		 * stray file beside refs and packs (git fsck would report it). */
+		free(path);
+		store->spare_taken = store->spare_made;
+		if (!(path = store_spare_path(store, store->spare_made)))
+			return -1;
+		fd = store_spare_create(store, path);
+		if (fd < 0) {
+			saved = errno;
+			free(path);
+			errno = saved;
+			return -1;
+		}
+		store->spare_made++;
+		store->spare_taken++;
+	}
+	if ((len == 0 || ln__write_all(fd, data, len) == 0) && fchmod(fd, (mode_t)mode) == 0 && close(fd) == 0)
+		rc = store_rename_new(path, dest);
+	else
+		close(fd);
+	saved = errno;
+	if (rc != 0)
+		unlink(path);
+	free(path);
+	errno = saved;
+	return rc;
+}
+
+/* Removes the spares of processes that are gone. */
+static void store_spare_sweep(ln_store *store)
+{
+	DIR *d = opendir(store->spare_dir);
+	struct dirent *e;
+	while (d && (e = readdir(d)) != NULL) {
+		char *end, *path;
+		long pid = strtol(e->d_name, &end, 10);
+		if (pid <= 0 || *end != '.' || pid == (long)getpid() || !(kill((pid_t)pid, 0) != 0 && errno == ESRCH))
+			continue;
+		if ((path = malloc(strlen(store->spare_dir) + strlen(e->d_name) + 2)) != NULL) {
+			sprintf(path, "%s/%s", store->spare_dir, e->d_name);
+			unlink(path);
+			free(path);
+		}
+	}
+	if (d)
+		closedir(d);
+}
+
+void store_spare_fill(ln_store *store)
+{
+	while (!store->spare_failed && store->spare_made - store->spare_taken < STORE_SPARES) {
+		char *path = store_spare_path(store, store->spare_made);
+		int fd;
+		if (!path)
+			return;
+		fd = store_spare_create(store, path);
+		free(path);
+		if (fd < 0) {
+			store->spare_failed = 1;
+			return;
+		}
+		close(fd);
+		if (!store->spare_swept) {
+			store_spare_sweep(store);
+			store->spare_swept = 1;
+		}
+		store->spare_made++;
+	}
+}
+
+void store_spare_drop(ln_store *store)
+{
+	while (store->spare_taken < store->spare_made) {
+		char *path = store_spare_path(store, store->spare_taken++);
+		if (path)
+			unlink(path);
+		free(path);
+	}
+	free(store->spare_dir);
+	store->spare_dir = NULL;
+}
+
+/* ------------------------------------------------------- the branch update
+ *
+ * git moves a branch by creating <ref>.lock exclusively, writing the new
+ * id into it, appending the reflog and renaming the lock over the ref. A
+ * save does the first two itself (the lock from a spare), so that nothing
+ * can move the branch after it has checked where the branch is; the
+ * flusher does the rest, where replacing the ref (ext4 then writes the
+ * lock's data out first) costs the editor nothing. Readers in this process
+ * wait for the flusher; other programs see the branch locked meanwhile, as
+ * during any git commit. */
+
+static void store_ref_forget(struct store_ref_move *m)
+{
+	free(m->lock_path);
+	free(m->ref_path);
+	free(m->log_lines);
+	memset(m, 0, sizeof(*m));
+}
+
+int store_ref_lock(ln_store *store, const char *refname, const git_oid *expected, ln_error *err)
+{
+	struct store_ref_move *m = &store->ref_move;
+	const char *common = git_repository_commondir(store->repo);
+	git_oid now;
+	int rc;
+	store_ref_forget(m);
+	m->ref_path = store_concat(common, refname);
+	m->lock_path = m->ref_path ? store_concat(m->ref_path, ".lock") : NULL;
+	if (!m->lock_path) {
+		store_ref_forget(m);
+		return ln_error_set(err, LN_ENOMEM, "out of memory");
+	}
+	rc = store_spare_place(store, m->lock_path, NULL, 0, 0644);
+	if (rc < 0 && errno == ENOENT) {
+		/* a branch git keeps only in packed-refs, in a folder of its own */
+		char *slash = strrchr(m->lock_path, '/');
+		*slash = '\0';
+		rc = ln__fs_make_dirs(m->lock_path, NULL);
+		*slash = '/';
+		if (rc == 0)
+			rc = store_spare_place(store, m->lock_path, NULL, 0, 0644);
+	}
+	if (rc != 0) {
+		int saved = errno;
+		store_ref_forget(m);
+		if (rc == 1)
+			return GIT_ELOCKED;
+		return ln_error_set(err, LN_EIO, "cannot lock %s: %s", refname, strerror(saved));
+	}
+	m->active = 1;
+	if (git_reference_name_to_id(&now, store->repo, refname) < 0 || !git_oid_equal(&now, expected)) {
+		store_ref_abort(store);
+		return GIT_EMODIFIED;
+	}
+	return 0;
+}
+
+/* core.logAllRefUpdates: unset means true outside a bare repository;
+ * "always" (not a boolean) is true too. */
+static int store_reflog_all(ln_store *store)
+{
+	if (store->reflog_all < 0) {
+		git_config *cfg = NULL;
+		int v = !git_repository_is_bare(store->repo);
+		if (git_repository_config_snapshot(&cfg, store->repo) == 0) {
+			const char *s = NULL;
+			if (git_config_get_bool(&v, cfg, "core.logallrefupdates") < 0) {
+				v = !git_repository_is_bare(store->repo);
+				if (git_config_get_string(&s, cfg, "core.logallrefupdates") == 0 && strcmp(s, "always") == 0)
+					v = 1;
+			}
+			git_config_free(cfg);
+		}
+		git_error_clear();
+		store->reflog_all = v;
+	}
+	return store->reflog_all;
+}
+
+int store_ref_prepare(ln_store *store, const git_oid *id, const git_oid *old, const git_signature *sig,
+	const char *msg, ln_error *err)
+{
+	struct store_ref_move *m = &store->ref_move;
+	char hex[GIT_OID_HEXSZ + 2], old_hex[GIT_OID_HEXSZ + 1];
+	const git_signature *who = sig;
+	const char *nl = strchr(msg, '\n');
+	int offset = who->when.offset, fd, ok;
+	ln_buf line = LN_BUF_INIT;
+	git_oid_tostr(hex, sizeof(hex), id);
+	git_oid_tostr(old_hex, sizeof(old_hex), old);
+	ln_buf_printf(&line, "%s %s %s <%s> %lld %c%02d%02d\t%s: %.*s\n", old_hex, hex, who->name, who->email,
+		(long long)who->when.time, offset < 0 ? '-' : '+', abs(offset) / 60, abs(offset) % 60,
+		"commit", (int)(nl ? nl - msg : (long)strlen(msg)), msg);
+	if (ln_buf_failed(&line))
+		return ln_error_set(err, LN_ENOMEM, "out of memory");
+	m->log_lines = ln_buf_detach(&line);
+	hex[GIT_OID_HEXSZ] = '\n';
+	fd = open(m->lock_path, O_WRONLY | O_TRUNC | O_NOFOLLOW | O_CLOEXEC);
+	ok = fd >= 0 && ln__write_all(fd, hex, GIT_OID_HEXSZ + 1) == 0;
+	if (fd >= 0 && close(fd) != 0)
+		ok = 0;
+	if (!ok)
+		return ln_error_set(err, LN_EIO, "cannot write %s: %s", m->lock_path, strerror(errno));
+	git_oid_cpy(&m->id, id);
+	m->log_head = 1;
+	store_reflog_all(store); /* read here, on the caller's thread, not by the flusher */
+	return 0;
+}
+
+/* Appends line to the reflog at gitdir + "logs/" + name: when the log
+ * exists, or when every update is logged (then the log is created). */
+static void store_reflog_append(ln_store *store, const char *gitdir, const char *name, const char *line)
+{
+	char *path = malloc(strlen(gitdir) + strlen(name) + 8);
+	int fd;
+	if (!path)
+		return;
+	sprintf(path, "%slogs/%s", gitdir, name);
+	fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC | (store->reflog_all ? O_CREAT : 0), 0644);
+	if (fd < 0 && errno == ENOENT && store->reflog_all) {
+		*strrchr(path, '/') = '\0';
+		if (ln__fs_make_dirs(path, NULL) == 0) {
+			path[strlen(path)] = '/';
+			fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+		}
+	}
+	if (fd >= 0) {
+		if (ln__write_all(fd, line, strlen(line)) != 0) {
+			/* the reflog is a convenience: the branch still moves */
+		}
+		close(fd);
+	}
+	free(path);
+}
+
+int store_ref_finish(ln_store *store)
+{
+	struct store_ref_move *m = &store->ref_move;
+	const char *common = git_repository_commondir(store->repo);
+	int rc = 0;
+	if (!m->active)
+		return 0;
+	store_reflog_append(store, common, m->ref_path + strlen(common), m->log_lines);
+	if (m->log_head)
+		store_reflog_append(store, store->gitdir, "HEAD", m->log_lines);
+	if (rename(m->lock_path, m->ref_path) != 0) {
+		snprintf(store->notice, sizeof(store->notice),
+			"could not move the branch (%s): the note is on disk but not committed; save it again",
+			strerror(errno));
+		unlink(m->lock_path);
+		rc = -1;
+	}
+	store_ref_forget(m);
+	return rc;
+}
+
+int store_ref_recover(ln_store *store, const git_oid *commit)
+{
+	git_reference *head = NULL;
+	git_commit *c = NULL;
+	const char *common = git_repository_commondir(store->repo);
+	char want[GIT_OID_HEXSZ + 2], got[GIT_OID_HEXSZ + 2];
+	char *ref = NULL, *lock = NULL;
+	git_oid now;
+	int fd, done = 0;
+	ssize_t n = 0;
+	if (git_reference_lookup(&head, store->repo, "HEAD") < 0 || git_reference_type(head) != GIT_REFERENCE_SYMBOLIC ||
+	    !(ref = store_concat(common, git_reference_symbolic_target(head))) || !(lock = store_concat(ref, ".lock")))
+		goto cleanup;
+	git_oid_tostr(want, sizeof(want), commit);
+	want[GIT_OID_HEXSZ] = '\n';
+	if ((fd = open(lock, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+		goto cleanup;
+	n = read(fd, got, sizeof(got));
+	close(fd);
+	if (n != GIT_OID_HEXSZ + 1 || memcmp(got, want, GIT_OID_HEXSZ + 1) != 0 ||
+	    git_commit_lookup(&c, store->repo, commit) < 0 || git_commit_parentcount(c) != 1 ||
+	    git_reference_name_to_id(&now, store->repo, git_reference_symbolic_target(head)) < 0 ||
+	    !git_oid_equal(&now, git_commit_parent_id(c, 0)))
+		goto cleanup;
+	{
+		ln_buf line = LN_BUF_INIT;
+		const git_signature *who = git_commit_committer(c);
+		char old_hex[GIT_OID_HEXSZ + 1];
+		int offset = who->when.offset;
+		const char *summary = git_commit_summary(c);
+		git_oid_tostr(old_hex, sizeof(old_hex), &now);
+		want[GIT_OID_HEXSZ] = '\0';
+		ln_buf_printf(&line, "%s %s %s <%s> %lld %c%02d%02d\tcommit: %s\n", old_hex, want, who->name, who->email,
+			(long long)who->when.time, offset < 0 ? '-' : '+', abs(offset) / 60, abs(offset) % 60,
+			summary ? summary : "");
+		if (!ln_buf_failed(&line)) {
+			store_reflog_all(store);
+			store_reflog_append(store, common, git_reference_symbolic_target(head), line.ptr);
+			store_reflog_append(store, store->gitdir, "HEAD", line.ptr);
+		}
+		ln_buf_free(&line);
+	}
+	if (rename(lock, ref) == 0) {
+		done = 1;
+		snprintf(store->notice, sizeof(store->notice),
+			"completed a save that was interrupted: the branch now holds commit %.8s", want);
+	}
+cleanup:
+	git_error_clear();
+	git_commit_free(c);
+	git_reference_free(head);
+	free(ref);
+	free(lock);
+	return done;
+}
+
+void store_ref_abort(ln_store *store)
+{
+	if (store->ref_move.active)
+		unlink(store->ref_move.lock_path);
+	store_ref_forget(&store->ref_move);
+}
+
+/* ------------------------------------------------------------------ trees */
+
+int store_tree_get(git_tree **out, ln_store *store, const git_oid *id)
+{
+	git_tree **slot;
+	size_t i;
+	for (i = 0; i < STORE_TREES_KEPT; i++)
+		if (store->trees_kept[i] && git_oid_equal(git_tree_id(store->trees_kept[i]), id))
+			return git_object_dup((git_object **)out, (git_object *)store->trees_kept[i]);
+	if (git_tree_lookup(out, store->repo, id) < 0)
+		return -1;
+	slot = &store->trees_kept[store->trees_next];
+	store->trees_next = (store->trees_next + 1) % STORE_TREES_KEPT;
+	git_tree_free(*slot);
+	if (git_object_dup((git_object **)slot, (git_object *)*out) < 0)
+		*slot = NULL;
+	return 0;
+}
+
+void store_trees_forget(ln_store *store)
+{
+	size_t i;
+	for (i = 0; i < STORE_TREES_KEPT; i++) {
+		git_tree_free(store->trees_kept[i]);
+		store->trees_kept[i] = NULL;
+	}
+}
 
 /* ------------------------------------------------------------------- HEAD */
 

@@ -27,64 +27,151 @@
 
 /* ------------------------------------------------------------------ trees */
 
+/* The entry at path (folder names, then a file's) below tree: its id and
+ * mode into *id / *mode; 1 when there is one, 0 when not, -1 on error. */
+static int store_tree_entry_at(git_oid *id, git_filemode_t *mode, ln_store *store, const git_tree *tree,
+	const char *path)
+{
+	git_tree *held = NULL;
+	int rc = 0;
+	for (;;) {
+		const char *slash = strchr(path, '/');
+		char name[1024];
+		size_t n = slash ? (size_t)(slash - path) : strlen(path);
+		const git_tree_entry *e;
+		git_tree *next = NULL;
+		if (n == 0 || n >= sizeof(name))
+			break;
+		memcpy(name, path, n);
+		name[n] = '\0';
+		if (!(e = git_tree_entry_byname(tree, name)))
+			break;
+		if (!slash) {
+			git_oid_cpy(id, git_tree_entry_id(e));
+			*mode = git_tree_entry_filemode(e);
+			rc = 1;
+			break;
+		}
+		if (git_tree_entry_type(e) != GIT_OBJECT_TREE)
+			break;
+		if (store_tree_get(&next, store, git_tree_entry_id(e)) < 0) {
+			rc = -1;
+			break;
+		}
+		git_tree_free(held);
+		tree = held = next;
+		path = slash + 1;
+	}
+	git_tree_free(held);
+	return rc;
+}
+
+/* git's order of tree entries: by name, a folder's name compared as if
+ * it ended in '/'. */
+static int store_entry_cmp(const char *a, size_t alen, int a_tree, const char *b, size_t blen, int b_tree)
+{
+	size_t n = alen < blen ? alen : blen;
+	int c = memcmp(a, b, n);
+	unsigned char ca, cb;
+	if (c)
+		return c;
+	ca = alen > n ? (unsigned char)a[n] : (a_tree ? '/' : '\0');
+	cb = blen > n ? (unsigned char)b[n] : (b_tree ? '/' : '\0');
+	return (int)ca - (int)cb;
+}
+
+static void store_tree_put(ln_buf *out, unsigned mode, const char *name, size_t len, const git_oid *id)
+{
+	ln_buf_printf(out, "%o ", mode);
+	ln_buf_put(out, name, len);
+	ln_buf_putc(out, '\0');
+	ln_buf_put(out, (const char *)id->id, GIT_OID_RAWSZ);
+}
+
+/* The bytes of tree `base` (may be NULL) with the entry `name` set to
+ * id/mode, or removed when id is NULL; the other entries as they were
+ * (their modes too), in git's order. *count: the entries written. */
+static void store_tree_edit(ln_buf *out, size_t *count, const git_tree *base, const char *name, const git_oid *id,
+	git_filemode_t mode)
+{
+	size_t i, n = base ? git_tree_entrycount(base) : 0, len = strlen(name);
+	int placed = id == NULL, is_tree = mode == GIT_FILEMODE_TREE;
+	*count = 0;
+	for (i = 0; i < n; i++) {
+		const git_tree_entry *e = git_tree_entry_byindex(base, i);
+		const char *en = git_tree_entry_name(e);
+		size_t elen = strlen(en);
+		if (elen == len && memcmp(en, name, len) == 0)
+			continue; /* replaced, or removed */
+		if (!placed && store_entry_cmp(name, len, is_tree, en, elen, git_tree_entry_type(e) == GIT_OBJECT_TREE) < 0) {
+			store_tree_put(out, (unsigned)mode, name, len, id);
+			++*count;
+			placed = 1;
+		}
+		store_tree_put(out, (unsigned)git_tree_entry_filemode_raw(e), en, elen, git_tree_entry_id(e));
+		++*count;
+	}
+	if (!placed) {
+		store_tree_put(out, (unsigned)mode, name, len, id);
+		++*count;
+	}
+}
+
 /* Writes into *out the tree `base` (may be NULL) with `path` set to
  * blob/mode, or removed when blob is NULL. *empty says the result has no
- * entries (the caller drops it). Only trees along the path are rebuilt. */
-static int store_tree_with(git_oid *out, int *empty, git_repository *repo, const git_tree *base,
+ * entries (the caller drops it). Only the trees along the path are
+ * rebuilt, from their bytes (what libgit2's tree builder would write), and
+ * kept with the commit's objects (store_pack_keep). */
+static int store_tree_with(git_oid *out, int *empty, ln_store *store, const git_tree *base,
 	const char *path, const git_oid *blob, git_filemode_t mode)
 {
-	git_treebuilder *bld = NULL;
 	git_tree *sub = NULL;
+	ln_buf bytes = LN_BUF_INIT;
 	const char *slash = strchr(path, '/');
 	char name[1024];
-	size_t n = slash ? (size_t)(slash - path) : strlen(path);
+	size_t n = slash ? (size_t)(slash - path) : strlen(path), count = 0;
 	int rc = -1;
 	if (n == 0 || n >= sizeof(name))
 		return -1;
 	memcpy(name, path, n);
 	name[n] = '\0';
-	if (git_treebuilder_new(&bld, repo, base) < 0)
-		goto cleanup;
 	if (!slash) {
-		if (blob) {
-			if (git_treebuilder_insert(NULL, bld, name, blob, mode) < 0)
-				goto cleanup;
-		} else if (git_treebuilder_get(bld, name)) {
-			if (git_treebuilder_remove(bld, name) < 0)
-				goto cleanup;
-		}
+		store_tree_edit(&bytes, &count, base, name, blob, mode);
 	} else {
-		const git_tree_entry *e = git_treebuilder_get(bld, name);
+		const git_tree_entry *e = base ? git_tree_entry_byname(base, name) : NULL;
 		git_oid sub_id;
 		int sub_empty = 0;
-		if (e && git_tree_entry_type(e) == GIT_OBJECT_TREE &&
-		    git_tree_lookup(&sub, repo, git_tree_entry_id(e)) < 0)
+		if (e && git_tree_entry_type(e) == GIT_OBJECT_TREE && store_tree_get(&sub, store, git_tree_entry_id(e)) < 0)
 			goto cleanup;
 		if (!sub && !blob) { /* removing below a folder that is not there */
-			rc = 0;
 			*empty = base ? git_tree_entrycount(base) == 0 : 1;
-			if (base)
+			if (base) {
 				git_oid_cpy(out, git_tree_id(base));
-			else if (git_treebuilder_write(out, bld) < 0)
-				rc = -1;
+				rc = 0;
+			} else {
+				rc = store_pack_keep(out, store, GIT_OBJECT_TREE, "", 0);
+			}
 			goto cleanup;
 		}
-		if (store_tree_with(&sub_id, &sub_empty, repo, sub, slash + 1, blob, mode) < 0)
+		if (store_tree_with(&sub_id, &sub_empty, store, sub, slash + 1, blob, mode) < 0)
 			goto cleanup;
-		if (sub_empty) {
-			if (e && git_treebuilder_remove(bld, name) < 0)
-				goto cleanup;
-		} else if (git_treebuilder_insert(NULL, bld, name, &sub_id, GIT_FILEMODE_TREE) < 0) {
-			goto cleanup;
-		}
+		store_tree_edit(&bytes, &count, base, name, sub_empty ? NULL : &sub_id, GIT_FILEMODE_TREE);
 	}
-	*empty = git_treebuilder_entrycount(bld) == 0;
-	if (git_treebuilder_write(out, bld) < 0)
+	if (ln_buf_failed(&bytes)) {
+		git_error_set_str(GIT_ERROR_NOMEMORY, "out of memory");
 		goto cleanup;
-	rc = 0;
+	}
+	*empty = count == 0;
+	rc = store_pack_keep(out, store, GIT_OBJECT_TREE, bytes.ptr ? bytes.ptr : "", bytes.size);
+	if (rc == 0 && !*empty) {
+		/* kept parsed: the next save of a note here starts from it */
+		git_tree *kept = NULL;
+		if (store_tree_get(&kept, store, out) == 0)
+			git_tree_free(kept);
+	}
 cleanup:
 	git_tree_free(sub);
-	git_treebuilder_free(bld);
+	ln_buf_free(&bytes);
 	return rc;
 }
 
@@ -198,7 +285,7 @@ static int store_blob_from_buffer(git_oid *out, ln_store *store, const char *rep
 		data = cleaned.ptr;
 		len = cleaned.size;
 	}
-	if (git_blob_create_from_buffer(out, store->repo, data, len) < 0)
+	if (store_pack_keep(out, store, GIT_OBJECT_BLOB, data, len) < 0)
 		rc = ln__error_from_git(err, GIT_ERROR, "cannot store the note");
 cleanup:
 	git_buf_dispose(&cleaned);
@@ -346,6 +433,43 @@ static int store_index_follow(ln_store *store, store_change *changes, size_t n, 
 	return store_update_index(store, changes, n, err);
 }
 
+/* The commit object, kept with the commit's other objects; signed (by
+ * signing.c) when commit.gpgsign asks for it. */
+static int store_commit_object(git_oid *out, ln_store *store, const git_signature *sig, const char *msg,
+	const git_tree *tree, size_t parent_count, const git_commit *parents[], ln_error *err)
+{
+	git_buf content = GIT_BUF_INIT;
+	int rc = LN_OK;
+	if (ln_signing_wanted(store->repo, "commit"))
+		return ln_signing_commit_create(out, store->repo, sig, sig, msg, tree, parent_count, parents, err);
+	if (git_commit_create_buffer(&content, store->repo, sig, sig, NULL, msg, tree, parent_count, parents) < 0 ||
+	    store_pack_keep(out, store, GIT_OBJECT_COMMIT, content.ptr, content.size) < 0)
+		rc = ln__error_from_git(err, GIT_ERROR, "cannot write the commit");
+	git_buf_dispose(&content);
+	return rc;
+}
+
+/* Moves the ref HEAD names to id now, through libgit2 (an unborn or
+ * detached HEAD, the synchronous mode), as a compare-and-swap: it moves
+ * only if it still points where head says; else GIT_EMODIFIED (someone
+ * else committed: start again) or GIT_ELOCKED. */
+static int store_ref_move_now(ln_store *store, const store_head *head, const git_oid *id, const char *msg)
+{
+	git_reference *moved = NULL;
+	ln_buf reflog = LN_BUF_INIT;
+	const char *nl = strchr(msg, '\n');
+	int rc;
+	ln_buf_printf(&reflog, "%s: %.*s", head->commit ? "commit" : "commit (initial)",
+		(int)(nl ? nl - msg : (long)strlen(msg)), msg);
+	if (head->unborn)
+		rc = git_reference_create(&moved, store->repo, head->refname, id, 0, reflog.ptr);
+	else
+		rc = git_reference_create_matching(&moved, store->repo, head->refname, id, 1, &head->id, reflog.ptr);
+	ln_buf_free(&reflog);
+	git_reference_free(moved);
+	return rc;
+}
+
 /* Commits `changes` (relative paths set) as one commit on HEAD. The heart
  * of save, restore and save_all. */
 int store_commit(ln_store *store, store_change *changes, size_t n, const char *message,
@@ -395,14 +519,16 @@ int store_commit(ln_store *store, store_change *changes, size_t n, const char *m
 	}
 
 	for (;;) {
-		git_reference *moved = NULL;
-		int empty = 0;
+		int empty = 0, behind;
 		git_commit_free(head.commit);
 		git_tree_free(base);
 		base = NULL;
 		if ((rc = store_read_head(&head, store, err)) < 0)
 			goto cleanup;
-		if (head.commit && git_commit_tree(&base, head.commit) < 0) {
+		/* A branch moves behind the save (under index.lock, which only
+		 * the deferred mode holds); an unborn or detached HEAD in place. */
+		behind = store->deferred && !head.unborn && strncmp(head.refname, "refs/heads/", 11) == 0;
+		if (head.commit && store_tree_get(&base, store, git_commit_tree_id(head.commit)) < 0) {
 			rc = ln__error_from_git(err, GIT_ERROR, "cannot read HEAD's tree");
 			goto cleanup;
 		}
@@ -412,27 +538,27 @@ int store_commit(ln_store *store, store_change *changes, size_t n, const char *m
 		git_tree_free(tree);
 		tree = NULL;
 		for (i = 0; i < n; i++) {
-			git_tree_entry *old = NULL;
 			const git_tree *from = tree ? tree : base;
-			int had = from && git_tree_entry_bypath(&old, from, changes[i].repo_path) == 0;
+			git_filemode_t old_mode = 0;
+			int had = from ? store_tree_entry_at(&changes[i].old_blob, &old_mode, store, from, changes[i].repo_path) : 0;
+			if (had < 0) {
+				rc = ln__error_from_git(err, GIT_ERROR, "cannot read HEAD's tree");
+				goto cleanup;
+			}
 			changes[i].had = had;
-			if (had)
-				git_oid_cpy(&changes[i].old_blob, git_tree_entry_id(old));
 			changes[i].changed = changes[i].exists
-				? !had || !git_oid_equal(git_tree_entry_id(old), &changes[i].blob) ||
-				  git_tree_entry_filemode(old) != changes[i].mode
+				? !had || !git_oid_equal(&changes[i].old_blob, &changes[i].blob) || old_mode != changes[i].mode
 				: had;
-			git_tree_entry_free(old);
 			if (!changes[i].changed)
 				continue;
-			if (store_tree_with(&tree_id, &empty, store->repo, from, changes[i].repo_path,
+			if (store_tree_with(&tree_id, &empty, store, from, changes[i].repo_path,
 			                    changes[i].exists ? &changes[i].blob : NULL, changes[i].mode) < 0) {
 				rc = ln__error_from_git(err, GIT_ERROR, "cannot build the tree");
 				goto cleanup;
 			}
 			git_tree_free(tree);
 			tree = NULL;
-			if (git_tree_lookup(&tree, store->repo, &tree_id) < 0) {
+			if (store_tree_get(&tree, store, &tree_id) < 0) {
 				rc = ln__error_from_git(err, GIT_ERROR, "cannot read the new tree");
 				goto cleanup;
 			}
@@ -487,36 +613,40 @@ int store_commit(ln_store *store, store_change *changes, size_t n, const char *m
 			const git_commit *parents[1];
 			parents[0] = head.commit;
 			/* signed when commit.gpgsign asks for it (signing.c) */
-			if ((rc = ln_signing_commit_create(&commit_id, store->repo, sig, sig, msg.ptr, tree,
-			                                   head.commit ? 1 : 0, parents, err)) < 0)
+			if ((rc = store_commit_object(&commit_id, store, sig, msg.ptr, tree, head.commit ? 1 : 0,
+			                              parents, err)) < 0)
 				goto cleanup;
 		}
-		/* The blob, trees and commit reach the disk as one pack before the
-		 * index names the blob and before the ref names the commit. */
-		if ((rc = store_pack_write(store, err)) < 0)
-			goto cleanup;
-		if ((rc = store_index_follow(store, changes, n, &index_dirty, err)) < 0)
-			goto cleanup;
-		/* The index lands after the ref moves: say what it must hold,
-		 * so a kill in between can be repaired (store_index.c). */
-		if (store->deferred)
-			store_journal_append(store, &commit_id, changes, n, err);
-		{
-			ln_buf reflog = LN_BUF_INIT;
-			const char *nl = strchr(msg.ptr, '\n');
-			ln_buf_printf(&reflog, "%s: %.*s", head.commit ? "commit" : "commit (initial)",
-				(int)(nl ? nl - msg.ptr : (long)msg.size), msg.ptr);
-			/* Compare-and-swap: the ref moves only if it still points where
-			 * we read it; otherwise someone else committed, start again. */
-			if (head.unborn)
-				rc = git_reference_create(&moved, store->repo, head.refname, &commit_id, 0, reflog.ptr);
-			else
-				rc = git_reference_create_matching(&moved, store->repo, head.refname, &commit_id, 1, &head.id, reflog.ptr);
-			ln_buf_free(&reflog);
+		if (behind) {
+			/* The branch is locked, and checked, first: from then on
+			 * nothing else can move it, so this commit is the one the
+			 * flusher puts on it (store_base.c). */
+			rc = store_ref_lock(store, head.refname, &head.id, err);
+			if (rc == 0) {
+				if ((rc = store_pack_write(store, err)) < 0 ||
+				    (rc = store_index_follow(store, changes, n, &index_dirty, err)) < 0)
+					goto cleanup;
+				store_journal_append(store, &commit_id, changes, n, err);
+				if ((rc = store_ref_prepare(store, &commit_id, &head.id, sig, msg.ptr, err)) < 0)
+					goto cleanup;
+				break;
+			}
+			if (rc != GIT_ELOCKED && rc != GIT_EMODIFIED)
+				goto cleanup;
+		} else {
+			/* The blob, trees and commit reach the disk as one pack before
+			 * the index names the blob and before the ref names the commit. */
+			if ((rc = store_pack_write(store, err)) < 0)
+				goto cleanup;
+			if ((rc = store_index_follow(store, changes, n, &index_dirty, err)) < 0)
+				goto cleanup;
+			/* The index lands after the ref moves: say what it must hold,
+			 * so a kill in between can be repaired (store_index.c). */
+			if (store->deferred)
+				store_journal_append(store, &commit_id, changes, n, err);
+			if ((rc = store_ref_move_now(store, &head, &commit_id, msg.ptr)) == 0)
+				break;
 		}
-		git_reference_free(moved);
-		if (rc == 0)
-			break;
 		if (rc == GIT_ELOCKED) {
 			char *lock = store_concat(store->gitdir, head.refname);
 			char *lockfile = lock ? store_concat(lock, ".lock") : NULL;
@@ -555,10 +685,12 @@ int store_commit(ln_store *store, store_change *changes, size_t n, const char *m
 	}
 cleanup:
 	store_pack_end(store); /* what no pack holds, nothing names */
+	if (rc != 0)
+		store_ref_abort(store);
 	if (store->index_lock_fd >= 0) {
-		/* The ref has moved (or nothing will): the index lands now, off
-		 * the editing path, and the lock goes with it. */
-		if (index_dirty || store->flush_failed) {
+		/* The ref has moved or is about to (or nothing will): the index
+		 * lands now, off the editing path, and the lock goes with it. */
+		if (index_dirty || store->flush_failed || store->ref_move.active) {
 			store_flush_start(store);
 		} else {
 			store_journal_clear(store); /* the index on disk holds it all */

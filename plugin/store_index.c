@@ -432,6 +432,9 @@ static void *store_flush_run(void *arg)
 			free(lock);
 		}
 	}
+	/* The branch first (a save left it locked, holding the commit), then
+	 * the index: the lock on the index is held throughout. */
+	store_ref_finish(store);
 	ok = store_write_pending(store) == 0 && rename(store->pending_index_path, store->index_path) == 0;
 	if (ok)
 		store_journal_clear(store); /* landed: nothing left to repair */
@@ -448,6 +451,15 @@ static void *store_flush_run(void *arg)
 			ok ? strerror(errno) : "libgit2 error");
 	}
 	store_index_unlock(store);
+	return NULL;
+}
+
+/* The flusher thread: the flush, then the spare files the next save
+ * takes, made here rather than in the editor's save. */
+static void *store_flush_thread(void *arg)
+{
+	store_flush_run(arg);
+	store_spare_fill(arg);
 	return NULL;
 }
 
@@ -468,7 +480,7 @@ void store_flush_start(ln_store *store)
 		store_flush_run(store);
 		return;
 	}
-	if (pthread_create(&store->flusher, NULL, store_flush_run, store) == 0) {
+	if (pthread_create(&store->flusher, NULL, store_flush_thread, store) == 0) {
 		store->flushing = 1;
 		store_register(store);
 	} else {
@@ -711,6 +723,21 @@ int store_journal_repair(ln_store *store, git_index *idx, int *dirty, ln_error *
 		if (r <= 0)
 			break;
 		got += (size_t)r;
+	}
+	{
+		/* The newest commit line: a save killed after it returned, before
+		 * its flusher moved the branch, left the branch locked with the
+		 * commit in the lock. Complete it first (store_base.c). */
+		char *c = NULL, *p;
+		long pid;
+		git_oid commit;
+		buf[got] = '\0';
+		for (p = buf; (p = strstr(p, "C ")) != NULL; p += 2)
+			if (p == buf || p[-1] == '\n')
+				c = p;
+		if (c && sscanf(c, "C %ld", &pid) == 1 && pid != (long)getpid() && kill((pid_t)pid, 0) != 0 &&
+		    errno == ESRCH && (p = strchr(c + 2, ' ')) != NULL && git_oid_fromstrn(&commit, p + 1, GIT_OID_HEXSZ) == 0)
+			store_ref_recover(store, &commit);
 	}
 	if (journal_parse(&ents, &count, buf, got) < 0) {
 		rc = ln_error_set(err, LN_ENOMEM, "out of memory");

@@ -3,7 +3,8 @@
  * calls only the units above it in this list, so every dependency between
  * them runs one way:
  *
- *   store_base.c    helpers, clocks, the writer lock, stale git locks, HEAD
+ *   store_base.c    helpers, the writer lock, stale git locks, spare files,
+ *                   the branch update behind a save, kept trees, HEAD
  *   store_pack.c    a commit's objects written as one pack; small packs merged
  *   odb_guard.c     the guard before libgit2 reads a loose object
  *   index_writer.c  the index file and its cache tree, written by us (the flusher's fast path)
@@ -36,6 +37,8 @@
 #define STORE_LOOSE_THRESHOLD 1000
 #define STORE_LOCK_MARK "leadnotes " /* + pid: what the store writes into its index.lock */
 #define STORE_SMALL_PACK_OBJECTS 4096 /* a pack with fewer objects is merged with the others */
+#define STORE_SPARES 8               /* spare files kept ready (a save takes three) */
+#define STORE_TREES_KEPT 8           /* trees a store keeps parsed between saves */
 #define STORE_MERGE_EVERY 40          /* commit packs a store writes before it merges the small ones (git gc --auto repacks everything at 50) */
 
 struct ln_history_graph;
@@ -98,6 +101,31 @@ struct ln_store {
 	int flush_failed;      /* the last flush did not land: pending_index is ahead */
 	char *journal_path;    /* <gitdir>/leadnotes/index.journal (see store_index.c) */
 	int journal_fd;        /* open on it once used, else -1 */
+
+	/* Spare files (store_base.c): <gitdir>/leadnotes/spare/<pid>.<store>.<n>
+	 * exist for spare_taken <= n < spare_made. */
+	char *spare_dir;
+	unsigned spare_made, spare_taken;
+	int spare_failed;      /* the folder cannot be made: no spares */
+	int spare_swept;       /* the spares of dead processes were removed */
+
+	/* The branch update a save leaves to the flusher (store_base.c): its
+	 * lock is held and holds the new id; the flusher writes the reflog and
+	 * renames the lock over the ref, before the index lands. */
+	struct store_ref_move {
+		int active;
+		char *lock_path, *ref_path; /* <gitdir><ref>.lock, <gitdir><ref> */
+		char *log_lines;            /* reflog entries ("<old> <new> <who> <when>\t<msg>\n") */
+		int log_head;               /* HEAD names the branch: logs/HEAD gets the entry too */
+		git_oid id;                 /* the commit the ref moves to */
+	} ref_move;
+	int reflog_all;        /* core.logAllRefUpdates: -1 not read yet */
+
+	/* The trees along the paths the last saves touched, which the next
+	 * save starts from (store_base.c): libgit2 caches no tree over 4 KB,
+	 * so a team's root tree would be read and inflated at every save. */
+	git_tree *trees_kept[STORE_TREES_KEPT];
+	unsigned trees_next;
 };
 
 /* One path of a commit being built. */
@@ -134,6 +162,45 @@ void store_unlock(ln_store *store);
 /* Removes a git lock file a dead process left; 1 when it did (with a notice). */
 int store_clear_stale_lock(ln_store *store, const char *lockfile);
 
+/* Spare files: empty files made ahead of need by the flusher, so that a
+ * save renames one into place instead of creating a file (on ext4, after
+ * many deletions, creating a file costs several times more than renaming
+ * one). store_spare_place writes data (len bytes, then mode) into a spare,
+ * or into a new file when none is left, and renames it to dest, which must
+ * not exist: 0, 1 when dest already existed (left as it was), -1 with
+ * errno. store_spare_fill makes up to STORE_SPARES of them; store_spare_drop
+ * removes this store's (on close). */
+int store_spare_place(ln_store *store, const char *dest, const void *data, size_t len, unsigned mode);
+void store_spare_fill(ln_store *store);
+void store_spare_drop(ln_store *store);
+
+/* The branch update behind a save. store_ref_lock takes <ref>.lock for
+ * the ref HEAD names (a branch), as git does, and checks under it that
+ * the ref still holds expected: 0 (locked), GIT_ELOCKED (another holds
+ * it), GIT_EMODIFIED (the ref moved; unlocked again), or an ln error.
+ * store_ref_prepare writes the new id into the lock and the reflog entry
+ * to append (from sig and msg's first line); store_ref_finish (the
+ * flusher) appends the reflog and renames the lock over the ref, 0 or -1
+ * with a notice; store_ref_abort releases a lock that will not be used. */
+int store_ref_lock(ln_store *store, const char *refname, const git_oid *expected, ln_error *err);
+int store_ref_prepare(ln_store *store, const git_oid *id, const git_oid *old, const git_signature *sig,
+	const char *msg, ln_error *err);
+int store_ref_finish(ln_store *store);
+void store_ref_abort(ln_store *store);
+/* A branch lock a killed save left, which holds commit (written before
+ * save returned, so the save promised it): when commit's parent is where
+ * the branch is, the update is completed (reflog, then the lock renamed
+ * over the ref) with a notice. 1 when it moved the branch, else 0 (the
+ * lock is then a stale lock like any other). */
+int store_ref_recover(ln_store *store, const git_oid *commit);
+
+/* A tree by id (the caller frees *out): one of the STORE_TREES_KEPT the
+ * store keeps parsed (the trees along the last saved paths, which the next
+ * save starts from), else read from the repository and kept in place of
+ * the oldest. store_trees_forget frees them (on close). */
+int store_tree_get(git_tree **out, ln_store *store, const git_oid *id);
+void store_trees_forget(ln_store *store);
+
 /* Reads HEAD into *out (out->commit owned by the caller). */
 int store_read_head(store_head *out, ln_store *store, ln_error *err);
 /* The commit HEAD points at into *out (NULL when unborn). */
@@ -149,6 +216,12 @@ int store_pack_install(ln_store *store, ln_error *err);
  * store_pack_write has not written. */
 void store_pack_begin(ln_store *store);
 void store_pack_end(ln_store *store);
+/* Adds an object (type, len bytes of data) to the commit being built,
+ * its id into *out: kept in memory between begin and end, else written
+ * through the object database. Unlike a write through libgit2, it never
+ * rescans objects/pack for the object first (libgit2 does, each time). 0,
+ * or -1 with a libgit2 error. */
+int store_pack_keep(git_oid *out, ln_store *store, git_object_t type, const void *data, size_t len);
 /* Writes the objects kept so far as one pack in objects/pack and forgets
  * them (nothing to do when none were written). Called before anything on
  * disk names them. LN_EIO when the pack cannot be written. */

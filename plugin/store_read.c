@@ -66,6 +66,7 @@ int store_blob_at(git_blob **out, git_filemode_t *mode, ln_store *store, const c
 	git_tree_entry *entry = NULL;
 	char *repo_path = NULL;
 	int rc = 0;
+	store_flush_wait(store); /* a save's branch may still be moving */
 	*out = NULL;
 	if (!store_revision_allowed(rev))
 		return ln_error_set(err, LN_EINVALID, "bad revision '%s'", rev ? rev : "");

@@ -1,10 +1,11 @@
 -- Hardening (issue 11, item 2): a crash never reverts a save. A process
 -- saving notes (through the Lua API, and through the command line) is
--- killed with SIGKILL at random moments, also between the ref update and
--- the landing of the git index. After each kill an ordinary `git commit` of
--- an unrelated file is made, before and after another leadnotes process
--- saved a different note; every line a save returned for is still in HEAD
--- and `git status` is clean. 200 kills with LEADNOTES_SLOW=1, 20 in the
+-- killed with SIGKILL at random moments, also between save's return and
+-- the flusher's moving of the branch and landing of the git index. After
+-- each kill an ordinary `git commit` of an unrelated file is made, before
+-- and after another leadnotes process saved a different note; every line a
+-- save returned for is in HEAD once that process ran (and at once, when
+-- git could commit), and `git status` is clean. 200 kills with LEADNOTES_SLOW=1, 20 in the
 -- normal suite, 8 under the sanitizers (LEADNOTES_CRASH_INDEX_KILLS sets any number).
 local H = require("hardening_helpers")
 
@@ -101,13 +102,21 @@ describe("hardening: a save killed before its index lands is never reverted", fu
       for n in log_text:gmatch("SAVED %S+ (%d+)\n") do next_n = math.max(next_n, tonumber(n) + 1) end
       next_n = next_n + 2 -- a line written but not saved is never reused
       -- An ordinary git commit at once: it succeeds (the index holds every
-      -- save), or index.lock stops it; it never reverts a save.
+      -- save), or index.lock stops it; it never reverts a save. When it
+      -- succeeds, every save that returned is in HEAD; when it is stopped,
+      -- the last save may still be waiting for its branch to move (the kill
+      -- came between save's return and the flusher), which the next
+      -- leadnotes completes.
       local out, ok = commit_unrelated(kill)
       if not ok then
         assert.matches("index.lock", out, 1, true)
         locked = locked + 1
+        local before_last = {}
+        for i = 1, #saved - 1 do before_last[i] = saved[i] end
+        assert_in_head(before_last, "after kill " .. kill .. " and a git commit index.lock stopped")
+      else
+        assert_in_head(saved, "after kill " .. kill .. " and git commit")
       end
-      assert_in_head(saved, "after kill " .. kill .. " and git commit")
       -- Another leadnotes process saves another note; then git again.
       local o = H.run_child(other, H.quote(notes) .. " " .. kill)
       assert.matches("^OK", o)
@@ -126,6 +135,45 @@ describe("hardening: a save killed before its index lands is never reverted", fu
     end
     return locked
   end
+
+  -- A save returns once its commit is written and the branch is locked
+  -- holding it; the flusher then moves the branch and lands the index. A
+  -- kill in between leaves the state made by hand here.
+  it("completes a save killed after it returned, before its branch moved, when leadnotes next opens", function()
+    local rel = RELS[1]
+    H.write(notes .. "/" .. rel, "* Alice\n- saved just before the kill\n")
+    local store = assert(H.core().open(notes))
+    local commit = assert(store:save(rel))
+    store:close()
+    local gitdir = notes .. "/.git"
+    local branch = (H.git(notes, "symbolic-ref HEAD")):gsub("%s+$", "")
+    local parent = (H.git(notes, "rev-parse HEAD~1")):gsub("%s+$", "")
+    local dead = (H.capture("sh -c 'echo $$'")):gsub("%s+$", "")
+    H.write(gitdir .. "/" .. branch .. ".lock", commit.id .. "\n")
+    H.write(gitdir .. "/" .. branch, parent .. "\n")
+    H.write(gitdir .. "/index.lock", "leadnotes " .. dead .. "\n")
+    H.write(gitdir .. "/leadnotes/index.journal", "C " .. dead .. " " .. commit.id .. "\n")
+    -- Meanwhile git cannot commit over the interrupted save.
+    local out, ok = H.git(notes, "-c user.name=t -c user.email=t@t commit -q --allow-empty -m over")
+    assert.is_false(ok)
+    assert.matches("index.lock", out, 1, true)
+    local again = assert(H.core().open(notes))
+    assert.matches("interrupted", again:take_notice() or "")
+    again:close()
+    assert.are.equal(commit.id, ((H.git(notes, "rev-parse HEAD")):gsub("%s+$", "")))
+    assert.are.equal(commit.id, ((H.git(notes, "reflog -1 --format=%H")):gsub("%s+$", "")))
+    assert.is_nil(H.read(gitdir .. "/" .. branch .. ".lock"))
+    assert.is_nil(H.read(gitdir .. "/index.lock"))
+    assert.are.equal("", (H.git(notes, "status --porcelain --untracked-files=no")))
+    local fsck_ok, fsck_out = H.fsck(notes)
+    assert.is_true(fsck_ok, fsck_out)
+    -- A lock that names another commit is not ours to complete.
+    H.write(gitdir .. "/" .. branch .. ".lock", parent .. "\n")
+    H.write(gitdir .. "/leadnotes/index.journal", "C " .. dead .. " " .. commit.id .. "\n")
+    assert(H.core().open(notes)):close()
+    assert.are.equal(commit.id, ((H.git(notes, "rev-parse HEAD")):gsub("%s+$", "")))
+    assert.is_not_nil(H.read(gitdir .. "/" .. branch .. ".lock"))
+  end)
 
   it("through the Lua API: " .. KILLS .. " kills, each followed by git commit; every saved line stays in HEAD", function()
     local script = H.child_script(tmp, "saver", lua_saver)
