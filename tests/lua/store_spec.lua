@@ -114,6 +114,39 @@ describe("store:", function()
     T.clean(notes)
   end)
 
+  it("a save's pack verifies with git, its branch moves with git's reflog entry, and its trees are git's", function()
+    store:close()
+    store = nil
+    T.ok("mkdir -p " .. T.q(notes .. "/alice/sub") .. " " .. T.q(notes .. "/alice-b") .. " " .. T.q(notes .. "/alice.x"))
+    -- names around "alice/" in git's order of entries: "alice-b" < "alice.x" < "alice/" < "alice0"
+    T.write(notes .. "/alice-b/n.org", "b\n")
+    T.write(notes .. "/alice.x/n.org", "x\n")
+    T.write(notes .. "/alice0.org", "0\n")
+    T.git(notes, "add -A")
+    T.git(notes, "-c user.name=t -c user.email=t@t commit -q -m setup")
+    store = assert(core.open(notes))
+    for i = 1, 3 do
+      T.write(notes .. "/alice/sub/v.org", "version " .. i .. "\n")
+      local c = assert(store:save("alice/sub/v.org"))
+      store:flush()
+      local idx = (T.ok("ls -t " .. T.q(notes .. "/.git/objects/pack") .. "/*.idx | head -1"):gsub("%s+$", ""))
+      local verify = T.ok("git verify-pack -v " .. T.q(idx))
+      assert.truthy(verify:find(c.id .. " commit ", 1, true), verify)
+      assert.truthy(verify:find(": ok\n", 1, true), verify)
+      assert.equals("444", (T.ok("stat -c %a " .. T.q(idx)):gsub("%s+", "")))
+      assert.equals(c.id .. " commit: " .. c.summary .. "\n", T.git(notes, "reflog -1 --format=%H%x20%gs HEAD"))
+      local branch = (T.git(notes, "symbolic-ref --short HEAD"):gsub("%s+", ""))
+      assert.equals(c.id .. "\n", T.git(notes, "reflog -1 --format=%H " .. branch))
+      -- the tree git would write for the same files
+      assert.equals(T.git(notes, "rev-parse HEAD^{tree}"), T.git(notes, "write-tree"))
+    end
+    assert.equals("700", (T.ok("stat -c %a " .. T.q(notes .. "/.git/leadnotes/spare")):gsub("%s+", "")))
+    assert.equals("", T.git(notes, "status --porcelain"))
+    store:close()
+    store = nil
+    assert.equals("0", (T.ok("ls " .. T.q(notes .. "/.git/leadnotes/spare") .. " | wc -l"):gsub("%s+", "")), "closing removes its spares")
+  end)
+
   it("the index a save writes keeps git's cache tree, invalid only along the saved path", function()
     for _, p in ipairs({ "alice", "bob", "carol" }) do T.write(notes .. "/" .. p .. "/n.org", p .. "\n") end
     assert(store:save_all())
