@@ -37,6 +37,11 @@ uint64_t ln__fnv1a(uint64_t h, const void *data, size_t n, int bits);
 /* The big-endian 32-bit number at p (git's index and pack files). */
 uint32_t ln__be32(const unsigned char *p);
 
+/* The SHA-1 of a's alen bytes followed by b's blen bytes (b may be NULL
+ * when blen is 0) into out; 0, or -1 when it could not be computed.
+ * Thread-safe; needs no libgit2 initialisation. */
+int ln__sha1(unsigned char out[20], const void *a, size_t alen, const void *b, size_t blen);
+
 /* The id git gives a blob holding the len bytes of data (the SHA-1 of
  * "blob <len>\0" and data), as 40 hex digits and a NUL in out; 0, or -1
  * when the hash could not be computed. Needs no libgit2 initialisation. */

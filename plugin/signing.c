@@ -63,8 +63,10 @@ int ln_signing_wanted(git_repository *repo, const char *kind)
 	int value = 0;
 	char key[32];
 	snprintf(key, sizeof(key), "%s.gpgsign", kind);
-	if (git_repository_config_snapshot(&cfg, repo) == 0 && git_config_get_bool(&value, cfg, key) < 0)
+	/* the live configuration: a snapshot would copy every setting */
+	if (git_repository_config(&cfg, repo) == 0 && git_config_get_bool(&value, cfg, key) < 0)
 		value = 0;
+	git_error_clear();
 	git_config_free(cfg);
 	return value != 0;
 }

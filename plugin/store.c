@@ -40,6 +40,9 @@ static int store_init_libgit2(void)
 		 * not worth it for a local repository. (Caching the big root trees
 		 * of large teams made history indexing 2x slower: cache churn.) */
 		git_libgit2_opts(GIT_OPT_ENABLE_STRICT_HASH_VERIFICATION, 0);
+		/* Nor does it look up every object a new tree or commit names: the
+		 * store names only objects it has just read or made. */
+		git_libgit2_opts(GIT_OPT_ENABLE_STRICT_OBJECT_CREATION, 0);
 		/* The clean/smudge filter drivers (filter.c): registered with the
 		 * first repository, not when the module loads, since initialising
 		 * libgit2 costs every process that opens none (the team view). */
@@ -51,8 +54,21 @@ static int store_init_libgit2(void)
 
 int store_signature(git_signature **out, git_repository *repo)
 {
-	if (git_signature_default(out, repo) == 0)
+	/* user.name and user.email as git_signature_default reads them, from
+	 * the repository's live configuration, which rereads a file only when
+	 * it changed: a snapshot copies every setting, at every save. */
+	git_config *cfg = NULL;
+	git_buf name = GIT_BUF_INIT, email = GIT_BUF_INIT;
+	int rc = -1;
+	if (git_repository_config(&cfg, repo) == 0 && git_config_get_string_buf(&name, cfg, "user.name") == 0 &&
+	    git_config_get_string_buf(&email, cfg, "user.email") == 0)
+		rc = git_signature_now(out, name.ptr, email.ptr);
+	git_buf_dispose(&name);
+	git_buf_dispose(&email);
+	git_config_free(cfg);
+	if (rc == 0)
 		return 0;
+	git_error_clear();
 	return git_signature_now(out, "leadnotes", "leadnotes@localhost");
 }
 

@@ -164,9 +164,10 @@ int store_clear_stale_lock(ln_store *store, const char *lockfile)
  * removes a few files), creating one costs about half a millisecond, most
  * of it the search for a free inode; renaming an existing file into place
  * costs a tenth of that. So the flusher, after a save, makes empty files
- * in <gitdir>/leadnotes/spare/, named <pid>.<store>.<n>, and the next save
- * renames them into place. Without spares (the first save of a process, a
- * folder that cannot be made) files are created as before. */
+ * in <gitdir>/leadnotes/spare/, named <pid>.<store>.<n>, read-only as git
+ * makes packs, and keeps them open for writing; the next save writes into
+ * them and renames them into place. Without spares (the first save of a
+ * process) a file is made there on the spot. */
 
 static char *store_spare_path(ln_store *store, unsigned n)
 {
@@ -198,45 +199,43 @@ static int store_rename_new(const char *from, const char *dest)
 	return 0;
 }
 
-/* Creates the spare file path (and its folder when missing): an fd open
- * for writing, or -1. */
-static int store_spare_create(ln_store *store, const char *path)
+/* Makes spare number spare_made (and the folder when missing), open for
+ * writing in spare_fd; 0, or -1 with errno. */
+static int store_spare_make(ln_store *store)
 {
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+	char *path = store_spare_path(store, store->spare_made);
+	int fd;
+	if (!path)
+		return -1;
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0444);
 	if (fd < 0 && errno == ENOENT && mkdir(store->spare_dir, 0700) == 0)
-		fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
-	return fd;
+		fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0444);
+	free(path);
+	if (fd < 0)
+		return -1;
+	store->spare_fd[store->spare_made++ % STORE_SPARES] = fd;
+	return 0;
 }
 
 int store_spare_place(ln_store *store, const char *dest, const void *data, size_t len, unsigned mode)
 {
-	char *path = NULL;
-	int fd = -1, rc = -1, saved;
-	if (store->spare_taken < store->spare_made && (path = store_spare_path(store, store->spare_taken)) != NULL) {
-		store->spare_taken++;
-		fd = open(path, O_WRONLY | O_TRUNC | O_NOFOLLOW | O_CLOEXEC);
-	}
-	if (fd < 0) {
-		/* None left: one made now, where a killed process leaves no
-		 * stray file beside refs and packs (git fsck would report it). */
-		free(path);
-		store->spare_taken = store->spare_made;
-		if (!(path = store_spare_path(store, store->spare_made)))
-			return -1;
-		fd = store_spare_create(store, path);
-		if (fd < 0) {
-			saved = errno;
-			free(path);
-			errno = saved;
-			return -1;
-		}
-		store->spare_made++;
-		store->spare_taken++;
-	}
-	if ((len == 0 || ln__write_all(fd, data, len) == 0) && fchmod(fd, (mode_t)mode) == 0 && close(fd) == 0)
-		rc = store_rename_new(path, dest);
-	else
+	char *path;
+	unsigned n;
+	int fd, rc = -1, saved;
+	if (store->spare_taken == store->spare_made && store_spare_make(store) < 0)
+		return -1;
+	n = store->spare_taken++;
+	fd = store->spare_fd[n % STORE_SPARES];
+	if (!(path = store_spare_path(store, n))) {
 		close(fd);
+		return -1;
+	}
+	if ((len == 0 || ln__write_all(fd, data, len) == 0) && (mode == 0444 || fchmod(fd, (mode_t)mode) == 0))
+		rc = 0;
+	if (close(fd) != 0)
+		rc = -1;
+	if (rc == 0)
+		rc = store_rename_new(path, dest);
 	saved = errno;
 	if (rc != 0)
 		unlink(path);
@@ -268,29 +267,21 @@ static void store_spare_sweep(ln_store *store)
 void store_spare_fill(ln_store *store)
 {
 	while (!store->spare_failed && store->spare_made - store->spare_taken < STORE_SPARES) {
-		char *path = store_spare_path(store, store->spare_made);
-		int fd;
-		if (!path)
-			return;
-		fd = store_spare_create(store, path);
-		free(path);
-		if (fd < 0) {
-			store->spare_failed = 1;
-			return;
-		}
-		close(fd);
+		if (store_spare_make(store) < 0)
+			return; /* the next save makes its own */
 		if (!store->spare_swept) {
 			store_spare_sweep(store);
 			store->spare_swept = 1;
 		}
-		store->spare_made++;
 	}
 }
 
 void store_spare_drop(ln_store *store)
 {
 	while (store->spare_taken < store->spare_made) {
-		char *path = store_spare_path(store, store->spare_taken++);
+		unsigned n = store->spare_taken++;
+		char *path = store_spare_path(store, n);
+		close(store->spare_fd[n % STORE_SPARES]);
 		if (path)
 			unlink(path);
 		free(path);
@@ -303,7 +294,8 @@ void store_spare_drop(ln_store *store)
  *
  * git moves a branch by creating <ref>.lock exclusively, writing the new
  * id into it, appending the reflog and renaming the lock over the ref. A
- * save does the first two itself (the lock from a spare), so that nothing
+ * save does the first two itself (the lock is a spare holding the id when
+ * it is renamed into place), so that nothing
  * can move the branch after it has checked where the branch is; the
  * flusher does the rest, where replacing the ref (ext4 then writes the
  * lock's data out first) costs the editor nothing. Readers in this process
@@ -318,12 +310,15 @@ static void store_ref_forget(struct store_ref_move *m)
 	memset(m, 0, sizeof(*m));
 }
 
-int store_ref_lock(ln_store *store, const char *refname, const git_oid *expected, ln_error *err)
+int store_ref_lock(ln_store *store, const char *refname, const git_oid *expected, const git_oid *id, ln_error *err)
 {
 	struct store_ref_move *m = &store->ref_move;
 	const char *common = git_repository_commondir(store->repo);
+	char hex[GIT_OID_HEXSZ + 1];
 	git_oid now;
 	int rc;
+	git_oid_tostr(hex, sizeof(hex), id);
+	hex[GIT_OID_HEXSZ] = '\n';
 	store_ref_forget(m);
 	m->ref_path = store_concat(common, refname);
 	m->lock_path = m->ref_path ? store_concat(m->ref_path, ".lock") : NULL;
@@ -331,7 +326,7 @@ int store_ref_lock(ln_store *store, const char *refname, const git_oid *expected
 		store_ref_forget(m);
 		return ln_error_set(err, LN_ENOMEM, "out of memory");
 	}
-	rc = store_spare_place(store, m->lock_path, NULL, 0, 0644);
+	rc = store_spare_place(store, m->lock_path, hex, sizeof(hex), 0644);
 	if (rc < 0 && errno == ENOENT) {
 		/* a branch git keeps only in packed-refs, in a folder of its own */
 		char *slash = strrchr(m->lock_path, '/');
@@ -339,7 +334,7 @@ int store_ref_lock(ln_store *store, const char *refname, const git_oid *expected
 		rc = ln__fs_make_dirs(m->lock_path, NULL);
 		*slash = '/';
 		if (rc == 0)
-			rc = store_spare_place(store, m->lock_path, NULL, 0, 0644);
+			rc = store_spare_place(store, m->lock_path, hex, sizeof(hex), 0644);
 	}
 	if (rc != 0) {
 		int saved = errno;
@@ -349,6 +344,7 @@ int store_ref_lock(ln_store *store, const char *refname, const git_oid *expected
 		return ln_error_set(err, LN_EIO, "cannot lock %s: %s", refname, strerror(saved));
 	}
 	m->active = 1;
+	git_oid_cpy(&m->id, id);
 	if (git_reference_name_to_id(&now, store->repo, refname) < 0 || !git_oid_equal(&now, expected)) {
 		store_ref_abort(store);
 		return GIT_EMODIFIED;
@@ -378,31 +374,23 @@ static int store_reflog_all(ln_store *store)
 	return store->reflog_all;
 }
 
-int store_ref_prepare(ln_store *store, const git_oid *id, const git_oid *old, const git_signature *sig,
-	const char *msg, ln_error *err)
+int store_ref_prepare(ln_store *store, const git_oid *old, const git_signature *sig, const char *msg,
+	ln_error *err)
 {
 	struct store_ref_move *m = &store->ref_move;
-	char hex[GIT_OID_HEXSZ + 2], old_hex[GIT_OID_HEXSZ + 1];
+	char hex[GIT_OID_HEXSZ + 1], old_hex[GIT_OID_HEXSZ + 1];
 	const git_signature *who = sig;
 	const char *nl = strchr(msg, '\n');
-	int offset = who->when.offset, fd, ok;
+	int offset = who->when.offset;
 	ln_buf line = LN_BUF_INIT;
-	git_oid_tostr(hex, sizeof(hex), id);
+	git_oid_tostr(hex, sizeof(hex), &m->id);
 	git_oid_tostr(old_hex, sizeof(old_hex), old);
-	ln_buf_printf(&line, "%s %s %s <%s> %lld %c%02d%02d\t%s: %.*s\n", old_hex, hex, who->name, who->email,
+	ln_buf_printf(&line, "%s %s %s <%s> %lld %c%02d%02d\tcommit: %.*s\n", old_hex, hex, who->name, who->email,
 		(long long)who->when.time, offset < 0 ? '-' : '+', abs(offset) / 60, abs(offset) % 60,
-		"commit", (int)(nl ? nl - msg : (long)strlen(msg)), msg);
+		(int)(nl ? nl - msg : (long)strlen(msg)), msg);
 	if (ln_buf_failed(&line))
 		return ln_error_set(err, LN_ENOMEM, "out of memory");
 	m->log_lines = ln_buf_detach(&line);
-	hex[GIT_OID_HEXSZ] = '\n';
-	fd = open(m->lock_path, O_WRONLY | O_TRUNC | O_NOFOLLOW | O_CLOEXEC);
-	ok = fd >= 0 && ln__write_all(fd, hex, GIT_OID_HEXSZ + 1) == 0;
-	if (fd >= 0 && close(fd) != 0)
-		ok = 0;
-	if (!ok)
-		return ln_error_set(err, LN_EIO, "cannot write %s: %s", m->lock_path, strerror(errno));
-	git_oid_cpy(&m->id, id);
 	m->log_head = 1;
 	store_reflog_all(store); /* read here, on the caller's thread, not by the flusher */
 	return 0;

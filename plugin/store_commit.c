@@ -82,7 +82,14 @@ static int store_entry_cmp(const char *a, size_t alen, int a_tree, const char *b
 
 static void store_tree_put(ln_buf *out, unsigned mode, const char *name, size_t len, const git_oid *id)
 {
-	ln_buf_printf(out, "%o ", mode);
+	char octal[16];
+	size_t at = sizeof(octal);
+	octal[--at] = ' ';
+	do {
+		octal[--at] = (char)('0' + (mode & 7));
+		mode >>= 3;
+	} while (mode);
+	ln_buf_put(out, octal + at, sizeof(octal) - at);
 	ln_buf_put(out, name, len);
 	ln_buf_putc(out, '\0');
 	ln_buf_put(out, (const char *)id->id, GIT_OID_RAWSZ);
@@ -418,7 +425,8 @@ static void store_fill_info(ln_commit_info *out, const git_oid *id, const char *
 static void store_maybe_maintain(ln_store *store)
 {
 	store->saves++;
-	if (store->packs_written >= STORE_MERGE_EVERY) {
+	/* a flusher thread merges them itself once its flush has landed */
+	if (store->packs_written >= STORE_MERGE_EVERY && !store->flushing) {
 		ln_error ignored;
 		store_pack_merge_small(NULL, store, 2, &ignored);
 	}
@@ -443,8 +451,15 @@ static int store_commit_object(git_oid *out, ln_store *store, const git_signatur
 	if (ln_signing_wanted(store->repo, "commit"))
 		return ln_signing_commit_create(out, store->repo, sig, sig, msg, tree, parent_count, parents, err);
 	if (git_commit_create_buffer(&content, store->repo, sig, sig, NULL, msg, tree, parent_count, parents) < 0 ||
-	    store_pack_keep(out, store, GIT_OBJECT_COMMIT, content.ptr, content.size) < 0)
+	    store_pack_keep(out, store, GIT_OBJECT_COMMIT, content.ptr, content.size) < 0) {
 		rc = ln__error_from_git(err, GIT_ERROR, "cannot write the commit");
+	} else {
+		/* parsed now, from memory, into libgit2's cache: the next save
+		 * reads HEAD's commit from there */
+		git_commit *parsed = NULL;
+		if (git_commit_lookup(&parsed, store->repo, out) == 0)
+			git_commit_free(parsed);
+	}
 	git_buf_dispose(&content);
 	return rc;
 }
@@ -487,6 +502,9 @@ int store_commit(ln_store *store, store_change *changes, size_t n, const char *m
 	size_t changed_count = 0;
 
 	memset(&head, 0, sizeof(head));
+	/* The last save's flusher first: it moves the branch, and may merge
+	 * packs under the writer lock. */
+	store_flush_wait(store);
 	if ((rc = store_lock(store, err)) < 0)
 		return rc;
 	/* The notes are read under the writer lock: read before it, a save
@@ -497,7 +515,6 @@ int store_commit(ln_store *store, store_change *changes, size_t n, const char *m
 		if ((rc = store_change_load(store, &changes[i], err)) < 0)
 			goto cleanup;
 	if (store->deferred) {
-		store_flush_wait(store);
 		if ((rc = store_index_lock(store, err)) < 0)
 			goto cleanup;
 		if ((rc = store_priv_fresh(store, err)) < 0)
@@ -621,13 +638,13 @@ int store_commit(ln_store *store, store_change *changes, size_t n, const char *m
 			/* The branch is locked, and checked, first: from then on
 			 * nothing else can move it, so this commit is the one the
 			 * flusher puts on it (store_base.c). */
-			rc = store_ref_lock(store, head.refname, &head.id, err);
+			rc = store_ref_lock(store, head.refname, &head.id, &commit_id, err);
 			if (rc == 0) {
 				if ((rc = store_pack_write(store, err)) < 0 ||
 				    (rc = store_index_follow(store, changes, n, &index_dirty, err)) < 0)
 					goto cleanup;
 				store_journal_append(store, &commit_id, changes, n, err);
-				if ((rc = store_ref_prepare(store, &commit_id, &head.id, sig, msg.ptr, err)) < 0)
+				if ((rc = store_ref_prepare(store, &head.id, sig, msg.ptr, err)) < 0)
 					goto cleanup;
 				break;
 			}

@@ -435,6 +435,7 @@ static void *store_flush_run(void *arg)
 	/* The branch first (a save left it locked, holding the commit), then
 	 * the index: the lock on the index is held throughout. */
 	store_ref_finish(store);
+	store_pack_settle(store);
 	ok = store_write_pending(store) == 0 && rename(store->pending_index_path, store->index_path) == 0;
 	if (ok)
 		store_journal_clear(store); /* landed: nothing left to repair */
@@ -455,11 +456,17 @@ static void *store_flush_run(void *arg)
 }
 
 /* The flusher thread: the flush, then the spare files the next save
- * takes, made here rather than in the editor's save. */
+ * takes, and every STORE_MERGE_EVERY saves the merge of the small packs,
+ * made here rather than in the editor's save. */
 static void *store_flush_thread(void *arg)
 {
-	store_flush_run(arg);
-	store_spare_fill(arg);
+	ln_store *store = arg;
+	store_flush_run(store);
+	store_spare_fill(store);
+	if (store->packs_written >= STORE_MERGE_EVERY) {
+		ln_error ignored;
+		store_pack_merge_small(NULL, store, 2, &ignored);
+	}
 	return NULL;
 }
 

@@ -106,7 +106,8 @@ struct ln_store {
 	 * exist for spare_taken <= n < spare_made. */
 	char *spare_dir;
 	unsigned spare_made, spare_taken;
-	int spare_failed;      /* the folder cannot be made: no spares */
+	int spare_fd[STORE_SPARES]; /* spare n is open for writing as spare_fd[n % STORE_SPARES] */
+	int spare_failed;      /* out of memory for its name */
 	int spare_swept;       /* the spares of dead processes were removed */
 
 	/* The branch update a save leaves to the flusher (store_base.c): its
@@ -117,7 +118,7 @@ struct ln_store {
 		char *lock_path, *ref_path; /* <gitdir><ref>.lock, <gitdir><ref> */
 		char *log_lines;            /* reflog entries ("<old> <new> <who> <when>\t<msg>\n") */
 		int log_head;               /* HEAD names the branch: logs/HEAD gets the entry too */
-		git_oid id;                 /* the commit the ref moves to */
+		git_oid id;                 /* the commit the ref moves to (the lock holds it) */
 	} ref_move;
 	int reflog_all;        /* core.logAllRefUpdates: -1 not read yet */
 
@@ -165,26 +166,26 @@ int store_clear_stale_lock(ln_store *store, const char *lockfile);
 /* Spare files: empty files made ahead of need by the flusher, so that a
  * save renames one into place instead of creating a file (on ext4, after
  * many deletions, creating a file costs several times more than renaming
- * one). store_spare_place writes data (len bytes, then mode) into a spare,
- * or into a new file when none is left, and renames it to dest, which must
- * not exist: 0, 1 when dest already existed (left as it was), -1 with
- * errno. store_spare_fill makes up to STORE_SPARES of them; store_spare_drop
+ * one). store_spare_place writes data (len bytes; mode, when not 0444)
+ * into a spare, made on the spot when none is left, and renames it to
+ * dest, which must not exist: 0, 1 when dest already existed (left as it
+ * was), -1 with errno. store_spare_fill makes up to STORE_SPARES of them; store_spare_drop
  * removes this store's (on close). */
 int store_spare_place(ln_store *store, const char *dest, const void *data, size_t len, unsigned mode);
 void store_spare_fill(ln_store *store);
 void store_spare_drop(ln_store *store);
 
 /* The branch update behind a save. store_ref_lock takes <ref>.lock for
- * the ref HEAD names (a branch), as git does, and checks under it that
- * the ref still holds expected: 0 (locked), GIT_ELOCKED (another holds
- * it), GIT_EMODIFIED (the ref moved; unlocked again), or an ln error.
- * store_ref_prepare writes the new id into the lock and the reflog entry
- * to append (from sig and msg's first line); store_ref_finish (the
- * flusher) appends the reflog and renames the lock over the ref, 0 or -1
- * with a notice; store_ref_abort releases a lock that will not be used. */
-int store_ref_lock(ln_store *store, const char *refname, const git_oid *expected, ln_error *err);
-int store_ref_prepare(ln_store *store, const git_oid *id, const git_oid *old, const git_signature *sig,
-	const char *msg, ln_error *err);
+ * the ref HEAD names (a branch), as git does, holding id, and checks under
+ * it that the ref still holds expected: 0 (locked), GIT_ELOCKED (another
+ * holds it), GIT_EMODIFIED (the ref moved; unlocked again), or an ln
+ * error. store_ref_prepare makes the reflog entry to append (from sig and
+ * msg's first line); store_ref_finish (the flusher) appends it and renames
+ * the lock over the ref, 0 or -1 with a notice; store_ref_abort releases a
+ * lock that will not be used. */
+int store_ref_lock(ln_store *store, const char *refname, const git_oid *expected, const git_oid *id, ln_error *err);
+int store_ref_prepare(ln_store *store, const git_oid *old, const git_signature *sig, const char *msg,
+	ln_error *err);
 int store_ref_finish(ln_store *store);
 void store_ref_abort(ln_store *store);
 /* A branch lock a killed save left, which holds commit (written before
@@ -216,14 +217,18 @@ int store_pack_install(ln_store *store, ln_error *err);
  * store_pack_write has not written. */
 void store_pack_begin(ln_store *store);
 void store_pack_end(ln_store *store);
+/* After store_pack_write, the kept objects stay (and serve reads) until
+ * this makes libgit2 see the new pack (a rescan of objects/pack) and
+ * forgets them: called by the flusher, else by the next begin. */
+void store_pack_settle(ln_store *store);
 /* Adds an object (type, len bytes of data) to the commit being built,
  * its id into *out: kept in memory between begin and end, else written
  * through the object database. Unlike a write through libgit2, it never
  * rescans objects/pack for the object first (libgit2 does, each time). 0,
  * or -1 with a libgit2 error. */
 int store_pack_keep(git_oid *out, ln_store *store, git_object_t type, const void *data, size_t len);
-/* Writes the objects kept so far as one pack in objects/pack and forgets
- * them (nothing to do when none were written). Called before anything on
+/* Writes the objects kept so far as one pack in objects/pack (nothing to
+ * do when none were written; see store_pack_settle). Called before anything on
  * disk names them. LN_EIO when the pack cannot be written. */
 int store_pack_write(ln_store *store, ln_error *err);
 /* Under the writer lock, merges packs with fewer than

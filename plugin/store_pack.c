@@ -35,7 +35,6 @@
 #include <unistd.h>
 
 #include <git2/sys/odb_backend.h>
-#include <openssl/evp.h>
 #include <zlib.h>
 
 #include "leadnotes/buf.h"
@@ -51,8 +50,11 @@ typedef struct store_kept {
 struct store_capture {
 	git_odb_backend parent;
 	int active;          /* writes are kept (between begin and end) */
+	int unsettled;       /* objects is on disk as a pack libgit2 has not seen yet */
 	store_kept *objects; /* what was written since the last pack */
 	size_t count, alloc;
+	z_stream z;          /* the packs' deflate stream, set up once (a quarter of a megabyte) */
+	int z_ready;
 };
 
 static store_kept *store_capture_find(struct store_capture *c, const git_oid *id)
@@ -227,6 +229,8 @@ static void store_capture_free(git_odb_backend *backend)
 {
 	struct store_capture *c = (struct store_capture *)backend;
 	store_capture_forget(c);
+	if (c->z_ready)
+		deflateEnd(&c->z);
 	free(c->objects);
 	free(c);
 }
@@ -262,10 +266,24 @@ int store_pack_install(ln_store *store, ln_error *err)
 	return 0;
 }
 
+static void store_pack_refresh(ln_store *store);
+
+void store_pack_settle(ln_store *store)
+{
+	if (!store->capture || !store->capture->unsettled)
+		return;
+	/* The pack backend must know the pack before the copies here go. */
+	store_pack_refresh(store);
+	store_capture_forget(store->capture);
+	store->capture->unsettled = 0;
+}
+
 void store_pack_begin(ln_store *store)
 {
-	if (store->capture)
-		store->capture->active = 1;
+	if (!store->capture)
+		return;
+	store_pack_settle(store); /* nothing settled it (no flusher ran) */
+	store->capture->active = 1;
 }
 
 void store_pack_end(ln_store *store)
@@ -273,7 +291,8 @@ void store_pack_end(ln_store *store)
 	if (!store->capture)
 		return;
 	store->capture->active = 0;
-	store_capture_forget(store->capture);
+	if (!store->capture->unsettled)
+		store_capture_forget(store->capture); /* what no pack holds, nothing names */
 }
 
 /* Makes the odb see the packs now in objects/pack. */
@@ -318,29 +337,25 @@ static int store_idx_entry_cmp(const void *a, const void *b)
 	return git_oid_cmp(&((const store_idx_entry *)a)->id, &((const store_idx_entry *)b)->id);
 }
 
-static int store_sha1(unsigned char out[20], const char *data, size_t len)
-{
-	return EVP_Digest(data, len, out, NULL, EVP_sha1(), NULL) == 1 ? 0 : -1;
-}
 
 /* The kept objects as a version-2 pack (each a zlib stream of stored
  * blocks, no deltas: a commit's few objects are new) and its version-2 index, in *pack and
  * *idx; the pack's checksum, which names both, in sum. 0, or -1 out of
  * memory. */
-static int store_pack_build(ln_buf *pack, ln_buf *idx, unsigned char sum[20], const struct store_capture *c)
+static int store_pack_build(ln_buf *pack, ln_buf *idx, unsigned char sum[20], struct store_capture *c)
 {
 	store_idx_entry *entries = malloc(c->count * sizeof(*entries));
 	uint32_t fan[256] = { 0 };
 	unsigned char idx_sum[20];
-	z_stream z;
+	z_stream *z = &c->z;
 	size_t i;
 	int rc = -1;
-	memset(&z, 0, sizeof(z));
-	/* One stream for all the objects: setting one up allocates a quarter
-	 * of a megabyte. Stored, not compressed (a fifth of a save's time at
-	 * level 1): these small packs live until the next merge, which
-	 * compresses every object it writes. */
-	if (!entries || deflateInit(&z, Z_NO_COMPRESSION) != Z_OK) {
+	/* Stored, not compressed (a fifth of a save's time at level 1): these
+	 * small packs live until the next merge, which compresses every
+	 * object it writes. */
+	if (!c->z_ready && deflateInit(z, Z_NO_COMPRESSION) == Z_OK)
+		c->z_ready = 1;
+	if (!entries || !c->z_ready) {
 		free(entries);
 		return -1;
 	}
@@ -349,23 +364,23 @@ static int store_pack_build(ln_buf *pack, ln_buf *idx, unsigned char sum[20], co
 	store_put_be32(pack, (uint32_t)c->count);
 	for (i = 0; i < c->count; i++) {
 		const store_kept *k = &c->objects[i];
-		size_t room = deflateBound(&z, (uLong)k->len), start = pack->size;
+		size_t room = deflateBound(z, (uLong)k->len), start = pack->size;
 		store_pack_entry_header(pack, k->type, k->len);
-		if (ln_buf_grow(pack, room) < 0 || deflateReset(&z) != Z_OK)
+		if (ln_buf_grow(pack, room) < 0 || deflateReset(z) != Z_OK)
 			goto cleanup;
-		z.next_in = k->data;
-		z.avail_in = (uInt)k->len;
-		z.next_out = (Bytef *)pack->ptr + pack->size;
-		z.avail_out = (uInt)room;
-		if (deflate(&z, Z_FINISH) != Z_STREAM_END)
+		z->next_in = k->data;
+		z->avail_in = (uInt)k->len;
+		z->next_out = (Bytef *)pack->ptr + pack->size;
+		z->avail_out = (uInt)room;
+		if (deflate(z, Z_FINISH) != Z_STREAM_END)
 			goto cleanup;
-		pack->size += room - z.avail_out;
+		pack->size += room - z->avail_out;
 		git_oid_cpy(&entries[i].id, &k->id);
 		entries[i].offset = (uint32_t)start;
 		entries[i].crc = (uint32_t)crc32(0, (const Bytef *)pack->ptr + start, (uInt)(pack->size - start));
 		fan[k->id.id[0]]++;
 	}
-	if (ln_buf_failed(pack) || pack->size > 0x7fffffff || store_sha1(sum, pack->ptr, pack->size) < 0)
+	if (ln_buf_failed(pack) || pack->size > 0x7fffffff || ln__sha1(sum, pack->ptr, pack->size, NULL, 0) < 0)
 		goto cleanup;
 	ln_buf_put(pack, (const char *)sum, 20);
 
@@ -383,12 +398,11 @@ static int store_pack_build(ln_buf *pack, ln_buf *idx, unsigned char sum[20], co
 	for (i = 0; i < c->count; i++)
 		store_put_be32(idx, entries[i].offset);
 	ln_buf_put(idx, (const char *)sum, 20);
-	if (ln_buf_failed(idx) || store_sha1(idx_sum, idx->ptr, idx->size) < 0)
+	if (ln_buf_failed(idx) || ln__sha1(idx_sum, idx->ptr, idx->size, NULL, 0) < 0)
 		goto cleanup;
 	ln_buf_put(idx, (const char *)idx_sum, 20);
 	rc = ln_buf_failed(pack) || ln_buf_failed(idx) ? -1 : 0;
 cleanup:
-	deflateEnd(&z);
 	free(entries);
 	return rc;
 }
@@ -431,9 +445,9 @@ int store_pack_write(ln_store *store, ln_error *err)
 		rc = ln_error_set(err, LN_EIO, "cannot write the commit's objects to %s: %s", path, strerror(errno));
 		goto cleanup;
 	}
-	/* The pack backend must know the pack before the copies here go. */
-	store_pack_refresh(store);
-	store_capture_forget(c);
+	/* The copies here serve reads until libgit2 has seen the pack
+	 * (store_pack_settle: by the flusher, off the editing path). */
+	c->unsettled = 1;
 	store->packs_written++;
 cleanup:
 	ln_buf_free(&pack);
