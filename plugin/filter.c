@@ -231,6 +231,15 @@ static int filter_is_ciphertext(git_repository *repo, const char *path)
 	return yes;
 }
 
+/* Set when the driver was asked about a path with a filter=<driver>
+ * attribute on this thread (ln__filter_seen). */
+static __thread int filter_attribute_seen;
+
+void ln__filter_seen_reset(void)
+{
+	filter_attribute_seen = 0;
+}
+
 static int filter_check_cb(git_filter *self, void **payload, const git_filter_source *src, const char **attr_values)
 {
 	const char *driver = attr_values && attr_values[0] ? attr_values[0] : NULL;
@@ -238,6 +247,8 @@ static int filter_check_cb(git_filter *self, void **payload, const git_filter_so
 	int to_odb = git_filter_source_mode(src) == GIT_FILTER_TO_ODB;
 	char *command;
 	(void)self;
+	if (driver && GIT_ATTR_HAS_VALUE(driver))
+		filter_attribute_seen = 1;
 	if (!driver || !GIT_ATTR_HAS_VALUE(driver) || !repo)
 		return GIT_PASSTHROUGH;
 	command = filter_command(repo, driver, to_odb);
@@ -288,6 +299,12 @@ static void filter_cleanup_cb(git_filter *self, void *payload)
 
 static git_filter filter_driver_filter;
 static int filter_driver_registered;
+
+/* Without the driver registered nothing is seen: say so, to be checked. */
+int ln__filter_seen(void)
+{
+	return filter_attribute_seen || !filter_driver_registered;
+}
 
 #define FILTER_NAME "leadnotes-driver"
 

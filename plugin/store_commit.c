@@ -279,8 +279,16 @@ static int store_blob_from_buffer(git_oid *out, ln_store *store, const char *rep
 {
 	git_filter_list *filters = NULL;
 	git_buf cleaned = GIT_BUF_INIT;
-	int rc = 0;
-	if (git_filter_list_load(&filters, store->repo, NULL, repo_path, GIT_FILTER_TO_ODB, GIT_FILTER_DEFAULT) < 0) {
+	int rc = 0, loaded;
+	/* A filter=<driver> attribute (git-crypt) whose clean command is not
+	 * configured or not registered would store the plain text: refuse.
+	 * Loading the filters tells whether there is one at all, so the
+	 * attributes are read once when there is none. */
+	ln__filter_seen_reset();
+	loaded = git_filter_list_load(&filters, store->repo, NULL, repo_path, GIT_FILTER_TO_ODB, GIT_FILTER_DEFAULT);
+	if (ln__filter_seen() && (rc = ln_filter_check(store->repo, repo_path, err)) < 0)
+		goto cleanup;
+	if (loaded < 0) {
 		rc = ln__error_from_git(err, GIT_ERROR, "cannot read the note's attributes");
 		goto cleanup;
 	}
@@ -334,11 +342,9 @@ again:
 	c->exists = 1;
 	c->mode = S_ISLNK(c->st.st_mode) ? GIT_FILEMODE_LINK
 		: (c->st.st_mode & S_IXUSR) ? GIT_FILEMODE_BLOB_EXECUTABLE : GIT_FILEMODE_BLOB;
-	/* A filter=<driver> attribute (git-crypt) whose clean command is not
-	 * configured or not registered would store the plain text: refuse. */
-	if ((rc = ln_filter_check(store->repo, c->repo_path, err)) < 0)
-		goto cleanup;
 	if (S_ISLNK(c->st.st_mode)) {
+		if ((rc = ln_filter_check(store->repo, c->repo_path, err)) < 0)
+			goto cleanup;
 		/* The link itself (its target as text), as git stores it. */
 		if (git_blob_create_from_workdir(&c->blob, store->repo, c->repo_path) < 0) {
 			if (++attempts < 3 && store_file_replaced(abs, &c->st))

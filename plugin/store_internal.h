@@ -38,7 +38,7 @@
 #define STORE_LOCK_MARK "leadnotes " /* + pid: what the store writes into its index.lock */
 #define STORE_SMALL_PACK_OBJECTS 4096 /* a pack with fewer objects is merged with the others */
 #define STORE_SPARES 8               /* spare files kept ready (a save takes three) */
-#define STORE_TREES_KEPT 8           /* trees a store keeps parsed between saves */
+#define STORE_TREES_KEPT 64          /* trees a store keeps parsed between saves: the folders of a batch of one-on-ones */
 #define STORE_MERGE_EVERY 40          /* commit packs a store writes before it merges the small ones (git gc --auto repacks everything at 50) */
 
 struct ln_history_graph;
