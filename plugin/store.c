@@ -486,6 +486,7 @@ void ln_store_free(ln_store *store)
 	}
 	if (store->hooks.closing)
 		store->hooks.closing(store);
+	store_flusher_stop(store);
 	store_ref_abort(store); /* only a flush that never ran leaves it */
 	store_trees_forget(store);
 	store_spare_drop(store);

@@ -274,6 +274,37 @@ cleanup:
 /* The blob of a regular file's content with the repository's clean
  * filters applied (.gitattributes: eol, ident, filter drivers), as git add
  * stores it. */
+/* 1 when no clean filter can apply to repo_path: none of the attributes
+ * libgit2's filters look at (crlf, eol, text, ident, filter) is set for
+ * it, and core.autocrlf is unset or false. One reading of the attributes;
+ * loading the filter list reads them once per registered filter. */
+static int store_no_filters(ln_store *store, const char *repo_path)
+{
+	static const char *names[] = { "crlf", "eol", "text", "ident", "filter" };
+	const char *values[5];
+	git_config *cfg = NULL;
+	int autocrlf = 0, rc, i;
+	if (git_attr_get_many(values, store->repo, GIT_ATTR_CHECK_FILE_THEN_INDEX, repo_path, 5, names) < 0) {
+		git_error_clear();
+		return 0;
+	}
+	for (i = 0; i < 5; i++)
+		if (git_attr_value(values[i]) != GIT_ATTR_VALUE_UNSPECIFIED)
+			return 0;
+	if (git_repository_config(&cfg, store->repo) < 0) {
+		git_error_clear();
+		return 0;
+	}
+	rc = git_config_get_bool(&autocrlf, cfg, "core.autocrlf");
+	git_config_free(cfg);
+	if (rc == GIT_ENOTFOUND) {
+		git_error_clear();
+		return 1;
+	}
+	git_error_clear();
+	return rc == 0 && !autocrlf; /* "input" is no boolean: filters */
+}
+
 static int store_blob_from_buffer(git_oid *out, ln_store *store, const char *repo_path, const char *data,
 	size_t len, ln_error *err)
 {
@@ -284,6 +315,8 @@ static int store_blob_from_buffer(git_oid *out, ln_store *store, const char *rep
 	 * configured or not registered would store the plain text: refuse.
 	 * Loading the filters tells whether there is one at all, so the
 	 * attributes are read once when there is none. */
+	if (store_no_filters(store, repo_path))
+		goto keep;
 	ln__filter_seen_reset();
 	loaded = git_filter_list_load(&filters, store->repo, NULL, repo_path, GIT_FILTER_TO_ODB, GIT_FILTER_DEFAULT);
 	if (ln__filter_seen() && (rc = ln_filter_check(store->repo, repo_path, err)) < 0)
@@ -300,6 +333,7 @@ static int store_blob_from_buffer(git_oid *out, ln_store *store, const char *rep
 		data = cleaned.ptr;
 		len = cleaned.size;
 	}
+keep:
 	if (store_pack_keep(out, store, GIT_OBJECT_BLOB, data, len) < 0)
 		rc = ln__error_from_git(err, GIT_ERROR, "cannot store the note");
 cleanup:

@@ -160,7 +160,10 @@ void store_unregister(ln_store *store)
 void store_flush_wait(ln_store *store)
 {
 	if (store->flushing) {
-		pthread_join(store->flusher, NULL);
+		pthread_mutex_lock(&store->flush_mu);
+		while (store->flush_job)
+			pthread_cond_wait(&store->flush_cv, &store->flush_mu);
+		pthread_mutex_unlock(&store->flush_mu);
 		store->flushing = 0;
 	}
 }
@@ -458,16 +461,51 @@ static void *store_flush_run(void *arg)
 /* The flusher thread: the flush, then the spare files the next save
  * takes, and every STORE_MERGE_EVERY saves the merge of the small packs,
  * made here rather than in the editor's save. */
-static void *store_flush_thread(void *arg)
+static void store_flush_job(ln_store *store)
 {
-	ln_store *store = arg;
 	store_flush_run(store);
 	store_spare_fill(store);
 	if (store->packs_written >= STORE_MERGE_EVERY) {
 		ln_error ignored;
 		store_pack_merge_small(NULL, store, 2, &ignored);
 	}
+}
+
+/* The flusher: one thread for the store's life (starting a thread per
+ * save cost the editor a tenth of a small save), which runs a job each
+ * time store_flush_start hands it one and says when it is done. */
+static void *store_flush_thread(void *arg)
+{
+	ln_store *store = arg;
+	pthread_mutex_lock(&store->flush_mu);
+	for (;;) {
+		while (!store->flush_job && !store->flush_stop)
+			pthread_cond_wait(&store->flush_cv, &store->flush_mu);
+		if (!store->flush_job)
+			break; /* stopping, nothing left to do */
+		pthread_mutex_unlock(&store->flush_mu);
+		store_flush_job(store);
+		pthread_mutex_lock(&store->flush_mu);
+		store->flush_job = 0;
+		pthread_cond_broadcast(&store->flush_cv);
+	}
+	pthread_mutex_unlock(&store->flush_mu);
 	return NULL;
+}
+
+void store_flusher_stop(ln_store *store)
+{
+	if (!store->flusher_started)
+		return;
+	store_flush_wait(store);
+	pthread_mutex_lock(&store->flush_mu);
+	store->flush_stop = 1;
+	pthread_cond_broadcast(&store->flush_cv);
+	pthread_mutex_unlock(&store->flush_mu);
+	pthread_join(store->flusher, NULL);
+	pthread_cond_destroy(&store->flush_cv);
+	pthread_mutex_destroy(&store->flush_mu);
+	store->flusher_started = 0;
 }
 
 /* Index files below this size (about 600 files), and a repository with no
@@ -487,7 +525,24 @@ void store_flush_start(ln_store *store)
 		store_flush_run(store);
 		return;
 	}
-	if (pthread_create(&store->flusher, NULL, store_flush_thread, store) == 0) {
+	if (!store->flusher_started) {
+		store->flush_job = store->flush_stop = 0;
+		if (pthread_mutex_init(&store->flush_mu, NULL) == 0) {
+			if (pthread_cond_init(&store->flush_cv, NULL) == 0) {
+				if (pthread_create(&store->flusher, NULL, store_flush_thread, store) == 0)
+					store->flusher_started = 1;
+				else
+					pthread_cond_destroy(&store->flush_cv);
+			}
+			if (!store->flusher_started)
+				pthread_mutex_destroy(&store->flush_mu);
+		}
+	}
+	if (store->flusher_started) {
+		pthread_mutex_lock(&store->flush_mu);
+		store->flush_job = 1;
+		pthread_cond_signal(&store->flush_cv);
+		pthread_mutex_unlock(&store->flush_mu);
 		store->flushing = 1;
 		store_register(store);
 	} else {

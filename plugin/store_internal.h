@@ -96,8 +96,13 @@ struct ln_store {
 	int mark_failed;       /* no hard links here: index.lock is created each time */
 	struct stat stamp;     /* .git/index as we last wrote or read it */
 	int stamp_valid, stamp_absent;
-	pthread_t flusher;
-	int flushing;          /* a flusher thread runs (join before anything) */
+	pthread_t flusher;     /* started on the first deferred flush, stopped on close */
+	int flusher_started;
+	pthread_mutex_t flush_mu; /* guards flush_job and flush_stop */
+	pthread_cond_t flush_cv;  /* signalled when either changes */
+	int flush_job;         /* a job handed to the flusher and not done yet */
+	int flush_stop;
+	int flushing;          /* the caller handed a job and has not waited for it yet */
 	int flush_failed;      /* the last flush did not land: pending_index is ahead */
 	char *journal_path;    /* <gitdir>/leadnotes/index.journal (see store_index.c) */
 	int journal_fd;        /* open on it once used, else -1 */
@@ -301,6 +306,8 @@ void store_flush_retry(ln_store *store);
 /* Waits for a running index flush; every reader of the index or the
  * repository calls it first. */
 void store_flush_wait(ln_store *store);
+/* Waits for the flusher and ends its thread (on close). */
+void store_flusher_stop(ln_store *store);
 /* The crash journal: before the ref moves, what the index must come to
  * hold (appended); emptied once the index has landed. */
 int store_journal_append(ln_store *store, const git_oid *commit, const store_change *changes, size_t n,

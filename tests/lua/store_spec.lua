@@ -147,6 +147,38 @@ describe("store:", function()
     assert.equals("0", (T.ok("ls " .. T.q(notes .. "/.git/leadnotes/spare") .. " | wc -l"):gsub("%s+", "")), "closing removes its spares")
   end)
 
+  it("a save stores what git add would, with and without attributes and core.autocrlf", function()
+    T.ok("mkdir -p " .. T.q(notes .. "/alice") .. " " .. T.q(notes .. "/bob"))
+    local function same_as_git(rel, text, why)
+      T.write(notes .. "/" .. rel, text)
+      assert(store:save(rel))
+      store:flush()
+      assert.equals(T.git(notes, "hash-object " .. rel), T.git(notes, "rev-parse HEAD:" .. rel), why)
+    end
+    same_as_git("alice/a.org", "plain\r\n", "no attributes: bytes as they are")
+    T.write(notes .. "/bob/.gitattributes", "*.org text eol=lf\n*.txt ident\n")
+    same_as_git("bob/b.org", "text\r\nwith crlf\r\n", "text eol=lf in the folder's .gitattributes")
+    same_as_git("bob/c.txt", "$Id: old $\n", "ident")
+    same_as_git("alice/d.org", "still\r\nplain\r\n", "bob's attributes are not alice's")
+    -- libgit2 reads core.autocrlf once per repository it opens: a store
+    -- opened after the change sees it
+    local function reopen_with(setting)
+      store:close()
+      T.git(notes, "config " .. setting)
+      store = assert(core.open(notes))
+    end
+    reopen_with("core.autocrlf input")
+    same_as_git("alice/e.org", "input\r\nmode\r\n", "core.autocrlf input")
+    reopen_with("core.autocrlf false")
+    same_as_git("alice/f.org", "false\r\nmode\r\n", "core.autocrlf false")
+    reopen_with("--unset core.autocrlf")
+    T.ok("rm " .. T.q(notes .. "/alice/e.org") .. " " .. T.q(notes .. "/alice/f.org") .. " " ..
+      T.q(notes .. "/alice/a.org") .. " " .. T.q(notes .. "/alice/d.org") .. " " .. T.q(notes .. "/bob/b.org") .. " " ..
+      T.q(notes .. "/bob/c.txt"))
+    assert(store:save_all())
+    store:flush()
+  end)
+
   it("the index a save writes keeps git's cache tree, invalid only along the saved path", function()
     for _, p in ipairs({ "alice", "bob", "carol" }) do T.write(notes .. "/" .. p .. "/n.org", p .. "\n") end
     assert(store:save_all())
