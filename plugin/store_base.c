@@ -210,6 +210,10 @@ static int store_spare_make(ln_store *store)
 	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0444);
 	if (fd < 0 && errno == ENOENT && mkdir(store->spare_dir, 0700) == 0)
 		fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0444);
+	/* A killed process that had this pid (and this address) left it: no
+	 * live spare has this name, which the counter makes unique. */
+	if (fd < 0 && errno == EEXIST && unlink(path) == 0)
+		fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0444);
 	free(path);
 	if (fd < 0)
 		return -1;

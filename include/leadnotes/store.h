@@ -116,9 +116,11 @@ LN_API void ln_store_free(ln_store *store);
  * ln_store_flush), so callers may write the index themselves. */
 LN_API git_repository *ln_store_repository(ln_store *store);
 /* On large repositories (an index over 64 KB, LEADNOTES_DEFER_INDEX_BYTES)
- * save writes the git index in a background thread while holding
- * .git/index.lock; this waits until it has landed (git status clean).
- * Closing the store, status and blob_id wait too. */
+ * save returns once its commit is written and the branch locked for it;
+ * the store's flusher thread then moves the branch and writes the git
+ * index, holding .git/index.lock throughout. This waits until both have
+ * landed (git log shows the commit, git status is clean). Every store
+ * function that reads the repository waits first, and so does closing. */
 LN_API void ln_store_flush(ln_store *store);
 /* The notes folder, absolute, without a trailing slash; borrowed, valid as
  * long as the store. */
