@@ -255,6 +255,7 @@ int ln_store_open_ext(ln_store **out, const char *dir, unsigned flags, ln_error 
 	store->mark_fd = -1;
 	store->journal_fd = -1;
 	store->reflog_all = -1;
+	store->no_attributes_filters = -1;
 	store->deferred = !(getenv("LEADNOTES_SYNC_INDEX") && strcmp(getenv("LEADNOTES_SYNC_INDEX"), "1") == 0);
 
 	if (dir[0] == '/') {
@@ -489,6 +490,9 @@ void ln_store_free(ln_store *store)
 	store_flusher_stop(store);
 	store_ref_abort(store); /* only a flush that never ran leaves it */
 	store_trees_forget(store);
+	for (size_t i = 0; i < STORE_ATTR_MEMOS; i++)
+		free(store->attr_memo[i].dir);
+	free(store->global_attributes);
 	store_spare_drop(store);
 	git_index_free(store->index);
 	git_repository_free(store->repo);

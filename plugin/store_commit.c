@@ -305,6 +305,119 @@ static int store_no_filters(ln_store *store, const char *repo_path)
 	return rc == 0 && !autocrlf; /* "input" is no boolean: filters */
 }
 
+/* The global attributes file libgit2 reads (core.attributesFile, else
+ * $XDG_CONFIG_HOME/git/attributes or ~/.config/git/attributes), found
+ * once per store as libgit2 finds it once per repository; malloc'd, or
+ * NULL when there is none to look at. */
+static char *store_global_attributes(ln_store *store)
+{
+	git_config *cfg = NULL;
+	git_buf path = GIT_BUF_INIT;
+	const char *xdg = getenv("XDG_CONFIG_HOME"), *home = getenv("HOME");
+	char *out = NULL;
+	if (git_repository_config(&cfg, store->repo) == 0 && git_config_get_path(&path, cfg, "core.attributesfile") == 0)
+		out = ln__strdup(path.ptr);
+	git_buf_dispose(&path);
+	git_config_free(cfg);
+	git_error_clear();
+	if (!out && ((xdg && *xdg) || (home && *home))) {
+		size_t n = strlen(xdg && *xdg ? xdg : home) + 32;
+		if ((out = malloc(n)) != NULL)
+			snprintf(out, n, "%s%s", xdg && *xdg ? xdg : home, xdg && *xdg ? "/git/attributes" : "/.config/git/attributes");
+	}
+	return out;
+}
+
+/* Adds to *h what stat says of path (absent, or its inode, size and
+ * times); *none stays 1 while every file so far is absent. */
+static void store_attr_file(uint64_t *h, int *none, const char *path)
+{
+	struct stat st;
+	if (stat(path, &st) != 0)
+		memset(&st, 0, sizeof(st));
+	else
+		*none = 0;
+	*h = ln__fnv1a(*h, &st.st_ino, sizeof(st.st_ino), 64);
+	*h = ln__fnv1a(*h, &st.st_size, sizeof(st.st_size), 64);
+	*h = ln__fnv1a(*h, &st.st_mtim, sizeof(st.st_mtim), 64);
+	*h = ln__fnv1a(*h, &st.st_ctim, sizeof(st.st_ctim), 64);
+}
+
+/* The attribute files that decide repo_path's attributes, as a hash of
+ * what stat says of each: the .gitattributes of the root and of every
+ * folder down to the note's, info/attributes, the global file and the
+ * system's (/etc/gitattributes); *none when all are absent. 0 when it
+ * cannot be told from the files alone: a .gitattributes missing from the
+ * working tree but in the index (libgit2 then reads the index's), or a
+ * path too long. */
+static uint64_t store_attr_files_hash(int *none, ln_store *store, const char *repo_path)
+{
+	char path[PATH_MAX];
+	const char *slash = repo_path;
+	size_t wlen = strlen(store->workdir);
+	uint64_t h = LN__FNV64_START;
+	*none = 1;
+	for (;;) {
+		size_t dlen = (size_t)(slash - repo_path);
+		if (wlen + dlen + 16 >= sizeof(path))
+			return 0;
+		memcpy(path, store->workdir, wlen);
+		memcpy(path + wlen, repo_path, dlen);
+		memcpy(path + wlen + dlen, ".gitattributes", 15);
+		if (access(path, F_OK) != 0 &&
+		    (!store->pending_index || git_index_get_bypath(store->pending_index, path + wlen, 0)))
+			return 0;
+		store_attr_file(&h, none, path);
+		if (!(slash = strchr(slash, '/')))
+			break;
+		slash++;
+	}
+	snprintf(path, sizeof(path), "%sinfo/attributes", git_repository_commondir(store->repo));
+	store_attr_file(&h, none, path);
+	if (!store->global_attributes_known) {
+		store->global_attributes = store_global_attributes(store);
+		store->global_attributes_known = 1;
+	}
+	if (store->global_attributes)
+		store_attr_file(&h, none, store->global_attributes);
+	store_attr_file(&h, none, "/etc/gitattributes");
+	return h ? h : 1;
+}
+
+/* store_no_filters, remembered per folder for as long as the attribute
+ * files that decided it stay as they were (it costs a tenth of a small
+ * save); with no attribute file at all, only core.autocrlf decides, which
+ * libgit2 too reads once per repository. */
+static int store_no_filters_memo(ln_store *store, const char *repo_path)
+{
+	const char *end = strrchr(repo_path, '/');
+	size_t dlen = end ? (size_t)(end - repo_path) : 0, i;
+	int none = 0;
+	uint64_t h = store_attr_files_hash(&none, store, repo_path);
+	struct store_attr_memo *m;
+	if (h && none) {
+		if (store->no_attributes_filters < 0)
+			store->no_attributes_filters = store_no_filters(store, repo_path);
+		return store->no_attributes_filters;
+	}
+	if (h)
+		for (i = 0; i < STORE_ATTR_MEMOS; i++) {
+			m = &store->attr_memo[i];
+			if (m->files == h && m->dir && strlen(m->dir) == dlen && memcmp(m->dir, repo_path, dlen) == 0)
+				return 1;
+		}
+	if (!store_no_filters(store, repo_path))
+		return 0;
+	if (h) {
+		m = &store->attr_memo[store->attr_memo_next];
+		store->attr_memo_next = (store->attr_memo_next + 1) % STORE_ATTR_MEMOS;
+		free(m->dir);
+		m->dir = ln__strndup(repo_path, dlen);
+		m->files = m->dir ? h : 0;
+	}
+	return 1;
+}
+
 static int store_blob_from_buffer(git_oid *out, ln_store *store, const char *repo_path, const char *data,
 	size_t len, ln_error *err)
 {
@@ -315,7 +428,7 @@ static int store_blob_from_buffer(git_oid *out, ln_store *store, const char *rep
 	 * configured or not registered would store the plain text: refuse.
 	 * Loading the filters tells whether there is one at all, so the
 	 * attributes are read once when there is none. */
-	if (store_no_filters(store, repo_path))
+	if (store_no_filters_memo(store, repo_path))
 		goto keep;
 	ln__filter_seen_reset();
 	loaded = git_filter_list_load(&filters, store->repo, NULL, repo_path, GIT_FILTER_TO_ODB, GIT_FILTER_DEFAULT);

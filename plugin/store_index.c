@@ -1,7 +1,9 @@
 /* The notes store, the git index: kept consistent with every commit the
  * store makes, and written off the editing path by a flusher thread that
  * holds .git/index.lock until the index has landed. */
+#define _GNU_SOURCE /* SCHED_BATCH */
 #include <ctype.h>
+#include <sched.h>
 #include <signal.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -477,6 +479,14 @@ static void store_flush_job(ln_store *store)
 static void *store_flush_thread(void *arg)
 {
 	ln_store *store = arg;
+	struct sched_param batch;
+	/* A batch thread does not preempt the editor's thread when a save
+	 * wakes it on the same core (it would, as an ordinary thread, in the
+	 * middle of the save). */
+	memset(&batch, 0, sizeof(batch));
+	if (pthread_setschedparam(pthread_self(), SCHED_BATCH, &batch) != 0) {
+		/* an ordinary thread then */
+	}
 	pthread_mutex_lock(&store->flush_mu);
 	for (;;) {
 		while (!store->flush_job && !store->flush_stop)

@@ -39,6 +39,7 @@
 #define STORE_SMALL_PACK_OBJECTS 4096 /* a pack with fewer objects is merged with the others */
 #define STORE_SPARES 8               /* spare files kept ready (a save takes three) */
 #define STORE_TREES_KEPT 64          /* trees a store keeps parsed between saves: the folders of a batch of one-on-ones */
+#define STORE_ATTR_MEMOS 64          /* folders whose lack of filters a store remembers */
 #define STORE_MERGE_EVERY 40          /* commit packs a store writes before it merges the small ones (git gc --auto repacks everything at 50) */
 
 struct ln_history_graph;
@@ -132,6 +133,17 @@ struct ln_store {
 	 * so a team's root tree would be read and inflated at every save. */
 	git_tree *trees_kept[STORE_TREES_KEPT];
 	unsigned trees_next;
+
+	/* Folders whose notes no clean filter applies to, and a hash of the
+	 * attribute files that said so (store_commit.c). */
+	struct store_attr_memo {
+		char *dir;      /* repository-relative, no trailing slash; "" for the root */
+		uint64_t files;
+	} attr_memo[STORE_ATTR_MEMOS];
+	unsigned attr_memo_next;
+	int no_attributes_filters; /* without any attribute file: no filter applies (core.autocrlf); -1 not known */
+	char *global_attributes;   /* the global attributes file libgit2 reads, or NULL */
+	int global_attributes_known;
 };
 
 /* One path of a commit being built. */
