@@ -104,4 +104,13 @@ int ln__lock_open(const char *path, long timeout_ms, ln_error *err);
  * else LN_ERROR. what is a short phrase such as "cannot read the index". */
 int ln__error_from_git(ln_error *err, int git_rc, const char *what);
 
+/* For the store, from filter.c: whether, since the last reset on
+ * this thread, the registered driver was asked about a path that has a
+ * filter=<driver> attribute (always 1 when the driver is not registered).
+ * After git_filter_list_load, 0 means what ln_filter_check would find: no
+ * filter attribute (the store then skips that second reading of the
+ * attributes). */
+void ln__filter_seen_reset(void);
+int ln__filter_seen(void);
+
 #endif

@@ -21,13 +21,5 @@ LN_API int ln_filter_register(ln_error *err);
  * with a message naming the driver: the caller must not store the blob. */
 LN_API int ln_filter_check(git_repository *repo, const char *repo_path, ln_error *err);
 
-/* Private (not exported), for the store: whether, since the last reset on
- * this thread, the registered driver was asked about a path that has a
- * filter=<driver> attribute (always 1 when the driver is not registered).
- * After git_filter_list_load, 0 means what ln_filter_check would find: no
- * filter attribute (the store then skips that second reading of the
- * attributes). */
-void ln__filter_seen_reset(void);
-int ln__filter_seen(void);
 
 #endif
