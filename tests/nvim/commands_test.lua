@@ -156,6 +156,17 @@ test("history lists the commits; <CR> opens the old version read-only; d diffs; 
   truthy(own:find(second:sub(1, 7), 1, true), "lists the note's commits")
   vim.cmd("close")
 
+  -- :Lead diff without a revision: what the last save changed (the saved
+  -- note is HEAD's); against HEAD, nothing.
+  vim.cmd("Lead diff")
+  local since = text()
+  truthy(since:find("+second version line", 1, true), "the last save's line, got: " .. since:sub(1, 200))
+  eq(nil, since:find("+first version line", 1, true), "only the last save")
+  vim.cmd("close")
+  vim.cmd("Lead diff HEAD")
+  eq("(no difference)", vim.trim(text()), "nothing since HEAD")
+  vim.cmd("close")
+
   vim.cmd("Lead history Dana Demo")
   local hist = api.nvim_get_current_buf()
   local listing = text(hist)

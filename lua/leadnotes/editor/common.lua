@@ -549,10 +549,11 @@ local function with_revision(ed, rev, default, usage, done, refused)
     done(note, s, r)
   end
   if rev then return go(rev) end
-  if not ed.ask then return go(default) end
-  local commits = M.method(s, "history", note, { limit = 50 }) or {}
+  local commits = (ed.ask or type(default) == "function") and M.method(s, "history", note, { limit = 50 }) or {}
   local ids = {}
   for _, c in ipairs(commits) do ids[#ids + 1] = c.short or (c.id or ""):sub(1, 7) end
+  if type(default) == "function" then default = default(ids) end
+  if not ed.ask then return go(default) end
   ed.ask("Revision", default or ids[1] or "", function(text)
     if text and text:match("%S") then go(trim(text)) end
   end, function() return ids end)
@@ -567,13 +568,27 @@ function M.show_version(ed, rev)
   end)
 end
 
--- What changed in the open note since a revision (HEAD by default).
+-- The revision a diff of the note starts from when none is given: its
+-- version before the last commit that changed it (what the last save
+-- changed: saving commits, so the note on disk is HEAD's), else HEAD.
+-- ids: the note's commits, newest first.
+function M.diff_default(ids)
+  return ids[2] or "HEAD"
+end
+
+-- The lines of a diff to show; "(no difference)" for an empty one.
+function M.diff_lines(text)
+  if text == "" then return { "(no difference)" } end
+  return M.lines(text)
+end
+
+-- What changed in the open note since a revision (by default since its
+-- previous version, M.diff_default).
 function M.diff(ed, rev)
-  with_revision(ed, rev, "HEAD", "diff REV", function(note, s, r)
+  with_revision(ed, rev, M.diff_default, "diff REV", function(note, s, r)
     local text, err = M.method(s, "diff", r, nil, note)
     if not text then report(ed, err) return end
-    local lines = M.lines(text)
-    if #lines == 0 then lines[1] = "(no difference)" end
+    local lines = M.diff_lines(text)
     ed.show("Diff of " .. (M.relative(note, M.notes_dir()) or note) .. " since " .. r, lines)
   end)
 end

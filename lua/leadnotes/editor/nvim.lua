@@ -243,8 +243,7 @@ local function show_diff(buf)
   end
   if not text then notify(err) return end
   local rel = common.relative(path, M.notes_dir()) or path
-  local lines = common.lines(text)
-  if #lines == 0 then lines = { "(no change to " .. rel .. " in " .. (c.short or c.id) .. ")" } end
+  local lines = text == "" and { "(no change to " .. rel .. " in " .. (c.short or c.id) .. ")" } or common.lines(text)
   scratch("leadnotes://diff/" .. (c.short or c.id:sub(1, 7)) .. "/" .. rel, lines, "diff", { split = "aboveleft" })
 end
 
@@ -325,11 +324,16 @@ local function revision_command(kind, rev)
     if not text then notify(err) return end
     scratch("leadnotes://" .. rev .. "/" .. rel, common.lines(text), filetype_of(path), { split = "aboveleft" })
   elseif kind == "diff" then
-    local text, err = common.method(s, "diff", rev or "HEAD", nil, path)
+    if not rev then
+      local ids = {}
+      for _, c in ipairs(common.method(s, "history", path, { limit = 2 }) or {}) do
+        ids[#ids + 1] = c.short or (c.id or ""):sub(1, 7)
+      end
+      rev = common.diff_default(ids)
+    end
+    local text, err = common.method(s, "diff", rev, nil, path)
     if not text then notify(err) return end
-    local lines = common.lines(text)
-    if #lines == 0 then lines = { "(no difference)" } end
-    scratch("leadnotes://diff/" .. (rev or "HEAD") .. "/" .. rel, lines, "diff", { split = "aboveleft" })
+    scratch("leadnotes://diff/" .. rev .. "/" .. rel, common.diff_lines(text), "diff", { split = "aboveleft" })
   elseif kind == "restore" then
     if not rev then notify("which revision? :Lead restore {rev}") return end
     if not M.confirm(string.format("Restore %s as it was in %s?", rel, rev)) then return end
