@@ -378,20 +378,27 @@ static int store_reflog_all(ln_store *store)
 	return store->reflog_all;
 }
 
+/* The reflog entry of a commit, as git commit writes it:
+ * "<old> <new> <name> <<email>> <time> <zone>\tcommit: <msg's first line>\n". */
+static void store_reflog_line(ln_buf *out, const git_oid *old, const git_oid *id, const git_signature *who,
+	const char *msg)
+{
+	char hex[GIT_OID_HEXSZ + 1], old_hex[GIT_OID_HEXSZ + 1];
+	const char *nl = strchr(msg, '\n');
+	int offset = who->when.offset;
+	git_oid_tostr(hex, sizeof(hex), id);
+	git_oid_tostr(old_hex, sizeof(old_hex), old);
+	ln_buf_printf(out, "%s %s %s <%s> %lld %c%02d%02d\tcommit: %.*s\n", old_hex, hex, who->name, who->email,
+		(long long)who->when.time, offset < 0 ? '-' : '+', abs(offset) / 60, abs(offset) % 60,
+		(int)(nl ? nl - msg : (long)strlen(msg)), msg);
+}
+
 int store_ref_prepare(ln_store *store, const git_oid *old, const git_signature *sig, const char *msg,
 	ln_error *err)
 {
 	struct store_ref_move *m = &store->ref_move;
-	char hex[GIT_OID_HEXSZ + 1], old_hex[GIT_OID_HEXSZ + 1];
-	const git_signature *who = sig;
-	const char *nl = strchr(msg, '\n');
-	int offset = who->when.offset;
 	ln_buf line = LN_BUF_INIT;
-	git_oid_tostr(hex, sizeof(hex), &m->id);
-	git_oid_tostr(old_hex, sizeof(old_hex), old);
-	ln_buf_printf(&line, "%s %s %s <%s> %lld %c%02d%02d\tcommit: %.*s\n", old_hex, hex, who->name, who->email,
-		(long long)who->when.time, offset < 0 ? '-' : '+', abs(offset) / 60, abs(offset) % 60,
-		(int)(nl ? nl - msg : (long)strlen(msg)), msg);
+	store_reflog_line(&line, old, &m->id, sig, msg);
 	if (ln_buf_failed(&line))
 		return ln_error_set(err, LN_ENOMEM, "out of memory");
 	m->log_lines = ln_buf_detach(&line);
@@ -473,15 +480,7 @@ int store_ref_recover(ln_store *store, const git_oid *commit)
 		goto cleanup;
 	{
 		ln_buf line = LN_BUF_INIT;
-		const git_signature *who = git_commit_committer(c);
-		char old_hex[GIT_OID_HEXSZ + 1];
-		int offset = who->when.offset;
-		const char *summary = git_commit_summary(c);
-		git_oid_tostr(old_hex, sizeof(old_hex), &now);
-		want[GIT_OID_HEXSZ] = '\0';
-		ln_buf_printf(&line, "%s %s %s <%s> %lld %c%02d%02d\tcommit: %s\n", old_hex, want, who->name, who->email,
-			(long long)who->when.time, offset < 0 ? '-' : '+', abs(offset) / 60, abs(offset) % 60,
-			summary ? summary : "");
+		store_reflog_line(&line, &now, commit, git_commit_committer(c), git_commit_message(c));
 		if (!ln_buf_failed(&line)) {
 			store_reflog_all(store);
 			store_reflog_append(store, common, git_reference_symbolic_target(head), line.ptr);

@@ -329,11 +329,13 @@ static char *store_global_attributes(ln_store *store)
 }
 
 /* Adds to *h what stat says of path (absent, or its inode, size and
- * times); *none stays 1 while every file so far is absent. */
-static void store_attr_file(uint64_t *h, int *none, const char *path)
+ * times); *none stays 1 while every file so far is absent. Returns
+ * whether the file exists. */
+static int store_attr_file(uint64_t *h, int *none, const char *path)
 {
 	struct stat st;
-	if (stat(path, &st) != 0)
+	int exists = stat(path, &st) == 0;
+	if (!exists)
 		memset(&st, 0, sizeof(st));
 	else
 		*none = 0;
@@ -341,6 +343,7 @@ static void store_attr_file(uint64_t *h, int *none, const char *path)
 	*h = ln__fnv1a(*h, &st.st_size, sizeof(st.st_size), 64);
 	*h = ln__fnv1a(*h, &st.st_mtim, sizeof(st.st_mtim), 64);
 	*h = ln__fnv1a(*h, &st.st_ctim, sizeof(st.st_ctim), 64);
+	return exists;
 }
 
 /* The attribute files that decide repo_path's attributes, as a hash of
@@ -364,10 +367,9 @@ static uint64_t store_attr_files_hash(int *none, ln_store *store, const char *re
 		memcpy(path, store->workdir, wlen);
 		memcpy(path + wlen, repo_path, dlen);
 		memcpy(path + wlen + dlen, ".gitattributes", 15);
-		if (access(path, F_OK) != 0 &&
+		if (!store_attr_file(&h, none, path) &&
 		    (!store->pending_index || git_index_get_bypath(store->pending_index, path + wlen, 0)))
 			return 0;
-		store_attr_file(&h, none, path);
 		if (!(slash = strchr(slash, '/')))
 			break;
 		slash++;
